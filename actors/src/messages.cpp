@@ -1,0 +1,29 @@
+#include "messages.hpp"
+
+namespace weir::runtime {
+
+wire_options to_wire(const runtime_options& o) {
+  return {o.batch_size, o.max_batch_bytes, o.credit_window, o.buffer_timeout_ms,
+          o.records_per_turn};
+}
+
+runtime_options from_wire(const wire_options& w) {
+  runtime_options o;
+  o.batch_size = static_cast<size_t>(w.batch_size);
+  o.max_batch_bytes = static_cast<size_t>(w.max_batch_bytes);
+  o.credit_window = w.credit_window;
+  o.buffer_timeout_ms = w.buffer_timeout_ms;
+  o.records_per_turn = static_cast<size_t>(w.records_per_turn);
+  return o;
+}
+
+void register_runtime_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<endpoint>("weir.endpoint");
+  cfg.add_message_type<std::vector<endpoint>>("std::vector<weir.endpoint>");
+  cfg.add_message_type<wire_options>("weir.wire_options");
+  cfg.add_message_type<deploy_request>("weir.deploy_request");
+  cfg.add_message_type<task_report>("weir.task_report");
+  cfg.add_message_type<std::vector<task_report>>("std::vector<weir.task_report>");
+}
+
+} // namespace weir::runtime

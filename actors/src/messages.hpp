@@ -1,0 +1,91 @@
+#pragma once
+
+// The messages task actors, supervisors and nodes exchange. CAF translation
+// units only: keep this header out of anything widely included.
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "weir/options.hpp"
+
+namespace weir::runtime {
+
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using wire_atom = caf::atom_constant<caf::atom("wire")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using failed_atom = caf::atom_constant<caf::atom("failed")>;
+using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+
+/// One end of a channel: the actor and its slot (out slot at a producer,
+/// in slot at a consumer).
+struct endpoint {
+  caf::actor actor;
+  uint32_t slot = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, endpoint& x) {
+  return f(caf::meta::type_name("weir.endpoint"), x.actor, x.slot);
+}
+
+/// The parts of runtime_options a remote node needs to run a task.
+struct wire_options {
+  uint64_t batch_size = 0;
+  uint64_t max_batch_bytes = 0;
+  uint32_t credit_window = 0;
+  uint32_t buffer_timeout_ms = 0;
+  uint64_t records_per_turn = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wire_options& x) {
+  return f(caf::meta::type_name("weir.wire_options"), x.batch_size, x.max_batch_bytes,
+           x.credit_window, x.buffer_timeout_ms, x.records_per_turn);
+}
+
+wire_options to_wire(const runtime_options& o);
+runtime_options from_wire(const wire_options& w);
+
+/// What a node needs to instantiate one task of a registered job.
+struct deploy_request {
+  std::string job;
+  std::vector<std::string> args; ///< key, value, key, value, ...
+  wire_options options;
+  uint32_t task = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
+  return f(caf::meta::type_name("weir.deploy_request"), x.job, x.args, x.options, x.task);
+}
+
+/// A finished task's counters.
+struct task_report {
+  uint32_t task = 0;
+  uint64_t records_in = 0;
+  uint64_t records_out = 0;
+  uint64_t source_records = 0;
+  uint64_t sink_records = 0;
+  uint64_t blocked_turns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_report& x) {
+  return f(caf::meta::type_name("weir.task_report"), x.task, x.records_in, x.records_out,
+           x.source_records, x.sink_records, x.blocked_turns);
+}
+
+/// Registers Weir's message types and options with a CAF config. Every
+/// process of a job must call it: a type one side lacks arrives empty.
+void register_runtime_types(caf::actor_system_config& cfg);
+
+} // namespace weir::runtime

@@ -1,0 +1,101 @@
+#include "task_actor.hpp"
+
+#include "messages.hpp"
+#include "task_core.hpp"
+
+namespace weir::runtime {
+
+namespace {
+
+/// Maps task_core's needs onto CAF messages.
+class actor_transport final : public task_transport {
+public:
+  explicit actor_transport(caf::event_based_actor* self) : self_(self) {}
+
+  std::vector<endpoint> outputs; // per out slot: consumer and its in slot
+  std::vector<endpoint> inputs;  // per in slot: producer and its out slot
+  caf::actor supervisor;
+  uint32_t task = 0;
+
+  void send_frame(uint32_t out_slot, std::vector<char> bytes) override {
+    const auto& to = outputs[out_slot];
+    self_->send(to.actor, frame_atom::value, to.slot, std::move(bytes));
+  }
+  void grant_credit(uint32_t in_slot, uint32_t frames) override {
+    const auto& to = inputs[in_slot];
+    self_->send(to.actor, credit_atom::value, to.slot, frames);
+  }
+  void schedule_resume() override { self_->send(self_, resume_atom::value); }
+  void schedule_flush(std::chrono::milliseconds delay) override {
+    self_->delayed_send(self_, delay, flush_atom::value);
+  }
+  void finished(const task_stats& s) override {
+    task_report r{task, s.records_in, s.records_out, s.source_records, s.sink_records,
+                  s.blocked_turns};
+    self_->send(supervisor, done_atom::value, r);
+    self_->quit();
+  }
+
+private:
+  caf::event_based_actor* self_;
+};
+
+struct task_state {
+  std::unique_ptr<actor_transport> transport;
+  std::unique_ptr<task_core> core;
+  const char* name = "weir.task";
+};
+using task_actor = caf::stateful_actor<task_state>;
+
+/// Reports a task's error to its supervisor and stops the task.
+void fail(task_actor* self, const error& err) {
+  auto& tr = *self->state.transport;
+  self->send(tr.supervisor, failed_atom::value, tr.task, static_cast<uint8_t>(err.code()),
+             err.message());
+  self->quit(caf::make_error(caf::sec::runtime_error, err.to_string()));
+}
+
+caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> dep,
+                            uint32_t task, caf::actor supervisor) {
+  auto& st = self->state;
+  st.transport = std::make_unique<actor_transport>(self);
+  st.transport->supervisor = supervisor;
+  st.transport->task = task;
+  try {
+    st.core = std::make_unique<task_core>(*dep->graph, dep->plan, task, dep->options,
+                                          *st.transport);
+  } catch (const std::exception& ex) {
+    fail(self, {errc::operator_failed, dep->plan.task_name(*dep->graph, task) + ": " + ex.what()});
+    return {};
+  }
+  auto check = [self](const error& err) {
+    if (err) fail(self, err);
+  };
+  return {
+    [self](wire_atom, std::vector<endpoint>& outputs, std::vector<endpoint>& inputs) {
+      self->state.transport->outputs = std::move(outputs);
+      self->state.transport->inputs = std::move(inputs);
+      return ack_atom::value;
+    },
+    [self, check](start_atom) { check(self->state.core->start()); },
+    [self, check](frame_atom, uint32_t slot, std::vector<char>& bytes) {
+      // Taken by mutable reference: a local message has one owner, so the
+      // bytes move into the task without a copy.
+      check(self->state.core->on_frame(slot, std::move(bytes)));
+    },
+    [self, check](credit_atom, uint32_t slot, uint32_t frames) {
+      check(self->state.core->on_credit(slot, frames));
+    },
+    [self, check](resume_atom) { check(self->state.core->on_resume()); },
+    [self, check](flush_atom) { check(self->state.core->on_flush_timer()); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const deployment> dep, uint32_t task,
+                      const caf::actor& supervisor) {
+  return sys.spawn(task_behavior, std::move(dep), task, supervisor);
+}
+
+} // namespace weir::runtime

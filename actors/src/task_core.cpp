@@ -1,0 +1,261 @@
+#include "task_core.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace weir::runtime {
+
+using detail::frame_view;
+
+task_core::task_core(const detail::job_graph& graph, const detail::physical_plan& plan,
+                     uint32_t task, const runtime_options& options, task_transport& transport)
+  : options_(options), transport_(transport), name_(plan.task_name(graph, task)) {
+  const auto& spec = plan.tasks[task];
+  outputs_.resize(spec.num_outputs);
+  for (uint32_t slot = 0; slot < spec.num_outputs; ++slot)
+    outputs_[slot].channel = std::make_unique<detail::output_channel>(
+      *this, slot, std::max<size_t>(1, options.batch_size), options.max_batch_bytes);
+  for (const auto& ch : plan.channels)
+    if (ch.producer_task == task) outputs_[ch.out_slot].consumer_slot = ch.in_slot;
+  inputs_.resize(spec.num_inputs);
+  build_chain(graph, plan, task);
+}
+
+task_core::~task_core() = default;
+
+void task_core::build_chain(const detail::job_graph& graph, const detail::physical_plan& plan,
+                            uint32_t task) {
+  const auto& spec = plan.tasks[task];
+  const auto& chain = plan.chains[spec.chain];
+  const auto& last = graph.nodes[chain.nodes.back()];
+  auto last_info = plan.info(graph, last.id, spec.subtask);
+  std::vector<detail::erased_collector> writers;
+  for (size_t k = 0; k < spec.out_edges.size(); ++k) {
+    const auto& edge = plan.edges[spec.out_edge_ids[k]];
+    std::vector<detail::output_channel*> channels;
+    for (uint32_t slot : spec.out_edges[k]) channels.push_back(outputs_[slot].channel.get());
+    auto writer = graph.nodes[edge.consumer_node].make_input_writer(channels, edge.mode, last_info);
+    writers.push_back(writer->input());
+    owned_parts_.push_back(std::move(writer));
+  }
+  detail::erased_collector down;
+  if (writers.size() == 1) {
+    down = writers.front();
+  } else if (writers.size() > 1) {
+    auto fanout = last.make_fanout(writers);
+    down = fanout->input();
+    owned_parts_.push_back(std::move(fanout));
+  }
+  for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
+    const auto& n = graph.nodes[*it];
+    auto p = n.make_part(plan.info(graph, n.id, spec.subtask), down);
+    down = p->input();
+    chain_.insert(chain_.begin(), p.get());
+    owned_parts_.push_back(std::move(p));
+  }
+  const auto& head = graph.nodes[chain.nodes.front()];
+  if (head.kind == detail::node_kind::source)
+    source_ = dynamic_cast<detail::source_part*>(chain_.front());
+  else
+    reader_ = head.make_input_reader(down);
+}
+
+// The one place where exceptions from operators, codecs and the frame
+// protocol become errors that name this task.
+template <class F>
+error task_core::guard(F&& f) {
+  try {
+    f();
+    return {};
+  } catch (const operator_failure& ex) {
+    return {errc::operator_failed, ex.what()};
+  } catch (const detail::record_error& ex) {
+    return {errc::malformed_record, name_ + ": " + ex.what()};
+  } catch (const std::exception& ex) {
+    return {errc::operator_failed, name_ + ": " + ex.what()};
+  }
+}
+
+error task_core::start() {
+  return guard([&] {
+    // Sinks open before sources so nothing is emitted into an unopened part.
+    for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) (*it)->open();
+    for (uint32_t slot = 0; slot < inputs_.size(); ++slot) {
+      inputs_[slot].outstanding_credit = options_.credit_window;
+      transport_.grant_credit(slot, options_.credit_window);
+    }
+    if (source_ != nullptr)
+      schedule_resume();
+    else if (inputs_.empty())
+      finish_input();
+  });
+}
+
+error task_core::on_frame(uint32_t in_slot, std::vector<char> bytes) {
+  if (auto err = accept_frame(in_slot, std::move(bytes))) return err;
+  return guard([&] {
+    if (!resume_pending_) run();
+  });
+}
+
+error task_core::accept_frame(uint32_t in_slot, std::vector<char> bytes) {
+  auto where = [&] { return name_ + " input " + std::to_string(in_slot) + ": "; };
+  if (in_slot >= inputs_.size())
+    return {errc::protocol, where() + "no such input channel (task has "
+                              + std::to_string(inputs_.size()) + ")"};
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0) bytes = std::vector<char>(bytes);
+  auto view = detail::decode_frame(bytes.data(), bytes.size());
+  if (!view) return {errc::malformed_frame, where() + view.error_value().message()};
+  auto& in = inputs_[in_slot];
+  if (view->channel() != in_slot)
+    return {errc::protocol, where() + "frame addressed to channel " + std::to_string(view->channel())};
+  if (view->sequence() != in.expected_sequence)
+    return {errc::protocol, where() + "expected frame " + std::to_string(in.expected_sequence)
+                              + ", got " + std::to_string(view->sequence())};
+  if (in.ended) return {errc::protocol, where() + "frame after end of input"};
+  if (view->type() == frame_view::kind::data) {
+    if (in.outstanding_credit == 0)
+      return {errc::protocol, where() + "data frame sent without credit"};
+    --in.outstanding_credit;
+  }
+  ++in.expected_sequence;
+  queue_.push_back({std::move(bytes), *view, in_slot, 0});
+  return {};
+}
+
+error task_core::on_credit(uint32_t out_slot, uint32_t frames) {
+  if (out_slot >= outputs_.size())
+    return {errc::protocol, name_ + ": credit for unknown output " + std::to_string(out_slot)};
+  return guard([&] {
+    outputs_[out_slot].credit += frames;
+    try_send(out_slot);
+    check_finished();
+    if (blocked_ == 0 && !resume_pending_) run();
+  });
+}
+
+error task_core::on_resume() {
+  resume_pending_ = false;
+  return guard([&] { run(); });
+}
+
+error task_core::on_flush_timer() {
+  flush_armed_ = false;
+  return guard([&] {
+    bool left = false;
+    for (uint32_t slot = 0; slot < outputs_.size(); ++slot) {
+      auto& out = outputs_[slot];
+      if (out.channel->builder().empty()) continue;
+      if (out.pending.empty()) // a blocked channel keeps its partial batch: memory stays bounded
+        seal(slot);
+      else
+        left = true;
+    }
+    if (left) arm_flush();
+  });
+}
+
+void task_core::schedule_resume() {
+  if (resume_pending_) return;
+  resume_pending_ = true;
+  transport_.schedule_resume();
+}
+
+void task_core::run() {
+  size_t budget = options_.records_per_turn;
+  while (budget > 0 && blocked_ == 0 && !input_done_) {
+    if (source_ != nullptr) {
+      size_t ask = std::min(budget, std::max<size_t>(1, options_.batch_size));
+      budget -= ask;
+      if (source_->poll(ask) == detail::source_part::status::exhausted) finish_input();
+      continue;
+    }
+    if (queue_.empty()) return;
+    auto& front = queue_.front();
+    if (front.view.type() == frame_view::kind::end_of_input) {
+      inputs_[front.slot].ended = true;
+      queue_.pop_front();
+      if (++inputs_ended_ == inputs_.size()) finish_input();
+      continue;
+    }
+    size_t end = std::min(front.view.size(), front.cursor + budget);
+    size_t next = reader_->read(front.view, front.cursor, end, blocked_);
+    budget -= next - front.cursor;
+    stats_.records_in += next - front.cursor;
+    front.cursor = next;
+    if (next == front.view.size()) {
+      uint32_t slot = front.slot;
+      queue_.pop_front();
+      ++inputs_[slot].outstanding_credit;
+      transport_.grant_credit(slot, 1);
+    }
+  }
+  if (blocked_ > 0) {
+    ++stats_.blocked_turns;
+  } else if (!input_done_ && (source_ != nullptr || !queue_.empty())) {
+    schedule_resume(); // budget used up: yield the thread, continue later
+  }
+}
+
+void task_core::finish_input() {
+  input_done_ = true;
+  for (auto* p : chain_) p->end_of_input();
+  for (uint32_t slot = 0; slot < outputs_.size(); ++slot) {
+    auto& out = outputs_[slot];
+    if (!out.channel->builder().empty()) seal(slot);
+    out.pending.push_back({detail::make_end_of_input_frame(out.consumer_slot, out.next_sequence++),
+                           true});
+    try_send(slot);
+  }
+  check_finished();
+}
+
+void task_core::on_batch_full(detail::output_channel& ch) {
+  seal(ch.out_slot());
+}
+
+void task_core::on_batch_started(detail::output_channel&) {
+  arm_flush();
+}
+
+void task_core::arm_flush() {
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  transport_.schedule_flush(std::chrono::milliseconds(options_.buffer_timeout_ms));
+}
+
+void task_core::seal(uint32_t slot) {
+  auto& out = outputs_[slot];
+  auto records = out.channel->builder().size();
+  out.pending.push_back({out.channel->builder().seal(out.consumer_slot, out.next_sequence++), false});
+  stats_.records_out += records;
+  ++stats_.frames_out;
+  try_send(slot);
+}
+
+void task_core::try_send(uint32_t slot) {
+  auto& out = outputs_[slot];
+  while (!out.pending.empty() && (out.pending.front().control || out.credit > 0)) {
+    if (!out.pending.front().control) --out.credit;
+    transport_.send_frame(slot, std::move(out.pending.front().bytes));
+    out.pending.pop_front();
+  }
+  bool now_blocked = !out.pending.empty();
+  if (now_blocked != out.blocked) {
+    out.blocked = now_blocked;
+    blocked_ += now_blocked ? 1 : -1;
+  }
+}
+
+void task_core::check_finished() {
+  if (finished_ || !input_done_ || blocked_ > 0) return;
+  finished_ = true;
+  for (auto* p : chain_) {
+    stats_.sink_records += p->records_written();
+  }
+  if (source_ != nullptr) stats_.source_records = source_->records_emitted();
+  transport_.finished(stats_);
+}
+
+} // namespace weir::runtime

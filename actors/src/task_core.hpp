@@ -1,0 +1,130 @@
+#pragma once
+
+// The logic of one task (a chain of operator subtasks), free of CAF: input
+// queue and credits, output channels with batching and flush timeouts, and
+// the processing loop with its yield budget. task_actor is a thin shell that
+// maps CAF messages onto it; tests drive it directly with a fake transport.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "weir/detail/channel.hpp"
+#include "weir/detail/plan.hpp"
+#include "weir/error.hpp"
+#include "weir/options.hpp"
+
+namespace weir::runtime {
+
+/// Counters a task reports when it finishes.
+struct task_stats {
+  uint64_t records_in = 0;      ///< Records read from input channels.
+  uint64_t records_out = 0;     ///< Records sealed into output frames.
+  uint64_t frames_out = 0;
+  uint64_t source_records = 0;  ///< Records emitted by a source in this task.
+  uint64_t sink_records = 0;    ///< Records written by a sink in this task.
+  uint64_t blocked_turns = 0;   ///< Times processing stopped for lack of credit.
+};
+
+/// What a task needs from its host (the actor, or a test).
+class task_transport {
+public:
+  virtual ~task_transport() = default;
+  virtual void send_frame(uint32_t out_slot, std::vector<char> bytes) = 0;
+  virtual void grant_credit(uint32_t in_slot, uint32_t frames) = 0;
+  /// Call on_resume() soon, after other actors had a turn.
+  virtual void schedule_resume() = 0;
+  /// Call on_flush_timer() after `delay`.
+  virtual void schedule_flush(std::chrono::milliseconds delay) = 0;
+  /// All input processed and all output sent.
+  virtual void finished(const task_stats& stats) = 0;
+};
+
+/// One task. Not thread-safe: its host calls it from one thread at a time.
+/// Every entry point returns an empty error on success; after a non-empty
+/// one the task is broken and must be discarded.
+class task_core final : public detail::channel_listener {
+public:
+  task_core(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
+            const runtime_options& options, task_transport& transport);
+  ~task_core() override;
+
+  /// Opens the operators, grants initial credit, starts a source polling.
+  error start();
+  error on_frame(uint32_t in_slot, std::vector<char> bytes);
+  error on_credit(uint32_t out_slot, uint32_t frames);
+  error on_resume();
+  error on_flush_timer();
+
+  bool finished() const noexcept { return finished_; }
+  const task_stats& stats() const noexcept { return stats_; }
+  /// Input frames received but not yet fully processed.
+  size_t queued_frames() const noexcept { return queue_.size(); }
+  /// Output slots whose sealed frames wait for credit.
+  size_t blocked_outputs() const noexcept { return blocked_; }
+
+  // channel_listener
+  void on_batch_full(detail::output_channel& ch) override;
+  void on_batch_started(detail::output_channel& ch) override;
+
+private:
+  struct pending_frame {
+    std::vector<char> bytes;
+    bool control = false; // control frames need no credit but never overtake data
+  };
+  struct output_state {
+    std::unique_ptr<detail::output_channel> channel;
+    std::deque<pending_frame> pending;
+    uint32_t credit = 0;
+    uint64_t next_sequence = 0;
+    uint32_t consumer_slot = 0; // the consumer's input slot this channel feeds
+    bool blocked = false; // holds sealed data it has no credit for
+  };
+  struct input_state {
+    uint64_t expected_sequence = 0;
+    uint32_t outstanding_credit = 0; // granted and not yet used by the producer
+    bool ended = false;
+  };
+  struct queued_frame {
+    std::vector<char> bytes; // owns what `view` points into
+    detail::frame_view view;
+    uint32_t slot = 0;
+    size_t cursor = 0;
+  };
+
+  void build_chain(const detail::job_graph& graph, const detail::physical_plan& plan,
+                   uint32_t task);
+  template <class F>
+  error guard(F&& f);
+  void run();
+  void process_front();
+  void finish_input();
+  void seal(uint32_t slot);
+  void try_send(uint32_t slot);
+  void check_finished();
+  void schedule_resume();
+  void arm_flush();
+  error accept_frame(uint32_t in_slot, std::vector<char> bytes);
+
+  const runtime_options options_;
+  task_transport& transport_;
+  std::string name_;
+  std::vector<std::unique_ptr<detail::part>> owned_parts_;
+  std::vector<detail::part*> chain_;             // head first
+  detail::source_part* source_ = nullptr;
+  std::unique_ptr<detail::batch_reader> reader_;
+  std::vector<output_state> outputs_;
+  std::vector<input_state> inputs_;
+  std::deque<queued_frame> queue_;
+  size_t blocked_ = 0;
+  size_t inputs_ended_ = 0;
+  bool input_done_ = false;
+  bool finished_ = false;
+  bool resume_pending_ = false;
+  bool flush_armed_ = false;
+  task_stats stats_;
+};
+
+} // namespace weir::runtime

@@ -1,0 +1,52 @@
+#include <cstdio>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+#include "weir/node.hpp"
+
+namespace weir::apps {
+
+namespace {
+
+const char* node_usage = R"(usage: weir node [options]
+
+Serves tasks of this binary's jobs to a coordinator (weir run ... --nodes).
+Runs until terminated.
+
+options:
+  --port N          port to listen on (default 0: any free port)
+  --bind ADDR       address to listen on (default 127.0.0.1)
+  --port-file FILE  write the port here once listening
+  -h, --help        show this help
+)";
+
+} // namespace
+
+int node_command(int argc, char** argv, int first) {
+  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file"});
+  if (!args) {
+    std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
+    return 2;
+  }
+  if (args->help) {
+    std::fputs(node_usage, stdout);
+    return 0;
+  }
+  auto port = args->get_number("port", 0, 0, 65535);
+  if (!port) {
+    std::fprintf(stderr, "weir node: %s\n", port.error_value().message().c_str());
+    return 2;
+  }
+  node_options o;
+  o.port = static_cast<uint16_t>(*port);
+  o.bind = args->get("bind", o.bind);
+  o.port_file = args->get("port-file");
+  auto err = run_node(o);
+  if (err) {
+    std::fprintf(stderr, "weir node: %s\n", err.to_string().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace weir::apps

@@ -1,0 +1,144 @@
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cli_args.hpp"
+#include "commands.hpp"
+#include "jobs/wordcount.hpp"
+#include "weir/stream.hpp"
+
+namespace weir::apps {
+
+namespace {
+
+const char* run_usage = R"(usage: weir run <job> [options]
+
+jobs:
+  wordcount   count words (maximal runs of ASCII letters, lowercased) in a text
+              file; writes DIR/part-* files of "word<TAB>running count" lines,
+              the last line of a word holding its final count
+
+options:
+  --input FILE            text to read (default: the sample text shipped with Weir)
+  --output DIR            where part files go; earlier part files there are
+                          replaced (default: out/wordcount)
+  --parallelism N         subtasks per operator, 1-128 (default 1)
+  --batch-size N          records per frame (default 1024)
+  --credit-window N       frames in flight per channel (default 4)
+  --buffer-timeout-ms N   send a partial frame after N ms (default 10)
+  --chain                 run forward-connected operators in one actor
+  --nodes H:P[,H:P..]     run tasks on these node daemons (see weir node)
+  --remote-operators U,.. only these operators' tasks go to the nodes
+  --top N                 print the N most frequent words (default 10)
+  -h, --help              show this help
+)";
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "weir run: %s (try weir run --help)\n", message.c_str());
+  return 2;
+}
+
+error check_input(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {errc::io, "cannot read input file '" + path + "'"};
+  if (std::filesystem::is_directory(path)) return {errc::io, "input '" + path + "' is a directory"};
+  return {};
+}
+
+/// Removes part files of an earlier run so the result is this run's alone.
+error clear_parts(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return {};
+  if (!fs::is_directory(dir, ec)) return {errc::io, "output '" + dir + "' is not a directory"};
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.rfind("part-", 0) == 0 || name.rfind(".part-", 0) == 0) fs::remove(it->path(), ec);
+  }
+  if (ec) return {errc::io, "cannot clear old part files in '" + dir + "': " + ec.message()};
+  return {};
+}
+
+error apply_runtime_options(const cli_args& args, runtime_options& o) {
+  auto batch = args.get_number("batch-size", o.batch_size, 1, 1 << 20);
+  auto window = args.get_number("credit-window", o.credit_window, 1, 1 << 16);
+  auto timeout = args.get_number("buffer-timeout-ms", o.buffer_timeout_ms, 0, 60000);
+  for (auto* e : {&batch, &window, &timeout})
+    if (!*e) return e->error_value();
+  o.batch_size = *batch;
+  o.credit_window = static_cast<uint32_t>(*window);
+  o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
+  o.nodes = split_list(args.get("nodes"));
+  o.remote_uids = split_list(args.get("remote-operators"));
+  return {};
+}
+
+void print_top(const std::string& dir, size_t top) {
+  auto counts = read_final_counts(dir);
+  if (!counts) {
+    std::fprintf(stderr, "weir run: %s\n", counts.error_value().to_string().c_str());
+    return;
+  }
+  auto& v = *counts;
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::printf("top words:\n");
+  for (size_t i = 0; i < std::min(top, v.size()); ++i)
+    std::printf("  %-16s %lld\n", v[i].first.c_str(), static_cast<long long>(v[i].second));
+  std::printf("distinct words: %zu\n", v.size());
+}
+
+} // namespace
+
+int run_command(int argc, char** argv, int first) {
+  auto args = parse_cli(argc, argv, first,
+                        {"input", "output", "parallelism", "batch-size", "credit-window",
+                         "buffer-timeout-ms", "nodes", "remote-operators", "top"},
+                        {"chain"});
+  if (!args) return usage_error(args.error_value().message());
+  if (args->help) {
+    std::fputs(run_usage, stdout);
+    return 0;
+  }
+  if (args->positional.size() != 1) return usage_error("name exactly one job to run");
+  if (args->positional[0] != "wordcount") return usage_error("unknown job '" + args->positional[0] + "'");
+  auto top = args->get_number("top", 10, 0, 1000000);
+  if (!top) return usage_error(top.error_value().message());
+  job_args job{{"input", args->get("input", WEIR_SAMPLE_TEXT)},
+               {"output", args->get("output", "out/wordcount")},
+               {"parallelism", args->get("parallelism", "1")}};
+  environment env;
+  env.set_chaining(args->has("chain"));
+  if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());
+  if (auto err = build_registered_job(env, "wordcount", job)) return usage_error(err.message());
+  if (auto err = check_input(job["input"])) return usage_error(err.message());
+  if (auto err = clear_parts(job["output"])) return usage_error(err.message());
+  auto result = env.execute("wordcount");
+  if (!result.ok()) {
+    std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());
+    return 1;
+  }
+  print_top(job["output"], *top);
+  std::printf("wordcount: %llu lines in, %llu counts out, %.3f s, %.0f lines/s, parallelism %s\n",
+              static_cast<unsigned long long>(result.source_records),
+              static_cast<unsigned long long>(result.sink_records), result.seconds,
+              result.seconds > 0 ? result.source_records / result.seconds : 0.0,
+              job["parallelism"].c_str());
+  return 0;
+}
+
+} // namespace weir::apps

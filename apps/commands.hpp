@@ -1,0 +1,11 @@
+#pragma once
+
+namespace weir::apps {
+
+/// Each returns the process exit code: 0 on success, 1 when the job failed,
+/// 2 on bad usage. argv[first] is the first word after the command's name.
+int run_command(int argc, char** argv, int first);
+int node_command(int argc, char** argv, int first);
+int bench_command(int argc, char** argv, int first);
+
+} // namespace weir::apps

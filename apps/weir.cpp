@@ -1,0 +1,44 @@
+// The weir command line: runs sample jobs, node daemons and benchmarks.
+
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "jobs/wordcount.hpp"
+
+namespace {
+
+const char* usage = R"(usage: weir <command> [options]
+
+Weir runs stateful stream-processing jobs embedded in one process, or spread
+over node daemons.
+
+commands:
+  run <job>        run a sample job (weir run --help lists jobs and options)
+  node             serve tasks of jobs for a coordinator (weir node --help)
+  bench pipeline   measure generator -> map -> filter -> sink against a
+                   hand-written loop (weir bench --help)
+
+options:
+  -h, --help       show this help
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  weir::apps::register_wordcount();
+  if (argc < 2) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (command == "run") return weir::apps::run_command(argc, argv, 2);
+  if (command == "node") return weir::apps::node_command(argc, argv, 2);
+  if (command == "bench") return weir::apps::bench_command(argc, argv, 2);
+  std::fprintf(stderr, "weir: unknown command '%s' (try weir --help)\n", command.c_str());
+  return 2;
+}

@@ -1,0 +1,88 @@
+#pragma once
+
+// The logical job graph the stream API builds: type-erased nodes whose
+// factories know the record types. The runtime instantiates parts from it.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weir/detail/channel.hpp"
+#include "weir/detail/operator.hpp"
+
+namespace weir {
+
+/// How records of an edge are spread over the consumer's subtasks.
+enum class partitioning : uint8_t {
+  forward,   ///< Subtask i to subtask i; needs equal parallelism.
+  hash,      ///< By key: hash -> key group -> owning subtask.
+  rebalance, ///< Round robin over all consumer subtasks.
+  broadcast, ///< Every record to every consumer subtask.
+};
+
+const char* to_string(partitioning p) noexcept;
+
+namespace detail {
+
+/// Decodes the records of a data frame and pushes them into a chain's head.
+class batch_reader {
+public:
+  virtual ~batch_reader() = default;
+  /// Pushes records [begin, end) of `frame`, stopping early as soon as
+  /// `blocked` becomes non-zero. Returns the index of the first record not
+  /// pushed. Throws record_error for a record its codec rejects.
+  virtual size_t read(const frame_view& frame, size_t begin, size_t end,
+                      const size_t& blocked) = 0;
+};
+
+/// A record on a channel did not decode with its type's codec.
+class record_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class node_kind : uint8_t { source, transform, sink };
+
+/// One operator of the logical graph.
+struct node {
+  int id = 0;
+  std::string uid;
+  std::string name; ///< What kind of operator ("map", "reduce", ...), for logs.
+  node_kind kind = node_kind::transform;
+  uint32_t parallelism = 0; ///< 0 means the environment's default.
+  int input = -1;
+  partitioning input_partitioning = partitioning::forward;
+  bool partitioning_set = false; ///< The user (or key_by) chose input_partitioning.
+  bool chainable = true;         ///< May share a task with its input's operator.
+  std::vector<int> consumers;
+
+  /// Builds this operator's part for one subtask, emitting into `downstream`
+  /// (a collector of this node's output type; empty for sinks).
+  std::function<std::unique_ptr<part>(const subtask_info&, erased_collector downstream)> make_part;
+  /// Producer side of this node's input edge: a part whose input() collects
+  /// the input type and writes it to `channels` (in consumer subtask order).
+  std::function<std::unique_ptr<part>(std::vector<output_channel*> channels, partitioning,
+                                      const subtask_info& producer)>
+    make_input_writer;
+  /// Consumer side of this node's input edge: decodes frames into `head`.
+  std::function<std::unique_ptr<batch_reader>(erased_collector head)> make_input_reader;
+  /// Copies every output record to several collectors of the output type.
+  std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_fanout;
+};
+
+/// A whole job as the user built it. Copyable; immutable once executed.
+struct job_graph {
+  std::string name;
+  uint32_t default_parallelism = 1;
+  bool chaining = false;
+  uint32_t max_parallelism = default_max_parallelism;
+  std::vector<node> nodes;
+  /// Set when built through the job registry: lets nodes rebuild this graph.
+  std::string registered_job;
+  std::map<std::string, std::string> job_args;
+};
+
+} // namespace detail
+} // namespace weir

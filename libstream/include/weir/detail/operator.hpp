@@ -1,0 +1,114 @@
+#pragma once
+
+// The operator SPI: how an operator subtask receives records and hands them on.
+// Plain C++ (no actors): a task (actors/) strings parts together into a chain
+// and feeds the head from its input channels or from a source.
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <typeinfo>
+
+#include "weir/key_group.hpp"
+
+namespace weir {
+
+/// What an operator subtask knows about itself. Passed to user code that
+/// implements open()-style hooks (sinks, rich functions).
+struct subtask_info {
+  std::string uid;              ///< The operator's stable unique id.
+  uint32_t index = 0;           ///< This subtask, in [0, parallelism).
+  uint32_t parallelism = 1;
+  uint32_t max_parallelism = default_max_parallelism;
+  key_group_range key_groups;   ///< Key groups this subtask owns (keyed operators).
+
+  /// "count[2/4]": how logs and errors name a subtask.
+  std::string name() const {
+    return uid + "[" + std::to_string(index) + "/" + std::to_string(parallelism) + "]";
+  }
+};
+
+/// Thrown out of a chain when user code fails; carries the failing subtask's
+/// name so the job error says which operator and subtask failed.
+class operator_failure : public std::runtime_error {
+public:
+  operator_failure(const subtask_info& who, const std::string& what)
+    : std::runtime_error(who.name() + ": " + what) {}
+};
+
+namespace detail {
+
+/// Receives the records of one operator's input, with their timestamps.
+template <class T>
+class collector {
+public:
+  virtual ~collector() = default;
+  virtual void collect(const T& value, int64_t timestamp) = 0;
+};
+
+/// A pointer to some collector<T>, with T checked at run time when cast back.
+/// The graph is typed by construction (stream<T> only connects to consumers of
+/// T); the check turns a wiring bug into an exception instead of corruption.
+struct erased_collector {
+  void* ptr = nullptr;
+  const std::type_info* type = nullptr;
+
+  template <class T>
+  static erased_collector of(collector<T>* c) {
+    return {c, &typeid(T)};
+  }
+
+  template <class T>
+  collector<T>* as() const {
+    if (ptr == nullptr) return nullptr;
+    if (*type != typeid(T)) throw std::logic_error("weir: chained operators disagree on record type");
+    return static_cast<collector<T>*>(ptr);
+  }
+};
+
+/// One operator subtask inside a task. Owned by the task; called from one
+/// thread at a time.
+class part {
+public:
+  virtual ~part() = default;
+  /// Called once before any record.
+  virtual void open() {}
+  /// The collector this part consumes from (unset for sources).
+  virtual erased_collector input() { return {}; }
+  /// All input has arrived. Called on each part of a chain in order, head first,
+  /// so a part may still emit downstream here.
+  virtual void end_of_input() {}
+  /// Records this part wrote out of the job (sinks only).
+  virtual uint64_t records_written() const { return 0; }
+};
+
+/// A source subtask: emits records downstream when polled.
+class source_part : public part {
+public:
+  enum class status { more, exhausted };
+  /// Emits at most `max_records` records, returning whether more may follow.
+  /// Must not block: read in bounded chunks.
+  virtual status poll(size_t max_records) = 0;
+  /// Records emitted so far.
+  virtual uint64_t records_emitted() const = 0;
+};
+
+/// Runs `f`, turning anything it throws into an operator_failure naming `who`
+/// (failures of downstream parts pass through unchanged).
+template <class F>
+decltype(auto) guarded(const subtask_info& who, F&& f) {
+  try {
+    return f();
+  } catch (const operator_failure&) {
+    throw;
+  } catch (const std::exception& ex) {
+    throw operator_failure(who, ex.what());
+  } catch (...) {
+    throw operator_failure(who, "unknown exception");
+  }
+}
+
+} // namespace detail
+} // namespace weir

@@ -1,0 +1,220 @@
+#pragma once
+
+// The built-in operator parts: one class per operator kind, each a
+// collector of its input that calls the user function and emits downstream.
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "weir/codec.hpp"
+#include "weir/detail/graph.hpp"
+#include "weir/functions.hpp"
+
+namespace weir::detail {
+
+/// Base of a part that consumes T.
+template <class In>
+class input_part : public part, public collector<In> {
+public:
+  explicit input_part(subtask_info info) : info_(std::move(info)) {}
+  erased_collector input() override { return erased_collector::of<In>(this); }
+
+protected:
+  subtask_info info_;
+};
+
+template <class In, class Out, class F>
+class map_part final : public input_part<In> {
+public:
+  map_part(subtask_info info, F fn, collector<Out>* down)
+    : input_part<In>(std::move(info)), fn_(std::move(fn)), down_(down) {}
+  void collect(const In& value, int64_t ts) override {
+    down_->collect(guarded(this->info_, [&]() -> Out { return fn_(value); }), ts);
+  }
+
+private:
+  F fn_;
+  collector<Out>* down_;
+};
+
+template <class T, class F>
+class filter_part final : public input_part<T> {
+public:
+  filter_part(subtask_info info, F fn, collector<T>* down)
+    : input_part<T>(std::move(info)), fn_(std::move(fn)), down_(down) {}
+  void collect(const T& value, int64_t ts) override {
+    if (guarded(this->info_, [&]() -> bool { return fn_(value); })) down_->collect(value, ts);
+  }
+
+private:
+  F fn_;
+  collector<T>* down_;
+};
+
+template <class In, class Out, class F>
+class flat_map_part final : public input_part<In> {
+public:
+  flat_map_part(subtask_info info, F fn, collector<Out>* down)
+    : input_part<In>(std::move(info)), fn_(std::move(fn)), out_(down) {}
+  void collect(const In& value, int64_t ts) override {
+    out_.set_timestamp(ts);
+    guarded(this->info_, [&] { fn_(value, out_); });
+  }
+
+private:
+  F fn_;
+  emitter<Out> out_;
+};
+
+/// Rolling reduce on keyed state: emits the new accumulated value per record.
+/// State lives in one hash map per owned key group, so a later snapshot (or a
+/// restore at another parallelism) moves whole key groups.
+template <class T, class K, class KeyFn, class F>
+class reduce_part final : public input_part<T> {
+public:
+  reduce_part(subtask_info info, KeyFn key_fn, F fn, collector<T>* down)
+    : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
+      down_(down), groups_(this->info_.key_groups.size()) {}
+
+  void collect(const T& value, int64_t ts) override {
+    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
+    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
+    if (!this->info_.key_groups.contains(kg))
+      throw operator_failure(this->info_, "received a key of key group " + std::to_string(kg)
+                                            + " it does not own (partitioning bug)");
+    auto& group = groups_[kg - this->info_.key_groups.first];
+    auto it = group.find(key);
+    if (it == group.end()) {
+      it = group.emplace(std::move(key), value).first;
+    } else {
+      it->second = guarded(this->info_, [&]() -> T { return fn_(it->second, value); });
+    }
+    down_->collect(it->second, ts);
+  }
+
+private:
+  KeyFn key_fn_;
+  F fn_;
+  collector<T>* down_;
+  std::vector<std::unordered_map<K, T>> groups_;
+};
+
+template <class T>
+class sink_part final : public input_part<T> {
+public:
+  sink_part(subtask_info info, std::unique_ptr<sink_function<T>> fn)
+    : input_part<T>(std::move(info)), fn_(std::move(fn)) {}
+  void open() override { guarded(this->info_, [&] { fn_->open(this->info_); }); }
+  void collect(const T& value, int64_t) override {
+    guarded(this->info_, [&] { fn_->write(value); });
+    ++written_;
+  }
+  void end_of_input() override { guarded(this->info_, [&] { fn_->end_of_input(); }); }
+  uint64_t records_written() const override { return written_; }
+
+private:
+  uint64_t written_ = 0;
+  std::unique_ptr<sink_function<T>> fn_;
+};
+
+template <class T>
+class user_source_part final : public source_part {
+public:
+  user_source_part(subtask_info info, std::unique_ptr<source_function<T>> fn, collector<T>* down)
+    : info_(std::move(info)), fn_(std::move(fn)), out_(down) {}
+  void open() override { guarded(info_, [&] { fn_->open(info_); }); }
+  status poll(size_t max_records) override {
+    bool more = guarded(info_, [&] { return fn_->poll(out_, max_records); });
+    return more ? status::more : status::exhausted;
+  }
+  uint64_t records_emitted() const override { return out_.count(); }
+
+private:
+  subtask_info info_;
+  std::unique_ptr<source_function<T>> fn_;
+  emitter<T> out_;
+};
+
+template <class T>
+class fanout_part final : public part, public collector<T> {
+public:
+  explicit fanout_part(std::vector<collector<T>*> outs) : outs_(std::move(outs)) {}
+  erased_collector input() override { return erased_collector::of<T>(this); }
+  void collect(const T& value, int64_t ts) override {
+    for (auto* out : outs_) out->collect(value, ts);
+  }
+
+private:
+  std::vector<collector<T>*> outs_;
+};
+
+/// Partitions records of one edge over its channels and encodes them there.
+/// `Hash` maps a record to its key hash (used only for partitioning::hash).
+template <class T, class Hash>
+class edge_writer final : public part, public collector<T> {
+public:
+  edge_writer(std::vector<output_channel*> channels, partitioning mode, Hash hash,
+              uint32_t max_parallelism, uint32_t producer_index)
+    : channels_(std::move(channels)), mode_(mode), hash_(std::move(hash)),
+      max_parallelism_(max_parallelism), next_(producer_index) {}
+
+  erased_collector input() override { return erased_collector::of<T>(this); }
+
+  void collect(const T& value, int64_t ts) override {
+    auto n = static_cast<uint32_t>(channels_.size());
+    switch (mode_) {
+      case partitioning::forward:
+        write(0, value, ts);
+        break;
+      case partitioning::rebalance:
+        write(next_++ % n, value, ts);
+        break;
+      case partitioning::hash: {
+        uint32_t kg = key_group_for_hash(hash_(value), max_parallelism_);
+        write(subtask_for_key_group(kg, max_parallelism_, n), value, ts);
+        break;
+      }
+      case partitioning::broadcast:
+        for (uint32_t i = 0; i < n; ++i) write(i, value, ts);
+        break;
+    }
+  }
+
+private:
+  void write(uint32_t i, const T& value, int64_t ts) {
+    channels_[i]->add(ts, [&](std::string& payload) { encode_value(value, payload); });
+  }
+
+  std::vector<output_channel*> channels_;
+  partitioning mode_;
+  Hash hash_;
+  uint32_t max_parallelism_;
+  uint32_t next_;
+};
+
+template <class T>
+class typed_batch_reader final : public batch_reader {
+public:
+  explicit typed_batch_reader(collector<T>* head) : head_(head) {}
+
+  size_t read(const frame_view& frame, size_t begin, size_t end, const size_t& blocked) override {
+    size_t i = begin;
+    for (; i < end && blocked == 0; ++i) {
+      byte_reader in(frame.value(i));
+      T value = codec<T>::decode(in);
+      if (!in.ok() || !in.at_end())
+        throw record_error("record " + std::to_string(i) + " of frame " + std::to_string(frame.sequence())
+                           + " on channel " + std::to_string(frame.channel())
+                           + " does not decode as its record type");
+      head_->collect(value, frame.timestamp(i));
+    }
+    return i;
+  }
+
+private:
+  collector<T>* head_;
+};
+
+} // namespace weir::detail

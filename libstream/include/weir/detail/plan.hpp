@@ -1,0 +1,70 @@
+#pragma once
+
+// The physical plan: the logical graph expanded into tasks (one per chain
+// subtask) and channels (one per producer subtask -> consumer subtask pair of
+// an edge). Plain data; the supervisor deploys it, nodes rebuild it from the
+// same job graph, so both sides agree on every index.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "weir/detail/graph.hpp"
+#include "weir/error.hpp"
+
+namespace weir::detail {
+
+/// Operators that run in one task: a head and the forward-connected operators
+/// chained after it (a single operator when chaining is off).
+struct chain_spec {
+  std::vector<int> nodes;
+  uint32_t parallelism = 1;
+  uint32_t first_task = 0; ///< Task index of subtask 0; subtask i is first_task + i.
+};
+
+/// An edge between chains: the last node of `producer_chain` feeds `consumer_node`.
+struct edge_spec {
+  int producer_chain = 0;
+  int consumer_chain = 0;
+  int consumer_node = 0;
+  partitioning mode = partitioning::forward;
+};
+
+struct channel_spec {
+  uint32_t producer_task = 0;
+  uint32_t out_slot = 0; ///< Index among the producer task's output channels.
+  uint32_t consumer_task = 0;
+  uint32_t in_slot = 0;  ///< Index among the consumer task's input channels.
+};
+
+struct task_spec {
+  int chain = 0;
+  uint32_t subtask = 0;
+  /// Per outgoing edge (in edge order), its out slots in consumer subtask order.
+  std::vector<std::vector<uint32_t>> out_edges;
+  std::vector<int> out_edge_ids;
+  uint32_t num_inputs = 0;
+  uint32_t num_outputs = 0;
+};
+
+struct physical_plan {
+  std::vector<uint32_t> node_parallelism;   ///< Effective, per node id.
+  std::vector<partitioning> node_input_mode; ///< Effective, per node id.
+  std::vector<chain_spec> chains;
+  std::vector<edge_spec> edges;
+  std::vector<task_spec> tasks;
+  std::vector<channel_spec> channels;
+  uint32_t max_parallelism = default_max_parallelism;
+
+  /// How errors and logs name a task: its chain's uids and the subtask.
+  std::string task_name(const job_graph& g, uint32_t task) const;
+  /// What a subtask of `node` knows about itself (key groups included).
+  subtask_info info(const job_graph& g, int node, uint32_t subtask) const;
+};
+
+/// Resolves parallelism and partitioning, chains operators, numbers tasks and
+/// channels. Fails (errc::bad_argument) on duplicate uids, a parallelism above
+/// max parallelism, or a forward edge between different parallelisms.
+expected<physical_plan> make_plan(const job_graph& g);
+
+} // namespace weir::detail

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace weir {
+
+/// What went wrong, in categories a caller can act on. The message of an
+/// `error` says where (file, line, operator uid, subtask, channel).
+enum class errc : uint8_t {
+  none = 0,
+  bad_argument,     ///< A caller passed a value the API or CLI does not accept.
+  io,               ///< Reading or writing a file failed.
+  malformed_frame,  ///< Bytes on a channel are not a valid Weir frame.
+  malformed_record, ///< A record's bytes do not decode with its codec.
+  protocol,         ///< A peer broke the channel protocol (sequence, slot, credit).
+  operator_failed,  ///< A user function threw, or a task died.
+  unknown_job,      ///< A node was asked for a job its binary does not contain.
+  unreachable,      ///< A node or remote actor could not be reached.
+};
+
+/// Returns a stable lowercase name for `code`, e.g. "malformed_frame".
+const char* to_string(errc code) noexcept;
+
+/// A failure: a category plus a human-readable message naming what and where.
+/// A value type; cheap to move, safe to copy.
+class error {
+public:
+  error() = default;
+  error(errc code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  errc code() const noexcept { return code_; }
+  const std::string& message() const noexcept { return message_; }
+  explicit operator bool() const noexcept { return code_ != errc::none; }
+
+  /// "malformed_frame: <message>"
+  std::string to_string() const;
+
+private:
+  errc code_ = errc::none;
+  std::string message_;
+};
+
+/// Either a value or an error. Minimal by design (C++17 has no std::expected).
+template <class T>
+class expected {
+public:
+  expected(T value) : state_(std::move(value)) {}
+  expected(error err) : state_(std::move(err)) {}
+
+  bool has_value() const noexcept { return state_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const error& error_value() const& { return std::get<1>(state_); }
+
+private:
+  std::variant<T, error> state_;
+};
+
+} // namespace weir

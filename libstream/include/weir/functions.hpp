@@ -1,0 +1,72 @@
+#pragma once
+
+// Interfaces for user-written sources and sinks, and the emitter that
+// flat_map and sources emit through.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "weir/detail/operator.hpp"
+
+namespace weir {
+
+/// Hands records to the next operator. Valid only during the call that
+/// received it; not thread-safe. Emitting never blocks: backpressure is
+/// applied between records by the task, not inside user code.
+template <class T>
+class emitter {
+public:
+  explicit emitter(detail::collector<T>* downstream) : downstream_(downstream) {}
+
+  void emit(const T& value) {
+    ++count_;
+    downstream_->collect(value, timestamp_);
+  }
+  void operator()(const T& value) { emit(value); }
+
+  /// The timestamp given to records emitted from now on (sources stamp event
+  /// time here; flat_map inherits the input record's).
+  void set_timestamp(int64_t ts) noexcept { timestamp_ = ts; }
+
+  /// Records emitted through this emitter so far.
+  uint64_t count() const noexcept { return count_; }
+
+private:
+  detail::collector<T>* downstream_;
+  int64_t timestamp_ = INT64_MIN;
+  uint64_t count_ = 0;
+};
+
+/// A source of records, one instance per subtask. Called from one thread.
+/// Errors: throw; the job fails with an error naming the source's uid and subtask.
+template <class T>
+class source_function {
+public:
+  virtual ~source_function() = default;
+  /// Called once before the first poll.
+  virtual void open(const subtask_info&) {}
+  /// Emits at most `max_records` records and returns false when the source is
+  /// exhausted. Must return promptly (read in bounded chunks, never wait).
+  virtual bool poll(emitter<T>& out, size_t max_records) = 0;
+};
+
+/// Where records leave the job, one instance per subtask. Called from one thread.
+/// Errors: throw; the job fails with an error naming the sink's uid and subtask.
+template <class T>
+class sink_function {
+public:
+  virtual ~sink_function() = default;
+  virtual void open(const subtask_info&) {}
+  virtual void write(const T& value) = 0;
+  /// All input has arrived: flush and publish results.
+  virtual void end_of_input() {}
+};
+
+/// Makes one source (or sink) instance per subtask; must be callable from any thread.
+template <class T>
+using source_factory = std::function<std::unique_ptr<source_function<T>>()>;
+template <class T>
+using sink_factory = std::function<std::unique_ptr<sink_function<T>>()>;
+
+} // namespace weir

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weir {
+
+/// How the runtime moves data. Every field bounds something: together they
+/// bound the records in flight per channel to
+/// (credit_window + 2) * batch_size (credits granted, one sealed batch waiting
+/// for credit, one batch being filled).
+struct runtime_options {
+  /// Records per batch (frame); a batch is sent when full or when it times out.
+  size_t batch_size = 1024;
+  /// A batch is also sealed once its payload reaches this many bytes.
+  size_t max_batch_bytes = 1u << 20;
+  /// Batches a consumer lets a producer have in flight per channel.
+  uint32_t credit_window = 4;
+  /// A partly filled batch is sent at most this long after its first record.
+  uint32_t buffer_timeout_ms = 10;
+  /// A task yields its thread after this many records so others progress.
+  size_t records_per_turn = 8192;
+  /// CAF scheduler threads; 0 keeps CAF's default (max(cores, 4)).
+  size_t scheduler_threads = 0;
+  /// Nodes ("host:port") to place subtasks on; empty runs everything in process.
+  std::vector<std::string> nodes;
+  /// Which operators run on the nodes: a subtask of an operator whose uid is
+  /// listed runs remotely; empty means every operator is spread over the nodes.
+  std::vector<std::string> remote_uids;
+};
+
+} // namespace weir

@@ -1,0 +1,376 @@
+#pragma once
+
+/// \file The user API: build a job from sources, transformations and sinks,
+/// then execute it. Include this header only: "weir/stream.hpp".
+///
+/// Thread safety: an environment and its streams are built from one thread;
+/// user functions are copied into each subtask and each copy is called from
+/// one thread at a time, so functions need no locking of their own state.
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "weir/error.hpp"
+#include "weir/functions.hpp"
+#include "weir/options.hpp"
+#include "weir/detail/graph.hpp"
+#include "weir/detail/parts.hpp"
+#include "weir/detail/traits.hpp"
+
+namespace weir {
+
+template <class T>
+class stream;
+template <class T, class K, class KeyFn>
+class keyed_stream;
+
+/// The outcome of a job run.
+struct job_result {
+  error failure;                  ///< Empty on success.
+  double seconds = 0;             ///< Wall time from deployment to completion.
+  uint64_t source_records = 0;    ///< Records emitted by all sources.
+  uint64_t sink_records = 0;      ///< Records written by all sinks.
+  bool ok() const noexcept { return !failure; }
+};
+
+/// Where a job is assembled and run. Not thread-safe; move-only handle to
+/// the job graph being built.
+class environment {
+public:
+  environment();
+
+  /// Default parallelism of operators that do not set their own (>= 1).
+  environment& set_parallelism(uint32_t p);
+  /// Key groups of keyed operators: the largest parallelism a keyed operator
+  /// may ever have (default 128).
+  environment& set_max_parallelism(uint32_t p);
+  /// Chaining runs a forward-connected operator in its input's task (one actor,
+  /// no serialization between them). Off by default: every operator subtask is
+  /// its own actor.
+  environment& set_chaining(bool on);
+  runtime_options& options() noexcept { return options_; }
+  const runtime_options& options() const noexcept { return options_; }
+
+  /// The elements of `values`, split round robin over the source's subtasks.
+  template <class T>
+  stream<T> from_collection(std::vector<T> values);
+
+  /// `count` records fn(0) .. fn(count - 1); subtask i of p makes the indices
+  /// i, i + p, ... so any parallelism yields the same records.
+  template <class F>
+  auto generate(uint64_t count, F fn);
+
+  /// The lines of a text file (without line terminators), split into byte
+  /// ranges over the source's subtasks. A file that cannot be read fails the
+  /// job with an error naming it.
+  stream<std::string> read_text_file(std::string path);
+
+  /// A user-defined source; `factory` makes one instance per subtask.
+  template <class T>
+  stream<T> add_source(source_factory<T> factory, std::string name = "source");
+
+  /// Runs the job to completion in this process (or on options().nodes) and
+  /// returns its outcome. Blocks the caller. Defined by the runtime library
+  /// (weir_actors): link it to call this.
+  job_result execute(const std::string& job_name);
+
+  /// The graph built so far. Runtime SPI.
+  const detail::job_graph& graph() const noexcept { return *graph_; }
+  detail::job_graph& graph() noexcept { return *graph_; }
+
+private:
+  std::shared_ptr<detail::job_graph> graph_;
+  runtime_options options_;
+};
+
+namespace detail {
+
+template <class In>
+void set_input_io(node& n) {
+  n.make_input_writer = [](std::vector<output_channel*> chans, partitioning mode,
+                           const subtask_info& producer) -> std::unique_ptr<part> {
+    auto no_hash = [](const In&) -> uint64_t { return 0; };
+    return std::make_unique<edge_writer<In, decltype(no_hash)>>(
+      std::move(chans), mode, no_hash, producer.max_parallelism, producer.index);
+  };
+  n.make_input_reader = [](erased_collector head) -> std::unique_ptr<batch_reader> {
+    return std::make_unique<typed_batch_reader<In>>(head.as<In>());
+  };
+}
+
+template <class Out>
+void set_output_fanout(node& n) {
+  n.make_fanout = [](std::vector<erased_collector> outs) -> std::unique_ptr<part> {
+    std::vector<collector<Out>*> typed;
+    for (auto& o : outs) typed.push_back(o.as<Out>());
+    return std::make_unique<fanout_part<Out>>(std::move(typed));
+  };
+}
+
+/// Appends a node to the graph and returns its id.
+int add_node(job_graph& g, node n);
+
+} // namespace detail
+
+/// A named sink in the graph, to set its uid and parallelism.
+class sink_ref {
+public:
+  sink_ref(environment* env, int node) : env_(env), node_(node) {}
+  sink_ref& uid(std::string id);
+  sink_ref& parallelism(uint32_t p);
+
+private:
+  environment* env_;
+  int node_;
+};
+
+/// A stream of records of type T: the output of one operator. A cheap handle;
+/// copying it does not copy records. Using one stream as the input of several
+/// operators sends every record to each of them.
+template <class T>
+class stream {
+public:
+  static_assert(std::is_default_constructible_v<T> && std::is_copy_constructible_v<T>,
+                "weir: record types must be default- and copy-constructible");
+
+  stream(environment* env, int node) : env_(env), node_(node) {}
+
+  /// Sets the stable unique id that names this operator in errors, metrics and
+  /// checkpoints. Unset uids default to "<kind>-<n>".
+  stream& uid(std::string id) {
+    node().uid = std::move(id);
+    return *this;
+  }
+  stream& parallelism(uint32_t p) {
+    node().parallelism = p;
+    return *this;
+  }
+  /// Starts a new task at this operator even when chaining is on.
+  stream& disable_chaining() {
+    node().chainable = false;
+    return *this;
+  }
+
+  /// Records of the next operator go round robin over its subtasks.
+  stream rebalance() const { return with_partitioning(partitioning::rebalance); }
+  /// Every record goes to every subtask of the next operator.
+  stream broadcast() const { return with_partitioning(partitioning::broadcast); }
+  /// Subtask i feeds subtask i of the next operator (equal parallelism).
+  stream forward() const { return with_partitioning(partitioning::forward); }
+
+  /// fn: (const T&) -> R, one output per input.
+  template <class F>
+  auto map(F fn) {
+    static_assert(std::is_invocable_v<F&, const T&>,
+                  "weir: map expects a function callable as fn(const T&) returning the new record");
+    using R = std::decay_t<std::invoke_result_t<F&, const T&>>;
+    static_assert(!std::is_void_v<R>, "weir: a map function must return the new record");
+    return child<R>("map", [fn](const subtask_info& info, detail::erased_collector down) {
+      return std::make_unique<detail::map_part<T, R, F>>(info, fn, down.as<R>());
+    });
+  }
+
+  /// fn: (const T&) -> bool, keeps the records for which it returns true.
+  template <class F>
+  stream<T> filter(F fn) {
+    static_assert(std::is_invocable_r_v<bool, F&, const T&>,
+                  "weir: filter expects a predicate callable as fn(const T&) -> bool");
+    return child<T>("filter", [fn](const subtask_info& info, detail::erased_collector down) {
+      return std::make_unique<detail::filter_part<T, F>>(info, fn, down.as<T>());
+    });
+  }
+
+  /// fn: (const T&, emitter<R>&), emits zero or more records per input. R is
+  /// deduced from the emitter parameter, or given: flat_map<R>(generic_lambda).
+  template <class R = void, class F>
+  auto flat_map(F fn) {
+    using Out = std::conditional_t<std::is_void_v<R>, typename detail::flat_map_output<F>::type, R>;
+    static_assert(!std::is_void_v<Out>,
+                  "weir: flat_map expects fn(const T&, weir::emitter<R>&); for a generic lambda "
+                  "name the output type: flat_map<R>(fn)");
+    static_assert(std::is_invocable_v<F&, const T&, emitter<Out>&>,
+                  "weir: flat_map expects a function callable as fn(const T&, weir::emitter<R>&)");
+    return child<Out>("flat_map", [fn](const subtask_info& info, detail::erased_collector down) {
+      return std::make_unique<detail::flat_map_part<T, Out, F>>(info, fn, down.as<Out>());
+    });
+  }
+
+  /// Partitions by key: fn: (const T&) -> K, K hashable (integral, string, or
+  /// any type with a codec) and equality-comparable.
+  template <class F>
+  auto key_by(F fn) const {
+    static_assert(std::is_invocable_v<F&, const T&>,
+                  "weir: key_by expects a key selector callable as fn(const T&) returning the key");
+    using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
+    return keyed_stream<T, K, F>(env_, node_, std::move(fn));
+  }
+
+  /// Sends every record to `sink`, made once per subtask.
+  sink_ref sink(sink_factory<T> factory) {
+    detail::node n;
+    n.name = "sink";
+    n.kind = detail::node_kind::sink;
+    n.make_part = [factory](const subtask_info& info, detail::erased_collector) {
+      return std::make_unique<detail::sink_part<T>>(info, factory());
+    };
+    return sink_ref(env_, attach(std::move(n)));
+  }
+
+  /// Runtime SPI: appends a consumer node of this stream and returns its id.
+  int attach(detail::node n, partitioning mode = partitioning::forward,
+             bool mode_set = false) const {
+    n.input = node_;
+    n.input_partitioning = partitioned_ ? partitioning_ : mode;
+    n.partitioning_set = partitioned_ || mode_set;
+    detail::set_input_io<T>(n);
+    return detail::add_node(env_->graph(), std::move(n));
+  }
+
+  environment* env() const noexcept { return env_; }
+  int node_id() const noexcept { return node_; }
+
+private:
+  template <class R, class Make>
+  stream<R> child(const char* name, Make make) {
+    detail::node n;
+    n.name = name;
+    n.make_part = std::move(make);
+    detail::set_output_fanout<R>(n);
+    return stream<R>(env_, attach(std::move(n)));
+  }
+
+  stream with_partitioning(partitioning p) const {
+    stream s = *this;
+    s.partitioned_ = true;
+    s.partitioning_ = p;
+    return s;
+  }
+
+  detail::node& node() { return env_->graph().nodes[node_]; }
+
+  environment* env_;
+  int node_;
+  bool partitioned_ = false;
+  partitioning partitioning_ = partitioning::forward;
+};
+
+/// A stream partitioned by key: records with equal keys reach the same subtask.
+template <class T, class K, class KeyFn>
+class keyed_stream {
+public:
+  keyed_stream(environment* env, int node, KeyFn key_fn)
+    : env_(env), node_(node), key_fn_(std::move(key_fn)) {}
+
+  /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
+  /// Emits the key's new accumulated value for every record; the first record
+  /// of a key is emitted as is.
+  template <class F>
+  stream<T> reduce(F fn) {
+    static_assert(std::is_invocable_r_v<T, F&, const T&, const T&>,
+                  "weir: reduce expects fn(const T& accumulated, const T& next) -> T");
+    detail::node n;
+    n.name = "reduce";
+    auto key_fn = key_fn_;
+    n.make_part = [key_fn, fn](const subtask_info& info, detail::erased_collector down) {
+      return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, down.as<T>());
+    };
+    detail::set_output_fanout<T>(n);
+    stream<T> input(env_, node_);
+    int id = input.attach(std::move(n), partitioning::hash, true);
+    auto& added = env_->graph().nodes[id];
+    added.make_input_writer = [key_fn](std::vector<detail::output_channel*> chans, partitioning mode,
+                                       const subtask_info& producer) -> std::unique_ptr<detail::part> {
+      auto hash = [key_fn](const T& v) -> uint64_t { return key_hash(key_fn(v)); };
+      return std::make_unique<detail::edge_writer<T, decltype(hash)>>(
+        std::move(chans), mode, hash, producer.max_parallelism, producer.index);
+    };
+    return stream<T>(env_, id);
+  }
+
+private:
+  environment* env_;
+  int node_;
+  KeyFn key_fn_;
+};
+
+// -- environment templates ------------------------------------------------------
+
+namespace detail {
+
+/// Emits the elements of a shared vector whose index % parallelism == subtask.
+template <class T>
+class collection_source final : public source_function<T> {
+public:
+  explicit collection_source(std::shared_ptr<const std::vector<T>> values)
+    : values_(std::move(values)) {}
+  void open(const subtask_info& info) override {
+    next_ = info.index;
+    step_ = info.parallelism;
+  }
+  bool poll(emitter<T>& out, size_t max_records) override {
+    for (size_t n = 0; n < max_records && next_ < values_->size(); ++n, next_ += step_)
+      out.emit((*values_)[next_]);
+    return next_ < values_->size();
+  }
+
+private:
+  std::shared_ptr<const std::vector<T>> values_;
+  size_t next_ = 0;
+  size_t step_ = 1;
+};
+
+template <class T, class F>
+class generator_source final : public source_function<T> {
+public:
+  generator_source(uint64_t count, F fn) : count_(count), fn_(std::move(fn)) {}
+  void open(const subtask_info& info) override {
+    next_ = info.index;
+    step_ = info.parallelism;
+  }
+  bool poll(emitter<T>& out, size_t max_records) override {
+    for (size_t n = 0; n < max_records && next_ < count_; ++n, next_ += step_) out.emit(fn_(next_));
+    return next_ < count_;
+  }
+
+private:
+  uint64_t count_;
+  F fn_;
+  uint64_t next_ = 0;
+  uint64_t step_ = 1;
+};
+
+} // namespace detail
+
+template <class T>
+stream<T> environment::add_source(source_factory<T> factory, std::string name) {
+  detail::node n;
+  n.name = std::move(name);
+  n.kind = detail::node_kind::source;
+  n.make_part = [factory](const subtask_info& info, detail::erased_collector down) {
+    return std::make_unique<detail::user_source_part<T>>(info, factory(), down.as<T>());
+  };
+  detail::set_output_fanout<T>(n);
+  return stream<T>(this, detail::add_node(*graph_, std::move(n)));
+}
+
+template <class T>
+stream<T> environment::from_collection(std::vector<T> values) {
+  auto shared = std::make_shared<const std::vector<T>>(std::move(values));
+  return add_source<T>(
+    [shared] { return std::make_unique<detail::collection_source<T>>(shared); }, "collection");
+}
+
+template <class F>
+auto environment::generate(uint64_t count, F fn) {
+  static_assert(std::is_invocable_v<F&, uint64_t>,
+                "weir: generate expects fn(uint64_t index) returning the record");
+  using T = std::decay_t<std::invoke_result_t<F&, uint64_t>>;
+  return add_source<T>(
+    [count, fn] { return std::make_unique<detail::generator_source<T, F>>(count, fn); },
+    "generator");
+}
+
+} // namespace weir

@@ -1,0 +1,24 @@
+#include "weir/error.hpp"
+
+namespace weir {
+
+const char* to_string(errc code) noexcept {
+  switch (code) {
+    case errc::none: return "none";
+    case errc::bad_argument: return "bad_argument";
+    case errc::io: return "io";
+    case errc::malformed_frame: return "malformed_frame";
+    case errc::malformed_record: return "malformed_record";
+    case errc::protocol: return "protocol";
+    case errc::operator_failed: return "operator_failed";
+    case errc::unknown_job: return "unknown_job";
+    case errc::unreachable: return "unreachable";
+  }
+  return "unknown";
+}
+
+std::string error::to_string() const {
+  return std::string(weir::to_string(code_)) + ": " + message_;
+}
+
+} // namespace weir

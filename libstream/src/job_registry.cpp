@@ -1,0 +1,54 @@
+#include "weir/job_registry.hpp"
+
+#include <mutex>
+
+#include "weir/stream.hpp"
+
+namespace weir {
+
+namespace {
+
+struct registry {
+  std::mutex mutex;
+  std::map<std::string, job_builder> jobs;
+};
+
+registry& the_registry() {
+  static registry r;
+  return r;
+}
+
+} // namespace
+
+void register_job(const std::string& name, job_builder builder) {
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  r.jobs[name] = std::move(builder);
+}
+
+expected<job_builder> find_job(const std::string& name) {
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  auto it = r.jobs.find(name);
+  if (it == r.jobs.end()) return error{errc::unknown_job, "no job named '" + name + "' in this binary"};
+  return it->second;
+}
+
+std::vector<std::string> registered_jobs() {
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  std::vector<std::string> names;
+  for (auto& kv : r.jobs) names.push_back(kv.first);
+  return names;
+}
+
+error build_registered_job(environment& env, const std::string& name, const job_args& args) {
+  auto builder = find_job(name);
+  if (!builder) return builder.error_value();
+  if (auto err = (*builder)(env, args)) return err;
+  env.graph().registered_job = name;
+  env.graph().job_args = args;
+  return {};
+}
+
+} // namespace weir

@@ -1,0 +1,78 @@
+#include "text_file_source.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace weir::detail {
+
+namespace {
+constexpr size_t chunk_bytes = 64 * 1024;
+} // namespace
+
+text_file_source::~text_file_source() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void text_file_source::fail(const std::string& what) const {
+  throw std::runtime_error("text file '" + path_ + "': " + what);
+}
+
+void text_file_source::open(const subtask_info& info) {
+  file_ = std::fopen(path_.c_str(), "rb");
+  if (file_ == nullptr) fail(std::strerror(errno));
+  if (std::fseek(file_, 0, SEEK_END) != 0) fail(std::strerror(errno));
+  auto size = static_cast<uint64_t>(std::ftell(file_));
+  uint64_t begin = size * info.index / info.parallelism;
+  end_ = size * (info.index + 1) / info.parallelism;
+  // A line starting exactly at `begin` is ours, so look from begin - 1 for the
+  // newline that ends the previous subtask's last line.
+  uint64_t probe = begin == 0 ? 0 : begin - 1;
+  if (std::fseek(file_, static_cast<long>(probe), SEEK_SET) != 0) fail(std::strerror(errno));
+  next_line_ = probe;
+  if (begin > 0) {
+    for (;;) {
+      if (cursor_ == buffer_.size() && !fill()) break;
+      char c = buffer_[cursor_++];
+      ++next_line_;
+      if (c == '\n') break;
+    }
+  }
+}
+
+bool text_file_source::fill() {
+  if (eof_) return false;
+  buffer_.erase(0, cursor_);
+  cursor_ = 0;
+  size_t old = buffer_.size();
+  buffer_.resize(old + chunk_bytes);
+  size_t got = std::fread(&buffer_[old], 1, chunk_bytes, file_);
+  buffer_.resize(old + got);
+  if (got < chunk_bytes) {
+    if (std::ferror(file_)) fail(std::strerror(errno));
+    eof_ = true;
+  }
+  return got > 0;
+}
+
+bool text_file_source::poll(emitter<std::string>& out, size_t max_records) {
+  std::string line;
+  for (size_t n = 0; n < max_records; ++n) {
+    if (next_line_ >= end_) return false;
+    size_t nl;
+    while ((nl = buffer_.find('\n', cursor_)) == std::string::npos) {
+      if (!fill()) break;
+    }
+    size_t stop = nl == std::string::npos ? buffer_.size() : nl;
+    if (stop == cursor_ && nl == std::string::npos) return false; // no bytes left
+    line.assign(buffer_, cursor_, stop - cursor_);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t consumed = (nl == std::string::npos ? stop : nl + 1) - cursor_;
+    cursor_ += consumed;
+    next_line_ += consumed;
+    out.emit(line);
+  }
+  return next_line_ < end_ && !(eof_ && cursor_ == buffer_.size());
+}
+
+} // namespace weir::detail

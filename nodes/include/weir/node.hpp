@@ -1,0 +1,27 @@
+#pragma once
+
+/// \file The node daemon: a process that runs tasks of registered jobs for a
+/// coordinator elsewhere. Same binary as the coordinator (jobs are rebuilt
+/// from the job registry by name, never shipped).
+
+#include <cstdint>
+#include <string>
+
+#include "weir/error.hpp"
+
+namespace weir {
+
+struct node_options {
+  /// Port to listen on; 0 lets the system pick one (see port_file).
+  uint16_t port = 0;
+  /// Address to bind; the default accepts local connections only.
+  std::string bind = "127.0.0.1";
+  /// If set, the bound port is written here (atomically) once listening.
+  std::string port_file;
+};
+
+/// Serves tasks until the process is terminated. Returns only on failure to
+/// start (errc::unreachable: the port could not be bound, with the reason).
+error run_node(const node_options& options);
+
+} // namespace weir

@@ -1,0 +1,111 @@
+// environment::execute: the embedded runtime and the coordinator of a
+// multi-node run. Lives in nodes/ because it may connect to node daemons.
+
+#include <caf/io/all.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "messages.hpp"
+#include "supervisor.hpp"
+#include "weir/stream.hpp"
+
+namespace weir {
+
+namespace {
+
+error from_caf(caf::actor_system& sys, const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.match_elements<uint8_t, std::string>())
+    return {static_cast<errc>(ctx.get_as<uint8_t>(0)), ctx.get_as<std::string>(1)};
+  return {errc::operator_failed, sys.render(err)};
+}
+
+expected<caf::actor> connect(caf::actor_system& sys, const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos)
+    return error{errc::bad_argument, "node address '" + address + "' is not host:port"};
+  auto host = address.substr(0, colon);
+  int port = std::atoi(address.c_str() + colon + 1);
+  if (port <= 0 || port > 65535)
+    return error{errc::bad_argument, "node address '" + address + "' has no valid port"};
+  auto node = sys.middleman().remote_actor(host, static_cast<uint16_t>(port));
+  if (!node) return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error())};
+  return *node;
+}
+
+bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan, uint32_t task,
+                   const std::vector<std::string>& remote_uids) {
+  if (remote_uids.empty()) return true;
+  for (int n : plan.chains[plan.tasks[task].chain].nodes)
+    if (std::find(remote_uids.begin(), remote_uids.end(), g.nodes[n].uid) != remote_uids.end())
+      return true;
+  return false;
+}
+
+expected<runtime::placement> place(caf::actor_system& sys, const detail::job_graph& g,
+                                   const detail::physical_plan& plan, const runtime_options& o) {
+  runtime::placement where;
+  if (o.nodes.empty()) return where;
+  if (g.registered_job.empty())
+    return error{errc::bad_argument, "running on nodes needs a job from the job registry "
+                                     "(weir::register_job), so nodes can rebuild it"};
+  for (const auto& address : o.nodes) {
+    auto node = connect(sys, address);
+    if (!node) return node.error_value();
+    where.nodes.push_back(*node);
+  }
+  where.job = g.registered_job;
+  for (const auto& kv : g.job_args) {
+    where.args.push_back(kv.first);
+    where.args.push_back(kv.second);
+  }
+  size_t next = 0;
+  for (uint32_t t = 0; t < plan.tasks.size(); ++t)
+    where.node_of_task.push_back(runs_remotely(g, plan, t, o.remote_uids)
+                                   ? static_cast<int>(next++ % where.nodes.size())
+                                   : -1);
+  return where;
+}
+
+} // namespace
+
+job_result environment::execute(const std::string& job_name) {
+  job_result result;
+  graph_->name = job_name;
+  auto plan = detail::make_plan(*graph_);
+  if (!plan) {
+    result.failure = plan.error_value();
+    return result;
+  }
+  caf::actor_system_config cfg;
+  runtime::register_runtime_types(cfg);
+  if (options_.scheduler_threads > 0) cfg.set("scheduler.max-threads", options_.scheduler_threads);
+  if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto where = place(sys, *graph_, *plan, options_);
+  if (!where) {
+    result.failure = where.error_value();
+    return result;
+  }
+  auto dep = std::make_shared<runtime::deployment>();
+  dep->graph = graph_;
+  dep->plan = std::move(*plan);
+  dep->options = options_;
+  auto started = std::chrono::steady_clock::now();
+  auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(*where));
+  caf::scoped_actor self{sys};
+  self->request(supervisor, caf::infinite, runtime::run_atom::value)
+    .receive(
+      [&](std::vector<runtime::task_report>& reports) {
+        for (const auto& r : reports) {
+          result.source_records += r.source_records;
+          result.sink_records += r.sink_records;
+        }
+      },
+      [&](caf::error& err) { result.failure = from_caf(sys, err); });
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+} // namespace weir

@@ -1,0 +1,35 @@
+#include <caf/io/all.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "messages.hpp"
+#include "node_actor.hpp"
+#include "weir/node.hpp"
+
+namespace weir {
+
+error run_node(const node_options& options) {
+  caf::actor_system_config cfg;
+  runtime::register_runtime_types(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto node = nodes::spawn_node_actor(sys);
+  auto port = sys.middleman().publish(node, options.port, options.bind.c_str(), true);
+  if (!port) {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return {errc::unreachable, "cannot listen on " + options.bind + ":"
+                                 + std::to_string(options.port) + ": " + sys.render(port.error())};
+  }
+  if (!options.port_file.empty()) {
+    // Written under a temporary name and renamed, so a reader never sees a partial port.
+    auto tmp = options.port_file + ".tmp";
+    { std::ofstream(tmp) << *port << "\n"; }
+    std::rename(tmp.c_str(), options.port_file.c_str());
+  }
+  std::fprintf(stderr, "weir node listening on %s:%u\n", options.bind.c_str(), unsigned(*port));
+  sys.await_all_actors_done();
+  return {};
+}
+
+} // namespace weir
