@@ -1,0 +1,109 @@
+#include <catch2/catch.hpp>
+
+#include <iostream>
+#include <thread>
+
+#include "jobs/wordcount.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/text.hpp"
+#include "weir/job_registry.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+
+namespace {
+
+/// A `weir node` daemon in its own process, listening on a free loopback port.
+struct node_process {
+  test::temp_dir dir;
+  std::unique_ptr<test::child_process> process;
+  std::string address;
+
+  node_process() {
+    process = std::make_unique<test::child_process>(
+      std::vector<std::string>{WEIR_CLI, "node", "--port-file", dir.file("port")}, dir.file("log"));
+    auto port = test::wait_for_file_line(dir.file("port"), 20000);
+    REQUIRE_FALSE(port.empty());
+    address = "127.0.0.1:" + port;
+  }
+};
+
+job_result run_wordcount(const std::string& input, const std::string& output, const std::string& node,
+                         std::vector<std::string> remote_uids) {
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = {node};
+  env.options().remote_uids = std::move(remote_uids);
+  env.options().batch_size = 64;
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", input}, {"output", output}, {"parallelism", "2"}}));
+  return env.execute("wordcount");
+}
+
+} // namespace
+
+TEST_CASE("a pipeline split over two processes gives the reference result", "[integration][remote]") {
+  node_process node;
+  test::temp_dir dir;
+  std::mt19937_64 rng(11);
+  auto text = test::random_text(rng, 2000);
+  test::write_file(dir.file("in.txt"), text);
+  SECTION("keyed stages on the node, sources in the coordinator") {
+    auto result = run_wordcount(dir.file("in.txt"), dir.file("out"), node.address, {"count", "format", "out"});
+    REQUIRE(result.ok());
+    auto counts = apps::read_final_counts(dir.file("out"));
+    REQUIRE(counts);
+    auto expected = test::reference_counts(text);
+    CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == expected);
+    CHECK(result.sink_records > 0);
+  }
+  SECTION("every task on the node") {
+    auto result = run_wordcount(dir.file("in.txt"), dir.file("out"), node.address, {});
+    REQUIRE(result.ok());
+    auto counts = apps::read_final_counts(dir.file("out"));
+    REQUIRE(counts);
+    CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+  }
+}
+
+TEST_CASE("a node that cannot be reached is a clear error", "[integration][remote]") {
+  std::string address;
+  {
+    node_process node; // learn a port that was free, then free it again
+    address = node.address;
+    REQUIRE(node.process->kill());
+  }
+  test::temp_dir dir;
+  test::write_file(dir.file("in.txt"), "a b c\n");
+  auto result = run_wordcount(dir.file("in.txt"), dir.file("out"), address, {});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.failure.code() == errc::unreachable);
+  CHECK_THAT(result.failure.message(), Catch::StartsWith("cannot reach node " + address));
+}
+
+TEST_CASE("a node killed during a run fails the job naming a task on it", "[integration][remote]") {
+  node_process node;
+  test::temp_dir dir;
+  std::mt19937_64 rng(5);
+  test::write_file(dir.file("in.txt"), test::random_text(rng, 200000));
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = {node.address};
+  env.options().remote_uids = {"count"};
+  env.options().batch_size = 16; // many small frames: the run lasts long enough to be cut
+  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")},
+                                                        {"output", dir.file("out")},
+                                                        {"parallelism", "1"}}));
+  // The node is killed when the first output file appears: the job is running then.
+  bool killed_while_running = false;
+  std::thread killer([&] {
+    test::wait_for_file_line(dir.file("out/.part-0.inprogress"), 20000);
+    killed_while_running = node.process->kill();
+  });
+  auto result = env.execute("wordcount");
+  killer.join();
+  REQUIRE(killed_while_running); // the fault happened, and during the run
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.failure.message(), Catch::Contains("count[0/1]"));
+}

@@ -1,0 +1,59 @@
+#include "support/process.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+#include <sys/wait.h>
+
+namespace weir::test {
+
+child_process::child_process(const std::vector<std::string>& argv, const std::string& log_file) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    if (!log_file.empty()) {
+      int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+    }
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+bool child_process::kill() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  bool running = ::waitpid(pid_, &status, WNOHANG) == 0;
+  if (running) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  return running;
+}
+
+child_process::~child_process() {
+  kill();
+}
+
+std::string wait_for_file_line(const std::string& path, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    std::string line;
+    if (in && std::getline(in, line) && !line.empty()) return line;
+    // The file is written by another process: polling is the only signal we have.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "";
+}
+
+} // namespace weir::test

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+namespace weir::test {
+
+/// Random text of `lines` lines: words from a small vocabulary (so counts
+/// grow large), mixed case, punctuation, digits and blank lines.
+inline std::string random_text(std::mt19937_64& rng, int lines) {
+  static const char* vocabulary[] = {"river", "Weir", "barge", "LOCK", "keeper", "mill",
+                                     "water", "the",  "a",     "of",   "x",      "Book"};
+  static const char* separators[] = {" ", "  ", ", ", ". ", "-", "3", "\t", "'s "};
+  std::string text;
+  for (int l = 0; l < lines; ++l) {
+    int words = static_cast<int>(rng() % 12);
+    for (int w = 0; w < words; ++w) {
+      text += vocabulary[rng() % 12];
+      text += separators[rng() % 8];
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+/// Word counts by an independent reference: maximal runs of ASCII letters, lowercased.
+inline std::map<std::string, int64_t> reference_counts(const std::string& text) {
+  std::map<std::string, int64_t> counts;
+  std::string word;
+  for (char c : text + "\n") {
+    bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (letter) {
+      word += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    } else if (!word.empty()) {
+      ++counts[word];
+      word.clear();
+    }
+  }
+  return counts;
+}
+
+/// The seed for randomized tests: WEIR_TEST_SEED if set, else a fresh one.
+inline uint64_t test_seed() {
+  if (const char* s = std::getenv("WEIR_TEST_SEED")) return std::strtoull(s, nullptr, 10);
+  return std::random_device{}();
+}
+
+} // namespace weir::test
