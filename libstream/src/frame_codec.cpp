@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 #include <kj/io.h>
 
+#include <atomic>
 #include <stdexcept>
 
 #include "weir/schema/frame.capnp.h"
@@ -13,7 +14,10 @@ namespace weir::detail {
 
 namespace {
 
+std::atomic<uint64_t> rejected{0};
+
 error malformed(std::string what) {
+  rejected.fetch_add(1, std::memory_order_relaxed);
   return error{errc::malformed_frame, std::move(what)};
 }
 
@@ -75,6 +79,10 @@ error check_batch(schema::Batch::Reader batch, frame_view::kind& kind, size_t& c
 }
 
 } // namespace
+
+uint64_t rejected_frames() noexcept {
+  return rejected.load(std::memory_order_relaxed);
+}
 
 expected<frame_view> decode_frame(const char* data, size_t size, const decode_limits& limits) {
   if (size > limits.max_frame_bytes)
@@ -138,10 +146,12 @@ std::vector<char> batch_builder::seal(uint32_t channel, uint64_t sequence,
   size_t n = size();
   size_t ts_bytes = has_timestamps_ ? 8 * n : 0;
   size_t body = payload_.size() + 4 * offsets_.size() + ts_bytes;
-  if (body + 128 > max_frame_bytes)
-    throw std::length_error("batch of " + std::to_string(n) + " records needs "
-                            + std::to_string(body) + " bytes, over the frame cap of "
-                            + std::to_string(max_frame_bytes));
+  auto too_large = [&](size_t bytes) {
+    return std::length_error("batch of " + std::to_string(n) + " records needs "
+                             + std::to_string(bytes) + " bytes, over the frame cap of "
+                             + std::to_string(max_frame_bytes));
+  };
+  if (body > max_frame_bytes) throw too_large(body); // fail before building a huge message
   // One first segment sized for the whole batch: no segment chain, one copy out.
   capnp::MallocMessageBuilder message(static_cast<unsigned>(body / 8 + 32),
                                       capnp::AllocationStrategy::FIXED_SIZE);
@@ -157,6 +167,7 @@ std::vector<char> batch_builder::seal(uint32_t channel, uint64_t sequence,
   offsets_.resize(1);
   timestamps_.clear();
   has_timestamps_ = false;
+  if (bytes.size() > max_frame_bytes) throw too_large(bytes.size());
   return bytes;
 }
 

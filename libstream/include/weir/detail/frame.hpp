@@ -79,6 +79,9 @@ private:
 expected<frame_view> decode_frame(const char* data, size_t size,
                                   const decode_limits& limits = {});
 
+/// Frames decode_frame rejected in this process so far (a metric).
+uint64_t rejected_frames() noexcept;
+
 /// Accumulates records for one channel and seals them into a data frame.
 /// Not thread-safe; owned by one task.
 class batch_builder {
