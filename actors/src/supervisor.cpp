@@ -121,8 +121,8 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
         self->quit();
       }
     },
-    [self](failed_atom, uint32_t task, uint8_t code, std::string& message) {
-      (void) task;
+    [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
+      // The message already names the failed task and operator.
       fail(self, static_cast<errc>(code), message);
     },
   };

@@ -17,7 +17,8 @@ using runtime::deployment;
 
 struct node_state {
   // Deployments by job and arguments: tasks of one run share one rebuilt graph.
-  std::map<std::vector<std::string>, std::shared_ptr<const deployment>> deployments;
+  // Weak: the tasks own it, so it is freed when the run's last task ends.
+  std::map<std::vector<std::string>, std::weak_ptr<const deployment>> deployments;
   const char* name = "weir.node";
 };
 using node_actor = caf::stateful_actor<node_state>;
@@ -37,22 +38,28 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
   return std::shared_ptr<const deployment>(std::move(dep));
 }
 
-caf::behavior node_behavior(node_actor* self) {
+// `name` also keeps CAF 0.17's spawn off its no-argument path, which binds a
+// reference to a null shared_ptr (undefined behaviour that UBSan reports).
+caf::behavior node_behavior(node_actor* self, std::string name) {
   return {
-    [self](runtime::deploy_atom, deploy_request& req,
+    [self, name](runtime::deploy_atom, deploy_request& req,
            caf::actor& supervisor) -> caf::result<caf::actor> {
+      auto& known = self->state.deployments;
+      for (auto it = known.begin(); it != known.end();)
+        it = it->second.expired() ? known.erase(it) : std::next(it);
       auto key = req.args;
       key.push_back(req.job);
-      auto& slot = self->state.deployments[key];
+      auto slot = known[key].lock();
       if (!slot) {
         auto dep = rebuild(req);
         if (!dep)
-          return caf::make_error(caf::sec::runtime_error, dep.error_value().to_string());
+          return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
         slot = *dep;
+        known[key] = slot;
       }
       if (req.task >= slot->plan.tasks.size())
-        return caf::make_error(caf::sec::runtime_error,
-                               "job '" + req.job + "' has no task " + std::to_string(req.task));
+        return caf::make_error(caf::sec::runtime_error, name + ": job '" + req.job
+                                                          + "' has no task " + std::to_string(req.task));
       return runtime::spawn_task(self->system(), slot, req.task, supervisor);
     },
   };
@@ -60,8 +67,8 @@ caf::behavior node_behavior(node_actor* self) {
 
 } // namespace
 
-caf::actor spawn_node_actor(caf::actor_system& sys) {
-  return sys.spawn(node_behavior);
+caf::actor spawn_node_actor(caf::actor_system& sys, std::string name) {
+  return sys.spawn(node_behavior, std::move(name));
 }
 
 } // namespace weir::nodes

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 
 #include "messages.hpp"
 #include "node_actor.hpp"
@@ -14,7 +15,8 @@ error run_node(const node_options& options) {
   runtime::register_runtime_types(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
-  auto node = nodes::spawn_node_actor(sys);
+  auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid "
+                                                 + std::to_string(::getpid()) + ")");
   auto port = sys.middleman().publish(node, options.port, options.bind.c_str(), true);
   if (!port) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);

@@ -98,6 +98,11 @@ TEST_CASE("a slow sink holds a fast source back with bounded memory", "[fault][b
   double peak = std::max(first_half, second_half);
   std::cout << "backpressure: RSS baseline " << baseline << " MiB, peak " << peak << " MiB, "
             << (records * 1024 >> 20) << " MiB passed through" << std::endl;
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine (256 MiB by default): RSS says nothing here.
+  WARN("RSS bounds not checked under AddressSanitizer");
+#else
   CHECK(peak - baseline <= 64.0);
   CHECK(second_half - first_half <= 16.0); // flat: no growth over the run
+#endif
 }

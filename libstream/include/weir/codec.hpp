@@ -101,6 +101,9 @@ struct codec {
                 "weir: no codec for this record type. Use arithmetic types, std::string, "
                 "std::pair, std::tuple or std::vector, or specialize weir::codec<T> with "
                 "static encode(const T&, byte_writer&) and static T decode(byte_reader&).");
+  // Stand-ins so the failed assertion above is the only error reported.
+  static void encode(const T&, byte_writer&) {}
+  static T decode(byte_reader&) { return T{}; }
 };
 
 template <class T>

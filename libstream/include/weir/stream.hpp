@@ -164,23 +164,35 @@ public:
   /// fn: (const T&) -> R, one output per input.
   template <class F>
   auto map(F fn) {
-    static_assert(std::is_invocable_v<F&, const T&>,
+    constexpr bool callable = std::is_invocable_v<F&, const T&>;
+    static_assert(callable,
                   "weir: map expects a function callable as fn(const T&) returning the new record");
-    using R = std::decay_t<std::invoke_result_t<F&, const T&>>;
-    static_assert(!std::is_void_v<R>, "weir: a map function must return the new record");
-    return child<R>("map", [fn](const subtask_info& info, detail::erased_collector down) {
-      return std::make_unique<detail::map_part<T, R, F>>(info, fn, down.as<R>());
-    });
+    // Each check guards the code after it, so a wrong function gives one error, not a cascade.
+    if constexpr (callable) {
+      using R = std::decay_t<std::invoke_result_t<F&, const T&>>;
+      static_assert(!std::is_void_v<R>, "weir: a map function must return the new record");
+      if constexpr (!std::is_void_v<R>)
+        return child<R>("map", [fn](const subtask_info& info, detail::erased_collector down) {
+          return std::make_unique<detail::map_part<T, R, F>>(info, fn, down.as<R>());
+        });
+      else
+        return *this;
+    } else {
+      return *this;
+    }
   }
 
   /// fn: (const T&) -> bool, keeps the records for which it returns true.
   template <class F>
   stream<T> filter(F fn) {
-    static_assert(std::is_invocable_r_v<bool, F&, const T&>,
-                  "weir: filter expects a predicate callable as fn(const T&) -> bool");
-    return child<T>("filter", [fn](const subtask_info& info, detail::erased_collector down) {
-      return std::make_unique<detail::filter_part<T, F>>(info, fn, down.as<T>());
-    });
+    constexpr bool predicate = std::is_invocable_r_v<bool, F&, const T&>;
+    static_assert(predicate, "weir: filter expects a predicate callable as fn(const T&) -> bool");
+    if constexpr (predicate)
+      return child<T>("filter", [fn](const subtask_info& info, detail::erased_collector down) {
+        return std::make_unique<detail::filter_part<T, F>>(info, fn, down.as<T>());
+      });
+    else
+      return *this;
   }
 
   /// fn: (const T&, emitter<R>&), emits zero or more records per input. R is
@@ -188,24 +200,38 @@ public:
   template <class R = void, class F>
   auto flat_map(F fn) {
     using Out = std::conditional_t<std::is_void_v<R>, typename detail::flat_map_output<F>::type, R>;
-    static_assert(!std::is_void_v<Out>,
+    constexpr bool deduced = !std::is_void_v<Out>;
+    static_assert(deduced,
                   "weir: flat_map expects fn(const T&, weir::emitter<R>&); for a generic lambda "
                   "name the output type: flat_map<R>(fn)");
-    static_assert(std::is_invocable_v<F&, const T&, emitter<Out>&>,
-                  "weir: flat_map expects a function callable as fn(const T&, weir::emitter<R>&)");
-    return child<Out>("flat_map", [fn](const subtask_info& info, detail::erased_collector down) {
-      return std::make_unique<detail::flat_map_part<T, Out, F>>(info, fn, down.as<Out>());
-    });
+    if constexpr (deduced) {
+      constexpr bool callable = std::is_invocable_v<F&, const T&, emitter<Out>&>;
+      static_assert(callable,
+                    "weir: flat_map expects a function callable as fn(const T&, weir::emitter<R>&)");
+      if constexpr (callable)
+        return child<Out>("flat_map", [fn](const subtask_info& info, detail::erased_collector down) {
+          return std::make_unique<detail::flat_map_part<T, Out, F>>(info, fn, down.as<Out>());
+        });
+      else
+        return *this;
+    } else {
+      return *this;
+    }
   }
 
   /// Partitions by key: fn: (const T&) -> K, K hashable (integral, string, or
   /// any type with a codec) and equality-comparable.
   template <class F>
   auto key_by(F fn) const {
-    static_assert(std::is_invocable_v<F&, const T&>,
+    constexpr bool callable = std::is_invocable_v<F&, const T&>;
+    static_assert(callable,
                   "weir: key_by expects a key selector callable as fn(const T&) returning the key");
-    using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
-    return keyed_stream<T, K, F>(env_, node_, std::move(fn));
+    if constexpr (callable) {
+      using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
+      return keyed_stream<T, K, F>(env_, node_, std::move(fn));
+    } else {
+      return keyed_stream<T, int, F>(env_, node_, std::move(fn));
+    }
   }
 
   /// Sends every record to `sink`, made once per subtask.
@@ -269,8 +295,17 @@ public:
   /// of a key is emitted as is.
   template <class F>
   stream<T> reduce(F fn) {
-    static_assert(std::is_invocable_r_v<T, F&, const T&, const T&>,
-                  "weir: reduce expects fn(const T& accumulated, const T& next) -> T");
+    constexpr bool combines = std::is_invocable_r_v<T, F&, const T&, const T&>;
+    static_assert(combines, "weir: reduce expects fn(const T& accumulated, const T& next) -> T");
+    if constexpr (combines)
+      return add_reduce(std::move(fn));
+    else
+      return stream<T>(env_, node_);
+  }
+
+private:
+  template <class F>
+  stream<T> add_reduce(F fn) {
     detail::node n;
     n.name = "reduce";
     auto key_fn = key_fn_;
@@ -278,11 +313,11 @@ public:
       return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, down.as<T>());
     };
     detail::set_output_fanout<T>(n);
-    stream<T> input(env_, node_);
-    int id = input.attach(std::move(n), partitioning::hash, true);
-    auto& added = env_->graph().nodes[id];
-    added.make_input_writer = [key_fn](std::vector<detail::output_channel*> chans, partitioning mode,
-                                       const subtask_info& producer) -> std::unique_ptr<detail::part> {
+    int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().nodes[id].make_input_writer = [key_fn](std::vector<detail::output_channel*> chans,
+                                                         partitioning mode,
+                                                         const subtask_info& producer)
+      -> std::unique_ptr<detail::part> {
       auto hash = [key_fn](const T& v) -> uint64_t { return key_hash(key_fn(v)); };
       return std::make_unique<detail::edge_writer<T, decltype(hash)>>(
         std::move(chans), mode, hash, producer.max_parallelism, producer.index);
@@ -290,7 +325,6 @@ public:
     return stream<T>(env_, id);
   }
 
-private:
   environment* env_;
   int node_;
   KeyFn key_fn_;
