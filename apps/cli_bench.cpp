@@ -24,9 +24,11 @@ const char* bench_usage = R"(usage: weir bench pipeline [options]
 Runs generator -> map -> filter -> sink over deterministic bids (auction,
 price) as a Weir job, and right before and after each job the same
 generate/map/filter/fold as a hand-written single-threaded loop over the same
-records. Prints a markdown table of records/s and the ratio job / loop. Every
-job's record count and checksum must equal the loop's; a mismatch is reported
-and the exit code is 1.
+records. Prints a markdown table of records/s and the ratio job / loop, and
+what each costs per record in CPU time (the job's summed over all its
+threads, so it separates the runtime's cost from how well it used the cores).
+Every job's record count and checksum must equal the loop's; a mismatch is
+reported and the exit code is 1.
 
 modes:
   actors    every operator subtask is its own actor: records cross three
@@ -36,7 +38,7 @@ modes:
             no effect (its column shows "-")
 
 options:
-  --records N          bids per run (default 3000000 for actors, 30000000
+  --records N          bids per run (default 8000000 for actors, 30000000
                        for chained; a quarter of that with --quick)
   --repeat K           runs per row, the table shows the median (default 3,
                        1 with --quick)
@@ -45,12 +47,13 @@ options:
   --parallelism LIST   operator parallelism (default 1,2)
   --batch-sizes LIST   records per frame (default 64,256,1024,4096)
   --windows LIST       credit windows, frames per channel (default 2,8)
+  --threads N          CAF scheduler threads (default: one per core, at least 2)
   -h, --help           show this help
 )";
 
 /// Records per run when --records is not given: sized so that one run takes
 /// roughly 0.5-2 s on a 2-core machine.
-constexpr uint64_t default_actor_records = 3000000;
+constexpr uint64_t default_actor_records = 8000000;
 constexpr uint64_t default_chained_records = 30000000;
 
 struct bench_plan {
@@ -63,6 +66,7 @@ struct bench_plan {
 struct row {
   double pipeline_rps = 0; ///< median over the repeats
   double loop_rps = 0;     ///< median over the loops around every repeat
+  double cpu_ns = 0;       ///< median CPU time the job spent per record, all threads
   std::string mismatch;    ///< empty when every run matched the loop
 };
 
@@ -108,35 +112,55 @@ expected<std::vector<bool>> mode_list(const cli_args& args) {
   return chained;
 }
 
+/// The values to try on each axis of the grid.
+struct grid_axes {
+  std::vector<bool> chained;
+  std::vector<uint64_t> parallelism;
+  std::vector<uint64_t> batch_sizes;
+  std::vector<uint64_t> windows;
+  size_t threads = 0;
+};
+
+expected<grid_axes> parse_axes(const cli_args& args, bool quick) {
+  using list = std::vector<uint64_t>;
+  auto modes = mode_list(args);
+  auto ps = number_list(args, "parallelism", {1, 2}, 1, 128);
+  auto batches = number_list(args, "batch-sizes", quick ? list{256, 4096} : list{64, 256, 1024, 4096},
+                             1, 1 << 20);
+  auto windows = number_list(args, "windows", quick ? list{4} : list{2, 8}, 1, 1 << 16);
+  auto threads = args.get_number("threads", 0, 1, 256);
+  if (!modes) return modes.error_value();
+  for (auto* l : {&ps, &batches, &windows})
+    if (!*l) return l->error_value();
+  if (!threads) return threads.error_value();
+  return grid_axes{*modes, *ps, *batches, *windows, static_cast<size_t>(*threads)};
+}
+
+std::vector<pipeline_config> make_grid(const grid_axes& axes) {
+  std::vector<pipeline_config> grid;
+  for (bool chained : axes.chained)
+    for (auto p : axes.parallelism)
+      for (auto batch : axes.batch_sizes)
+        for (auto window : axes.windows) {
+          grid.push_back({chained, static_cast<uint32_t>(p), batch, static_cast<uint32_t>(window),
+                          axes.threads});
+          if (chained) break; // no channels: one window stands for all
+        }
+  return grid;
+}
+
 expected<bench_plan> make_plan(const cli_args& args) {
   bench_plan plan;
   plan.quick = args.has("quick");
   auto records = args.get_number("records", 0, 1, uint64_t{1} << 40);
   auto repeat = args.get_number("repeat", plan.quick ? 1 : 3, 1, 1000);
-  auto modes = mode_list(args);
-  auto ps = number_list(args, "parallelism", {1, 2}, 1, 128);
-  auto batches = number_list(args, "batch-sizes",
-                             plan.quick ? std::vector<uint64_t>{256, 4096}
-                                        : std::vector<uint64_t>{64, 256, 1024, 4096},
-                             1, 1 << 20);
-  auto windows = number_list(args, "windows", plan.quick ? std::vector<uint64_t>{4}
-                                                         : std::vector<uint64_t>{2, 8},
-                             1, 1 << 16);
+  auto axes = parse_axes(args, plan.quick);
   if (!records) return records.error_value();
   if (!repeat) return repeat.error_value();
-  if (!modes) return modes.error_value();
-  for (auto* list : {&ps, &batches, &windows})
-    if (!*list) return list->error_value();
+  if (!axes) return axes.error_value();
   plan.records = args.has("records") ? *records : 0;
   plan.repeat = *repeat;
-  for (bool chained : *modes)
-    for (auto p : *ps)
-      for (auto batch : *batches)
-        for (auto window : *windows) {
-          plan.grid.push_back({chained, static_cast<uint32_t>(p), batch,
-                               static_cast<uint32_t>(window)});
-          if (chained) break; // no channels: one window stands for all
-        }
+  plan.grid = make_grid(*axes);
   return plan;
 }
 
@@ -175,22 +199,27 @@ std::string compare(const bench::pipeline_run& run, uint64_t records, const fold
   return text;
 }
 
-/// One row: `repeat` times loop, job, loop. The loop is timed right around
-/// the job so that both see the same machine state (frequency, noise).
+/// One row: loop, job, loop, job, ..., loop. Every job is timed between two
+/// loops so that both see the same machine state (frequency, noisy neighbours
+/// on a shared VM); sharing the loops between jobs keeps the run short.
 expected<row> measure(const pipeline_config& c, uint64_t records, uint64_t repeat) {
-  std::vector<double> pipeline, loop;
+  std::vector<double> pipeline, loop, cpu_ns;
   row out;
+  fold_result want;
+  loop.push_back(timed_loop(records, want));
   for (uint64_t k = 0; k < repeat; ++k) {
-    fold_result want, again;
-    loop.push_back(timed_loop(records, want));
     auto run = bench::run_pipeline(c, records);
     if (!run) return run.error_value();
-    loop.push_back(timed_loop(records, again));
     pipeline.push_back(records / run->seconds);
+    cpu_ns.push_back(run->cpu_seconds * 1e9 / records);
     if (out.mismatch.empty()) out.mismatch = compare(*run, records, want);
+    fold_result again;
+    loop.push_back(timed_loop(records, again));
+    if (again != want && out.mismatch.empty()) out.mismatch = "the loop is not deterministic";
   }
   out.pipeline_rps = median(pipeline);
   out.loop_rps = median(loop);
+  out.cpu_ns = median(cpu_ns);
   return out;
 }
 
@@ -198,16 +227,18 @@ void print_header(const bench_plan& plan) {
   std::printf("weir bench pipeline: generator -> map -> filter -> sink, %llu run(s) per row "
               "(median), %u hardware threads\n\n",
               (unsigned long long) plan.repeat, std::thread::hardware_concurrency());
-  std::printf("| mode | p | batch | window | records | records/s | loop records/s | ratio |\n");
-  std::printf("|---|--:|--:|--:|--:|--:|--:|--:|\n");
+  std::printf("| mode | parallelism | batch | window | records | records/s | loop records/s | ratio "
+              "| job CPU ns/record | loop ns/record |\n");
+  std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
 }
 
 void print_row(const pipeline_config& c, uint64_t records, const row& r) {
   std::string window = c.chained ? "-" : std::to_string(c.credit_window);
-  std::printf("| %s | %u | %zu | %s | %.0fM | %.2fM | %.1fM | %.1f%% |%s\n",
+  std::printf("| %s | %u | %zu | %s | %gM | %.2fM | %.1fM | %.1f%% | %.1f | %.1f |%s\n",
               c.chained ? "chained" : "actors", c.parallelism, c.batch_size, window.c_str(),
               records / 1e6, r.pipeline_rps / 1e6, r.loop_rps / 1e6,
-              100 * r.pipeline_rps / r.loop_rps, r.mismatch.empty() ? "" : " MISMATCH");
+              100 * r.pipeline_rps / r.loop_rps, r.cpu_ns, 1e9 / r.loop_rps,
+              r.mismatch.empty() ? "" : " MISMATCH");
   std::fflush(stdout);
 }
 
@@ -215,7 +246,8 @@ void print_row(const pipeline_config& c, uint64_t records, const row& r) {
 
 int bench_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first,
-                        {"records", "repeat", "modes", "parallelism", "batch-sizes", "windows"},
+                        {"records", "repeat", "modes", "parallelism", "batch-sizes", "windows",
+                         "threads"},
                         {"quick"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {

@@ -84,6 +84,10 @@ typename Inspector::result_type inspect(Inspector& f, task_report& x) {
            x.source_records, x.sink_records, x.blocked_turns);
 }
 
+/// The CAF scheduler threads to run with: `requested`, or if 0 one per core
+/// (at least 2).
+size_t scheduler_threads(size_t requested);
+
 /// Registers Weir's message types and options with a CAF config. Every
 /// process of a job must call it: a type one side lacks arrives empty.
 void register_runtime_types(caf::actor_system_config& cfg);

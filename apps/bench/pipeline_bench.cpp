@@ -1,5 +1,7 @@
 #include "bench/pipeline_bench.hpp"
 
+#include <sys/resource.h>
+
 #include <memory>
 #include <utility>
 #include <vector>
@@ -62,6 +64,16 @@ private:
   fold_result acc_;
 };
 
+/// CPU time of all threads of this process. While execute() blocks, only the
+/// job's threads run, so the difference across it is what the job cost; wall
+/// time alone mixes that cost with how well the scheduler used the cores.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 } // namespace
 
 __attribute__((noinline)) fold_result run_loop(uint64_t records) {
@@ -79,14 +91,18 @@ expected<pipeline_run> run_pipeline(const pipeline_config& config, uint64_t reco
   env.set_parallelism(config.parallelism).set_chaining(config.chained);
   env.options().batch_size = config.batch_size;
   env.options().credit_window = config.credit_window;
+  env.options().scheduler_threads = config.scheduler_threads;
   env.generate(records, [](uint64_t i) { return make_bid(i); }).uid("bids")
     .map([](const bid& b) { return to_euro(b); }).uid("to-euro")
     .filter([](const bid& b) { return above_reserve(b); }).uid("reserve")
     .sink([slots] { return std::make_unique<fold_sink>(slots); }).uid("fold");
+  double cpu_before = process_cpu_seconds();
   auto result = env.execute("bench-pipeline");
+  double cpu_after = process_cpu_seconds();
   if (!result.ok()) return result.failure;
   pipeline_run run;
   run.seconds = result.seconds;
+  run.cpu_seconds = cpu_after - cpu_before;
   run.source_records = result.source_records;
   run.sink_records = result.sink_records;
   for (const auto& slot : *slots) run.folded += slot;

@@ -37,11 +37,13 @@ struct pipeline_config {
   uint32_t parallelism = 1; ///< of every operator
   size_t batch_size = 1024;
   uint32_t credit_window = 4;
+  size_t scheduler_threads = 0; ///< 0: CAF's default, max(cores, 4)
 };
 
 /// What one job run reported, plus what its sinks folded.
 struct pipeline_run {
-  double seconds = 0; ///< job_result::seconds: deployment to completion
+  double seconds = 0;     ///< job_result::seconds: deployment to completion
+  double cpu_seconds = 0; ///< user + system time of the whole process during execute()
   uint64_t source_records = 0;
   uint64_t sink_records = 0;
   fold_result folded; ///< summed over the sink's subtasks

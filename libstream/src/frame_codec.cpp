@@ -127,11 +127,24 @@ expected<frame_view> decode_frame(const char* data, size_t size, const decode_li
 
 namespace {
 
+// Cap'n Proto's stream framing (segment table, then the segments) appended to
+// a reserved vector: one copy, and no zero-fill of bytes about to be overwritten.
 std::vector<char> to_bytes(capnp::MessageBuilder& message) {
-  auto words = capnp::computeSerializedSizeInWords(message);
-  std::vector<char> bytes(words * 8);
-  kj::ArrayOutputStream out(kj::arrayPtr(reinterpret_cast<kj::byte*>(bytes.data()), bytes.size()));
-  capnp::writeMessage(out, message);
+  auto segments = message.getSegmentsForOutput();
+  std::vector<uint32_t> table(segments.size() + 1 + (segments.size() + 1) % 2, 0);
+  table[0] = static_cast<uint32_t>(segments.size() - 1);
+  size_t total = table.size() * 4;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    table[i + 1] = static_cast<uint32_t>(segments[i].size());
+    total += segments[i].size() * 8;
+  }
+  std::vector<char> bytes;
+  bytes.reserve(total);
+  auto put = [&](const void* p, size_t n) {
+    bytes.insert(bytes.end(), static_cast<const char*>(p), static_cast<const char*>(p) + n);
+  };
+  put(table.data(), table.size() * 4);
+  for (auto segment : segments) put(segment.begin(), segment.size() * 8);
   return bytes;
 }
 

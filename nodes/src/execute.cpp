@@ -80,7 +80,7 @@ job_result environment::execute(const std::string& job_name) {
   }
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
-  if (options_.scheduler_threads > 0) cfg.set("scheduler.max-threads", options_.scheduler_threads);
+  cfg.set("scheduler.max-threads", runtime::scheduler_threads(options_.scheduler_threads));
   if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto where = place(sys, *graph_, *plan, options_);

@@ -13,6 +13,7 @@ namespace weir {
 error run_node(const node_options& options) {
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
+  cfg.set("scheduler.max-threads", runtime::scheduler_threads(0));
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid "

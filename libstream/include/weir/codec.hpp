@@ -9,15 +9,24 @@
 #include <utility>
 #include <vector>
 
+#include "weir/detail/byte_buffer.hpp"
+
 namespace weir {
 
 /// Appends encoded values to a byte string. Not thread-safe; owned by one task.
 class byte_writer {
 public:
-  explicit byte_writer(std::string& out) : out_(out) {}
+  explicit byte_writer(std::string& out) : str_(&out) {}
+  /// Runtime SPI: how edge writers encode into a batch.
+  explicit byte_writer(detail::byte_buffer& out) : buf_(&out) {}
 
   void put_raw(const void* data, size_t size) {
-    out_.append(static_cast<const char*>(data), size);
+    // Both pointers are known where encode_value constructs the writer, so
+    // the inlined codec keeps just one of the two branches.
+    if (buf_ != nullptr)
+      buf_->append(data, size);
+    else
+      str_->append(static_cast<const char*>(data), size);
   }
 
   /// LEB128 unsigned varint: 1 byte for lengths under 128.
@@ -29,11 +38,12 @@ public:
       v >>= 7;
     }
     buf[n++] = static_cast<char>(v);
-    out_.append(buf, n);
+    put_raw(buf, n);
   }
 
 private:
-  std::string& out_;
+  std::string* str_ = nullptr;
+  detail::byte_buffer* buf_ = nullptr;
 };
 
 /// Reads encoded values from a bounded byte range. Never reads past the end:
@@ -177,6 +187,13 @@ struct codec<std::vector<T>> {
 /// Encodes `value` with its codec, appending to `out`.
 template <class T>
 void encode_value(const T& value, std::string& out) {
+  byte_writer w(out);
+  codec<T>::encode(value, w);
+}
+
+/// Encodes `value` with its codec, appending to a batch's payload.
+template <class T>
+void encode_value(const T& value, detail::byte_buffer& out) {
   byte_writer w(out);
   codec<T>::encode(value, w);
 }

@@ -22,7 +22,7 @@ struct runtime_options {
   uint32_t buffer_timeout_ms = 10;
   /// A task yields its thread after this many records so others progress.
   size_t records_per_turn = 8192;
-  /// CAF scheduler threads; 0 keeps CAF's default (max(cores, 4)).
+  /// CAF scheduler threads; 0 means one per core, at least 2.
   size_t scheduler_threads = 0;
   /// Nodes ("host:port") to place subtasks on; empty runs everything in process.
   std::vector<std::string> nodes;

@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include <type_traits>
+
+#include "weir/detail/byte_buffer.hpp"
 #include "weir/error.hpp"
 
 namespace weir::detail {
@@ -87,13 +90,19 @@ uint64_t rejected_frames() noexcept;
 class batch_builder {
 public:
   /// Appends the encoded value of one record. `append` receives the payload
-  /// string and must append exactly that record's bytes.
+  /// (a byte_buffer, or a std::string if it only accepts one) and must append
+  /// exactly that record's bytes.
   template <class Append>
   void add(int64_t timestamp, Append&& append) {
-    append(payload_);
+    if constexpr (std::is_invocable_v<Append&, byte_buffer&>) {
+      append(payload_);
+    } else {
+      std::string bytes; // a std::string writer: one extra copy, off the edge writers' path
+      append(bytes);
+      payload_.append(bytes.data(), bytes.size());
+    }
     offsets_.push_back(static_cast<uint32_t>(payload_.size()));
-    timestamps_.push_back(timestamp);
-    if (timestamp != no_timestamp) has_timestamps_ = true;
+    if (timestamp != no_timestamp || has_timestamps_) add_timestamp(timestamp);
   }
 
   size_t size() const noexcept { return offsets_.size() - 1; }
@@ -107,7 +116,17 @@ public:
                          size_t max_frame_bytes = decode_limits{}.max_frame_bytes);
 
 private:
-  std::string payload_;
+  // Timestamps are stored from the first record that has one: a batch without
+  // event time costs nothing per record for them.
+  void add_timestamp(int64_t timestamp) {
+    if (!has_timestamps_) {
+      timestamps_.assign(size() - 1, no_timestamp);
+      has_timestamps_ = true;
+    }
+    timestamps_.push_back(timestamp);
+  }
+
+  byte_buffer payload_;
   std::vector<uint32_t> offsets_{0};
   std::vector<int64_t> timestamps_;
   bool has_timestamps_ = false;

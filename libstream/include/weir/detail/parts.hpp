@@ -184,7 +184,7 @@ public:
 
 private:
   void write(uint32_t i, const T& value, int64_t ts) {
-    channels_[i]->add(ts, [&](std::string& payload) { encode_value(value, payload); });
+    channels_[i]->add(ts, [&](auto& payload) { encode_value(value, payload); });
   }
 
   std::vector<output_channel*> channels_;
