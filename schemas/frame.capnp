@@ -12,7 +12,14 @@ struct Frame {
   sequence @1 :UInt64;
   union {
     data @2 :Batch;
+    # The producer will send nothing more on this channel; implies a final
+    # watermark of +infinity.
     endOfInput @3 :Void;
+    # Event time: no record with a timestamp <= this will follow on the channel.
+    watermark @4 :Int64;
+    # The producer has no input for now (it is not merely blocked): leave this
+    # channel out of the watermark minimum until its next record or watermark.
+    idle @5 :Void;
   }
 }
 

@@ -7,7 +7,7 @@ namespace weir::runtime {
 
 wire_options to_wire(const runtime_options& o) {
   return {o.batch_size, o.max_batch_bytes, o.credit_window, o.buffer_timeout_ms,
-          o.records_per_turn};
+          o.records_per_turn, o.idle_poll_ms};
 }
 
 runtime_options from_wire(const wire_options& w) {
@@ -17,6 +17,7 @@ runtime_options from_wire(const wire_options& w) {
   o.credit_window = w.credit_window;
   o.buffer_timeout_ms = w.buffer_timeout_ms;
   o.records_per_turn = static_cast<size_t>(w.records_per_turn);
+  o.idle_poll_ms = w.idle_poll_ms;
   return o;
 }
 

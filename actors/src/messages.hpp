@@ -44,12 +44,13 @@ struct wire_options {
   uint32_t credit_window = 0;
   uint32_t buffer_timeout_ms = 0;
   uint64_t records_per_turn = 0;
+  uint32_t idle_poll_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_options& x) {
   return f(caf::meta::type_name("weir.wire_options"), x.batch_size, x.max_batch_bytes,
-           x.credit_window, x.buffer_timeout_ms, x.records_per_turn);
+           x.credit_window, x.buffer_timeout_ms, x.records_per_turn, x.idle_poll_ms);
 }
 
 wire_options to_wire(const runtime_options& o);

@@ -26,6 +26,9 @@ public:
     self_->send(to.actor, credit_atom::value, to.slot, frames);
   }
   void schedule_resume() override { self_->send(self_, resume_atom::value); }
+  void schedule_resume_after(std::chrono::milliseconds delay) override {
+    self_->delayed_send(self_, delay, resume_atom::value);
+  }
   void schedule_flush(std::chrono::milliseconds delay) override {
     self_->delayed_send(self_, delay, flush_atom::value);
   }

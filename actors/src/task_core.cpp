@@ -10,7 +10,8 @@ using detail::frame_view;
 
 task_core::task_core(const detail::job_graph& graph, const detail::physical_plan& plan,
                      uint32_t task, const runtime_options& options, task_transport& transport)
-  : options_(options), transport_(transport), name_(plan.task_name(graph, task)) {
+  : options_(options), transport_(transport), name_(plan.task_name(graph, task)),
+    watermarks_(plan.tasks[task].num_inputs) {
   const auto& spec = plan.tasks[task];
   outputs_.resize(spec.num_outputs);
   for (uint32_t slot = 0; slot < spec.num_outputs; ++slot)
@@ -114,6 +115,7 @@ error task_core::accept_frame(uint32_t in_slot, std::vector<char> bytes) {
     return {errc::protocol, where() + "expected frame " + std::to_string(in.expected_sequence)
                               + ", got " + std::to_string(view->sequence())};
   if (in.ended) return {errc::protocol, where() + "frame after end of input"};
+  if (view->type() == frame_view::kind::end_of_input) in.ended = true;
   if (view->type() == frame_view::kind::data) {
     if (in.outstanding_credit == 0)
       return {errc::protocol, where() + "data frame sent without credit"};
@@ -165,31 +167,9 @@ void task_core::schedule_resume() {
 void task_core::run() {
   size_t budget = options_.records_per_turn;
   while (budget > 0 && blocked_ == 0 && !input_done_) {
-    if (source_ != nullptr) {
-      size_t ask = std::min(budget, std::max<size_t>(1, options_.batch_size));
-      budget -= ask;
-      if (source_->poll(ask) == detail::source_part::status::exhausted) finish_input();
-      continue;
-    }
-    if (queue_.empty()) return;
-    auto& front = queue_.front();
-    if (front.view.type() == frame_view::kind::end_of_input) {
-      inputs_[front.slot].ended = true;
-      queue_.pop_front();
-      if (++inputs_ended_ == inputs_.size()) finish_input();
-      continue;
-    }
-    size_t end = std::min(front.view.size(), front.cursor + budget);
-    size_t next = reader_->read(front.view, front.cursor, end, blocked_);
-    budget -= next - front.cursor;
-    stats_.records_in += next - front.cursor;
-    front.cursor = next;
-    if (next == front.view.size()) {
-      uint32_t slot = front.slot;
-      queue_.pop_front();
-      ++inputs_[slot].outstanding_credit;
-      transport_.grant_credit(slot, 1);
-    }
+    size_t used = source_ != nullptr ? poll_source(budget) : process_front(budget);
+    if (used == 0) return; // nothing to do now: no input, or an idle source
+    budget -= std::min(budget, used);
   }
   if (blocked_ > 0) {
     ++stats_.blocked_turns;
@@ -198,16 +178,112 @@ void task_core::run() {
   }
 }
 
-void task_core::finish_input() {
-  input_done_ = true;
-  for (auto* p : chain_) p->end_of_input();
+// Returns the records asked for (the budget charged), or 0 when the source is idle.
+size_t task_core::poll_source(size_t budget) {
+  size_t ask = std::min(budget, std::max<size_t>(1, options_.batch_size));
+  auto status = source_->poll(ask);
+  if (status == source_status::exhausted) {
+    finish_input();
+  } else if (status == source_status::idle) {
+    // Truly no input (a blocked source is never polled, so never idle): leave
+    // the watermark to the other partitions until the next record.
+    source_idle_ = true;
+    advance_watermark();
+    resume_pending_ = true;
+    transport_.schedule_resume_after(std::chrono::milliseconds(options_.idle_poll_ms));
+    return 0;
+  } else {
+    source_idle_ = false;
+    advance_watermark();
+  }
+  return ask;
+}
+
+// Processes (part of) the oldest input frame; returns the records processed
+// (a control frame counts as one, so it is charged to the budget).
+size_t task_core::process_front(size_t budget) {
+  if (queue_.empty()) return 0;
+  auto& front = queue_.front();
+  if (front.view.type() != frame_view::kind::data) {
+    take_control_frame(front);
+    queue_.pop_front();
+    if (!input_done_) advance_watermark();
+    return 1;
+  }
+  if (front.cursor == 0) watermarks_.on_record(front.slot);
+  size_t end = std::min(front.view.size(), front.cursor + budget);
+  size_t next = reader_->read(front.view, front.cursor, end, blocked_);
+  size_t done = next - front.cursor;
+  stats_.records_in += done;
+  front.cursor = next;
+  if (next == front.view.size()) {
+    uint32_t slot = front.slot;
+    queue_.pop_front();
+    ++inputs_[slot].outstanding_credit;
+    transport_.grant_credit(slot, 1);
+    advance_watermark();
+  }
+  return std::max<size_t>(done, 1);
+}
+
+void task_core::take_control_frame(const queued_frame& frame) {
+  switch (frame.view.type()) {
+    case frame_view::kind::watermark:
+      watermarks_.on_watermark(frame.slot, frame.view.watermark());
+      break;
+    case frame_view::kind::idle:
+      watermarks_.on_idle(frame.slot);
+      break;
+    case frame_view::kind::end_of_input:
+      watermarks_.on_end(frame.slot);
+      if (++inputs_ended_ == inputs_.size()) finish_input();
+      break;
+    case frame_view::kind::data:
+      break;
+  }
+}
+
+// Recomputes event time after input changed: runs the watermark through the
+// chain (windows fire, assigners substitute their own) and tells consumers
+// when it advanced, or that the task went idle.
+void task_core::advance_watermark() {
+  std::optional<int64_t> input = source_ != nullptr
+                                   ? (source_idle_ ? std::nullopt : std::optional<int64_t>(INT64_MIN))
+                                   : watermarks_.combined();
+  if (!input) {
+    if (!output_idle_) {
+      output_idle_ = true;
+      broadcast_control([](uint32_t ch, uint64_t seq) { return detail::make_idle_frame(ch, seq); });
+    }
+    return;
+  }
+  int64_t wm = *input;
+  for (auto* p : chain_) wm = p->on_watermark(wm);
+  if (wm <= output_watermark_) return;
+  output_watermark_ = wm;
+  output_idle_ = false;
+  broadcast_control([wm](uint32_t ch, uint64_t seq) { return detail::make_watermark_frame(ch, seq, wm); });
+}
+
+// Queues a control frame on every output, behind the records before it.
+template <class Make>
+void task_core::broadcast_control(Make&& make) {
   for (uint32_t slot = 0; slot < outputs_.size(); ++slot) {
     auto& out = outputs_[slot];
     if (!out.channel->builder().empty()) seal(slot);
-    out.pending.push_back({detail::make_end_of_input_frame(out.consumer_slot, out.next_sequence++),
-                           true});
+    out.pending.push_back({make(out.consumer_slot, out.next_sequence++), true});
     try_send(slot);
   }
+}
+
+void task_core::finish_input() {
+  input_done_ = true;
+  // End of input is the end of event time: every window and timer fires. The
+  // final watermark itself is not sent; end of input implies it downstream.
+  int64_t wm = INT64_MAX;
+  for (auto* p : chain_) wm = p->on_watermark(wm);
+  for (auto* p : chain_) p->end_of_input();
+  broadcast_control([](uint32_t ch, uint64_t seq) { return detail::make_end_of_input_frame(ch, seq); });
   check_finished();
 }
 

@@ -15,6 +15,7 @@
 #include "weir/detail/plan.hpp"
 #include "weir/error.hpp"
 #include "weir/options.hpp"
+#include "watermark_tracker.hpp"
 
 namespace weir::runtime {
 
@@ -36,6 +37,8 @@ public:
   virtual void grant_credit(uint32_t in_slot, uint32_t frames) = 0;
   /// Call on_resume() soon, after other actors had a turn.
   virtual void schedule_resume() = 0;
+  /// Call on_resume() after `delay` (an idle source polls again).
+  virtual void schedule_resume_after(std::chrono::milliseconds delay) = 0;
   /// Call on_flush_timer() after `delay`.
   virtual void schedule_flush(std::chrono::milliseconds delay) = 0;
   /// All input processed and all output sent.
@@ -64,6 +67,10 @@ public:
   size_t queued_frames() const noexcept { return queue_.size(); }
   /// Output slots whose sealed frames wait for credit.
   size_t blocked_outputs() const noexcept { return blocked_; }
+  /// The last watermark sent downstream (INT64_MIN before the first).
+  int64_t output_watermark() const noexcept { return output_watermark_; }
+  /// Whether the task last told its consumers it is idle.
+  bool idle() const noexcept { return output_idle_; }
 
   // channel_listener
   void on_batch_full(detail::output_channel& ch) override;
@@ -85,7 +92,7 @@ private:
   struct input_state {
     uint64_t expected_sequence = 0;
     uint32_t outstanding_credit = 0; // granted and not yet used by the producer
-    bool ended = false;
+    bool ended = false; // end of input received (not necessarily processed)
   };
   struct queued_frame {
     std::vector<char> bytes; // owns what `view` points into
@@ -99,7 +106,12 @@ private:
   template <class F>
   error guard(F&& f);
   void run();
-  void process_front();
+  size_t poll_source(size_t budget);
+  size_t process_front(size_t budget);
+  void take_control_frame(const queued_frame& frame);
+  void advance_watermark();
+  template <class Make>
+  void broadcast_control(Make&& make);
   void finish_input();
   void seal(uint32_t slot);
   void try_send(uint32_t slot);
@@ -118,6 +130,10 @@ private:
   std::vector<output_state> outputs_;
   std::vector<input_state> inputs_;
   std::deque<queued_frame> queue_;
+  watermark_tracker watermarks_;
+  int64_t output_watermark_ = INT64_MIN;
+  bool output_idle_ = false;
+  bool source_idle_ = false;
   size_t blocked_ = 0;
   size_t inputs_ended_ = 0;
   bool input_done_ = false;

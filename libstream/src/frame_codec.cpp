@@ -115,6 +115,13 @@ expected<frame_view> decode_frame(const char* data, size_t size, const decode_li
       case schema::Frame::END_OF_INPUT:
         view.kind_ = frame_view::kind::end_of_input;
         break;
+      case schema::Frame::WATERMARK:
+        view.kind_ = frame_view::kind::watermark;
+        view.watermark_ = frame.getWatermark();
+        break;
+      case schema::Frame::IDLE:
+        view.kind_ = frame_view::kind::idle;
+        break;
       default:
         return malformed("unknown frame kind " + std::to_string(static_cast<int>(frame.which())));
     }
@@ -184,13 +191,31 @@ std::vector<char> batch_builder::seal(uint32_t channel, uint64_t sequence,
   return bytes;
 }
 
-std::vector<char> make_end_of_input_frame(uint32_t channel, uint64_t sequence) {
+namespace {
+
+template <class Set>
+std::vector<char> control_frame(uint32_t channel, uint64_t sequence, Set&& set) {
   capnp::MallocMessageBuilder message(16);
   auto frame = message.initRoot<schema::Frame>();
   frame.setChannel(channel);
   frame.setSequence(sequence);
-  frame.setEndOfInput();
+  set(frame);
   return to_bytes(message);
+}
+
+} // namespace
+
+std::vector<char> make_end_of_input_frame(uint32_t channel, uint64_t sequence) {
+  return control_frame(channel, sequence, [](schema::Frame::Builder f) { f.setEndOfInput(); });
+}
+
+std::vector<char> make_watermark_frame(uint32_t channel, uint64_t sequence, int64_t watermark) {
+  return control_frame(channel, sequence,
+                       [watermark](schema::Frame::Builder f) { f.setWatermark(watermark); });
+}
+
+std::vector<char> make_idle_frame(uint32_t channel, uint64_t sequence) {
+  return control_frame(channel, sequence, [](schema::Frame::Builder f) { f.setIdle(); });
 }
 
 } // namespace weir::detail

@@ -55,7 +55,11 @@ bool text_file_source::fill() {
   return got > 0;
 }
 
-bool text_file_source::poll(emitter<std::string>& out, size_t max_records) {
+source_status text_file_source::poll(emitter<std::string>& out, size_t max_records) {
+  return read_lines(out, max_records) ? source_status::more : source_status::exhausted;
+}
+
+bool text_file_source::read_lines(emitter<std::string>& out, size_t max_records) {
   std::string line;
   for (size_t n = 0; n < max_records; ++n) {
     if (next_line_ >= end_) return false;

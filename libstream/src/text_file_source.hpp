@@ -17,12 +17,13 @@ public:
   ~text_file_source() override;
 
   void open(const subtask_info& info) override;
-  bool poll(emitter<std::string>& out, size_t max_records) override;
+  source_status poll(emitter<std::string>& out, size_t max_records) override;
 
   /// Byte offset of the next line this subtask will read.
   uint64_t position() const noexcept { return next_line_; }
 
 private:
+  bool read_lines(emitter<std::string>& out, size_t max_records);
   bool fill();
   [[noreturn]] void fail(const std::string& what) const;
 

@@ -46,9 +46,11 @@ public:
   virtual ~source_function() = default;
   /// Called once before the first poll.
   virtual void open(const subtask_info&) {}
-  /// Emits at most `max_records` records and returns false when the source is
-  /// exhausted. Must return promptly (read in bounded chunks, never wait).
-  virtual bool poll(emitter<T>& out, size_t max_records) = 0;
+  /// Emits at most `max_records` records and says whether more may follow.
+  /// Must return promptly (read in bounded chunks, never wait). Return idle
+  /// only when there truly is no input now: an idle source is left out of the
+  /// downstream watermark, so its partition does not hold event time back.
+  virtual source_status poll(emitter<T>& out, size_t max_records) = 0;
 };
 
 /// Where records leave the job, one instance per subtask. Called from one thread.

@@ -22,6 +22,8 @@ struct runtime_options {
   uint32_t buffer_timeout_ms = 10;
   /// A task yields its thread after this many records so others progress.
   size_t records_per_turn = 8192;
+  /// How long an idle source waits before it polls again.
+  uint32_t idle_poll_ms = 10;
   /// CAF scheduler threads; 0 means one per core, at least 2.
   size_t scheduler_threads = 0;
   /// Nodes ("host:port") to place subtasks on; empty runs everything in process.

@@ -344,10 +344,10 @@ public:
     next_ = info.index;
     step_ = info.parallelism;
   }
-  bool poll(emitter<T>& out, size_t max_records) override {
+  source_status poll(emitter<T>& out, size_t max_records) override {
     for (size_t n = 0; n < max_records && next_ < values_->size(); ++n, next_ += step_)
       out.emit((*values_)[next_]);
-    return next_ < values_->size();
+    return next_ < values_->size() ? source_status::more : source_status::exhausted;
   }
 
 private:
@@ -364,9 +364,9 @@ public:
     next_ = info.index;
     step_ = info.parallelism;
   }
-  bool poll(emitter<T>& out, size_t max_records) override {
+  source_status poll(emitter<T>& out, size_t max_records) override {
     for (size_t n = 0; n < max_records && next_ < count_; ++n, next_ += step_) out.emit(fn_(next_));
-    return next_ < count_;
+    return next_ < count_ ? source_status::more : source_status::exhausted;
   }
 
 private:

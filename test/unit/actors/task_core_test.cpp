@@ -15,6 +15,7 @@ struct fake_transport : runtime::task_transport {
   std::vector<std::pair<uint32_t, std::vector<char>>> frames;
   std::vector<std::pair<uint32_t, uint32_t>> credits;
   int resumes = 0;
+  int delayed_resumes = 0;
   int flushes = 0;
   bool done = false;
   runtime::task_stats stats;
@@ -24,6 +25,7 @@ struct fake_transport : runtime::task_transport {
   }
   void grant_credit(uint32_t slot, uint32_t n) override { credits.emplace_back(slot, n); }
   void schedule_resume() override { ++resumes; }
+  void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
   void schedule_flush(std::chrono::milliseconds) override { ++flushes; }
   void finished(const runtime::task_stats& s) override {
     done = true;

@@ -211,13 +211,13 @@ uint64_t far_pointer(uint32_t landing_word, uint32_t segment) {
   return 2 | (uint64_t{landing_word} << 3) | (uint64_t{segment} << 32);
 }
 
-// A sealed one-segment frame: table, root pointer, Frame (2 data words, 1
+// A sealed one-segment frame: table, root pointer, Frame (3 data words, 1
 // pointer), then Batch (3 pointers) and its blobs. Checked, not assumed.
-constexpr size_t root_word = 1, frame_data_word = 2, batch_pointer_word = 4, offsets_word = 6;
+constexpr size_t root_word = 1, frame_data_word = 2, batch_pointer_word = 5, offsets_word = 7;
 
 buffer sample_words() {
   auto frame = aligned(sample_frame());
-  REQUIRE(frame[root_word] == struct_pointer(0, 2, 1));
+  REQUIRE(frame[root_word] == struct_pointer(0, 3, 1));
   REQUIRE(frame[batch_pointer_word] == struct_pointer(0, 0, 3));
   return frame;
 }
@@ -437,8 +437,8 @@ TEST_CASE("a batch that breaks its own invariants is rejected with a message nam
     auto frame = aligned(make_end_of_input_frame(1, 1));
     auto* discriminant = reinterpret_cast<uint16_t*>(&frame[frame_data_word]) + 2;
     REQUIRE(*discriminant == 1); // end_of_input: the layout is what this test patches
-    *discriminant = 2;
-    require_malformed(decode(frame), "unknown frame kind 2");
+    *discriminant = 7; // past the last kind (idle = 3)
+    require_malformed(decode(frame), "unknown frame kind 7");
   }
   require_sample_decodes();
 }
@@ -473,7 +473,7 @@ TEST_CASE("pointer abuse inside a frame is returned as an error rather than thro
   }
   SECTION("a batch pointer aimed back at its own frame") {
     // Read as a Batch, the Frame's own pointer becomes the timestamps blob.
-    frame[batch_pointer_word] = struct_pointer(-3, 2, 1);
+    frame[batch_pointer_word] = struct_pointer(-4, 3, 1);
     require_capnp_rejects(frame, "non-list pointer where data was expected");
   }
   SECTION("a list of zero-sized structs claiming 2^29-1 elements in place of a blob") {

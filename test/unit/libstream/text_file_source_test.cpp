@@ -26,7 +26,7 @@ std::vector<std::string> read_all(const std::string& path, uint32_t parallelism,
     info.index = s;
     info.parallelism = parallelism;
     src.open(info);
-    while (src.poll(out, poll)) {
+    while (src.poll(out, poll) != source_status::exhausted) {
     }
     all.insert(all.end(), sink.lines.begin(), sink.lines.end());
   }

@@ -35,11 +35,14 @@ struct decode_limits {
 /// because decode_frame checked the whole frame.
 class frame_view {
 public:
-  enum class kind : uint8_t { data, end_of_input };
+  enum class kind : uint8_t { data, end_of_input, watermark, idle };
 
   kind type() const noexcept { return kind_; }
   uint32_t channel() const noexcept { return channel_; }
   uint64_t sequence() const noexcept { return sequence_; }
+
+  /// The watermark of a watermark frame.
+  int64_t watermark() const noexcept { return watermark_; }
 
   /// Number of records (0 for a control frame).
   size_t size() const noexcept { return count_; }
@@ -68,6 +71,7 @@ private:
   kind kind_ = kind::end_of_input;
   uint32_t channel_ = 0;
   uint64_t sequence_ = 0;
+  int64_t watermark_ = 0;
   size_t count_ = 0;
   const char* timestamps_ = nullptr;
   const char* offsets_ = nullptr;
@@ -134,5 +138,9 @@ private:
 
 /// Builds the in-band end-of-input control frame for `channel`.
 std::vector<char> make_end_of_input_frame(uint32_t channel, uint64_t sequence);
+/// Builds an in-band watermark frame.
+std::vector<char> make_watermark_frame(uint32_t channel, uint64_t sequence, int64_t watermark);
+/// Builds an in-band idle frame (the producer has no input for now).
+std::vector<char> make_idle_frame(uint32_t channel, uint64_t sequence);
 
 } // namespace weir::detail

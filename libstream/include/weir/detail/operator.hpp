@@ -15,6 +15,13 @@
 
 namespace weir {
 
+/// What a source reports after a poll.
+enum class source_status : uint8_t {
+  more,      ///< More records may follow right away.
+  idle,      ///< Nothing to read for now (not merely slowed down): poll again later.
+  exhausted, ///< The source has ended.
+};
+
 /// What an operator subtask knows about itself. Passed to user code that
 /// implements open()-style hooks (sinks, rich functions).
 struct subtask_info {
@@ -80,6 +87,12 @@ public:
   /// All input has arrived. Called on each part of a chain in order, head first,
   /// so a part may still emit downstream here.
   virtual void end_of_input() {}
+  /// Event time reached `watermark` at this part's input; every record before
+  /// it has been collected. Called on each part of a chain in order, head
+  /// first. Returns the watermark this part passes on: by default the same; a
+  /// timestamp assigner returns its own, a window operator fires due windows
+  /// (emitting downstream) first. Must be monotonic in what it returns.
+  virtual int64_t on_watermark(int64_t watermark) { return watermark; }
   /// Records this part wrote out of the job (sinks only).
   virtual uint64_t records_written() const { return 0; }
 };
@@ -87,10 +100,9 @@ public:
 /// A source subtask: emits records downstream when polled.
 class source_part : public part {
 public:
-  enum class status { more, exhausted };
   /// Emits at most `max_records` records, returning whether more may follow.
   /// Must not block: read in bounded chunks.
-  virtual status poll(size_t max_records) = 0;
+  virtual source_status poll(size_t max_records) = 0;
   /// Records emitted so far.
   virtual uint64_t records_emitted() const = 0;
 };

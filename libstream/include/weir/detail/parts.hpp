@@ -125,9 +125,8 @@ public:
   user_source_part(subtask_info info, std::unique_ptr<source_function<T>> fn, collector<T>* down)
     : info_(std::move(info)), fn_(std::move(fn)), out_(down) {}
   void open() override { guarded(info_, [&] { fn_->open(info_); }); }
-  status poll(size_t max_records) override {
-    bool more = guarded(info_, [&] { return fn_->poll(out_, max_records); });
-    return more ? status::more : status::exhausted;
+  source_status poll(size_t max_records) override {
+    return guarded(info_, [&] { return fn_->poll(out_, max_records); });
   }
   uint64_t records_emitted() const override { return out_.count(); }
 
