@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "weir/error.hpp"
+#include "weir/event_time.hpp"
 #include "weir/functions.hpp"
 #include "weir/options.hpp"
 #include "weir/detail/graph.hpp"
@@ -160,6 +161,15 @@ public:
   stream broadcast() const { return with_partitioning(partitioning::broadcast); }
   /// Subtask i feeds subtask i of the next operator (equal parallelism).
   stream forward() const { return with_partitioning(partitioning::forward); }
+
+  /// Gives the records event time: timestamps from the strategy's assigner
+  /// (or those they carry) and watermarks from its generator, which replace
+  /// any watermarks from upstream.
+  stream<T> assign_timestamps_and_watermarks(watermark_strategy<T> strategy) {
+    return child<T>("timestamps", [strategy](const subtask_info& info, detail::erased_collector down) {
+      return std::make_unique<detail::timestamps_part<T>>(info, strategy, down.as<T>());
+    });
+  }
 
   /// fn: (const T&) -> R, one output per input.
   template <class F>

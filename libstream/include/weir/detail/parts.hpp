@@ -10,6 +10,7 @@
 
 #include "weir/codec.hpp"
 #include "weir/detail/graph.hpp"
+#include "weir/event_time.hpp"
 #include "weir/functions.hpp"
 
 namespace weir::detail {
@@ -99,6 +100,35 @@ private:
   F fn_;
   collector<T>* down_;
   std::vector<std::unordered_map<K, T>> groups_;
+};
+
+/// Stamps event time on records and replaces the upstream watermark with its
+/// own generator's (Flink's assignTimestampsAndWatermarks).
+template <class T>
+class timestamps_part final : public input_part<T> {
+public:
+  timestamps_part(subtask_info info, const watermark_strategy<T>& strategy, collector<T>* down)
+    : input_part<T>(std::move(info)), assign_(strategy.assigner()),
+      generator_(strategy.generator()()), down_(down) {}
+
+  void collect(const T& value, int64_t ts) override {
+    int64_t stamped = assign_ ? guarded(this->info_, [&] { return assign_(value, ts); }) : ts;
+    guarded(this->info_, [&] { generator_->on_event(value, stamped); });
+    down_->collect(value, stamped);
+  }
+
+  int64_t on_watermark(int64_t upstream) override {
+    if (upstream == max_watermark) return max_watermark; // end of input ends event time
+    // A custom generator that steps back must not move event time backwards.
+    last_ = std::max(last_, guarded(this->info_, [&] { return generator_->current_watermark(); }));
+    return last_;
+  }
+
+private:
+  typename watermark_strategy<T>::timestamp_assigner assign_;
+  std::unique_ptr<watermark_generator<T>> generator_;
+  collector<T>* down_;
+  int64_t last_ = min_watermark;
 };
 
 template <class T>
