@@ -29,29 +29,12 @@ void task_core::build_chain(const detail::job_graph& graph, const detail::physic
                             uint32_t task) {
   const auto& spec = plan.tasks[task];
   const auto& chain = plan.chains[spec.chain];
-  const auto& last = graph.nodes[chain.nodes.back()];
-  auto last_info = plan.info(graph, last.id, spec.subtask);
-  std::vector<detail::erased_collector> writers;
-  for (size_t k = 0; k < spec.out_edges.size(); ++k) {
-    const auto& edge = plan.edges[spec.out_edge_ids[k]];
-    std::vector<detail::output_channel*> channels;
-    for (uint32_t slot : spec.out_edges[k]) channels.push_back(outputs_[slot].channel.get());
-    auto writer = graph.nodes[edge.consumer_node].make_input_writer(channels, edge.mode, last_info);
-    writers.push_back(writer->input());
-    owned_parts_.push_back(std::move(writer));
-  }
-  detail::erased_collector down;
-  if (writers.size() == 1) {
-    down = writers.front();
-  } else if (writers.size() > 1) {
-    auto fanout = last.make_fanout(writers);
-    down = fanout->input();
-    owned_parts_.push_back(std::move(fanout));
-  }
+  detail::part_outputs outs{writers_for_port(graph, plan, task, 0),
+                            writers_for_port(graph, plan, task, 1)};
   for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
     const auto& n = graph.nodes[*it];
-    auto p = n.make_part(plan.info(graph, n.id, spec.subtask), down);
-    down = p->input();
+    auto p = n.make_part(plan.info(graph, n.id, spec.subtask), outs);
+    outs = {p->input(), {}};
     chain_.insert(chain_.begin(), p.get());
     owned_parts_.push_back(std::move(p));
   }
@@ -59,7 +42,32 @@ void task_core::build_chain(const detail::job_graph& graph, const detail::physic
   if (head.kind == detail::node_kind::source)
     source_ = dynamic_cast<detail::source_part*>(chain_.front());
   else
-    reader_ = head.make_input_reader(down);
+    reader_ = head.make_input_reader(outs.main);
+}
+
+// The collector the chain's last operator emits into on `port`: the writer of
+// its one edge leaving there, a fan-out over several, or none.
+detail::erased_collector task_core::writers_for_port(const detail::job_graph& graph,
+                                                     const detail::physical_plan& plan,
+                                                     uint32_t task, int port) {
+  const auto& spec = plan.tasks[task];
+  const auto& last = graph.nodes[plan.chains[spec.chain].nodes.back()];
+  auto last_info = plan.info(graph, last.id, spec.subtask);
+  std::vector<detail::erased_collector> writers;
+  for (size_t k = 0; k < spec.out_edges.size(); ++k) {
+    const auto& edge = plan.edges[spec.out_edge_ids[k]];
+    if (edge.port != port) continue;
+    std::vector<detail::output_channel*> channels;
+    for (uint32_t slot : spec.out_edges[k]) channels.push_back(outputs_[slot].channel.get());
+    auto writer = graph.nodes[edge.consumer_node].make_input_writer(channels, edge.mode, last_info);
+    writers.push_back(writer->input());
+    owned_parts_.push_back(std::move(writer));
+  }
+  if (writers.size() <= 1) return writers.empty() ? detail::erased_collector{} : writers.front();
+  auto fanout = (port == 0 ? last.make_fanout : last.make_side_fanout)(writers);
+  auto input = fanout->input();
+  owned_parts_.push_back(std::move(fanout));
+  return input;
 }
 
 // The one place where exceptions from operators, codecs and the frame

@@ -103,6 +103,9 @@ private:
 
   void build_chain(const detail::job_graph& graph, const detail::physical_plan& plan,
                    uint32_t task);
+  detail::erased_collector writers_for_port(const detail::job_graph& graph,
+                                            const detail::physical_plan& plan, uint32_t task,
+                                            int port);
   template <class F>
   error guard(F&& f);
   void run();

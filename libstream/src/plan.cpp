@@ -35,7 +35,8 @@ error resolve(const job_graph& g, physical_plan& plan) {
 }
 
 bool chains_to_input(const job_graph& g, const physical_plan& plan, const node& n) {
-  return g.chaining && n.chainable && n.input >= 0 && n.kind != node_kind::source
+  return g.chaining && n.chainable && n.input >= 0 && n.input_port == 0
+         && n.kind != node_kind::source
          && g.nodes[n.input].consumers.size() == 1
          && plan.node_input_mode[n.id] == partitioning::forward
          && plan.node_parallelism[n.id] == plan.node_parallelism[n.input];
@@ -68,7 +69,7 @@ void build_channels(const job_graph& g, physical_plan& plan, const std::vector<i
     for (int consumer : last.consumers) {
       if (chain_of[consumer] == static_cast<int>(ci)) continue; // chained, not an edge
       plan.edges.push_back({static_cast<int>(ci), chain_of[consumer], consumer,
-                            plan.node_input_mode[consumer]});
+                            g.nodes[consumer].input_port, plan.node_input_mode[consumer]});
     }
   }
   for (size_t e = 0; e < plan.edges.size(); ++e) {

@@ -166,8 +166,8 @@ public:
   /// (or those they carry) and watermarks from its generator, which replace
   /// any watermarks from upstream.
   stream<T> assign_timestamps_and_watermarks(watermark_strategy<T> strategy) {
-    return child<T>("timestamps", [strategy](const subtask_info& info, detail::erased_collector down) {
-      return std::make_unique<detail::timestamps_part<T>>(info, strategy, down.as<T>());
+    return child<T>("timestamps", [strategy](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::timestamps_part<T>>(info, strategy, out.main.as<T>());
     });
   }
 
@@ -182,8 +182,8 @@ public:
       using R = std::decay_t<std::invoke_result_t<F&, const T&>>;
       static_assert(!std::is_void_v<R>, "weir: a map function must return the new record");
       if constexpr (!std::is_void_v<R>)
-        return child<R>("map", [fn](const subtask_info& info, detail::erased_collector down) {
-          return std::make_unique<detail::map_part<T, R, F>>(info, fn, down.as<R>());
+        return child<R>("map", [fn](const subtask_info& info, const detail::part_outputs& out) {
+          return std::make_unique<detail::map_part<T, R, F>>(info, fn, out.main.as<R>());
         });
       else
         return *this;
@@ -198,8 +198,8 @@ public:
     constexpr bool predicate = std::is_invocable_r_v<bool, F&, const T&>;
     static_assert(predicate, "weir: filter expects a predicate callable as fn(const T&) -> bool");
     if constexpr (predicate)
-      return child<T>("filter", [fn](const subtask_info& info, detail::erased_collector down) {
-        return std::make_unique<detail::filter_part<T, F>>(info, fn, down.as<T>());
+      return child<T>("filter", [fn](const subtask_info& info, const detail::part_outputs& out) {
+        return std::make_unique<detail::filter_part<T, F>>(info, fn, out.main.as<T>());
       });
     else
       return *this;
@@ -219,8 +219,8 @@ public:
       static_assert(callable,
                     "weir: flat_map expects a function callable as fn(const T&, weir::emitter<R>&)");
       if constexpr (callable)
-        return child<Out>("flat_map", [fn](const subtask_info& info, detail::erased_collector down) {
-          return std::make_unique<detail::flat_map_part<T, Out, F>>(info, fn, down.as<Out>());
+        return child<Out>("flat_map", [fn](const subtask_info& info, const detail::part_outputs& out) {
+          return std::make_unique<detail::flat_map_part<T, Out, F>>(info, fn, out.main.as<Out>());
         });
       else
         return *this;
@@ -249,7 +249,7 @@ public:
     detail::node n;
     n.name = "sink";
     n.kind = detail::node_kind::sink;
-    n.make_part = [factory](const subtask_info& info, detail::erased_collector) {
+    n.make_part = [factory](const subtask_info& info, const detail::part_outputs&) {
       return std::make_unique<detail::sink_part<T>>(info, factory());
     };
     return sink_ref(env_, attach(std::move(n)));
@@ -319,8 +319,8 @@ private:
     detail::node n;
     n.name = "reduce";
     auto key_fn = key_fn_;
-    n.make_part = [key_fn, fn](const subtask_info& info, detail::erased_collector down) {
-      return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, down.as<T>());
+    n.make_part = [key_fn, fn](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, out.main.as<T>());
     };
     detail::set_output_fanout<T>(n);
     int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
@@ -393,8 +393,8 @@ stream<T> environment::add_source(source_factory<T> factory, std::string name) {
   detail::node n;
   n.name = std::move(name);
   n.kind = detail::node_kind::source;
-  n.make_part = [factory](const subtask_info& info, detail::erased_collector down) {
-    return std::make_unique<detail::user_source_part<T>>(info, factory(), down.as<T>());
+  n.make_part = [factory](const subtask_info& info, const detail::part_outputs& out) {
+    return std::make_unique<detail::user_source_part<T>>(info, factory(), out.main.as<T>());
   };
   detail::set_output_fanout<T>(n);
   return stream<T>(this, detail::add_node(*graph_, std::move(n)));

@@ -45,6 +45,12 @@ public:
 
 enum class node_kind : uint8_t { source, transform, sink };
 
+/// Where a part emits: its main output and its side output (late data).
+struct part_outputs {
+  erased_collector main;
+  erased_collector side;
+};
+
 /// One operator of the logical graph.
 struct node {
   int id = 0;
@@ -53,14 +59,17 @@ struct node {
   node_kind kind = node_kind::transform;
   uint32_t parallelism = 0; ///< 0 means the environment's default.
   int input = -1;
+  /// Which output of the input node this node consumes: 0 main, 1 side output.
+  int input_port = 0;
   partitioning input_partitioning = partitioning::forward;
   bool partitioning_set = false; ///< The user (or key_by) chose input_partitioning.
   bool chainable = true;         ///< May share a task with its input's operator.
   std::vector<int> consumers;
 
-  /// Builds this operator's part for one subtask, emitting into `downstream`
-  /// (a collector of this node's output type; empty for sinks).
-  std::function<std::unique_ptr<part>(const subtask_info&, erased_collector downstream)> make_part;
+  /// Builds this operator's part for one subtask, emitting into `out.main`
+  /// (a collector of this node's output type; empty for sinks) and, for
+  /// operators with a side output (late data), `out.side`.
+  std::function<std::unique_ptr<part>(const subtask_info&, const part_outputs& out)> make_part;
   /// Producer side of this node's input edge: a part whose input() collects
   /// the input type and writes it to `channels` (in consumer subtask order).
   std::function<std::unique_ptr<part>(std::vector<output_channel*> channels, partitioning,
@@ -70,6 +79,8 @@ struct node {
   std::function<std::unique_ptr<batch_reader>(erased_collector head)> make_input_reader;
   /// Copies every output record to several collectors of the output type.
   std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_fanout;
+  /// The same for the side output's type (operators with a side output).
+  std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_side_fanout;
 };
 
 /// A whole job as the user built it. Copyable; immutable once executed.

@@ -27,6 +27,7 @@ struct edge_spec {
   int producer_chain = 0;
   int consumer_chain = 0;
   int consumer_node = 0;
+  int port = 0; ///< The producer's output the edge leaves from: 0 main, 1 side.
   partitioning mode = partitioning::forward;
 };
 
