@@ -77,12 +77,13 @@ struct task_report {
   uint64_t source_records = 0;
   uint64_t sink_records = 0;
   uint64_t blocked_turns = 0;
+  uint64_t late_records = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_report& x) {
   return f(caf::meta::type_name("weir.task_report"), x.task, x.records_in, x.records_out,
-           x.source_records, x.sink_records, x.blocked_turns);
+           x.source_records, x.sink_records, x.blocked_turns, x.late_records);
 }
 
 /// The CAF scheduler threads to run with: `requested`, or if 0 one per core

@@ -34,7 +34,7 @@ public:
   }
   void finished(const task_stats& s) override {
     task_report r{task, s.records_in, s.records_out, s.source_records, s.sink_records,
-                  s.blocked_turns};
+                  s.blocked_turns, s.late_records};
     self_->send(supervisor, done_atom::value, r);
     self_->quit();
   }

@@ -259,13 +259,19 @@ void task_core::advance_watermark() {
                                    ? (source_idle_ ? std::nullopt : std::optional<int64_t>(INT64_MIN))
                                    : watermarks_.combined();
   if (!input) {
+    if (source_ == nullptr) run_watermark(watermarks_.highest());
     if (!output_idle_) {
       output_idle_ = true;
       broadcast_control([](uint32_t ch, uint64_t seq) { return detail::make_idle_frame(ch, seq); });
     }
     return;
   }
-  int64_t wm = *input;
+  run_watermark(*input);
+}
+
+// Runs `input` through the chain and sends the result on if it advanced.
+void task_core::run_watermark(int64_t input) {
+  int64_t wm = input;
   for (auto* p : chain_) wm = p->on_watermark(wm);
   if (wm <= output_watermark_) return;
   output_watermark_ = wm;
@@ -337,6 +343,7 @@ void task_core::check_finished() {
   finished_ = true;
   for (auto* p : chain_) {
     stats_.sink_records += p->records_written();
+    stats_.late_records += p->late_records();
   }
   if (source_ != nullptr) stats_.source_records = source_->records_emitted();
   transport_.finished(stats_);

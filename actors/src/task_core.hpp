@@ -27,6 +27,7 @@ struct task_stats {
   uint64_t source_records = 0;  ///< Records emitted by a source in this task.
   uint64_t sink_records = 0;    ///< Records written by a sink in this task.
   uint64_t blocked_turns = 0;   ///< Times processing stopped for lack of credit.
+  uint64_t late_records = 0;    ///< Records past their windows' allowed lateness.
 };
 
 /// What a task needs from its host (the actor, or a test).
@@ -113,6 +114,7 @@ private:
   size_t process_front(size_t budget);
   void take_control_frame(const queued_frame& frame);
   void advance_watermark();
+  void run_watermark(int64_t input);
   template <class Make>
   void broadcast_control(Make&& make);
   void finish_input();

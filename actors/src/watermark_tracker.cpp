@@ -27,4 +27,11 @@ std::optional<int64_t> watermark_tracker::combined() const {
   return lowest;
 }
 
+int64_t watermark_tracker::highest() const {
+  int64_t best = INT64_MIN;
+  for (const auto& in : inputs_)
+    if (!in.ended) best = std::max(best, in.watermark);
+  return best;
+}
+
 } // namespace weir::runtime

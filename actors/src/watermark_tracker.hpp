@@ -27,6 +27,11 @@ public:
   /// is idle (the task is idle itself). INT64_MAX once all inputs ended.
   std::optional<int64_t> combined() const;
 
+  /// The highest watermark of any input that has not ended. When all inputs
+  /// go idle, event time advances to it (as Flink's valve does): records
+  /// seen up to there must not wait for inputs that have nothing to send.
+  int64_t highest() const;
+
 private:
   struct input {
     int64_t watermark = INT64_MIN;

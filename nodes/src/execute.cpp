@@ -101,6 +101,7 @@ job_result environment::execute(const std::string& job_name) {
         for (const auto& r : reports) {
           result.source_records += r.source_records;
           result.sink_records += r.sink_records;
+          result.late_records += r.late_records;
         }
       },
       [&](caf::error& err) { result.failure = from_caf(sys, err); });

@@ -20,6 +20,7 @@
 #include "weir/detail/graph.hpp"
 #include "weir/detail/parts.hpp"
 #include "weir/detail/traits.hpp"
+#include "weir/windows.hpp"
 
 namespace weir {
 
@@ -27,6 +28,8 @@ template <class T>
 class stream;
 template <class T, class K, class KeyFn>
 class keyed_stream;
+template <class T, class K, class KeyFn>
+class windowed_stream;
 
 /// The outcome of a job run.
 struct job_result {
@@ -34,6 +37,7 @@ struct job_result {
   double seconds = 0;             ///< Wall time from deployment to completion.
   uint64_t source_records = 0;    ///< Records emitted by all sources.
   uint64_t sink_records = 0;      ///< Records written by all sinks.
+  uint64_t late_records = 0;      ///< Records that arrived after their windows closed.
   bool ok() const noexcept { return !failure; }
 };
 
@@ -103,11 +107,27 @@ void set_input_io(node& n) {
 }
 
 template <class Out>
-void set_output_fanout(node& n) {
-  n.make_fanout = [](std::vector<erased_collector> outs) -> std::unique_ptr<part> {
+std::function<std::unique_ptr<part>(std::vector<erased_collector>)> fanout_factory() {
+  return [](std::vector<erased_collector> outs) -> std::unique_ptr<part> {
     std::vector<collector<Out>*> typed;
     for (auto& o : outs) typed.push_back(o.as<Out>());
     return std::make_unique<fanout_part<Out>>(std::move(typed));
+  };
+}
+
+template <class Out>
+void set_output_fanout(node& n) {
+  n.make_fanout = fanout_factory<Out>();
+}
+
+/// The producer side of a keyed edge: partitions by hash of key_fn(record).
+template <class T, class KeyFn>
+auto keyed_writer_factory(KeyFn key_fn) {
+  return [key_fn](std::vector<output_channel*> chans, partitioning mode,
+                  const subtask_info& producer) -> std::unique_ptr<part> {
+    auto hash = [key_fn](const T& v) -> uint64_t { return key_hash(key_fn(v)); };
+    return std::make_unique<edge_writer<T, decltype(hash)>>(std::move(chans), mode, hash,
+                                                            producer.max_parallelism, producer.index);
   };
 }
 
@@ -137,7 +157,8 @@ public:
   static_assert(std::is_default_constructible_v<T> && std::is_copy_constructible_v<T>,
                 "weir: record types must be default- and copy-constructible");
 
-  stream(environment* env, int node) : env_(env), node_(node) {}
+  /// `port` 1 is the side output of `node` (a window's late data).
+  stream(environment* env, int node, int port = 0) : env_(env), node_(node), port_(port) {}
 
   /// Sets the stable unique id that names this operator in errors, metrics and
   /// checkpoints. Unset uids default to "<kind>-<n>".
@@ -259,6 +280,7 @@ public:
   int attach(detail::node n, partitioning mode = partitioning::forward,
              bool mode_set = false) const {
     n.input = node_;
+    n.input_port = port_;
     n.input_partitioning = partitioned_ ? partitioning_ : mode;
     n.partitioning_set = partitioned_ || mode_set;
     detail::set_input_io<T>(n);
@@ -289,6 +311,7 @@ private:
 
   environment* env_;
   int node_;
+  int port_ = 0;
   bool partitioned_ = false;
   partitioning partitioning_ = partitioning::forward;
 };
@@ -303,6 +326,9 @@ public:
   /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
   /// Emits the key's new accumulated value for every record; the first record
   /// of a key is emitted as is.
+  /// Groups each key's records into windows (see weir/windows.hpp).
+  windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
+
   template <class F>
   stream<T> reduce(F fn) {
     constexpr bool combines = std::is_invocable_r_v<T, F&, const T&, const T&>;
@@ -324,14 +350,7 @@ private:
     };
     detail::set_output_fanout<T>(n);
     int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].make_input_writer = [key_fn](std::vector<detail::output_channel*> chans,
-                                                         partitioning mode,
-                                                         const subtask_info& producer)
-      -> std::unique_ptr<detail::part> {
-      auto hash = [key_fn](const T& v) -> uint64_t { return key_hash(key_fn(v)); };
-      return std::make_unique<detail::edge_writer<T, decltype(hash)>>(
-        std::move(chans), mode, hash, producer.max_parallelism, producer.index);
-    };
+    env_->graph().nodes[id].make_input_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<T>(env_, id);
   }
 
@@ -418,3 +437,5 @@ auto environment::generate(uint64_t count, F fn) {
 }
 
 } // namespace weir
+
+#include "weir/windowed_stream.hpp"

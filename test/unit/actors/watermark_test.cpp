@@ -36,7 +36,7 @@ TEST_CASE("an idle input is left out until its next record or watermark", "[unit
   CHECK(t.combined() == 60);
 }
 
-TEST_CASE("all inputs idle makes the task idle; ended inputs count as done", "[unit][watermark]") {
+TEST_CASE("all inputs idle makes the task idle and ended inputs count as done", "[unit][watermark]") {
   watermark_tracker t(2);
   t.on_idle(0);
   t.on_idle(1);

@@ -93,6 +93,8 @@ public:
   /// timestamp assigner returns its own, a window operator fires due windows
   /// (emitting downstream) first. Must be monotonic in what it returns.
   virtual int64_t on_watermark(int64_t watermark) { return watermark; }
+  /// Records that arrived after their windows closed (window operators only).
+  virtual uint64_t late_records() const { return 0; }
   /// Records this part wrote out of the job (sinks only).
   virtual uint64_t records_written() const { return 0; }
 };

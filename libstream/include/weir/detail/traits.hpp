@@ -52,4 +52,18 @@ struct flat_map_output<F, std::enable_if_t<callable_args<F>::known>> {
     void>;
 };
 
+/// The R of a window process function f(key, window, elements, emitter<R>&), or void.
+template <class F, class = void>
+struct process_output {
+  using type = void;
+};
+template <class F>
+struct process_output<F, std::enable_if_t<callable_args<F>::known>> {
+  using args = typename callable_args<F>::args;
+  using type = std::conditional_t<
+    std::tuple_size_v<args> == 4,
+    typename emitter_type<std::tuple_element_t<std::tuple_size_v<args> == 4 ? 3 : 0, args>>::type,
+    void>;
+};
+
 } // namespace weir::detail

@@ -1,0 +1,219 @@
+#pragma once
+
+// The window operator: keyed window state per key group, event-time timers,
+// allowed lateness and the late-data side output.
+
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "weir/detail/parts.hpp"
+#include "weir/windows.hpp"
+
+namespace weir::detail {
+
+/// a + b, clamped to the int64 range (window ends and lateness near the end of time).
+inline int64_t saturating_add(int64_t a, int64_t b) noexcept {
+  if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+  if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+  return a + b;
+}
+
+/// Windows of one operator subtask. `Policy` says what a window keeps and emits:
+///   using acc_type, out_type;
+///   acc_type create(const T& first);  void add(acc_type&, const T&);
+///   void merge(acc_type& into, acc_type&& from);
+///   void emit(const K&, const time_window&, const acc_type&, emitter<out_type>&);
+template <class T, class K, class KeyFn, class Policy>
+class window_part final : public input_part<T> {
+public:
+  using acc_type = typename Policy::acc_type;
+  using out_type = typename Policy::out_type;
+
+  window_part(subtask_info info, KeyFn key_fn, Policy policy, window_assigner assigner,
+              int64_t lateness, collector<out_type>* down, collector<T>* late)
+    : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), policy_(std::move(policy)),
+      assigner_(assigner), lateness_(lateness), out_(down), late_(late),
+      groups_(this->info_.key_groups.size()) {}
+
+  void collect(const T& value, int64_t ts) override {
+    if (ts == INT64_MIN)
+      throw operator_failure(this->info_, "a record without event time reached a window: "
+                                          "assign timestamps and watermarks upstream");
+    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
+    auto& windows = state_of(key);
+    assigned_.clear();
+    assigner_.assign(ts, assigned_);
+    bool kept = false;
+    for (auto w : assigned_) {
+      if (is_late(w)) continue;
+      kept = true;
+      if (assigner_.merging())
+        merge_into(key, windows, w, value);
+      else
+        add_to(key, windows, w, value);
+    }
+    if (!kept) late_record(value, ts);
+    if (windows.empty()) forget(key);
+  }
+
+  int64_t on_watermark(int64_t watermark) override {
+    if (watermark <= watermark_) return watermark_;
+    watermark_ = watermark;
+    while (!timers_.empty() && timers_.begin()->first <= watermark_) {
+      auto node = timers_.extract(timers_.begin());
+      on_timer(node.key(), node.mapped());
+    }
+    return watermark_;
+  }
+
+  uint64_t late_records() const override { return late_count_; }
+
+private:
+  using window_map = std::map<time_window, acc_type>;
+  struct timer {
+    K key;
+    time_window window;
+  };
+
+  bool is_late(const time_window& w) const {
+    return saturating_add(w.max_timestamp(), lateness_) <= watermark_;
+  }
+
+  window_map& state_of(const K& key) {
+    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
+    if (!this->info_.key_groups.contains(kg))
+      throw operator_failure(this->info_, "received a key of key group " + std::to_string(kg)
+                                            + " it does not own (partitioning bug)");
+    return groups_[kg - this->info_.key_groups.first][key];
+  }
+
+  void forget(const K& key) {
+    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
+    groups_[kg - this->info_.key_groups.first].erase(key);
+  }
+
+  void add_to(const K& key, window_map& windows, const time_window& w, const T& value) {
+    auto it = windows.find(w);
+    if (it == windows.end()) {
+      windows.emplace(w, guarded(this->info_, [&] { return policy_.create(value); }));
+      created(key, windows, w);
+    } else {
+      guarded(this->info_, [&] { policy_.add(it->second, value); });
+      if (w.max_timestamp() <= watermark_) fire(key, w, it->second); // a late update re-fires
+    }
+  }
+
+  // Sessions: the record's window absorbs every window it touches.
+  void merge_into(const K& key, window_map& windows, time_window w, const T& value) {
+    acc_type acc = guarded(this->info_, [&] { return policy_.create(value); });
+    for (auto it = windows.begin(); it != windows.end();) {
+      if (!it->first.intersects(w)) {
+        ++it;
+        continue;
+      }
+      w = w.cover(it->first);
+      guarded(this->info_, [&] { policy_.merge(acc, std::move(it->second)); });
+      it = windows.erase(it); // its timer goes stale and is skipped when due
+    }
+    windows.emplace(w, std::move(acc));
+    created(key, windows, w);
+  }
+
+  // A new (or newly merged) window: fire later, or now if event time passed it.
+  void created(const K& key, window_map& windows, const time_window& w) {
+    if (w.max_timestamp() > watermark_) {
+      timers_.emplace(w.max_timestamp(), timer{key, w});
+      return;
+    }
+    fire(key, w, windows[w]);
+    timers_.emplace(saturating_add(w.max_timestamp(), lateness_), timer{key, w});
+  }
+
+  void on_timer(int64_t time, const timer& t) {
+    auto& windows = state_of(t.key);
+    auto it = windows.find(t.window);
+    if (it == windows.end()) { // merged away or already cleaned up
+      if (windows.empty()) forget(t.key);
+      return;
+    }
+    if (time == t.window.max_timestamp()) fire(t.key, t.window, it->second);
+    int64_t cleanup = saturating_add(t.window.max_timestamp(), lateness_);
+    if (time >= cleanup) {
+      windows.erase(it);
+      if (windows.empty()) forget(t.key);
+    } else {
+      timers_.emplace(cleanup, timer{t.key, t.window});
+    }
+  }
+
+  void fire(const K& key, const time_window& w, const acc_type& acc) {
+    out_.set_timestamp(w.max_timestamp());
+    guarded(this->info_, [&] { policy_.emit(key, w, acc, out_); });
+  }
+
+  void late_record(const T& value, int64_t ts) {
+    ++late_count_;
+    if (late_ != nullptr) late_->collect(value, ts);
+  }
+
+  KeyFn key_fn_;
+  Policy policy_;
+  window_assigner assigner_;
+  int64_t lateness_;
+  emitter<out_type> out_;
+  collector<T>* late_;
+  std::vector<std::unordered_map<K, window_map>> groups_;
+  std::multimap<int64_t, timer> timers_;
+  std::vector<time_window> assigned_;
+  int64_t watermark_ = INT64_MIN;
+  uint64_t late_count_ = 0;
+};
+
+// -- policies -------------------------------------------------------------------
+
+template <class T, class F>
+struct reduce_policy {
+  F fn;
+  using acc_type = T;
+  using out_type = T;
+  T create(const T& first) { return first; }
+  void add(T& acc, const T& value) { acc = fn(acc, value); }
+  void merge(T& into, T&& from) { into = fn(into, from); }
+  template <class K>
+  void emit(const K&, const time_window&, const T& acc, emitter<T>& out) {
+    out.emit(acc);
+  }
+};
+
+template <class T, class Agg>
+struct aggregate_policy {
+  Agg agg;
+  using acc_type = std::decay_t<decltype(std::declval<Agg&>().create_accumulator())>;
+  using out_type = std::decay_t<decltype(std::declval<Agg&>().get_result(std::declval<const acc_type&>()))>;
+  acc_type create(const T& first) { return agg.add(first, agg.create_accumulator()); }
+  void add(acc_type& acc, const T& value) { acc = agg.add(value, std::move(acc)); }
+  void merge(acc_type& into, acc_type&& from) { into = agg.merge(std::move(into), std::move(from)); }
+  template <class K>
+  void emit(const K&, const time_window&, const acc_type& acc, emitter<out_type>& out) {
+    out.emit(agg.get_result(acc));
+  }
+};
+
+template <class T, class R, class F>
+struct process_policy {
+  F fn;
+  using acc_type = std::vector<T>;
+  using out_type = R;
+  acc_type create(const T& first) { return {first}; }
+  void add(acc_type& acc, const T& value) { acc.push_back(value); }
+  void merge(acc_type& into, acc_type&& from) {
+    into.insert(into.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  }
+  template <class K>
+  void emit(const K& key, const time_window& w, const acc_type& acc, emitter<R>& out) {
+    fn(key, w, acc, out);
+  }
+};
+
+} // namespace weir::detail

@@ -1,0 +1,103 @@
+#pragma once
+
+/// \file Windowed streams: keyed_stream::window(assigner), then reduce,
+/// aggregate or process. Included by weir/stream.hpp.
+
+#include <chrono>
+
+#include "weir/detail/window_part.hpp"
+#include "weir/stream.hpp"
+
+namespace weir {
+
+/// The output of a window operator: a stream of results, plus the records
+/// that arrived too late for all their windows (beyond allowed lateness).
+template <class R, class T>
+class window_result : public stream<R> {
+public:
+  window_result(environment* env, int node) : stream<R>(env, node) {}
+
+  /// Late records as they arrived, with their timestamps. Without a consumer
+  /// they are only counted (job_result::late_records).
+  stream<T> late_data() const { return stream<T>(this->env(), this->node_id(), 1); }
+};
+
+/// Records of a keyed stream grouped into windows. Results do not depend on
+/// arrival order or parallelism as long as reduce and aggregate functions are
+/// associative and commutative (sessions merge partial results in any order).
+template <class T, class K, class KeyFn>
+class windowed_stream {
+public:
+  windowed_stream(environment* env, int input, KeyFn key_fn, window_assigner assigner)
+    : env_(env), input_(input), key_fn_(std::move(key_fn)), assigner_(assigner) {}
+
+  /// Keeps a window's state this long after it fired: a late record within it
+  /// updates the window and fires it again; beyond it the record is late data.
+  windowed_stream& allowed_lateness(std::chrono::milliseconds lateness) {
+    lateness_ = static_cast<int64_t>(lateness.count());
+    return *this;
+  }
+
+  /// One result per key and window: fn(const T&, const T&) -> T folded over
+  /// the window's records; the state holds one T per window.
+  template <class F>
+  window_result<T, T> reduce(F fn) {
+    static_assert(std::is_invocable_r_v<T, F&, const T&, const T&>,
+                  "weir: window reduce expects fn(const T& accumulated, const T& next) -> T");
+    return add("window_reduce", detail::reduce_policy<T, F>{std::move(fn)});
+  }
+
+  /// Incremental aggregation: `agg` provides ACC create_accumulator(),
+  /// ACC add(const T&, ACC), OUT get_result(const ACC&) and ACC merge(ACC, ACC).
+  /// The state holds one ACC per window.
+  template <class Agg>
+  auto aggregate(Agg agg) {
+    using policy = detail::aggregate_policy<T, Agg>;
+    return add("window_aggregate", policy{std::move(agg)});
+  }
+
+  /// fn(const K& key, const time_window& w, const std::vector<T>& records,
+  /// emitter<R>& out): sees all of a window's records (kept in state until it
+  /// fires) and its bounds. R is deduced from the emitter, or given: process<R>(fn).
+  template <class R = void, class F>
+  auto process(F fn) {
+    using Out = std::conditional_t<std::is_void_v<R>, typename detail::process_output<F>::type, R>;
+    static_assert(!std::is_void_v<Out>,
+                  "weir: window process expects fn(const K&, const weir::time_window&, "
+                  "const std::vector<T>&, weir::emitter<R>&)");
+    return add("window_process", detail::process_policy<T, Out, F>{std::move(fn)});
+  }
+
+private:
+  template <class Policy>
+  window_result<typename Policy::out_type, T> add(const char* name, Policy policy) {
+    using Out = typename Policy::out_type;
+    detail::node n;
+    n.name = name;
+    auto key_fn = key_fn_;
+    auto assigner = assigner_;
+    auto lateness = lateness_;
+    n.make_part = [=](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::window_part<T, K, KeyFn, Policy>>(
+        info, key_fn, policy, assigner, lateness, out.main.as<Out>(), out.side.as<T>());
+    };
+    detail::set_output_fanout<Out>(n);
+    n.make_side_fanout = detail::fanout_factory<T>();
+    int id = stream<T>(env_, input_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().nodes[id].make_input_writer = detail::keyed_writer_factory<T>(key_fn_);
+    return window_result<Out, T>(env_, id);
+  }
+
+  environment* env_;
+  int input_;
+  KeyFn key_fn_;
+  window_assigner assigner_;
+  int64_t lateness_ = 0;
+};
+
+template <class T, class K, class KeyFn>
+windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::window(window_assigner assigner) const {
+  return windowed_stream<T, K, KeyFn>(env_, node_, key_fn_, assigner);
+}
+
+} // namespace weir

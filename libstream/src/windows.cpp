@@ -1,0 +1,70 @@
+#include "weir/windows.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace weir {
+
+namespace {
+
+int64_t positive(std::chrono::milliseconds d, const char* what) {
+  if (d.count() <= 0)
+    throw std::invalid_argument(std::string("weir: window ") + what + " must be positive, got "
+                                + std::to_string(d.count()) + " ms");
+  return static_cast<int64_t>(d.count());
+}
+
+int64_t checked_offset(std::chrono::milliseconds offset, int64_t period) {
+  auto o = static_cast<int64_t>(offset.count());
+  if (o <= -period || o >= period)
+    throw std::invalid_argument("weir: window offset " + std::to_string(o)
+                                + " ms must be smaller than the window's period");
+  return o;
+}
+
+} // namespace
+
+int64_t window_start(int64_t timestamp, int64_t offset, int64_t size) noexcept {
+  int64_t r = (timestamp - offset) % size;
+  if (r < 0) r += size;
+  return timestamp - r;
+}
+
+window_assigner window_assigner::tumbling(std::chrono::milliseconds size,
+                                          std::chrono::milliseconds offset) {
+  int64_t s = positive(size, "size");
+  return {kind::tumbling, s, s, checked_offset(offset, s)};
+}
+
+window_assigner window_assigner::sliding(std::chrono::milliseconds size,
+                                         std::chrono::milliseconds slide,
+                                         std::chrono::milliseconds offset) {
+  int64_t s = positive(size, "size");
+  int64_t sl = positive(slide, "slide");
+  return {kind::sliding, s, sl, checked_offset(offset, sl)};
+}
+
+window_assigner window_assigner::session(std::chrono::milliseconds gap) {
+  return {kind::session, positive(gap, "session gap"), 0, 0};
+}
+
+void window_assigner::assign(int64_t timestamp, std::vector<time_window>& out) const {
+  switch (kind_) {
+    case kind::tumbling: {
+      int64_t start = window_start(timestamp, offset_, size_);
+      out.push_back({start, start + size_});
+      break;
+    }
+    case kind::sliding: {
+      int64_t last = window_start(timestamp, offset_, slide_);
+      for (int64_t start = last; start > timestamp - size_; start -= slide_)
+        out.push_back({start, start + size_});
+      break;
+    }
+    case kind::session:
+      out.push_back({timestamp, timestamp + size_});
+      break;
+  }
+}
+
+} // namespace weir

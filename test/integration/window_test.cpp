@@ -1,0 +1,232 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <random>
+#include <tuple>
+
+#include "support/text.hpp"
+#include "weir/sinks.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+using std::chrono::milliseconds;
+
+namespace {
+
+using event = std::pair<std::string, int64_t>; // key, timestamp
+using result = std::tuple<std::string, int64_t, int64_t, int64_t>; // key, start, end, count
+
+watermark_strategy<event> by_timestamp(int64_t bound) {
+  return watermark_strategy<event>::for_bounded_out_of_orderness(milliseconds(bound))
+    .with_timestamp_assigner([](const event& e) { return e.second; });
+}
+
+/// Counts records per key and window; results sorted, so runs compare as sets.
+std::vector<result> count_windows(std::vector<event> events, window_assigner windows, int64_t bound,
+                                  uint32_t parallelism, size_t batch) {
+  environment env;
+  env.set_parallelism(parallelism);
+  env.options().batch_size = batch;
+  auto out = std::make_shared<collected<result>>();
+  env.from_collection(std::move(events)).uid("events").parallelism(1)
+    .assign_timestamps_and_watermarks(by_timestamp(bound)).uid("ts").parallelism(1)
+    .key_by([](const event& e) { return e.first; })
+    .window(windows)
+    .process([](const std::string& key, const time_window& w, const std::vector<event>& records,
+                emitter<result>& o) { o.emit({key, w.start, w.end, static_cast<int64_t>(records.size())}); })
+    .uid("count")
+    .sink(collect_sink(out)).uid("out");
+  auto r = env.execute("windows");
+  REQUIRE(r.ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+/// The reference: windows computed directly from the events.
+std::vector<result> reference(const std::vector<event>& events, const window_assigner& windows) {
+  std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> counts;
+  std::vector<time_window> ws;
+  for (auto& e : events) {
+    ws.clear();
+    windows.assign(e.second, ws);
+    for (auto& w : ws) ++counts[{e.first, w.start, w.end}];
+  }
+  std::vector<result> out;
+  for (auto& [k, c] : counts) out.emplace_back(std::get<0>(k), std::get<1>(k), std::get<2>(k), c);
+  return out;
+}
+
+/// Events in time order over 13 keys.
+std::vector<event> events_in_order(std::mt19937_64& rng, int n) {
+  std::vector<event> events;
+  int64_t t = 1700000000000;
+  for (int i = 0; i < n; ++i) {
+    t += static_cast<int64_t>(rng() % 7);
+    events.push_back({"k" + std::to_string(rng() % 13), t});
+  }
+  return events;
+}
+
+/// The same events in an arrival order out of order by at most `bound`: each
+/// arrives at its timestamp plus a random delay in [0, bound], so anything
+/// before it has a timestamp <= its own + bound and it is never late.
+std::vector<event> shuffled_within(std::vector<event> events, int64_t bound, std::mt19937_64& rng) {
+  std::vector<std::pair<int64_t, event>> arrivals;
+  for (auto& e : events) arrivals.push_back({e.second + static_cast<int64_t>(rng() % (bound + 1)), e});
+  std::stable_sort(arrivals.begin(), arrivals.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<event> out;
+  for (auto& a : arrivals) out.push_back(a.second);
+  return out;
+}
+
+/// Sum of the records in a window, and the window's end, via aggregate().
+struct struct_sum {
+  int64_t create_accumulator() const { return 0; }
+  int64_t add(int64_t value, int64_t acc) const { return acc + value; }
+  int64_t merge(int64_t a, int64_t b) const { return a + b; }
+  int64_t get_result(int64_t acc) const { return acc; }
+};
+
+} // namespace
+
+TEST_CASE("window results do not depend on arrival order or parallelism or batching",
+          "[integration][windows]") {
+  auto seed = test::test_seed();
+  std::cout << "window invariance seed " << seed << " (WEIR_TEST_SEED)" << std::endl;
+  std::mt19937_64 rng(seed);
+  const int64_t bound = 50;
+  auto ordered = events_in_order(rng, 5000);
+  auto shuffled = shuffled_within(ordered, bound, rng);
+  REQUIRE(shuffled != ordered);
+  for (auto windows : {tumbling_event_time_windows::of(milliseconds(100)),
+                       sliding_event_time_windows::of(milliseconds(100), milliseconds(20)),
+                       event_time_session_windows::with_gap(milliseconds(30))}) {
+    std::vector<result> expected;
+    if (!windows.merging()) expected = reference(ordered, windows);
+    auto baseline = count_windows(ordered, windows, bound, 1, 1024);
+    if (!windows.merging()) CHECK(baseline == expected);
+    for (uint32_t p = 1; p <= 4; ++p) {
+      size_t batch = 1 + rng() % 300;
+      INFO("parallelism " << p << " batch " << batch << " assigner " << static_cast<int>(windows.type()));
+      auto got = count_windows(shuffled, windows, bound, p, batch);
+      if (got != baseline) {
+        std::vector<result> missing, extra;
+        std::set_difference(baseline.begin(), baseline.end(), got.begin(), got.end(), std::back_inserter(missing));
+        std::set_difference(got.begin(), got.end(), baseline.begin(), baseline.end(), std::back_inserter(extra));
+        for (auto& m : missing) UNSCOPED_INFO("missing " << std::get<0>(m) << " [" << std::get<1>(m) << "," << std::get<2>(m) << ") " << std::get<3>(m));
+        for (auto& m : extra) UNSCOPED_INFO("extra " << std::get<0>(m) << " [" << std::get<1>(m) << "," << std::get<2>(m) << ") " << std::get<3>(m));
+      }
+      CHECK(got == baseline);
+    }
+  }
+}
+
+TEST_CASE("a record bridging two sessions merges them at parallelism 3", "[integration][windows]") {
+  std::vector<event> events{{"a", 1000}, {"b", 1000}, {"a", 1020}, {"b", 1020}, {"a", 1010}};
+  auto got = count_windows(events, event_time_session_windows::with_gap(milliseconds(10)), 25, 3, 1);
+  CHECK(got == std::vector<result>{{"a", 1000, 1030, 3}, {"b", 1000, 1010, 1}, {"b", 1020, 1030, 1}});
+}
+
+TEST_CASE("late records within allowed lateness re-fire their window and later ones go to the side output",
+          "[integration][windows]") {
+  environment env;
+  env.options().batch_size = 1; // a watermark after every record: the arrival order below is exact
+  auto results = std::make_shared<collected<std::pair<int64_t, int64_t>>>(); // window end, sum
+  auto late = std::make_shared<collected<int64_t>>();
+  using rec = int64_t; // the record is its own timestamp
+  auto windowed = env.from_collection<rec>({1, 5, 12, 7, 20, 3}).uid("events")
+    .assign_timestamps_and_watermarks(
+      watermark_strategy<rec>::for_monotonous_timestamps().with_timestamp_assigner([](rec r) { return r; }))
+    .uid("ts")
+    .key_by([](rec) { return 0; })
+    .window(tumbling_event_time_windows::of(milliseconds(10)))
+    .allowed_lateness(milliseconds(5))
+    .process([](int, const time_window& w, const std::vector<rec>& records,
+                emitter<std::pair<int64_t, int64_t>>& out) {
+      int64_t sum = 0;
+      for (auto x : records) sum += x;
+      out.emit({w.end, sum});
+    });
+  windowed.uid("sum").sink(collect_sink(results)).uid("out");
+  windowed.late_data().map([](rec r) { return r; }).uid("late").sink(collect_sink(late)).uid("late-out");
+  auto r = env.execute("lateness");
+  REQUIRE(r.ok());
+  // [0,10) fires with 1+5 when 12 arrives, again with 7 (9 + 5 > watermark 11);
+  // 3 arrives at watermark 19 >= 9 + 5: too late. [10,20) fires at 19, [20,30) at the end.
+  CHECK(results->values() == std::vector<std::pair<int64_t, int64_t>>{{10, 6}, {10, 13}, {20, 12}, {30, 20}});
+  CHECK(late->values() == std::vector<int64_t>{3});
+  CHECK(r.late_records == 1);
+}
+
+TEST_CASE("aggregate keeps one accumulator per window and merges sessions", "[integration][windows]") {
+  environment env;
+  env.set_parallelism(2);
+  auto out = std::make_shared<collected<int64_t>>();
+  env.from_collection<int64_t>({100, 101, 105, 130, 104, 300}).uid("events").parallelism(1)
+    .assign_timestamps_and_watermarks(watermark_strategy<int64_t>::for_bounded_out_of_orderness(milliseconds(10))
+                                        .with_timestamp_assigner([](int64_t r) { return r; }))
+    .uid("ts").parallelism(1)
+    .key_by([](int64_t r) { return r % 2; })
+    .window(event_time_session_windows::with_gap(milliseconds(20)))
+    .aggregate(struct_sum{})
+    .uid("sum")
+    .sink(collect_sink(out)).uid("out");
+  auto r = env.execute("aggregate");
+  REQUIRE(r.ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  // even: {100, 104, 130}: 100..104 one session, 130 its own (gap 20 -> 124 < 130); 300 alone.
+  // odd: {101, 105} one session.
+  CHECK(v == std::vector<int64_t>{130, 204, 206, 300});
+}
+
+TEST_CASE("an idle source partition does not stall windows", "[integration][windows][idle]") {
+  // Partition 0 has events; partition 1 has none and says it is idle until the
+  // first window result arrives. Without idleness, partition 1 would hold the
+  // watermark at -infinity and no window could fire before the job ends.
+  struct shared_state {
+    std::atomic<bool> fired{false};
+    std::atomic<bool> fired_while_partition_idle{false};
+    std::atomic<int> idle_polls{0};
+    std::atomic<bool> partition_ended{false};
+  };
+  auto state = std::make_shared<shared_state>();
+  struct partitioned_source : source_function<int64_t> {
+    std::shared_ptr<shared_state> s;
+    uint32_t index = 0;
+    int64_t next = 0;
+    explicit partitioned_source(std::shared_ptr<shared_state> st) : s(std::move(st)) {}
+    void open(const subtask_info& info) override { index = info.index; }
+    source_status poll(emitter<int64_t>& out, size_t) override {
+      if (index == 0 && next < 30) {
+        out.set_timestamp(next);
+        out.emit(next++);
+        return source_status::more;
+      }
+      // Bounded: 2,000 idle polls 10 ms apart, then give up (the assertions fail).
+      if (!s->fired && ++s->idle_polls < 2000) return source_status::idle;
+      if (index == 1) s->partition_ended = true;
+      return source_status::exhausted;
+    }
+  };
+  environment env;
+  env.set_parallelism(2);
+  env.options().batch_size = 4;
+  env.add_source<int64_t>([state] { return std::make_unique<partitioned_source>(state); }).uid("src")
+    .assign_timestamps_and_watermarks(watermark_strategy<int64_t>::for_monotonous_timestamps()).uid("ts")
+    .key_by([](int64_t) { return 0; })
+    .window(tumbling_event_time_windows::of(milliseconds(10)))
+    .reduce([](int64_t a, int64_t b) { return a + b; }).uid("sum").parallelism(1)
+    .sink(function_sink<int64_t>([state](int64_t) {
+      if (!state->fired.exchange(true)) state->fired_while_partition_idle = !state->partition_ended;
+    }))
+    .uid("out").parallelism(1);
+  auto r = env.execute("idle");
+  REQUIRE(r.ok());
+  CHECK(state->fired_while_partition_idle);
+  CHECK(state->idle_polls < 2000);
+}
