@@ -17,7 +17,9 @@
 #include "weir/event_time.hpp"
 #include "weir/functions.hpp"
 #include "weir/options.hpp"
+#include "weir/state.hpp"
 #include "weir/detail/graph.hpp"
+#include "weir/detail/keyed_process_part.hpp"
 #include "weir/detail/parts.hpp"
 #include "weir/detail/traits.hpp"
 #include "weir/windows.hpp"
@@ -326,6 +328,40 @@ public:
   /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
   /// Emits the key's new accumulated value for every record; the first record
   /// of a key is emitted as is.
+  /// A keyed process function with per-key state and event-time timers:
+  /// fn(const T&, State&, keyed_context<K>&, emitter<R>&) for every record,
+  /// on_timer(int64_t time, State&, keyed_context<K>&, emitter<R>&) for every
+  /// due timer. State is a default-constructible struct (typically of
+  /// value_state, list_state, map_state, reducing_state from weir/state.hpp),
+  /// one per key, created on the key's first record.
+  template <class R, class State, class F, class G>
+  stream<R> process(F fn, G on_timer) {
+    static_assert(std::is_invocable_v<F&, const T&, State&, keyed_context<K>&, emitter<R>&>,
+                  "weir: keyed process expects fn(const T&, State&, weir::keyed_context<K>&, "
+                  "weir::emitter<R>&)");
+    static_assert(std::is_invocable_v<G&, int64_t, State&, keyed_context<K>&, emitter<R>&>,
+                  "weir: a keyed timer function is fn(int64_t time, State&, "
+                  "weir::keyed_context<K>&, weir::emitter<R>&)");
+    detail::node n;
+    n.name = "keyed_process";
+    auto key_fn = key_fn_;
+    n.make_part = [key_fn, fn, on_timer](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::keyed_process_part<T, K, KeyFn, State, R, F, G>>(
+        info, key_fn, fn, on_timer, out.main.as<R>());
+    };
+    detail::set_output_fanout<R>(n);
+    int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().nodes[id].make_input_writer = detail::keyed_writer_factory<T>(key_fn);
+    return stream<R>(env_, id);
+  }
+
+  /// The same without timers.
+  template <class R, class State, class F>
+  stream<R> process(F fn) {
+    return process<R, State>(std::move(fn),
+                             [](int64_t, State&, keyed_context<K>&, emitter<R>&) {});
+  }
+
   /// Groups each key's records into windows (see weir/windows.hpp).
   windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
 
