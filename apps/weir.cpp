@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "jobs/wordcount.hpp"
+#include "nexmark/queries.hpp"
 
 namespace {
 
@@ -15,6 +16,7 @@ over node daemons.
 
 commands:
   run <job>        run a sample job (weir run --help lists jobs and options)
+  nexmark          run a Nexmark query over a JSON-lines file (weir nexmark --help)
   node             serve tasks of jobs for a coordinator (weir node --help)
   bench pipeline   measure generator -> map -> filter -> sink against a
                    hand-written loop (weir bench --help)
@@ -27,6 +29,7 @@ options:
 
 int main(int argc, char** argv) {
   weir::apps::register_wordcount();
+  weir::nexmark::register_nexmark();
   if (argc < 2) {
     std::fputs(usage, stderr);
     return 2;
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   if (command == "run") return weir::apps::run_command(argc, argv, 2);
   if (command == "node") return weir::apps::node_command(argc, argv, 2);
   if (command == "bench") return weir::apps::bench_command(argc, argv, 2);
+  if (command == "nexmark") return weir::apps::nexmark_command(argc, argv, 2);
   std::fprintf(stderr, "weir: unknown command '%s' (try weir --help)\n", command.c_str());
   return 2;
 }

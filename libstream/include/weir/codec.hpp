@@ -7,6 +7,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "weir/detail/byte_buffer.hpp"
@@ -180,6 +181,28 @@ struct codec<std::vector<T>> {
     }
     result.reserve(static_cast<size_t>(size));
     for (uint64_t i = 0; i < size && in.ok(); ++i) result.push_back(codec<T>::decode(in));
+    return result;
+  }
+};
+
+template <class... Ts>
+struct codec<std::variant<Ts...>> {
+  static void encode(const std::variant<Ts...>& value, byte_writer& out) {
+    out.put_varint(value.index());
+    std::visit([&](const auto& x) { codec<std::decay_t<decltype(x)>>::encode(x, out); }, value);
+  }
+  static std::variant<Ts...> decode(byte_reader& in) {
+    auto index = in.get_varint();
+    return decode_alternative(in, index, std::index_sequence_for<Ts...>{});
+  }
+
+private:
+  template <size_t... Is>
+  static std::variant<Ts...> decode_alternative(byte_reader& in, uint64_t index,
+                                                std::index_sequence<Is...>) {
+    std::variant<Ts...> result;
+    bool known = ((index == Is ? (result.template emplace<Is>(codec<Ts>::decode(in)), true) : false) || ...);
+    if (!known) in.get_view(in.remaining() + 1); // an index past the alternatives: malformed
     return result;
   }
 };

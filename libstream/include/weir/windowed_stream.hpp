@@ -56,6 +56,21 @@ public:
     return add("window_aggregate", policy{std::move(agg)});
   }
 
+  /// Incremental aggregation plus the window: wf(const K& key, const
+  /// time_window& w, const OUT& result, emitter<R>& out) gets each window's
+  /// aggregate once it fires (Flink's aggregate(agg, windowFunction)). R is
+  /// deduced from the emitter, or given: aggregate<R>(agg, wf).
+  template <class R = void, class Agg, class WF>
+  auto aggregate(Agg agg, WF wf) {
+    using Out = std::conditional_t<std::is_void_v<R>, typename detail::process_output<WF>::type, R>;
+    static_assert(!std::is_void_v<Out>,
+                  "weir: a window function is fn(const K&, const weir::time_window&, const OUT&, "
+                  "weir::emitter<R>&)");
+    using inner = detail::aggregate_policy<T, Agg>;
+    return add("window_aggregate",
+               detail::aggregate_window_policy<T, Agg, Out, WF>{inner{std::move(agg)}, std::move(wf)});
+  }
+
   /// fn(const K& key, const time_window& w, const std::vector<T>& records,
   /// emitter<R>& out): sees all of a window's records (kept in state until it
   /// fires) and its bounds. R is deduced from the emitter, or given: process<R>(fn).

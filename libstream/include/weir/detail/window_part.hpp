@@ -200,6 +200,23 @@ struct aggregate_policy {
   }
 };
 
+/// Incremental aggregation whose result a window function sees with the key
+/// and window: wf(const K&, const time_window&, const OUT&, emitter<R>&).
+template <class T, class Agg, class R, class WF>
+struct aggregate_window_policy {
+  aggregate_policy<T, Agg> inner;
+  WF wf;
+  using acc_type = typename aggregate_policy<T, Agg>::acc_type;
+  using out_type = R;
+  acc_type create(const T& first) { return inner.create(first); }
+  void add(acc_type& acc, const T& value) { inner.add(acc, value); }
+  void merge(acc_type& into, acc_type&& from) { inner.merge(into, std::move(from)); }
+  template <class K>
+  void emit(const K& key, const time_window& w, const acc_type& acc, emitter<R>& out) {
+    wf(key, w, inner.agg.get_result(acc), out);
+  }
+};
+
 template <class T, class R, class F>
 struct process_policy {
   F fn;

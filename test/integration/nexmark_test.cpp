@@ -1,0 +1,170 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "nexmark/queries.hpp"
+#include "support/temp_dir.hpp"
+#include "weir/job_registry.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+
+namespace {
+
+constexpr int64_t T = 1700000000000; // a multiple of 10 s: windows start at T
+
+std::string at(int64_t rel) { return std::to_string(T + rel); }
+
+std::string person(int64_t id, const std::string& name, const std::string& city, const std::string& state,
+                   int64_t rel) {
+  return R"({"type":"person","id":)" + std::to_string(id) + R"(,"name":")" + name
+         + R"(","emailAddress":"x@y.z","creditCard":"1111 2222","city":")" + city + R"(","state":")"
+         + state + R"(","dateTime":)" + at(rel) + R"(,"extra":""})";
+}
+
+std::string auction(int64_t id, int64_t seller, int64_t category, int64_t rel) {
+  return R"({"type":"auction","id":)" + std::to_string(id) + R"(,"itemName":"lamp","description":"old",)"
+         + R"("initialBid":100,"reserve":150,"dateTime":)" + at(rel) + R"(,"expires":)" + at(rel + 60000)
+         + R"(,"seller":)" + std::to_string(seller) + R"(,"category":)" + std::to_string(category)
+         + R"(,"extra":""})";
+}
+
+std::string bid(int64_t auction, int64_t bidder, int64_t price, int64_t rel) {
+  return R"({"type":"bid","auction":)" + std::to_string(auction) + R"(,"bidder":)" + std::to_string(bidder)
+         + R"(,"price":)" + std::to_string(price) + R"(,"channel":"Google","url":"https://x.com/a","dateTime":)"
+         + at(rel) + R"(,"extra":""})";
+}
+
+/// The hand-checked input: persons, auctions and bids in event-time order.
+std::vector<std::string> input_lines() {
+  return {person(1000, "Ann Smith", "Boise", "ID", 1000), bid(2000, 1000, 100, 1000),
+          auction(2000, 1000, 10, 1500),                  person(1001, "Bob, Jr.", "Portland", "OR", 2000),
+          auction(2001, 1002, 10, 2500),                  person(1002, "Cy", "Austin", "TX", 3000),
+          bid(2000, 1001, 200, 3000),                     auction(2002, 1001, 11, 4000),
+          bid(2001, 1000, 150, 5000),                     bid(2001, 1002, 200, 9000),
+          auction(2004, 1003, 10, 11000),                 bid(2000, 1000, 120, 11000),
+          auction(2003, 1001, 10, 12000),                 person(1003, "Dee", "LA", "CA", 13000),
+          bid(2460, 1001, 300, 25000)};
+}
+
+std::vector<std::string> run_query(const std::string& query, const std::vector<std::string>& lines,
+                                   const std::string& parallelism, int64_t bound = 0, bool skip = false) {
+  test::temp_dir dir;
+  std::string text;
+  for (auto& l : lines) text += l + "\n";
+  test::write_file(dir.file("events.json"), text);
+  nexmark::register_nexmark();
+  environment env;
+  env.options().batch_size = 3;
+  REQUIRE_FALSE(build_registered_job(env, "nexmark",
+                                     {{"query", query}, {"input", dir.file("events.json")},
+                                      {"output", dir.file("out")}, {"parallelism", parallelism},
+                                      {"out-of-orderness-ms", std::to_string(bound)},
+                                      {"skip-bad-lines", skip ? "true" : "false"}}));
+  auto result = env.execute("nexmark");
+  if (!result.ok()) FAIL(result.failure.to_string());
+  CHECK(result.late_records == 0);
+  std::vector<std::string> out;
+  for (auto& entry : std::filesystem::directory_iterator(dir.file("out"))) {
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::vector<std::string> expected_lines(const std::string& query) {
+  if (query == "q0")
+    return sorted({"2000,1000,100," + at(1000), "2000,1001,200," + at(3000), "2001,1000,150," + at(5000),
+                   "2001,1002,200," + at(9000), "2000,1000,120," + at(11000), "2460,1001,300," + at(25000)});
+  if (query == "q1")
+    return sorted({"2000,1000,90.800," + at(1000), "2000,1001,181.600," + at(3000),
+                   "2001,1000,136.200," + at(5000), "2001,1002,181.600," + at(9000),
+                   "2000,1000,108.960," + at(11000), "2460,1001,272.400," + at(25000)});
+  if (query == "q2") return {"2460,300"};
+  if (query == "q3")
+    return sorted({"Ann Smith,Boise,ID,2000", "\"Bob, Jr.\",Portland,OR,2003", "Dee,LA,CA,2004"});
+  if (query == "q5") {
+    // Sliding windows [s, s + 10 s) every 2 s; per window the auctions with most bids.
+    std::vector<std::pair<int64_t, std::vector<std::pair<int64_t, int64_t>>>> tops{
+      {-8000, {{2000, 1}}},             {-6000, {{2000, 2}}},           {-4000, {{2000, 2}}},
+      {-2000, {{2000, 2}}},             {0, {{2000, 2}, {2001, 2}}},   {2000, {{2000, 2}, {2001, 2}}},
+      {4000, {{2001, 2}}},              {6000, {{2000, 1}, {2001, 1}}}, {8000, {{2000, 1}, {2001, 1}}},
+      {10000, {{2000, 1}}},             {16000, {{2460, 1}}},          {18000, {{2460, 1}}},
+      {20000, {{2460, 1}}},             {22000, {{2460, 1}}},          {24000, {{2460, 1}}}};
+    std::vector<std::string> out;
+    for (auto& [s, ts] : tops)
+      for (auto& [a, n] : ts) out.push_back(at(s) + "," + at(s + 10000) + "," + std::to_string(a) + "," + std::to_string(n));
+    return sorted(out);
+  }
+  if (query == "q7")
+    return sorted({at(0) + "," + at(10000) + ",2000,200,1001," + at(3000),
+                   at(0) + "," + at(10000) + ",2001,200,1002," + at(9000),
+                   at(10000) + "," + at(20000) + ",2000,120,1000," + at(11000),
+                   at(20000) + "," + at(30000) + ",2460,300,1001," + at(25000)});
+  if (query == "q8")
+    return sorted({at(0) + ",1000,Ann Smith", at(0) + ",1001,\"Bob, Jr.\"", at(0) + ",1002,Cy",
+                   at(10000) + ",1003,Dee"});
+  if (query == "q11")
+    return sorted({"1000,3," + at(1000) + "," + at(21000), "1001,1," + at(3000) + "," + at(13000),
+                   "1001,1," + at(25000) + "," + at(35000), "1002,1," + at(9000) + "," + at(19000)});
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("each nexmark query gives its hand-checked result at parallelism 1 and 3",
+          "[integration][nexmark]") {
+  for (const auto& q : nexmark::query_names()) {
+    for (const char* p : {"1", "3"}) {
+      INFO("query " << q << " parallelism " << p);
+      CHECK(run_query(q, input_lines(), p) == expected_lines(q));
+    }
+  }
+}
+
+TEST_CASE("nexmark results do not change when events arrive out of order within the bound",
+          "[integration][nexmark]") {
+  // Each line arrives at its event time plus a random delay of at most 5 s.
+  std::mt19937_64 rng(3);
+  auto lines = input_lines();
+  std::vector<std::pair<int64_t, std::string>> arrivals;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto pos = lines[i].find("\"dateTime\":") + 11;
+    arrivals.push_back({std::stoll(lines[i].substr(pos)) + static_cast<int64_t>(rng() % 5001), lines[i]});
+  }
+  std::stable_sort(arrivals.begin(), arrivals.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::vector<std::string> shuffled;
+  for (auto& a : arrivals) shuffled.push_back(a.second);
+  REQUIRE(shuffled != lines);
+  for (const auto& q : nexmark::query_names()) {
+    INFO("query " << q);
+    CHECK(run_query(q, shuffled, "2", 5000) == expected_lines(q));
+  }
+}
+
+TEST_CASE("a malformed line fails the query naming file and line unless skipped", "[integration][nexmark]") {
+  auto lines = input_lines();
+  lines.insert(lines.begin() + 3, R"({"type":"bid","auction":12)");
+  CHECK(run_query("q0", lines, "2", 0, true) == expected_lines("q0"));
+  CHECK(nexmark::skipped_bad_lines() >= 1);
+
+  test::temp_dir dir;
+  std::string text;
+  for (auto& l : lines) text += l + "\n";
+  test::write_file(dir.file("events.json"), text);
+  environment env;
+  REQUIRE_FALSE(build_registered_job(env, "nexmark", {{"query", "q0"}, {"input", dir.file("events.json")},
+                                                      {"output", dir.file("out")}, {"parallelism", "2"}}));
+  auto result = env.execute("nexmark");
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.failure.message(), Catch::Contains(dir.file("events.json") + ":4: "));
+}
