@@ -39,10 +39,13 @@ void task_core::build_chain(const detail::job_graph& graph, const detail::physic
     owned_parts_.push_back(std::move(p));
   }
   const auto& head = graph.nodes[chain.nodes.front()];
-  if (head.kind == detail::node_kind::source)
+  if (head.kind == detail::node_kind::source) {
     source_ = dynamic_cast<detail::source_part*>(chain_.front());
-  else
-    reader_ = head.make_input_reader(outs.main);
+    return;
+  }
+  for (size_t i = 0; i < head.inputs.size(); ++i)
+    readers_.push_back(head.inputs[i].make_reader(i == 0 ? outs.main : chain_.front()->input2()));
+  slot_input_ = spec.slot_input;
 }
 
 // The collector the chain's last operator emits into on `port`: the writer of
@@ -59,7 +62,8 @@ detail::erased_collector task_core::writers_for_port(const detail::job_graph& gr
     if (edge.port != port) continue;
     std::vector<detail::output_channel*> channels;
     for (uint32_t slot : spec.out_edges[k]) channels.push_back(outputs_[slot].channel.get());
-    auto writer = graph.nodes[edge.consumer_node].make_input_writer(channels, edge.mode, last_info);
+    const auto& input = graph.nodes[edge.consumer_node].inputs[edge.consumer_input];
+    auto writer = input.make_writer(channels, edge.mode, last_info);
     writers.push_back(writer->input());
     owned_parts_.push_back(std::move(writer));
   }
@@ -220,7 +224,7 @@ size_t task_core::process_front(size_t budget) {
   }
   if (front.cursor == 0) watermarks_.on_record(front.slot);
   size_t end = std::min(front.view.size(), front.cursor + budget);
-  size_t next = reader_->read(front.view, front.cursor, end, blocked_);
+  size_t next = readers_[slot_input_[front.slot]]->read(front.view, front.cursor, end, blocked_);
   size_t done = next - front.cursor;
   stats_.records_in += done;
   front.cursor = next;

@@ -131,7 +131,8 @@ private:
   std::vector<std::unique_ptr<detail::part>> owned_parts_;
   std::vector<detail::part*> chain_;             // head first
   detail::source_part* source_ = nullptr;
-  std::unique_ptr<detail::batch_reader> reader_;
+  std::vector<std::unique_ptr<detail::batch_reader>> readers_; // per input of the head
+  std::vector<uint8_t> slot_input_;                              // per in slot: its input
   std::vector<output_state> outputs_;
   std::vector<input_state> inputs_;
   std::deque<queued_frame> queue_;

@@ -44,7 +44,8 @@ namespace detail {
 int add_node(job_graph& g, node n) {
   n.id = static_cast<int>(g.nodes.size());
   if (n.uid.empty()) n.uid = n.name + "-" + std::to_string(n.id);
-  if (n.input >= 0) g.nodes[n.input].consumers.push_back(n.id);
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    g.nodes[n.inputs[i].node].consumers.push_back({n.id, static_cast<int>(i)});
   g.nodes.push_back(std::move(n));
   return g.nodes.back().id;
 }

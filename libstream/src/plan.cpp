@@ -21,25 +21,30 @@ error resolve(const job_graph& g, physical_plan& plan) {
       return bad("operator '" + n.uid + "' has parallelism " + std::to_string(p)
                  + " above max parallelism " + std::to_string(g.max_parallelism));
     plan.node_parallelism.push_back(p);
-    partitioning mode = n.input_partitioning;
-    if (n.input >= 0 && mode == partitioning::forward && p != plan.node_parallelism[n.input]) {
-      if (n.partitioning_set)
-        return bad("operator '" + n.uid + "' has a forward input from '" + g.nodes[n.input].uid
-                   + "' but their parallelisms differ (" + std::to_string(plan.node_parallelism[n.input])
-                   + " vs " + std::to_string(p) + ")");
-      mode = partitioning::rebalance;
+    plan.input_mode.emplace_back();
+    for (const auto& in : n.inputs) {
+      partitioning mode = in.mode;
+      uint32_t from = plan.node_parallelism[in.node];
+      if (mode == partitioning::forward && p != from) {
+        if (in.mode_set)
+          return bad("operator '" + n.uid + "' has a forward input from '" + g.nodes[in.node].uid
+                     + "' but their parallelisms differ (" + std::to_string(from) + " vs "
+                     + std::to_string(p) + ")");
+        mode = partitioning::rebalance;
+      }
+      plan.input_mode.back().push_back(mode);
     }
-    plan.node_input_mode.push_back(mode);
   }
   return {};
 }
 
 bool chains_to_input(const job_graph& g, const physical_plan& plan, const node& n) {
-  return g.chaining && n.chainable && n.input >= 0 && n.input_port == 0
-         && n.kind != node_kind::source
-         && g.nodes[n.input].consumers.size() == 1
-         && plan.node_input_mode[n.id] == partitioning::forward
-         && plan.node_parallelism[n.id] == plan.node_parallelism[n.input];
+  // Only single-input operators chain, and only to the main output of an
+  // operator that feeds nothing else.
+  return g.chaining && n.chainable && n.inputs.size() == 1 && n.inputs[0].port == 0
+         && g.nodes[n.inputs[0].node].consumers.size() == 1
+         && plan.input_mode[n.id][0] == partitioning::forward
+         && plan.node_parallelism[n.id] == plan.node_parallelism[n.inputs[0].node];
 }
 
 void build_chains(const job_graph& g, physical_plan& plan, std::vector<int>& chain_of) {
@@ -47,7 +52,7 @@ void build_chains(const job_graph& g, physical_plan& plan, std::vector<int>& cha
   // Nodes are appended after their input, so one pass in id order sees inputs first.
   for (const auto& n : g.nodes) {
     if (chains_to_input(g, plan, n)) {
-      chain_of[n.id] = chain_of[n.input];
+      chain_of[n.id] = chain_of[n.inputs[0].node];
       plan.chains[chain_of[n.id]].nodes.push_back(n.id);
     } else {
       chain_of[n.id] = static_cast<int>(plan.chains.size());
@@ -59,17 +64,17 @@ void build_chains(const job_graph& g, physical_plan& plan, std::vector<int>& cha
     c.first_task = next;
     next += c.parallelism;
     for (uint32_t s = 0; s < c.parallelism; ++s)
-      plan.tasks.push_back({static_cast<int>(&c - plan.chains.data()), s, {}, {}, 0, 0});
+      plan.tasks.push_back({static_cast<int>(&c - plan.chains.data()), s, {}, {}, 0, 0, {}});
   }
 }
 
 void build_channels(const job_graph& g, physical_plan& plan, const std::vector<int>& chain_of) {
   for (size_t ci = 0; ci < plan.chains.size(); ++ci) {
     const node& last = g.nodes[plan.chains[ci].nodes.back()];
-    for (int consumer : last.consumers) {
-      if (chain_of[consumer] == static_cast<int>(ci)) continue; // chained, not an edge
-      plan.edges.push_back({static_cast<int>(ci), chain_of[consumer], consumer,
-                            g.nodes[consumer].input_port, plan.node_input_mode[consumer]});
+    for (const auto& c : last.consumers) {
+      if (chain_of[c.node] == static_cast<int>(ci)) continue; // chained, not an edge
+      plan.edges.push_back({static_cast<int>(ci), chain_of[c.node], c.node, c.input,
+                            g.nodes[c.node].inputs[c.input].port, plan.input_mode[c.node][c.input]});
     }
   }
   for (size_t e = 0; e < plan.edges.size(); ++e) {
@@ -85,6 +90,7 @@ void build_channels(const job_graph& g, physical_plan& plan, const std::vector<i
         if (forward && cs != ps) continue;
         auto& ctask = plan.tasks[cons.first_task + cs];
         channel_spec ch{prod.first_task + ps, 0, cons.first_task + cs, ctask.num_inputs++};
+        ctask.slot_input.push_back(static_cast<uint8_t>(edge.consumer_input));
         ch.out_slot = ptask.num_outputs++;
         ptask.out_edges.back().push_back(ch.out_slot);
         plan.channels.push_back(ch);

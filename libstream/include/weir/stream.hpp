@@ -95,15 +95,16 @@ private:
 
 namespace detail {
 
+/// How records of type In cross a channel (unkeyed; keyed inputs replace make_writer).
 template <class In>
-void set_input_io(node& n) {
-  n.make_input_writer = [](std::vector<output_channel*> chans, partitioning mode,
-                           const subtask_info& producer) -> std::unique_ptr<part> {
+void set_input_io(node_input& in) {
+  in.make_writer = [](std::vector<output_channel*> chans, partitioning mode,
+                      const subtask_info& producer) -> std::unique_ptr<part> {
     auto no_hash = [](const In&) -> uint64_t { return 0; };
     return std::make_unique<edge_writer<In, decltype(no_hash)>>(
       std::move(chans), mode, no_hash, producer.max_parallelism, producer.index);
   };
-  n.make_input_reader = [](erased_collector head) -> std::unique_ptr<batch_reader> {
+  in.make_reader = [](erased_collector head) -> std::unique_ptr<batch_reader> {
     return std::make_unique<typed_batch_reader<In>>(head.as<In>());
   };
 }
@@ -281,12 +282,19 @@ public:
   /// Runtime SPI: appends a consumer node of this stream and returns its id.
   int attach(detail::node n, partitioning mode = partitioning::forward,
              bool mode_set = false) const {
-    n.input = node_;
-    n.input_port = port_;
-    n.input_partitioning = partitioned_ ? partitioning_ : mode;
-    n.partitioning_set = partitioned_ || mode_set;
-    detail::set_input_io<T>(n);
+    n.inputs.push_back(as_input(mode, mode_set));
     return detail::add_node(env_->graph(), std::move(n));
+  }
+
+  /// Runtime SPI: this stream as an input of a new node.
+  detail::node_input as_input(partitioning mode = partitioning::forward, bool mode_set = false) const {
+    detail::node_input in;
+    in.node = node_;
+    in.port = port_;
+    in.mode = partitioned_ ? partitioning_ : mode;
+    in.mode_set = partitioned_ || mode_set;
+    detail::set_input_io<T>(in);
+    return in;
   }
 
   environment* env() const noexcept { return env_; }
@@ -351,7 +359,7 @@ public:
     };
     detail::set_output_fanout<R>(n);
     int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].make_input_writer = detail::keyed_writer_factory<T>(key_fn);
+    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<R>(env_, id);
   }
 
@@ -386,7 +394,7 @@ private:
     };
     detail::set_output_fanout<T>(n);
     int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].make_input_writer = detail::keyed_writer_factory<T>(key_fn);
+    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<T>(env_, id);
   }
 

@@ -99,7 +99,7 @@ private:
     detail::set_output_fanout<Out>(n);
     n.make_side_fanout = detail::fanout_factory<T>();
     int id = stream<T>(env_, input_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].make_input_writer = detail::keyed_writer_factory<T>(key_fn_);
+    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn_);
     return window_result<Out, T>(env_, id);
   }
 

@@ -50,7 +50,7 @@ TEST_CASE("a default edge between different parallelisms rebalances", "[unit][pl
   pipeline(env, 3);
   auto plan = detail::make_plan(env.graph());
   REQUIRE(plan);
-  CHECK(plan->node_input_mode[1] == partitioning::rebalance);
+  CHECK(plan->input_mode[1][0] == partitioning::rebalance);
   CHECK(plan->task_name(env.graph(), plan->chains[1].first_task + 2) == "double[2/3]");
 }
 

@@ -52,31 +52,44 @@ struct part_outputs {
 };
 
 /// One operator of the logical graph.
+/// One input of a node: which node (and output port) it reads, how records
+/// are spread over its subtasks, and how they cross the channel.
+struct node_input {
+  int node = -1;
+  /// Which output of the input node: 0 main, 1 side output.
+  int port = 0;
+  partitioning mode = partitioning::forward;
+  bool mode_set = false; ///< The user (or key_by) chose `mode`.
+  /// Producer side: a part whose input() collects the input type and writes
+  /// it to `channels` (in consumer subtask order).
+  std::function<std::unique_ptr<part>(std::vector<output_channel*> channels, partitioning,
+                                      const subtask_info& producer)>
+    make_writer;
+  /// Consumer side: decodes frames into `head`.
+  std::function<std::unique_ptr<batch_reader>(erased_collector head)> make_reader;
+};
+
+/// A consumer of a node's output: which node, and as which of its inputs.
+struct consumer_ref {
+  int node = 0;
+  int input = 0;
+};
+
 struct node {
   int id = 0;
   std::string uid;
   std::string name; ///< What kind of operator ("map", "reduce", ...), for logs.
   node_kind kind = node_kind::transform;
   uint32_t parallelism = 0; ///< 0 means the environment's default.
-  int input = -1;
-  /// Which output of the input node this node consumes: 0 main, 1 side output.
-  int input_port = 0;
-  partitioning input_partitioning = partitioning::forward;
-  bool partitioning_set = false; ///< The user (or key_by) chose input_partitioning.
-  bool chainable = true;         ///< May share a task with its input's operator.
-  std::vector<int> consumers;
+  /// None for a source, one for most operators, two for connect and joins.
+  std::vector<node_input> inputs;
+  bool chainable = true; ///< May share a task with its input's operator.
+  std::vector<consumer_ref> consumers;
 
   /// Builds this operator's part for one subtask, emitting into `out.main`
   /// (a collector of this node's output type; empty for sinks) and, for
   /// operators with a side output (late data), `out.side`.
   std::function<std::unique_ptr<part>(const subtask_info&, const part_outputs& out)> make_part;
-  /// Producer side of this node's input edge: a part whose input() collects
-  /// the input type and writes it to `channels` (in consumer subtask order).
-  std::function<std::unique_ptr<part>(std::vector<output_channel*> channels, partitioning,
-                                      const subtask_info& producer)>
-    make_input_writer;
-  /// Consumer side of this node's input edge: decodes frames into `head`.
-  std::function<std::unique_ptr<batch_reader>(erased_collector head)> make_input_reader;
   /// Copies every output record to several collectors of the output type.
   std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_fanout;
   /// The same for the side output's type (operators with a side output).

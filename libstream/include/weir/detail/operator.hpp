@@ -84,6 +84,8 @@ public:
   virtual void open() {}
   /// The collector this part consumes from (unset for sources).
   virtual erased_collector input() { return {}; }
+  /// The collector of a two-input part's second input.
+  virtual erased_collector input2() { return {}; }
   /// All input has arrived. Called on each part of a chain in order, head first,
   /// so a part may still emit downstream here.
   virtual void end_of_input() {}

@@ -27,6 +27,7 @@ struct edge_spec {
   int producer_chain = 0;
   int consumer_chain = 0;
   int consumer_node = 0;
+  int consumer_input = 0; ///< Which input of the consumer node (0, or 1 for two-input operators).
   int port = 0; ///< The producer's output the edge leaves from: 0 main, 1 side.
   partitioning mode = partitioning::forward;
 };
@@ -46,11 +47,13 @@ struct task_spec {
   std::vector<int> out_edge_ids;
   uint32_t num_inputs = 0;
   uint32_t num_outputs = 0;
+  /// Per in slot: which input of the head operator it feeds.
+  std::vector<uint8_t> slot_input;
 };
 
 struct physical_plan {
   std::vector<uint32_t> node_parallelism;   ///< Effective, per node id.
-  std::vector<partitioning> node_input_mode; ///< Effective, per node id.
+  std::vector<std::vector<partitioning>> input_mode; ///< Effective, per node id and input.
   std::vector<chain_spec> chains;
   std::vector<edge_spec> edges;
   std::vector<task_spec> tasks;
