@@ -273,3 +273,97 @@ TEST_CASE("a keyed process function keeps per-key state and fires event-time tim
   CHECK(v == std::vector<std::string>{"a 1", "a 2", "a 3", "a timer 110 3", "b 1", "b 2",
                                       "b timer 120 2"});
 }
+
+TEST_CASE("connected keyed streams share per-key state whichever side arrives first",
+          "[integration][two_input]") {
+  // Orders (id, amount) and shipments (id, carrier): one line per order once
+  // both sides are in, whatever their order of arrival.
+  struct order_state {
+    value_state<int64_t> amount;
+    value_state<std::string> carrier;
+  };
+  using order = std::pair<int64_t, int64_t>;
+  using shipment = std::pair<int64_t, std::string>;
+  environment env;
+  env.set_parallelism(3);
+  auto out = std::make_shared<collected<std::string>>();
+  auto orders = env.from_collection<order>({{1, 100}, {2, 250}, {3, 75}}).uid("orders");
+  auto shipments = env.from_collection<shipment>({{3, "dhl"}, {1, "ups"}, {4, "fedex"}}).uid("shipments");
+  auto emit_if_complete = [](order_state& s, emitter<std::string>& o, int64_t id) {
+    if (s.amount.has_value() && s.carrier.has_value())
+      o.emit(std::to_string(id) + ":" + std::to_string(s.amount.value()) + ":" + s.carrier.value());
+  };
+  orders.connect(shipments)
+    .key_by([](const order& x) { return x.first; }, [](const shipment& x) { return x.first; })
+    .process<std::string, order_state>(
+      [=](const order& x, order_state& s, keyed_context<int64_t>& ctx, emitter<std::string>& o) {
+        s.amount.update(x.second);
+        emit_if_complete(s, o, ctx.key());
+      },
+      [=](const shipment& x, order_state& s, keyed_context<int64_t>& ctx, emitter<std::string>& o) {
+        s.carrier.update(x.second);
+        emit_if_complete(s, o, ctx.key());
+      })
+    .uid("match")
+    .sink(collect_sink(out)).uid("out");
+  auto r = env.execute("connect");
+  REQUIRE(r.ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  CHECK(v == std::vector<std::string>{"1:100:ups", "3:75:dhl"});
+}
+
+TEST_CASE("a window join pairs records with equal keys in the same window", "[integration][two_input]") {
+  using rec = std::pair<std::string, int64_t>; // key, timestamp
+  auto stamped = [](environment& env, std::vector<rec> rs, const char* uid) {
+    return env.from_collection(std::move(rs)).uid(uid).parallelism(1)
+      .assign_timestamps_and_watermarks(watermark_strategy<rec>::for_monotonous_timestamps()
+                                          .with_timestamp_assigner([](const rec& r) { return r.second; }))
+      .uid(std::string(uid) + "-ts").parallelism(1);
+  };
+  environment env;
+  env.set_parallelism(2);
+  auto out = std::make_shared<collected<std::string>>();
+  auto a = stamped(env, {{"x", 1}, {"y", 2}, {"x", 12}}, "a");
+  auto b = stamped(env, {{"x", 5}, {"x", 8}, {"y", 15}, {"x", 19}}, "b");
+  a.join(b)
+    .where([](const rec& r) { return r.first; })
+    .equal_to([](const rec& r) { return r.first; })
+    .window(tumbling_event_time_windows::of(milliseconds(10)))
+    .apply([](const rec& l, const rec& r) { return l.first + std::to_string(l.second) + "-" + std::to_string(r.second); })
+    .uid("join")
+    .sink(collect_sink(out)).uid("out");
+  auto r = env.execute("window-join");
+  REQUIRE(r.ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  CHECK(v == std::vector<std::string>{"x1-5", "x1-8", "x12-19"});
+}
+
+TEST_CASE("an interval join pairs b within [a + lower and a + upper]", "[integration][two_input]") {
+  using rec = std::pair<std::string, int64_t>;
+  auto stamped = [](environment& env, std::vector<rec> rs, const char* uid) {
+    return env.from_collection(std::move(rs)).uid(uid).parallelism(1)
+      .assign_timestamps_and_watermarks(watermark_strategy<rec>::for_bounded_out_of_orderness(milliseconds(20))
+                                          .with_timestamp_assigner([](const rec& r) { return r.second; }))
+      .uid(std::string(uid) + "-ts").parallelism(1);
+  };
+  environment env;
+  env.set_parallelism(2);
+  auto out = std::make_shared<collected<std::string>>();
+  auto key = [](const rec& r) { return r.first; };
+  auto a = stamped(env, {{"k", 10}, {"k", 50}, {"j", 10}}, "a").key_by(key);
+  auto b = stamped(env, {{"k", 8}, {"k", 12}, {"k", 15}, {"k", 16}, {"j", 11}, {"k", 52}}, "b").key_by(key);
+  a.interval_join(b)
+    .between(milliseconds(-2), milliseconds(5))
+    .process([](const rec& l, const rec& r, emitter<std::string>& o) {
+      o.emit(l.first + std::to_string(l.second) + "-" + std::to_string(r.second));
+    })
+    .uid("ijoin")
+    .sink(collect_sink(out)).uid("out");
+  auto r = env.execute("interval-join");
+  REQUIRE(r.ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  CHECK(v == std::vector<std::string>{"j10-11", "k10-12", "k10-15", "k10-8", "k50-52"});
+}

@@ -32,6 +32,12 @@ template <class T, class K, class KeyFn>
 class keyed_stream;
 template <class T, class K, class KeyFn>
 class windowed_stream;
+template <class A, class B>
+class connected_streams;
+template <class A, class B, class KA, class KB>
+class join_builder;
+template <class A, class B, class K, class KA, class KB>
+class interval_join_builder;
 
 /// The outcome of a job run.
 struct job_result {
@@ -268,6 +274,14 @@ public:
     }
   }
 
+  /// Processes this stream together with `other`: connect(other).key_by(ka, kb).process(...).
+  template <class B>
+  connected_streams<T, B> connect(stream<B> other) const;
+
+  /// A windowed join with `other`: join(other).where(ka).equal_to(kb).window(w).apply(fn).
+  template <class B>
+  join_builder<T, B, detail::no_key, detail::no_key> join(stream<B> other) const;
+
   /// Sends every record to `sink`, made once per subtask.
   sink_ref sink(sink_factory<T> factory) {
     detail::node n;
@@ -369,6 +383,15 @@ public:
     return process<R, State>(std::move(fn),
                              [](int64_t, State&, keyed_context<K>&, emitter<R>&) {});
   }
+
+  /// Joins with `other` (keyed the same way) on time intervals:
+  /// interval_join(other).between(lower, upper).process(fn).
+  template <class B, class KB>
+  interval_join_builder<T, B, K, KeyFn, KB> interval_join(const keyed_stream<B, K, KB>& other) const;
+
+  environment* env() const noexcept { return env_; }
+  int node_id() const noexcept { return node_; }
+  const KeyFn& key_selector() const noexcept { return key_fn_; }
 
   /// Groups each key's records into windows (see weir/windows.hpp).
   windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
@@ -483,3 +506,4 @@ auto environment::generate(uint64_t count, F fn) {
 } // namespace weir
 
 #include "weir/windowed_stream.hpp"
+#include "weir/connected_streams.hpp"

@@ -11,8 +11,8 @@
 namespace weir {
 
 namespace detail {
-template <class T, class K, class KeyFn, class State, class R, class F, class G>
-class keyed_process_part;
+template <class K, class State, class R>
+class keyed_runtime;
 } // namespace detail
 
 /// What a keyed process function sees besides the record: its key, event
@@ -32,8 +32,8 @@ public:
   void clear_state() noexcept { clear_ = true; }
 
 private:
-  template <class, class, class, class, class, class, class>
-  friend class detail::keyed_process_part;
+  template <class, class, class>
+  friend class detail::keyed_runtime;
   keyed_context(std::set<std::pair<int64_t, K>>* timers, const int64_t* wm)
     : timers_(timers), watermark_(wm) {}
 
@@ -46,70 +46,77 @@ private:
 
 namespace detail {
 
-template <class T, class K, class KeyFn, class State, class R, class F, class G>
-class keyed_process_part final : public input_part<T> {
+/// Per-key state and event-time timers of one keyed operator subtask, shared
+/// by keyed process and co-process functions. Not thread-safe.
+template <class K, class State, class R>
+class keyed_runtime {
 public:
-  keyed_process_part(subtask_info info, KeyFn key_fn, F fn, G on_timer, collector<R>* down)
-    : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
-      on_timer_(std::move(on_timer)), out_(down), ctx_(&timers_, &watermark_),
-      groups_(this->info_.key_groups.size()) {}
+  keyed_runtime(const subtask_info& info, collector<R>* down)
+    : info_(info), out_(down), ctx_(&timers_, &watermark_), groups_(info.key_groups.size()) {}
 
-  void collect(const T& value, int64_t ts) override {
-    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
+  /// Calls f(State&, keyed_context<K>&, emitter<R>&) for `key` at time `ts`.
+  template <class F>
+  void with_key(const K& key, int64_t ts, F&& f) {
     auto& group = group_of(key);
     auto& state = group[key];
-    begin(key, ts);
+    ctx_.key_ = &key;
+    ctx_.timestamp_ = ts;
+    ctx_.clear_ = false;
     out_.set_timestamp(ts);
-    guarded(this->info_, [&] { fn_(value, state, ctx_, out_); });
-    end(group, key);
+    guarded(info_, [&] { f(state, ctx_, out_); });
+    if (ctx_.clear_) group.erase(key);
+    ctx_.key_ = nullptr;
   }
 
-  int64_t on_watermark(int64_t watermark) override {
+  /// Advances event time, calling on_timer(time, State&, ctx, out) for due timers.
+  template <class G>
+  int64_t advance(int64_t watermark, G& on_timer) {
     if (watermark <= watermark_) return watermark_;
     watermark_ = watermark;
     while (!timers_.empty() && timers_.begin()->first <= watermark_) {
       auto [time, key] = *timers_.begin();
       timers_.erase(timers_.begin());
-      auto& group = group_of(key);
-      auto& state = group[key];
-      begin(key, time);
-      out_.set_timestamp(time);
-      guarded(this->info_, [&] { on_timer_(time, state, ctx_, out_); });
-      end(group, key);
+      with_key(key, time, [&](State& s, keyed_context<K>& c, emitter<R>& o) { on_timer(time, s, c, o); });
     }
     return watermark_;
   }
 
 private:
-  using group_map = std::unordered_map<K, State>;
-
-  group_map& group_of(const K& key) {
-    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
-    if (!this->info_.key_groups.contains(kg))
-      throw operator_failure(this->info_, "received a key of key group " + std::to_string(kg)
-                                            + " it does not own (partitioning bug)");
-    return groups_[kg - this->info_.key_groups.first];
+  std::unordered_map<K, State>& group_of(const K& key) {
+    uint32_t kg = key_group_for_hash(key_hash(key), info_.max_parallelism);
+    if (!info_.key_groups.contains(kg))
+      throw operator_failure(info_, "received a key of key group " + std::to_string(kg)
+                                      + " it does not own (partitioning bug)");
+    return groups_[kg - info_.key_groups.first];
   }
 
-  void begin(const K& key, int64_t ts) {
-    ctx_.key_ = &key;
-    ctx_.timestamp_ = ts;
-    ctx_.clear_ = false;
-  }
-
-  void end(group_map& group, const K& key) {
-    if (ctx_.clear_) group.erase(key);
-    ctx_.key_ = nullptr;
-  }
-
-  KeyFn key_fn_;
-  F fn_;
-  G on_timer_;
+  const subtask_info& info_;
   emitter<R> out_;
   std::set<std::pair<int64_t, K>> timers_;
   int64_t watermark_ = INT64_MIN;
   keyed_context<K> ctx_;
-  std::vector<group_map> groups_;
+  std::vector<std::unordered_map<K, State>> groups_;
+};
+
+template <class T, class K, class KeyFn, class State, class R, class F, class G>
+class keyed_process_part final : public input_part<T> {
+public:
+  keyed_process_part(subtask_info info, KeyFn key_fn, F fn, G on_timer, collector<R>* down)
+    : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
+      on_timer_(std::move(on_timer)), keyed_(this->info_, down) {}
+
+  void collect(const T& value, int64_t ts) override {
+    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
+    keyed_.with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { fn_(value, s, c, o); });
+  }
+
+  int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
+
+private:
+  KeyFn key_fn_;
+  F fn_;
+  G on_timer_;
+  keyed_runtime<K, State, R> keyed_;
 };
 
 } // namespace detail

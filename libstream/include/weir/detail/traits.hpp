@@ -7,6 +7,9 @@
 
 namespace weir::detail {
 
+/// A key selector not given yet (join builders).
+struct no_key {};
+
 /// The argument types of a non-generic callable (lambda, functor, function pointer).
 template <class F, class = void>
 struct callable_args {
@@ -63,6 +66,20 @@ struct process_output<F, std::enable_if_t<callable_args<F>::known>> {
   using type = std::conditional_t<
     std::tuple_size_v<args> == 4,
     typename emitter_type<std::tuple_element_t<std::tuple_size_v<args> == 4 ? 3 : 0, args>>::type,
+    void>;
+};
+
+/// The R of an interval join function f(a, b, emitter<R>&), or void.
+template <class F, class = void>
+struct interval_output {
+  using type = void;
+};
+template <class F>
+struct interval_output<F, std::enable_if_t<callable_args<F>::known>> {
+  using args = typename callable_args<F>::args;
+  using type = std::conditional_t<
+    std::tuple_size_v<args> == 3,
+    typename emitter_type<std::tuple_element_t<std::tuple_size_v<args> == 3 ? 2 : 0, args>>::type,
     void>;
 };
 

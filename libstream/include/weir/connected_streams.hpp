@@ -1,0 +1,208 @@
+#pragma once
+
+/// \file Two-input operators: connect + keyed co-process function, windowed
+/// join, interval join. Included by weir/stream.hpp.
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+
+#include "weir/detail/two_input_parts.hpp"
+#include "weir/stream.hpp"
+
+namespace weir {
+
+namespace detail {
+
+/// Adds a node reading `a` (input 0) and `b` (input 1), both partitioned by key.
+template <class A, class B, class KA, class KB, class Make>
+int add_keyed_two_input(const stream<A>& a, const stream<B>& b, KA ka, KB kb, const char* name,
+                        Make make) {
+  node n;
+  n.name = name;
+  n.chainable = false;
+  n.make_part = std::move(make);
+  n.inputs.push_back(a.as_input(partitioning::hash, true));
+  n.inputs.push_back(b.as_input(partitioning::hash, true));
+  n.inputs[0].make_writer = keyed_writer_factory<A>(ka);
+  n.inputs[1].make_writer = keyed_writer_factory<B>(kb);
+  return add_node(a.env()->graph(), std::move(n));
+}
+
+} // namespace detail
+
+/// Two keyed streams with the same key type, processed together.
+template <class A, class B, class K, class KA, class KB>
+class keyed_connected_streams {
+public:
+  keyed_connected_streams(stream<A> a, stream<B> b, KA ka, KB kb)
+    : a_(a), b_(b), ka_(std::move(ka)), kb_(std::move(kb)) {}
+
+  /// One State per key shared by both inputs: fn1(const A&, State&, ctx, out)
+  /// and fn2(const B&, State&, ctx, out) per record, on_timer(time, State&,
+  /// ctx, out) per due event-time timer. Which input's record comes first is
+  /// arrival order: write functions whose result does not depend on it (or
+  /// wait for a timer).
+  template <class R, class State, class F1, class F2, class G>
+  stream<R> process(F1 fn1, F2 fn2, G on_timer) {
+    static_assert(std::is_invocable_v<F1&, const A&, State&, keyed_context<K>&, emitter<R>&>,
+                  "weir: co-process expects fn1(const A&, State&, weir::keyed_context<K>&, weir::emitter<R>&)");
+    static_assert(std::is_invocable_v<F2&, const B&, State&, keyed_context<K>&, emitter<R>&>,
+                  "weir: co-process expects fn2(const B&, State&, weir::keyed_context<K>&, weir::emitter<R>&)");
+    auto ka = ka_;
+    auto kb = kb_;
+    int id = detail::add_keyed_two_input(
+      a_, b_, ka_, kb_, "co_process",
+      [=](const subtask_info& info, const detail::part_outputs& out) {
+        return std::make_unique<detail::co_process_part<A, B, K, KA, KB, State, R, F1, F2, G>>(
+          info, ka, kb, fn1, fn2, on_timer, out.main.as<R>());
+      });
+    detail::set_output_fanout<R>(a_.env()->graph().nodes[id]);
+    return stream<R>(a_.env(), id);
+  }
+
+  template <class R, class State, class F1, class F2>
+  stream<R> process(F1 fn1, F2 fn2) {
+    return process<R, State>(std::move(fn1), std::move(fn2),
+                             [](int64_t, State&, keyed_context<K>&, emitter<R>&) {});
+  }
+
+private:
+  stream<A> a_;
+  stream<B> b_;
+  KA ka_;
+  KB kb_;
+};
+
+/// Two streams to be keyed together: connect(other).key_by(ka, kb).
+template <class A, class B>
+class connected_streams {
+public:
+  connected_streams(stream<A> a, stream<B> b) : a_(a), b_(b) {}
+
+  template <class KA, class KB>
+  auto key_by(KA ka, KB kb) const {
+    using K = std::decay_t<std::invoke_result_t<KA&, const A&>>;
+    static_assert(std::is_same_v<K, std::decay_t<std::invoke_result_t<KB&, const B&>>>,
+                  "weir: both key selectors of connected streams must return the same key type");
+    return keyed_connected_streams<A, B, K, KA, KB>(a_, b_, std::move(ka), std::move(kb));
+  }
+
+private:
+  stream<A> a_;
+  stream<B> b_;
+};
+
+/// a.join(b).where(ka).equal_to(kb).window(assigner).apply(fn(const A&, const B&) -> R):
+/// every pair of records with equal keys in the same window, once it fires.
+template <class A, class B, class KA, class KB>
+class join_builder {
+public:
+  join_builder(stream<A> a, stream<B> b, KA ka = {}, KB kb = {}, std::optional<window_assigner> w = {})
+    : a_(a), b_(b), ka_(std::move(ka)), kb_(std::move(kb)), window_(w) {}
+
+  template <class F>
+  join_builder<A, B, F, KB> where(F ka) const {
+    return {a_, b_, std::move(ka), kb_, window_};
+  }
+  template <class F>
+  join_builder<A, B, KA, F> equal_to(F kb) const {
+    return {a_, b_, ka_, std::move(kb), window_};
+  }
+  /// Tumbling or sliding windows (session joins are not supported).
+  join_builder window(window_assigner w) const {
+    if (w.merging()) throw std::invalid_argument("weir: a window join needs tumbling or sliding windows");
+    return {a_, b_, ka_, kb_, w};
+  }
+
+  template <class F>
+  auto apply(F fn) {
+    static_assert(!std::is_same_v<KA, detail::no_key> && !std::is_same_v<KB, detail::no_key>,
+                  "weir: a join needs .where(key of A) and .equal_to(key of B) before apply");
+    using K = std::decay_t<std::invoke_result_t<KA&, const A&>>;
+    using R = std::decay_t<std::invoke_result_t<F&, const A&, const B&>>;
+    if (!window_) throw std::invalid_argument("weir: a join needs .window(...) before apply");
+    auto ka = ka_;
+    auto kb = kb_;
+    auto w = *window_;
+    int id = detail::add_keyed_two_input(
+      a_, b_, ka_, kb_, "window_join", [=](const subtask_info& info, const detail::part_outputs& out) {
+        return std::make_unique<detail::window_join_part<A, B, K, KA, KB, R, F>>(info, ka, kb, w, fn,
+                                                                                 out.main.as<R>());
+      });
+    detail::set_output_fanout<R>(a_.env()->graph().nodes[id]);
+    return stream<R>(a_.env(), id);
+  }
+
+private:
+  template <class, class, class, class>
+  friend class join_builder;
+  stream<A> a_;
+  stream<B> b_;
+  KA ka_;
+  KB kb_;
+  std::optional<window_assigner> window_;
+};
+
+/// a.key_by(ka).interval_join(b.key_by(kb)).between(lower, upper).process(fn):
+/// pairs with b's timestamp in [a's + lower, a's + upper].
+template <class A, class B, class K, class KA, class KB>
+class interval_join_builder {
+public:
+  interval_join_builder(stream<A> a, stream<B> b, KA ka, KB kb) : a_(a), b_(b), ka_(ka), kb_(kb) {}
+
+  interval_join_builder& between(std::chrono::milliseconds lower, std::chrono::milliseconds upper) {
+    if (lower > upper) throw std::invalid_argument("weir: interval join lower bound above upper bound");
+    lower_ = static_cast<int64_t>(lower.count());
+    upper_ = static_cast<int64_t>(upper.count());
+    return *this;
+  }
+
+  /// fn(const A&, const B&, emitter<R>&); R deduced from the emitter or given.
+  template <class R = void, class F>
+  auto process(F fn) {
+    using Out = std::conditional_t<std::is_void_v<R>, typename detail::interval_output<F>::type, R>;
+    static_assert(!std::is_void_v<Out>,
+                  "weir: an interval join expects fn(const A&, const B&, weir::emitter<R>&)");
+    auto ka = ka_;
+    auto kb = kb_;
+    auto lower = lower_;
+    auto upper = upper_;
+    int id = detail::add_keyed_two_input(
+      a_, b_, ka_, kb_, "interval_join", [=](const subtask_info& info, const detail::part_outputs& out) {
+        return std::make_unique<detail::interval_join_part<A, B, K, KA, KB, Out, F>>(
+          info, ka, kb, lower, upper, fn, out.main.as<Out>());
+      });
+    detail::set_output_fanout<Out>(a_.env()->graph().nodes[id]);
+    return stream<Out>(a_.env(), id);
+  }
+
+private:
+  stream<A> a_;
+  stream<B> b_;
+  KA ka_;
+  KB kb_;
+  int64_t lower_ = 0;
+  int64_t upper_ = 0;
+};
+
+template <class T>
+template <class B>
+connected_streams<T, B> stream<T>::connect(stream<B> other) const {
+  return connected_streams<T, B>(*this, other);
+}
+
+template <class T>
+template <class B>
+join_builder<T, B, detail::no_key, detail::no_key> stream<T>::join(stream<B> other) const {
+  return join_builder<T, B, detail::no_key, detail::no_key>(*this, other);
+}
+
+template <class T, class K, class KeyFn>
+template <class B, class KB>
+interval_join_builder<T, B, K, KeyFn, KB> keyed_stream<T, K, KeyFn>::interval_join(
+  const keyed_stream<B, K, KB>& other) const {
+  return {stream<T>(env_, node_), stream<B>(other.env(), other.node_id()), key_fn_, other.key_selector()};
+}
+
+} // namespace weir
