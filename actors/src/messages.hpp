@@ -24,6 +24,7 @@ using failed_atom = caf::atom_constant<caf::atom("failed")>;
 using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
 
 /// One end of a channel: the actor and its slot (out slot at a producer,
 /// in slot at a consumer).

@@ -26,6 +26,9 @@ public:
     self_->send(to.actor, credit_atom::value, to.slot, frames);
   }
   void schedule_resume() override { self_->send(self_, resume_atom::value); }
+  void schedule_timer(std::chrono::milliseconds delay) override {
+    self_->delayed_send(self_, delay, timer_atom::value);
+  }
   void schedule_resume_after(std::chrono::milliseconds delay) override {
     self_->delayed_send(self_, delay, resume_atom::value);
   }
@@ -91,6 +94,7 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     },
     [self, check](resume_atom) { check(self->state.core->on_resume()); },
     [self, check](flush_atom) { check(self->state.core->on_flush_timer()); },
+    [self, check](timer_atom) { check(self->state.core->on_processing_timer()); },
   };
 }
 

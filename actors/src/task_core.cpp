@@ -11,7 +11,8 @@ using detail::frame_view;
 task_core::task_core(const detail::job_graph& graph, const detail::physical_plan& plan,
                      uint32_t task, const runtime_options& options, task_transport& transport)
   : options_(options), transport_(transport), name_(plan.task_name(graph, task)),
-    watermarks_(plan.tasks[task].num_inputs) {
+    watermarks_(plan.tasks[task].num_inputs),
+    clock_(options.clock != nullptr ? options.clock : &system_clock::instance()) {
   const auto& spec = plan.tasks[task];
   outputs_.resize(spec.num_outputs);
   for (uint32_t slot = 0; slot < spec.num_outputs; ++slot)
@@ -33,7 +34,9 @@ void task_core::build_chain(const detail::job_graph& graph, const detail::physic
                             writers_for_port(graph, plan, task, 1)};
   for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
     const auto& n = graph.nodes[*it];
-    auto p = n.make_part(plan.info(graph, n.id, spec.subtask), outs);
+    auto info = plan.info(graph, n.id, spec.subtask);
+    info.clock = clock_;
+    auto p = n.make_part(info, outs);
     outs = {p->input(), {}};
     chain_.insert(chain_.begin(), p.get());
     owned_parts_.push_back(std::move(p));
@@ -80,6 +83,7 @@ template <class F>
 error task_core::guard(F&& f) {
   try {
     f();
+    arm_processing_timer();
     return {};
   } catch (const operator_failure& ex) {
     return {errc::operator_failed, ex.what()};
@@ -168,6 +172,26 @@ error task_core::on_flush_timer() {
     }
     if (left) arm_flush();
   });
+}
+
+error task_core::on_processing_timer() {
+  timer_armed_at_ = INT64_MAX;
+  return guard([&] {
+    int64_t now = clock_->now_ms();
+    for (auto* p : chain_) p->on_processing_time(now);
+  });
+}
+
+// Asks for a timer message when the earliest processing-time timer of the
+// chain is due, unless one is already pending for that time or earlier.
+void task_core::arm_processing_timer() {
+  if (finished_) return;
+  int64_t next = INT64_MAX;
+  for (auto* p : chain_) next = std::min(next, p->next_processing_timer());
+  if (next >= timer_armed_at_) return;
+  timer_armed_at_ = next;
+  int64_t delay = std::max<int64_t>(0, next - clock_->now_ms());
+  transport_.schedule_timer(std::chrono::milliseconds(delay));
 }
 
 void task_core::schedule_resume() {

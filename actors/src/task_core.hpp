@@ -42,6 +42,8 @@ public:
   virtual void schedule_resume_after(std::chrono::milliseconds delay) = 0;
   /// Call on_flush_timer() after `delay`.
   virtual void schedule_flush(std::chrono::milliseconds delay) = 0;
+  /// Call on_processing_timer() after `delay` (processing-time windows and timers).
+  virtual void schedule_timer(std::chrono::milliseconds delay) = 0;
   /// All input processed and all output sent.
   virtual void finished(const task_stats& stats) = 0;
 };
@@ -61,6 +63,7 @@ public:
   error on_credit(uint32_t out_slot, uint32_t frames);
   error on_resume();
   error on_flush_timer();
+  error on_processing_timer();
 
   bool finished() const noexcept { return finished_; }
   const task_stats& stats() const noexcept { return stats_; }
@@ -123,6 +126,7 @@ private:
   void check_finished();
   void schedule_resume();
   void arm_flush();
+  void arm_processing_timer();
   error accept_frame(uint32_t in_slot, std::vector<char> bytes);
 
   const runtime_options options_;
@@ -146,6 +150,8 @@ private:
   bool finished_ = false;
   bool resume_pending_ = false;
   bool flush_armed_ = false;
+  const weir::clock* clock_;
+  int64_t timer_armed_at_ = INT64_MAX; // processing time of the pending timer message
   task_stats stats_;
 };
 

@@ -48,6 +48,14 @@ window_assigner window_assigner::session(std::chrono::milliseconds gap) {
   return {kind::session, positive(gap, "session gap"), 0, 0};
 }
 
+window_assigner window_assigner::on_processing_time() const {
+  if (merging())
+    throw std::invalid_argument("weir: session windows are on event time only");
+  window_assigner copy = *this;
+  copy.processing_time_ = true;
+  return copy;
+}
+
 void window_assigner::assign(int64_t timestamp, std::vector<time_window>& out) const {
   switch (kind_) {
     case kind::tumbling: {

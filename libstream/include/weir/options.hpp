@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+
+#include "weir/clock.hpp"
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ struct runtime_options {
   size_t records_per_turn = 8192;
   /// How long an idle source waits before it polls again.
   uint32_t idle_poll_ms = 10;
+  /// Processing time for windows and timers; null means the system clock.
+  /// Must outlive the job. (Not sent to nodes: they use their system clock.)
+  const weir::clock* clock = nullptr;
   /// CAF scheduler threads; 0 means one per core, at least 2.
   size_t scheduler_threads = 0;
   /// Nodes ("host:port") to place subtasks on; empty runs everything in process.

@@ -49,6 +49,11 @@ public:
   /// Appends the windows of a record with `timestamp` to `out`.
   void assign(int64_t timestamp, std::vector<time_window>& out) const;
   bool merging() const noexcept { return kind_ == kind::session; }
+  /// Windows on processing time: a record's time is the clock's when it
+  /// arrives, windows fire when the clock passes their end (and, so nothing
+  /// is dropped, at end of input). Tumbling and sliding only.
+  window_assigner on_processing_time() const;
+  bool processing_time() const noexcept { return processing_time_; }
   kind type() const noexcept { return kind_; }
 
 private:
@@ -56,6 +61,7 @@ private:
     : kind_(k), size_(size), slide_(slide), offset_(offset) {}
 
   kind kind_;
+  bool processing_time_ = false;
   int64_t size_;   // window size, or session gap
   int64_t slide_;
   int64_t offset_;
@@ -72,6 +78,18 @@ struct sliding_event_time_windows {
   static window_assigner of(std::chrono::milliseconds size, std::chrono::milliseconds slide,
                             std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
     return window_assigner::sliding(size, slide, offset);
+  }
+};
+struct tumbling_processing_time_windows {
+  static window_assigner of(std::chrono::milliseconds size,
+                            std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
+    return window_assigner::tumbling(size, offset).on_processing_time();
+  }
+};
+struct sliding_processing_time_windows {
+  static window_assigner of(std::chrono::milliseconds size, std::chrono::milliseconds slide,
+                            std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
+    return window_assigner::sliding(size, slide, offset).on_processing_time();
   }
 };
 struct event_time_session_windows {

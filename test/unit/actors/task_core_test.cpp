@@ -18,6 +18,7 @@ struct fake_transport : runtime::task_transport {
   int delayed_resumes = 0;
   int flushes = 0;
   bool done = false;
+  int timers = 0;
   runtime::task_stats stats;
 
   void send_frame(uint32_t slot, std::vector<char> bytes) override {
@@ -26,6 +27,7 @@ struct fake_transport : runtime::task_transport {
   void grant_credit(uint32_t slot, uint32_t n) override { credits.emplace_back(slot, n); }
   void schedule_resume() override { ++resumes; }
   void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
+  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
   void schedule_flush(std::chrono::milliseconds) override { ++flushes; }
   void finished(const runtime::task_stats& s) override {
     done = true;

@@ -55,10 +55,12 @@ struct recording_transport : runtime::task_transport {
   std::vector<std::vector<char>> frames;
   int delayed_resumes = 0;
   bool done = false;
+  int timers = 0;
   void send_frame(uint32_t, std::vector<char> bytes) override { frames.push_back(std::move(bytes)); }
   void grant_credit(uint32_t, uint32_t) override {}
   void schedule_resume() override {}
   void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
+  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
   void schedule_flush(std::chrono::milliseconds) override {}
   void finished(const runtime::task_stats&) override { done = true; }
 

@@ -28,20 +28,33 @@ public:
   /// Registering the same time twice for a key fires once.
   void register_event_time_timer(int64_t time) { timers_->insert({time, *key_}); }
   void delete_event_time_timer(int64_t time) { timers_->erase({time, *key_}); }
+  /// The clock's time (see runtime_options::clock).
+  int64_t current_processing_time() const { return clock_->now_ms(); }
+  /// Calls the timer function for this key once processing time reaches
+  /// `time`. Processing-time timers not yet due at end of input are dropped.
+  void register_processing_time_timer(int64_t time) { processing_timers_->insert({time, *key_}); }
+  void delete_processing_time_timer(int64_t time) { processing_timers_->erase({time, *key_}); }
+  /// In a timer function: whether a processing-time timer (not an event-time one) fired.
+  bool processing_time_timer() const noexcept { return processing_; }
   /// Drops this key's state once the current call returns.
   void clear_state() noexcept { clear_ = true; }
 
 private:
   template <class, class, class>
   friend class detail::keyed_runtime;
-  keyed_context(std::set<std::pair<int64_t, K>>* timers, const int64_t* wm)
-    : timers_(timers), watermark_(wm) {}
+  keyed_context(std::set<std::pair<int64_t, K>>* timers,
+                std::set<std::pair<int64_t, K>>* processing_timers, const int64_t* wm,
+                const weir::clock* clock)
+    : timers_(timers), processing_timers_(processing_timers), watermark_(wm), clock_(clock) {}
 
   const K* key_ = nullptr;
   int64_t timestamp_ = INT64_MIN;
   std::set<std::pair<int64_t, K>>* timers_;
+  std::set<std::pair<int64_t, K>>* processing_timers_;
   const int64_t* watermark_;
+  const weir::clock* clock_;
   bool clear_ = false;
+  bool processing_ = false;
 };
 
 namespace detail {
@@ -52,7 +65,8 @@ template <class K, class State, class R>
 class keyed_runtime {
 public:
   keyed_runtime(const subtask_info& info, collector<R>* down)
-    : info_(info), out_(down), ctx_(&timers_, &watermark_), groups_(info.key_groups.size()) {}
+    : info_(info), out_(down), ctx_(&timers_, &processing_timers_, &watermark_, info.clock),
+      groups_(info.key_groups.size()) {}
 
   /// Calls f(State&, keyed_context<K>&, emitter<R>&) for `key` at time `ts`.
   template <class F>
@@ -73,15 +87,31 @@ public:
   int64_t advance(int64_t watermark, G& on_timer) {
     if (watermark <= watermark_) return watermark_;
     watermark_ = watermark;
-    while (!timers_.empty() && timers_.begin()->first <= watermark_) {
-      auto [time, key] = *timers_.begin();
-      timers_.erase(timers_.begin());
-      with_key(key, time, [&](State& s, keyed_context<K>& c, emitter<R>& o) { on_timer(time, s, c, o); });
-    }
+    fire_due(timers_, watermark_, false, on_timer);
     return watermark_;
   }
 
+  int64_t next_processing_timer() const {
+    return processing_timers_.empty() ? INT64_MAX : processing_timers_.begin()->first;
+  }
+
+  template <class G>
+  void processing_time(int64_t now, G& on_timer) {
+    fire_due(processing_timers_, now, true, on_timer);
+  }
+
 private:
+  template <class G>
+  void fire_due(std::set<std::pair<int64_t, K>>& timers, int64_t now, bool processing, G& on_timer) {
+    while (!timers.empty() && timers.begin()->first <= now) {
+      auto [time, key] = *timers.begin();
+      timers.erase(timers.begin());
+      ctx_.processing_ = processing;
+      with_key(key, time, [&](State& s, keyed_context<K>& c, emitter<R>& o) { on_timer(time, s, c, o); });
+      ctx_.processing_ = false;
+    }
+  }
+
   std::unordered_map<K, State>& group_of(const K& key) {
     uint32_t kg = key_group_for_hash(key_hash(key), info_.max_parallelism);
     if (!info_.key_groups.contains(kg))
@@ -93,6 +123,7 @@ private:
   const subtask_info& info_;
   emitter<R> out_;
   std::set<std::pair<int64_t, K>> timers_;
+  std::set<std::pair<int64_t, K>> processing_timers_;
   int64_t watermark_ = INT64_MIN;
   keyed_context<K> ctx_;
   std::vector<std::unordered_map<K, State>> groups_;
@@ -111,6 +142,8 @@ public:
   }
 
   int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
+  int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }
+  void on_processing_time(int64_t now) override { keyed_.processing_time(now, on_timer_); }
 
 private:
   KeyFn key_fn_;

@@ -11,6 +11,7 @@
 #include <string>
 #include <typeinfo>
 
+#include "weir/clock.hpp"
 #include "weir/key_group.hpp"
 
 namespace weir {
@@ -30,6 +31,8 @@ struct subtask_info {
   uint32_t parallelism = 1;
   uint32_t max_parallelism = default_max_parallelism;
   key_group_range key_groups;   ///< Key groups this subtask owns (keyed operators).
+  /// Processing time; never null once the runtime built the subtask.
+  const weir::clock* clock = &system_clock::instance();
 
   /// "count[2/4]": how logs and errors name a subtask.
   std::string name() const {
@@ -95,6 +98,11 @@ public:
   /// timestamp assigner returns its own, a window operator fires due windows
   /// (emitting downstream) first. Must be monotonic in what it returns.
   virtual int64_t on_watermark(int64_t watermark) { return watermark; }
+  /// The earliest processing time this part wants on_processing_time() at,
+  /// or INT64_MAX for none.
+  virtual int64_t next_processing_timer() const { return INT64_MAX; }
+  /// Processing time reached `now`: fire what is due (head first in a chain).
+  virtual void on_processing_time(int64_t now) {}
   /// Records that arrived after their windows closed (window operators only).
   virtual uint64_t late_records() const { return 0; }
   /// Records this part wrote out of the job (sinks only).

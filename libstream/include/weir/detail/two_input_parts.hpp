@@ -67,6 +67,8 @@ public:
     keyed_.with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { f2_(value, s, c, o); });
   }
   int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
+  int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }
+  void on_processing_time(int64_t now) override { keyed_.processing_time(now, on_timer_); }
 
 private:
   KA ka_;

@@ -37,6 +37,7 @@ public:
       groups_(this->info_.key_groups.size()) {}
 
   void collect(const T& value, int64_t ts) override {
+    if (assigner_.processing_time()) ts = this->info_.clock->now_ms();
     if (ts == INT64_MIN)
       throw operator_failure(this->info_, "a record without event time reached a window: "
                                           "assign timestamps and watermarks upstream");
@@ -58,13 +59,20 @@ public:
   }
 
   int64_t on_watermark(int64_t watermark) override {
-    if (watermark <= watermark_) return watermark_;
-    watermark_ = watermark;
-    while (!timers_.empty() && timers_.begin()->first <= watermark_) {
-      auto node = timers_.extract(timers_.begin());
-      on_timer(node.key(), node.mapped());
-    }
-    return watermark_;
+    // Processing-time windows ignore event time, except its end: end of input
+    // fires them all, so no record is dropped.
+    if (assigner_.processing_time() && watermark != INT64_MAX) return watermark;
+    advance(watermark);
+    return watermark;
+  }
+
+  int64_t next_processing_timer() const override {
+    if (!assigner_.processing_time() || timers_.empty()) return INT64_MAX;
+    return timers_.begin()->first;
+  }
+
+  void on_processing_time(int64_t now) override {
+    if (assigner_.processing_time()) advance(now);
   }
 
   uint64_t late_records() const override { return late_count_; }
@@ -75,6 +83,17 @@ private:
     K key;
     time_window window;
   };
+
+  // Moves this operator's notion of time (event or processing) to `time` and
+  // fires every timer due by then.
+  void advance(int64_t time) {
+    if (time <= watermark_) return;
+    watermark_ = time;
+    while (!timers_.empty() && timers_.begin()->first <= watermark_) {
+      auto node = timers_.extract(timers_.begin());
+      on_timer(node.key(), node.mapped());
+    }
+  }
 
   bool is_late(const time_window& w) const {
     return saturating_add(w.max_timestamp(), lateness_) <= watermark_;

@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include "task_core.hpp"
+#include "weir/codec.hpp"
+#include "weir/sinks.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+using runtime::task_core;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct clocked_transport : runtime::task_transport {
+  std::vector<std::vector<char>> frames;
+  int timers = 0;
+  void send_frame(uint32_t, std::vector<char> bytes) override { frames.push_back(std::move(bytes)); }
+  void grant_credit(uint32_t, uint32_t) override {}
+  void schedule_resume() override {}
+  void schedule_resume_after(std::chrono::milliseconds) override {}
+  void schedule_flush(std::chrono::milliseconds) override {}
+  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
+  void finished(const runtime::task_stats&) override {}
+
+  std::vector<int64_t> values() const {
+    std::vector<int64_t> out;
+    for (auto& f : frames) {
+      auto v = detail::decode_frame(f.data(), f.size());
+      REQUIRE(v);
+      for (size_t i = 0; i < v->size(); ++i) {
+        int64_t x;
+        REQUIRE(decode_value(v->value(i), x));
+        out.push_back(x);
+      }
+    }
+    return out;
+  }
+};
+
+std::vector<char> frame_of(std::vector<int64_t> values) {
+  detail::batch_builder b;
+  for (auto v : values) b.add(detail::no_timestamp, [&](auto& p) { encode_value(v, p); });
+  return b.seal(0, 0);
+}
+
+struct count {
+  int64_t create_accumulator() const { return 0; }
+  int64_t add(int64_t, int64_t acc) const { return acc + 1; }
+  int64_t merge(int64_t a, int64_t b) const { return a + b; }
+  int64_t get_result(int64_t acc) const { return acc; }
+};
+
+} // namespace
+
+TEST_CASE("a processing-time window fires when the injected clock passes its end",
+          "[unit][processing_time]") {
+  manual_clock clock(1000);
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .key_by([](int64_t) { return 0; })
+    .window(tumbling_processing_time_windows::of(milliseconds(10)))
+    .aggregate(count{}).uid("count")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  runtime_options o;
+  o.clock = &clock;
+  o.batch_size = 1;
+  clocked_transport tr;
+  task_core window(env.graph(), plan, 1, o, tr);
+  REQUIRE_FALSE(window.start());
+  REQUIRE_FALSE(window.on_credit(0, 10));
+  REQUIRE_FALSE(window.on_frame(0, frame_of({7, 8, 9}))); // no timestamps: processing time needs none
+  CHECK(tr.timers == 1);                                 // a timer for the window's end
+  clock.set(1005);
+  REQUIRE_FALSE(window.on_processing_timer());
+  CHECK(tr.frames.empty());
+  clock.set(1010);
+  REQUIRE_FALSE(window.on_processing_timer());
+  CHECK(tr.values() == std::vector<int64_t>{3});
+}
+
+TEST_CASE("a keyed process function fires processing-time timers by the injected clock",
+          "[unit][processing_time]") {
+  struct nothing {};
+  manual_clock clock(500);
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .key_by([](int64_t x) { return x; })
+    .process<int64_t, nothing>(
+      [](int64_t, nothing&, keyed_context<int64_t>& ctx, emitter<int64_t>&) {
+        ctx.register_processing_time_timer(ctx.current_processing_time() + 50);
+      },
+      [](int64_t time, nothing&, keyed_context<int64_t>& ctx, emitter<int64_t>& out) {
+        REQUIRE(ctx.processing_time_timer());
+        out.emit(time + ctx.key());
+      })
+    .uid("timers")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  runtime_options o;
+  o.clock = &clock;
+  o.batch_size = 1;
+  clocked_transport tr;
+  task_core timers(env.graph(), plan, 1, o, tr);
+  REQUIRE_FALSE(timers.start());
+  REQUIRE_FALSE(timers.on_credit(0, 10));
+  REQUIRE_FALSE(timers.on_frame(0, frame_of({4})));
+  clock.set(549);
+  REQUIRE_FALSE(timers.on_processing_timer());
+  CHECK(tr.frames.empty());
+  clock.set(550);
+  REQUIRE_FALSE(timers.on_processing_timer());
+  CHECK(tr.values() == std::vector<int64_t>{554});
+}
