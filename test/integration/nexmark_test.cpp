@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 
 #include "nexmark/queries.hpp"
@@ -51,14 +52,15 @@ std::vector<std::string> input_lines() {
 }
 
 std::vector<std::string> run_query(const std::string& query, const std::vector<std::string>& lines,
-                                   const std::string& parallelism, int64_t bound = 0, bool skip = false) {
+                                   const std::string& parallelism, int64_t bound = 0, bool skip = false,
+                                   size_t batch = 3) {
   test::temp_dir dir;
   std::string text;
   for (auto& l : lines) text += l + "\n";
   test::write_file(dir.file("events.json"), text);
   nexmark::register_nexmark();
   environment env;
-  env.options().batch_size = 3;
+  env.options().batch_size = batch;
   REQUIRE_FALSE(build_registered_job(env, "nexmark",
                                      {{"query", query}, {"input", dir.file("events.json")},
                                       {"output", dir.file("out")}, {"parallelism", parallelism},
@@ -167,4 +169,37 @@ TEST_CASE("a malformed line fails the query naming file and line unless skipped"
   auto result = env.execute("nexmark");
   REQUIRE_FALSE(result.ok());
   CHECK_THAT(result.failure.message(), Catch::Contains(dir.file("events.json") + ":4: "));
+}
+
+TEST_CASE("windowed nexmark queries give the same result at random parallelism and batch size",
+          "[integration][nexmark][invariance]") {
+  // A generated auction: 30 people, 60 auctions, 900 bids over 60 s of event
+  // time, in order; the seed is printed.
+  auto seed = std::random_device{}();
+  if (const char* s = std::getenv("WEIR_TEST_SEED")) seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+  std::cout << "nexmark invariance seed " << seed << " (WEIR_TEST_SEED)" << std::endl;
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> lines;
+  int64_t t = 0;
+  const char* states[] = {"OR", "ID", "CA", "TX", "WA"};
+  for (int i = 0; i < 990; ++i) {
+    t += static_cast<int64_t>(rng() % 120);
+    if (i % 33 == 0)
+      lines.push_back(person(1000 + i / 33, "p" + std::to_string(i), "c", states[rng() % 5], t));
+    else if (i % 11 == 0)
+      lines.push_back(auction(2000 + i / 11, 1000 + static_cast<int64_t>(rng() % 30), 10 + static_cast<int64_t>(rng() % 2), t));
+    else
+      lines.push_back(bid(2000 + static_cast<int64_t>(rng() % 90), 1000 + static_cast<int64_t>(rng() % 30),
+                          static_cast<int64_t>(rng() % 500), t));
+  }
+  for (const char* q : {"q3", "q5", "q7", "q8", "q11"}) {
+    auto baseline = run_query(q, lines, "1");
+    REQUIRE_FALSE(baseline.empty());
+    for (int run = 0; run < 2; ++run) {
+      auto p = std::to_string(1 + rng() % 4);
+      size_t batch = 1 + rng() % 512;
+      INFO("query " << q << " parallelism " << p << " batch " << batch);
+      CHECK(run_query(q, lines, p, 0, false, batch) == baseline);
+    }
+  }
 }

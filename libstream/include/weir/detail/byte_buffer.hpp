@@ -17,6 +17,7 @@ public:
   void clear() noexcept { size_ = 0; }
 
   void append(const void* bytes, size_t n) {
+    if (n == 0) return; // an empty buffer has no storage: memcpy must not see null
     if (capacity_ - size_ < n) grow(n);
     std::memcpy(data_.get() + size_, bytes, n);
     size_ += n;
