@@ -1,7 +1,7 @@
 #pragma once
 
 /// \file Two-input operators: connect + keyed co-process function, windowed
-/// join, interval join. Included by weir/stream.hpp.
+/// join, interval join. Part of weir/stream.hpp: include that, not this.
 
 #include <chrono>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 
 /// \file Windowed streams: keyed_stream::window(assigner), then reduce,
-/// aggregate or process. Included by weir/stream.hpp.
+/// aggregate or process. Part of weir/stream.hpp: include that, not this.
 
 #include <chrono>
 

@@ -1,0 +1,96 @@
+#pragma once
+
+/// \file Keyed streams: key_by(...) then reduce, process, window or
+/// interval_join. Part of weir/stream.hpp: include that, not this.
+
+#include "weir/stream.hpp"
+
+namespace weir {
+
+/// A stream partitioned by key: records with equal keys reach the same subtask.
+template <class T, class K, class KeyFn>
+class keyed_stream {
+public:
+  keyed_stream(environment* env, int node, KeyFn key_fn)
+    : env_(env), node_(node), key_fn_(std::move(key_fn)) {}
+
+  /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
+  /// Emits the key's new accumulated value for every record; the first record
+  /// of a key is emitted as is.
+  /// A keyed process function with per-key state and event-time timers:
+  /// fn(const T&, State&, keyed_context<K>&, emitter<R>&) for every record,
+  /// on_timer(int64_t time, State&, keyed_context<K>&, emitter<R>&) for every
+  /// due timer. State is a default-constructible struct (typically of
+  /// value_state, list_state, map_state, reducing_state from weir/state.hpp),
+  /// one per key, created on the key's first record.
+  template <class R, class State, class F, class G>
+  stream<R> process(F fn, G on_timer) {
+    static_assert(std::is_invocable_v<F&, const T&, State&, keyed_context<K>&, emitter<R>&>,
+                  "weir: keyed process expects fn(const T&, State&, weir::keyed_context<K>&, "
+                  "weir::emitter<R>&)");
+    static_assert(std::is_invocable_v<G&, int64_t, State&, keyed_context<K>&, emitter<R>&>,
+                  "weir: a keyed timer function is fn(int64_t time, State&, "
+                  "weir::keyed_context<K>&, weir::emitter<R>&)");
+    detail::node n;
+    n.name = "keyed_process";
+    auto key_fn = key_fn_;
+    n.make_part = [key_fn, fn, on_timer](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::keyed_process_part<T, K, KeyFn, State, R, F, G>>(
+        info, key_fn, fn, on_timer, out.main.as<R>());
+    };
+    detail::set_output_fanout<R>(n);
+    int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
+    return stream<R>(env_, id);
+  }
+
+  /// The same without timers.
+  template <class R, class State, class F>
+  stream<R> process(F fn) {
+    return process<R, State>(std::move(fn),
+                             [](int64_t, State&, keyed_context<K>&, emitter<R>&) {});
+  }
+
+  /// Joins with `other` (keyed the same way) on time intervals:
+  /// interval_join(other).between(lower, upper).process(fn).
+  template <class B, class KB>
+  interval_join_builder<T, B, K, KeyFn, KB> interval_join(const keyed_stream<B, K, KB>& other) const;
+
+  environment* env() const noexcept { return env_; }
+  int node_id() const noexcept { return node_; }
+  const KeyFn& key_selector() const noexcept { return key_fn_; }
+
+  /// Groups each key's records into windows (see weir/windows.hpp).
+  windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
+
+  template <class F>
+  stream<T> reduce(F fn) {
+    constexpr bool combines = std::is_invocable_r_v<T, F&, const T&, const T&>;
+    static_assert(combines, "weir: reduce expects fn(const T& accumulated, const T& next) -> T");
+    if constexpr (combines)
+      return add_reduce(std::move(fn));
+    else
+      return stream<T>(env_, node_);
+  }
+
+private:
+  template <class F>
+  stream<T> add_reduce(F fn) {
+    detail::node n;
+    n.name = "reduce";
+    auto key_fn = key_fn_;
+    n.make_part = [key_fn, fn](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, out.main.as<T>());
+    };
+    detail::set_output_fanout<T>(n);
+    int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
+    return stream<T>(env_, id);
+  }
+
+  environment* env_;
+  int node_;
+  KeyFn key_fn_;
+};
+
+} // namespace weir
