@@ -98,6 +98,7 @@ error task_core::start() {
   return guard([&] {
     // Sinks open before sources so nothing is emitted into an unopened part.
     for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) (*it)->open();
+    started_ = true;
     for (uint32_t slot = 0; slot < inputs_.size(); ++slot) {
       inputs_[slot].outstanding_credit = options_.credit_window;
       transport_.grant_credit(slot, options_.credit_window);
@@ -149,7 +150,7 @@ error task_core::on_credit(uint32_t out_slot, uint32_t frames) {
     outputs_[out_slot].credit += frames;
     try_send(out_slot);
     check_finished();
-    if (blocked_ == 0 && !resume_pending_) run();
+    if (started_ && blocked_ == 0 && !resume_pending_) run();
   });
 }
 
@@ -176,6 +177,8 @@ error task_core::on_flush_timer() {
 
 error task_core::on_processing_timer() {
   timer_armed_at_ = INT64_MAX;
+  // After end of input nothing may be emitted: what was due then has fired.
+  if (input_done_) return {};
   return guard([&] {
     int64_t now = clock_->now_ms();
     for (auto* p : chain_) p->on_processing_time(now);
@@ -185,12 +188,17 @@ error task_core::on_processing_timer() {
 // Asks for a timer message when the earliest processing-time timer of the
 // chain is due, unless one is already pending for that time or earlier.
 void task_core::arm_processing_timer() {
-  if (finished_) return;
+  if (input_done_) return;
   int64_t next = INT64_MAX;
   for (auto* p : chain_) next = std::min(next, p->next_processing_timer());
   if (next >= timer_armed_at_) return;
   timer_armed_at_ = next;
-  int64_t delay = std::max<int64_t>(0, next - clock_->now_ms());
+  // Computed without overflow for timers far in the past or future; a day at
+  // most, after which the task simply re-arms.
+  constexpr int64_t day_ms = 86400000;
+  int64_t now = clock_->now_ms();
+  uint64_t ahead = next <= now ? 0 : static_cast<uint64_t>(next) - static_cast<uint64_t>(now);
+  auto delay = static_cast<int64_t>(std::min<uint64_t>(ahead, day_ms));
   transport_.schedule_timer(std::chrono::milliseconds(delay));
 }
 
@@ -289,8 +297,9 @@ void task_core::advance_watermark() {
   if (!input) {
     if (source_ == nullptr) run_watermark(watermarks_.highest());
     if (!output_idle_) {
-      output_idle_ = true;
+      // Sealing partial batches first marks the output active; idle comes after.
       broadcast_control([](uint32_t ch, uint64_t seq) { return detail::make_idle_frame(ch, seq); });
+      output_idle_ = true;
     }
     return;
   }
@@ -345,6 +354,7 @@ void task_core::arm_flush() {
 
 void task_core::seal(uint32_t slot) {
   auto& out = outputs_[slot];
+  output_idle_ = false; // records make the channel active again downstream
   auto records = out.channel->builder().size();
   out.pending.push_back({out.channel->builder().seal(out.consumer_slot, out.next_sequence++), false});
   stats_.records_out += records;

@@ -149,6 +149,7 @@ private:
   bool input_done_ = false;
   bool finished_ = false;
   bool resume_pending_ = false;
+  bool started_ = false;
   bool flush_armed_ = false;
   const weir::clock* clock_;
   int64_t timer_armed_at_ = INT64_MAX; // processing time of the pending timer message

@@ -36,7 +36,9 @@ public:
   explicit bounded_out_of_orderness_generator(int64_t bound_ms) : bound_(bound_ms) {}
   void on_event(const T&, int64_t timestamp) override { max_ = std::max(max_, timestamp); }
   int64_t current_watermark() const override {
-    return max_ == min_watermark ? min_watermark : max_ - bound_ - 1;
+    if (max_ == min_watermark) return min_watermark;
+    // max_ - bound_ - 1 without overflow for timestamps near the bottom of int64.
+    return max_ < min_watermark + bound_ + 1 ? min_watermark : max_ - bound_ - 1;
   }
 
 private:

@@ -112,6 +112,8 @@ public:
   /// Tumbling or sliding windows (session joins are not supported).
   join_builder window(window_assigner w) const {
     if (w.merging()) throw std::invalid_argument("weir: a window join needs tumbling or sliding windows");
+    if (w.processing_time())
+      throw std::invalid_argument("weir: a window join needs event-time windows");
     return {a_, b_, ka_, kb_, w};
   }
 

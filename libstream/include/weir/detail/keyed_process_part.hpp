@@ -69,17 +69,21 @@ public:
       groups_(info.key_groups.size()) {}
 
   /// Calls f(State&, keyed_context<K>&, emitter<R>&) for `key` at time `ts`.
+  /// A record creates the key's state; a timer for a key without state (it
+  /// was cleared) runs with an empty State that is not kept, so cleanup
+  /// timers never bring cleared keys back.
   template <class F>
-  void with_key(const K& key, int64_t ts, F&& f) {
+  void with_key(const K& key, int64_t ts, F&& f, bool from_timer = false) {
     auto& group = group_of(key);
-    auto& state = group[key];
-    ctx_.key_ = &key;
-    ctx_.timestamp_ = ts;
-    ctx_.clear_ = false;
-    out_.set_timestamp(ts);
-    guarded(info_, [&] { f(state, ctx_, out_); });
+    auto it = group.find(key);
+    if (it == group.end() && from_timer) {
+      State scratch{};
+      call(key, ts, scratch, f);
+      return;
+    }
+    if (it == group.end()) it = group.emplace(key, State{}).first;
+    call(key, ts, it->second, f);
     if (ctx_.clear_) group.erase(key);
-    ctx_.key_ = nullptr;
   }
 
   /// Advances event time, calling on_timer(time, State&, ctx, out) for due timers.
@@ -101,13 +105,24 @@ public:
   }
 
 private:
+  template <class F>
+  void call(const K& key, int64_t ts, State& state, F& f) {
+    ctx_.key_ = &key;
+    ctx_.timestamp_ = ts;
+    ctx_.clear_ = false;
+    out_.set_timestamp(ts);
+    guarded(info_, [&] { f(state, ctx_, out_); });
+    ctx_.key_ = nullptr;
+  }
+
   template <class G>
   void fire_due(std::set<std::pair<int64_t, K>>& timers, int64_t now, bool processing, G& on_timer) {
     while (!timers.empty() && timers.begin()->first <= now) {
       auto [time, key] = *timers.begin();
       timers.erase(timers.begin());
       ctx_.processing_ = processing;
-      with_key(key, time, [&](State& s, keyed_context<K>& c, emitter<R>& o) { on_timer(time, s, c, o); });
+      with_key(key, time, [&](State& s, keyed_context<K>& c, emitter<R>& o) { on_timer(time, s, c, o); },
+               true);
       ctx_.processing_ = false;
     }
   }

@@ -4,6 +4,7 @@
 // interval join. Each receives its inputs through two adapter collectors, so
 // the two record types may be the same.
 
+#include <algorithm>
 #include <map>
 
 #include "weir/detail/keyed_process_part.hpp"
@@ -123,16 +124,18 @@ private:
       throw operator_failure(this->info_, "a record without event time reached a window join");
     assigned_.clear();
     assigner_.assign(ts, assigned_);
-    bool kept = false;
+    auto open = [&](const time_window& w) { return w.max_timestamp() > watermark_; };
+    if (std::none_of(assigned_.begin(), assigned_.end(), open)) {
+      ++late_; // late for every window: no state is touched for it
+      return;
+    }
     auto& ws = this->group_of(state_, key)[key];
     for (const auto& w : assigned_) {
-      if (w.max_timestamp() <= watermark_) continue;
-      kept = true;
+      if (!open(w)) continue;
       auto [it, fresh] = ws.try_emplace(w);
       if (fresh) timers_.emplace(w.max_timestamp(), std::make_pair(key, w));
       add_to(it->second);
     }
-    if (!kept) ++late_;
   }
 
   void fire(const K& key, const time_window& w) {

@@ -47,12 +47,12 @@ public:
     assigner_.assign(ts, assigned_);
     bool kept = false;
     for (auto w : assigned_) {
-      if (is_late(w)) continue;
-      kept = true;
-      if (assigner_.merging())
-        merge_into(key, windows, w, value);
-      else
+      if (assigner_.merging()) {
+        kept = merge_into(key, windows, w, value) || kept;
+      } else if (!is_late(w)) {
+        kept = true;
         add_to(key, windows, w, value);
+      }
     }
     if (!kept) late_record(value, ts);
     if (windows.empty()) forget(key);
@@ -82,6 +82,7 @@ private:
   struct timer {
     K key;
     time_window window;
+    bool cleanup = false; // false: fire the window; true: drop its state
   };
 
   // Moves this operator's notion of time (event or processing) to `time` and
@@ -95,8 +96,20 @@ private:
     }
   }
 
+  // On processing time nothing is late (a record's time is the clock's), and
+  // a window fires once the clock reaches its end; on event time, once the
+  // watermark reaches its last millisecond.
   bool is_late(const time_window& w) const {
+    if (assigner_.processing_time()) return false;
     return saturating_add(w.max_timestamp(), lateness_) <= watermark_;
+  }
+
+  int64_t fire_time(const time_window& w) const {
+    return assigner_.processing_time() ? w.end : w.max_timestamp();
+  }
+
+  int64_t cleanup_time(const time_window& w) const {
+    return assigner_.processing_time() ? w.end : saturating_add(w.max_timestamp(), lateness_);
   }
 
   window_map& state_of(const K& key) {
@@ -119,34 +132,50 @@ private:
       created(key, windows, w);
     } else {
       guarded(this->info_, [&] { policy_.add(it->second, value); });
-      if (w.max_timestamp() <= watermark_) fire(key, w, it->second); // a late update re-fires
+      if (fire_time(w) <= watermark_) fire(key, w, it->second); // a late update re-fires
     }
   }
 
-  // Sessions: the record's window absorbs every window it touches.
-  void merge_into(const K& key, window_map& windows, time_window w, const T& value) {
+  // Sessions: the record's window absorbs every window it touches. Lateness
+  // is judged on the merged window (Flink): a record that touches an open
+  // session joins it. Returns false for a late record.
+  bool merge_into(const K& key, window_map& windows, time_window w, const T& value) {
+    time_window merged = w;
+    const time_window* only = nullptr; // the one window it falls into unchanged, if so
+    size_t touched = 0;
+    for (auto& [existing, acc] : windows) {
+      if (!existing.intersects(w)) continue;
+      merged = merged.cover(existing);
+      only = &existing;
+      ++touched;
+    }
+    if (is_late(merged)) return false;
+    if (touched == 1 && *only == merged) { // inside one session: its timers stay valid
+      add_to(key, windows, merged, value);
+      return true;
+    }
     acc_type acc = guarded(this->info_, [&] { return policy_.create(value); });
     for (auto it = windows.begin(); it != windows.end();) {
       if (!it->first.intersects(w)) {
         ++it;
         continue;
       }
-      w = w.cover(it->first);
       guarded(this->info_, [&] { policy_.merge(acc, std::move(it->second)); });
-      it = windows.erase(it); // its timer goes stale and is skipped when due
+      it = windows.erase(it); // its timers go stale and are skipped when due
     }
-    windows.emplace(w, std::move(acc));
-    created(key, windows, w);
+    windows.emplace(merged, std::move(acc));
+    created(key, windows, merged);
+    return true;
   }
 
-  // A new (or newly merged) window: fire later, or now if event time passed it.
+  // A new (or newly merged) window: fire later, or now if time passed it.
   void created(const K& key, window_map& windows, const time_window& w) {
-    if (w.max_timestamp() > watermark_) {
-      timers_.emplace(w.max_timestamp(), timer{key, w});
+    if (fire_time(w) > watermark_) {
+      timers_.emplace(fire_time(w), timer{key, w, false});
       return;
     }
     fire(key, w, windows[w]);
-    timers_.emplace(saturating_add(w.max_timestamp(), lateness_), timer{key, w});
+    timers_.emplace(cleanup_time(w), timer{key, w, true});
   }
 
   void on_timer(int64_t time, const timer& t) {
@@ -156,13 +185,12 @@ private:
       if (windows.empty()) forget(t.key);
       return;
     }
-    if (time == t.window.max_timestamp()) fire(t.key, t.window, it->second);
-    int64_t cleanup = saturating_add(t.window.max_timestamp(), lateness_);
-    if (time >= cleanup) {
+    if (!t.cleanup) fire(t.key, t.window, it->second);
+    if (t.cleanup || cleanup_time(t.window) <= time) {
       windows.erase(it);
       if (windows.empty()) forget(t.key);
     } else {
-      timers_.emplace(cleanup, timer{t.key, t.window});
+      timers_.emplace(cleanup_time(t.window), timer{t.key, t.window, true});
     }
   }
 

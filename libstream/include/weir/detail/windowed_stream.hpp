@@ -4,6 +4,8 @@
 /// aggregate or process. Part of weir/stream.hpp: include that, not this.
 
 #include <chrono>
+#include <stdexcept>
+#include <string>
 
 #include "weir/detail/window_part.hpp"
 #include "weir/stream.hpp"
@@ -34,6 +36,9 @@ public:
   /// Keeps a window's state this long after it fired: a late record within it
   /// updates the window and fires it again; beyond it the record is late data.
   windowed_stream& allowed_lateness(std::chrono::milliseconds lateness) {
+    if (lateness.count() < 0)
+      throw std::invalid_argument("weir: allowed lateness must not be negative, got "
+                                  + std::to_string(lateness.count()) + " ms");
     lateness_ = static_cast<int64_t>(lateness.count());
     return *this;
   }

@@ -1,0 +1,226 @@
+// Regression tests for bugs a code review found (each reproduced first).
+
+#include <catch2/catch.hpp>
+
+#include <iostream>
+
+#include "task_core.hpp"
+#include "weir/codec.hpp"
+#include "weir/sinks.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+using runtime::task_core;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct rt : runtime::task_transport {
+  std::vector<std::pair<uint32_t, std::vector<char>>> frames;
+  int timers = 0;
+  int flushes = 0;
+  bool done = false;
+  runtime::task_stats stats;
+  void send_frame(uint32_t s, std::vector<char> bytes) override { frames.emplace_back(s, std::move(bytes)); }
+  void grant_credit(uint32_t, uint32_t) override {}
+  void schedule_resume() override {}
+  void schedule_resume_after(std::chrono::milliseconds) override {}
+  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
+  void schedule_flush(std::chrono::milliseconds) override { ++flushes; }
+  void finished(const runtime::task_stats& s) override {
+    done = true;
+    stats = s;
+  }
+  std::vector<std::string> kinds() const {
+    std::vector<std::string> out;
+    for (auto& [slot, f] : frames) {
+      auto v = detail::decode_frame(f.data(), f.size());
+      REQUIRE(v);
+      switch (v->type()) {
+        case detail::frame_view::kind::data: {
+          std::string s = "data";
+          for (size_t i = 0; i < v->size(); ++i) {
+            int64_t x;
+            if (decode_value(v->value(i), x)) s += " " + std::to_string(x);
+            else s += " ?";
+          }
+          out.push_back(s);
+          break;
+        }
+        case detail::frame_view::kind::watermark: out.push_back("wm " + std::to_string(v->watermark())); break;
+        case detail::frame_view::kind::idle: out.push_back("idle"); break;
+        case detail::frame_view::kind::end_of_input: out.push_back("end"); break;
+      }
+    }
+    return out;
+  }
+};
+
+std::vector<char> data(uint32_t ch, uint64_t seq, std::vector<std::pair<int64_t, int64_t>> vts) {
+  detail::batch_builder b;
+  for (auto [v, ts] : vts) b.add(ts, [&](auto& p) { encode_value(v, p); });
+  return b.seal(ch, seq);
+}
+
+struct count {
+  int64_t create_accumulator() const { return 0; }
+  int64_t add(int64_t, int64_t acc) const { return acc + 1; }
+  int64_t merge(int64_t a, int64_t b) const { return a + b; }
+  int64_t get_result(int64_t acc) const { return acc; }
+};
+
+} // namespace
+
+// Found in review: a task whose input went idle, then sent a record (no watermark advance),
+// then went idle again, never tells its consumers it is idle again.
+TEST_CASE("a task that forwarded records after going idle says idle again", "[unit][regression]") {
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .map([](int64_t x) { return x; }).uid("m")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  rt tr;
+  runtime_options o;
+  o.batch_size = 1;
+  task_core m(env.graph(), plan, 1, o, tr);
+  REQUIRE_FALSE(m.start());
+  REQUIRE_FALSE(m.on_credit(0, 10));
+  REQUIRE_FALSE(m.on_frame(0, detail::make_watermark_frame(0, 0, 100)));
+  REQUIRE_FALSE(m.on_frame(0, detail::make_idle_frame(0, 1)));
+  REQUIRE_FALSE(m.on_frame(0, data(0, 2, {{7, 50}})));
+  REQUIRE_FALSE(m.on_frame(0, detail::make_idle_frame(0, 3)));
+  CHECK(tr.kinds() == std::vector<std::string>{"wm 100", "idle", "data 7", "idle"});
+}
+
+// Found in review: session windows with allowed lateness: a record inside an existing
+// session re-creates the same window and a second timer: the window fires twice.
+TEST_CASE("a session window with allowed lateness fires once", "[unit][regression]") {
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .key_by([](int64_t) { return int64_t{0}; })
+    .window(event_time_session_windows::with_gap(milliseconds(10)))
+    .allowed_lateness(milliseconds(100))
+    .aggregate(count{}).uid("count")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  rt tr;
+  runtime_options o;
+  o.batch_size = 10;
+  task_core w(env.graph(), plan, 1, o, tr);
+  REQUIRE_FALSE(w.start());
+  REQUIRE_FALSE(w.on_credit(0, 10));
+  REQUIRE_FALSE(w.on_frame(0, data(0, 0, {{1, 0}, {2, 1}, {3, 0}})));
+  REQUIRE_FALSE(w.on_frame(0, detail::make_watermark_frame(0, 1, 20)));
+  CHECK(tr.kinds() == std::vector<std::string>{"data 3", "wm 20"});
+}
+
+// Found in review: processing-time window: the timer fires at max_timestamp (end - 1);
+// a record arriving in that same millisecond is dropped as late.
+TEST_CASE("a processing-time record in the last millisecond of a window is counted", "[unit][regression]") {
+  manual_clock clock(1000);
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .key_by([](int64_t) { return 0; })
+    .window(tumbling_processing_time_windows::of(milliseconds(10)))
+    .aggregate(count{}).uid("count")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  runtime_options o;
+  o.clock = &clock;
+  o.batch_size = 1;
+  rt tr;
+  task_core w(env.graph(), plan, 1, o, tr);
+  REQUIRE_FALSE(w.start());
+  REQUIRE_FALSE(w.on_credit(0, 10));
+  REQUIRE_FALSE(w.on_frame(0, data(0, 0, {{1, INT64_MIN}})));
+  clock.set(1009);
+  REQUIRE_FALSE(w.on_processing_timer()); // window [1000, 1010) fires at 1009
+  REQUIRE_FALSE(w.on_frame(0, data(0, 1, {{2, INT64_MIN}}))); // arrives at 1009, inside [1000,1010)
+  clock.set(1030);
+  REQUIRE_FALSE(w.on_processing_timer());
+  REQUIRE_FALSE(w.on_frame(0, detail::make_end_of_input_frame(0, 2)));
+  CHECK(tr.stats.late_records == 0);
+  int64_t total = 0;
+  for (auto& k : tr.kinds()) if (k.rfind("data", 0) == 0) total += std::stoll(k.substr(5));
+  CHECK(total == 2);
+}
+
+// Found in review: processing-time timer of a keyed process function fires after end of
+// input was queued (task blocked for credit): a data frame follows end of input.
+TEST_CASE("no processing-time timer fires after end of input", "[unit][regression]") {
+  struct nothing {};
+  manual_clock clock(500);
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .key_by([](int64_t x) { return x; })
+    .process<int64_t, nothing>(
+      [](int64_t, nothing&, keyed_context<int64_t>& ctx, emitter<int64_t>&) {
+        ctx.register_event_time_timer(ctx.timestamp());
+        ctx.register_processing_time_timer(ctx.current_processing_time() + 50);
+      },
+      [](int64_t time, nothing&, keyed_context<int64_t>&, emitter<int64_t>& out) { out.emit(time); })
+    .uid("timers")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  runtime_options o;
+  o.clock = &clock;
+  o.batch_size = 1;
+  rt tr;
+  task_core t(env.graph(), plan, 1, o, tr);
+  REQUIRE_FALSE(t.start());
+  REQUIRE_FALSE(t.on_frame(0, data(0, 0, {{4, 5}})));
+  REQUIRE_FALSE(t.on_frame(0, detail::make_end_of_input_frame(0, 1)));
+  CHECK_FALSE(tr.done); // blocked: the timer's output waits for credit
+  clock.set(600);
+  REQUIRE_FALSE(t.on_processing_timer());
+  REQUIRE_FALSE(t.on_credit(0, 10));
+  CHECK(tr.kinds() == std::vector<std::string>{"data 5", "end"});
+}
+
+// Found in review: keyed state re-created by a timer after clear_state: never erased.
+namespace {
+int live_states = 0;
+struct counted {
+  counted() { ++live_states; }
+  counted(const counted&) { ++live_states; }
+  ~counted() { --live_states; }
+};
+} // namespace
+
+TEST_CASE("a timer for a cleared key does not bring its state back", "[unit][regression]") {
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+    .key_by([](int64_t x) { return x; })
+    .process<int64_t, counted>(
+      [](int64_t, counted&, keyed_context<int64_t>& ctx, emitter<int64_t>&) {
+        ctx.register_event_time_timer(ctx.timestamp() + 10);
+        ctx.clear_state();
+      },
+      [](int64_t, counted&, keyed_context<int64_t>&, emitter<int64_t>&) {})
+    .uid("p")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto plan = *detail::make_plan(env.graph());
+  runtime_options o;
+  rt tr;
+  {
+    task_core t(env.graph(), plan, 1, o, tr);
+    REQUIRE_FALSE(t.start());
+    REQUIRE_FALSE(t.on_credit(0, 10));
+    REQUIRE_FALSE(t.on_frame(0, data(0, 0, {{1, 5}, {2, 5}, {3, 5}})));
+    CHECK(live_states == 0);
+    REQUIRE_FALSE(t.on_frame(0, detail::make_watermark_frame(0, 1, 100)));
+    CHECK(live_states == 0);
+  }
+}
+
+// Found in review: a window join with a processing-time assigner runs on event time.
+TEST_CASE("a window join rejects processing-time windows", "[unit][regression]") {
+  environment env;
+  auto a = env.from_collection<int64_t>({1}).uid("a");
+  auto b = env.from_collection<int64_t>({1}).uid("b");
+  auto joined = a.join(b)
+    .where([](int64_t x) { return x; })
+    .equal_to([](int64_t x) { return x; });
+  CHECK_THROWS_WITH(joined.window(tumbling_processing_time_windows::of(milliseconds(10))),
+                    Catch::Contains("needs event-time windows"));
+}
