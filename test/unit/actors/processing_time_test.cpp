@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "support/fake_transport.hpp"
 #include "task_core.hpp"
 #include "weir/codec.hpp"
 #include "weir/sinks.hpp"
@@ -11,31 +12,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-struct clocked_transport : runtime::task_transport {
-  std::vector<std::vector<char>> frames;
-  int timers = 0;
-  void send_frame(uint32_t, std::vector<char> bytes) override { frames.push_back(std::move(bytes)); }
-  void grant_credit(uint32_t, uint32_t) override {}
-  void schedule_resume() override {}
-  void schedule_resume_after(std::chrono::milliseconds) override {}
-  void schedule_flush(std::chrono::milliseconds) override {}
-  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
-  void finished(const runtime::task_stats&) override {}
-
-  std::vector<int64_t> values() const {
-    std::vector<int64_t> out;
-    for (auto& f : frames) {
-      auto v = detail::decode_frame(f.data(), f.size());
-      REQUIRE(v);
-      for (size_t i = 0; i < v->size(); ++i) {
-        int64_t x;
-        REQUIRE(decode_value(v->value(i), x));
-        out.push_back(x);
-      }
-    }
-    return out;
-  }
-};
+using clocked_transport = test::fake_transport;
 
 std::vector<char> frame_of(std::vector<int64_t> values) {
   detail::batch_builder b;

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "support/fake_transport.hpp"
 #include "task_core.hpp"
 #include "weir/codec.hpp"
 #include "weir/sinks.hpp"
@@ -15,51 +16,10 @@ using std::chrono::milliseconds;
 
 namespace {
 
-struct rt : runtime::task_transport {
-  std::vector<std::pair<uint32_t, std::vector<char>>> frames;
-  int timers = 0;
-  int flushes = 0;
-  bool done = false;
-  runtime::task_stats stats;
-  void send_frame(uint32_t s, std::vector<char> bytes) override { frames.emplace_back(s, std::move(bytes)); }
-  void grant_credit(uint32_t, uint32_t) override {}
-  void schedule_resume() override {}
-  void schedule_resume_after(std::chrono::milliseconds) override {}
-  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
-  void schedule_flush(std::chrono::milliseconds) override { ++flushes; }
-  void finished(const runtime::task_stats& s) override {
-    done = true;
-    stats = s;
-  }
-  std::vector<std::string> kinds() const {
-    std::vector<std::string> out;
-    for (auto& [slot, f] : frames) {
-      auto v = detail::decode_frame(f.data(), f.size());
-      REQUIRE(v);
-      switch (v->type()) {
-        case detail::frame_view::kind::data: {
-          std::string s = "data";
-          for (size_t i = 0; i < v->size(); ++i) {
-            int64_t x;
-            if (decode_value(v->value(i), x)) s += " " + std::to_string(x);
-            else s += " ?";
-          }
-          out.push_back(s);
-          break;
-        }
-        case detail::frame_view::kind::watermark: out.push_back("wm " + std::to_string(v->watermark())); break;
-        case detail::frame_view::kind::idle: out.push_back("idle"); break;
-        case detail::frame_view::kind::end_of_input: out.push_back("end"); break;
-      }
-    }
-    return out;
-  }
-};
+using rt = test::fake_transport;
 
 std::vector<char> data(uint32_t ch, uint64_t seq, std::vector<std::pair<int64_t, int64_t>> vts) {
-  detail::batch_builder b;
-  for (auto [v, ts] : vts) b.add(ts, [&](auto& p) { encode_value(v, p); });
-  return b.seal(ch, seq);
+  return test::int_frame(ch, seq, vts);
 }
 
 struct count {

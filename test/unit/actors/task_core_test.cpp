@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "support/fake_transport.hpp"
 #include "task_core.hpp"
 #include "weir/codec.hpp"
 #include "weir/sinks.hpp"
@@ -10,47 +11,7 @@ using runtime::task_core;
 
 namespace {
 
-/// Records what a task asks of its host, so tests can step it message by message.
-struct fake_transport : runtime::task_transport {
-  std::vector<std::pair<uint32_t, std::vector<char>>> frames;
-  std::vector<std::pair<uint32_t, uint32_t>> credits;
-  int resumes = 0;
-  int delayed_resumes = 0;
-  int flushes = 0;
-  bool done = false;
-  int timers = 0;
-  runtime::task_stats stats;
-
-  void send_frame(uint32_t slot, std::vector<char> bytes) override {
-    frames.emplace_back(slot, std::move(bytes));
-  }
-  void grant_credit(uint32_t slot, uint32_t n) override { credits.emplace_back(slot, n); }
-  void schedule_resume() override { ++resumes; }
-  void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
-  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
-  void schedule_flush(std::chrono::milliseconds) override { ++flushes; }
-  void finished(const runtime::task_stats& s) override {
-    done = true;
-    stats = s;
-  }
-
-  /// The int64 records of data frame `i`, or empty for a control frame.
-  std::vector<int64_t> records(size_t i) const {
-    auto view = detail::decode_frame(frames[i].second.data(), frames[i].second.size());
-    REQUIRE(view);
-    std::vector<int64_t> out;
-    for (size_t r = 0; r < view->size(); ++r) {
-      int64_t v;
-      REQUIRE(decode_value(view->value(r), v));
-      out.push_back(v);
-    }
-    return out;
-  }
-  bool is_end_of_input(size_t i) const {
-    auto view = detail::decode_frame(frames[i].second.data(), frames[i].second.size());
-    return view && view->type() == detail::frame_view::kind::end_of_input;
-  }
-};
+using test::fake_transport;
 
 /// collection(0..n-1) -> map(x + 1) -> sink, parallelism 1: tasks 0, 1, 2.
 struct three_stage_job {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "support/fake_transport.hpp"
 #include "task_core.hpp"
 #include "watermark_tracker.hpp"
 #include "weir/codec.hpp"
@@ -51,34 +52,7 @@ TEST_CASE("all inputs idle makes the task idle and ended inputs count as done", 
 
 namespace {
 
-struct recording_transport : runtime::task_transport {
-  std::vector<std::vector<char>> frames;
-  int delayed_resumes = 0;
-  bool done = false;
-  int timers = 0;
-  void send_frame(uint32_t, std::vector<char> bytes) override { frames.push_back(std::move(bytes)); }
-  void grant_credit(uint32_t, uint32_t) override {}
-  void schedule_resume() override {}
-  void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
-  void schedule_timer(std::chrono::milliseconds) override { ++timers; }
-  void schedule_flush(std::chrono::milliseconds) override {}
-  void finished(const runtime::task_stats&) override { done = true; }
-
-  std::vector<std::string> kinds() const {
-    std::vector<std::string> out;
-    for (auto& f : frames) {
-      auto v = detail::decode_frame(f.data(), f.size());
-      REQUIRE(v);
-      switch (v->type()) {
-        case detail::frame_view::kind::data: out.push_back("data"); break;
-        case detail::frame_view::kind::watermark: out.push_back("wm " + std::to_string(v->watermark())); break;
-        case detail::frame_view::kind::idle: out.push_back("idle"); break;
-        case detail::frame_view::kind::end_of_input: out.push_back("end"); break;
-      }
-    }
-    return out;
-  }
-};
+using recording_transport = test::fake_transport;
 
 std::vector<char> data(uint32_t ch, uint64_t seq, int64_t value, int64_t ts) {
   detail::batch_builder b;
@@ -122,7 +96,7 @@ TEST_CASE("a task forwards the minimum watermark of its inputs behind earlier re
   CHECK(tr.frames.empty()); // input 1 has no watermark yet
   REQUIRE_FALSE(m.on_frame(1, data(1, 0, 7, 90)));
   REQUIRE_FALSE(m.on_frame(1, detail::make_watermark_frame(1, 1, 95)));
-  CHECK(tr.kinds() == std::vector<std::string>{"data", "wm 95"}); // the record goes first
+  CHECK(tr.kinds() == std::vector<std::string>{"data 7", "wm 95"}); // the record goes first
   REQUIRE_FALSE(m.on_frame(1, detail::make_idle_frame(1, 2)));
   CHECK(tr.kinds().back() == "wm 100"); // the idle input no longer holds it back
   REQUIRE_FALSE(m.on_frame(0, detail::make_idle_frame(0, 1)));
@@ -171,5 +145,5 @@ TEST_CASE("a blocked source is never declared idle", "[unit][watermark]") {
   CHECK_FALSE(src.idle());
   CHECK(tr.kinds().empty());
   REQUIRE_FALSE(src.on_credit(0, 10));
-  CHECK(tr.kinds() == std::vector<std::string>{"data", "data", "data", "idle"});
+  CHECK(tr.kinds() == std::vector<std::string>{"data 1", "data 2", "data 3", "idle"});
 }

@@ -41,46 +41,28 @@ struct emitter_type<emitter<T>&> {
   using type = T;
 };
 
-/// The R of a flat_map function f(const In&, emitter<R>&), or void if it cannot be deduced.
-template <class F, class = void>
-struct flat_map_output {
+/// The R of a function whose last of `Arity` parameters is emitter<R>&, or
+/// void if it cannot be deduced (a generic lambda, another arity).
+template <class F, size_t Arity, class = void>
+struct emitter_output {
   using type = void;
 };
-template <class F>
-struct flat_map_output<F, std::enable_if_t<callable_args<F>::known>> {
+template <class F, size_t Arity>
+struct emitter_output<F, Arity, std::enable_if_t<callable_args<F>::known>> {
   using args = typename callable_args<F>::args;
+  static constexpr bool fits = std::tuple_size_v<args> == Arity;
   using type = std::conditional_t<
-    std::tuple_size_v<args> == 2,
-    typename emitter_type<std::tuple_element_t<std::tuple_size_v<args> == 2 ? 1 : 0, args>>::type,
-    void>;
+    fits, typename emitter_type<std::tuple_element_t<fits ? Arity - 1 : 0, args>>::type, void>;
 };
 
-/// The R of a window process function f(key, window, elements, emitter<R>&), or void.
-template <class F, class = void>
-struct process_output {
-  using type = void;
-};
+/// flat_map: f(const In&, emitter<R>&).
 template <class F>
-struct process_output<F, std::enable_if_t<callable_args<F>::known>> {
-  using args = typename callable_args<F>::args;
-  using type = std::conditional_t<
-    std::tuple_size_v<args> == 4,
-    typename emitter_type<std::tuple_element_t<std::tuple_size_v<args> == 4 ? 3 : 0, args>>::type,
-    void>;
-};
-
-/// The R of an interval join function f(a, b, emitter<R>&), or void.
-template <class F, class = void>
-struct interval_output {
-  using type = void;
-};
+using flat_map_output = emitter_output<F, 2>;
+/// Window process and window functions: f(key, window, records or result, emitter<R>&).
 template <class F>
-struct interval_output<F, std::enable_if_t<callable_args<F>::known>> {
-  using args = typename callable_args<F>::args;
-  using type = std::conditional_t<
-    std::tuple_size_v<args> == 3,
-    typename emitter_type<std::tuple_element_t<std::tuple_size_v<args> == 3 ? 2 : 0, args>>::type,
-    void>;
-};
+using process_output = emitter_output<F, 4>;
+/// Interval join: f(const A&, const B&, emitter<R>&).
+template <class F>
+using interval_output = emitter_output<F, 3>;
 
 } // namespace weir::detail
