@@ -128,11 +128,7 @@ private:
   }
 
   std::unordered_map<K, State>& group_of(const K& key) {
-    uint32_t kg = key_group_for_hash(key_hash(key), info_.max_parallelism);
-    if (!info_.key_groups.contains(kg))
-      throw operator_failure(info_, "received a key of key group " + std::to_string(kg)
-                                      + " it does not own (partitioning bug)");
-    return groups_[kg - info_.key_groups.first];
+    return key_group_state(groups_, info_, key);
   }
 
   const subtask_info& info_;

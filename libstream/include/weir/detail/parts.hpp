@@ -15,6 +15,18 @@
 
 namespace weir::detail {
 
+/// The map of `key`'s key group in a subtask's per-key-group `state` (indexed
+/// from the first key group it owns). A key of a group the subtask does not
+/// own means records were partitioned wrongly: fail loudly, never misfile state.
+template <class Map, class K>
+Map& key_group_state(std::vector<Map>& state, const subtask_info& info, const K& key) {
+  uint32_t kg = key_group_for_hash(key_hash(key), info.max_parallelism);
+  if (!info.key_groups.contains(kg))
+    throw operator_failure(info, "received a key of key group " + std::to_string(kg)
+                                   + " it does not own (partitioning bug)");
+  return state[kg - info.key_groups.first];
+}
+
 /// Base of a part that consumes T.
 template <class In>
 class input_part : public part, public collector<In> {
@@ -81,11 +93,7 @@ public:
 
   void collect(const T& value, int64_t ts) override {
     K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
-    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
-    if (!this->info_.key_groups.contains(kg))
-      throw operator_failure(this->info_, "received a key of key group " + std::to_string(kg)
-                                            + " it does not own (partitioning bug)");
-    auto& group = groups_[kg - this->info_.key_groups.first];
+    auto& group = key_group_state(groups_, this->info_, key);
     auto it = group.find(key);
     if (it == group.end()) {
       it = group.emplace(std::move(key), value).first;

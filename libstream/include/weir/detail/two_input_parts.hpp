@@ -30,11 +30,7 @@ protected:
   /// The key group map for `key` out of per-key-group `state`, checked.
   template <class Map, class K>
   Map& group_of(std::vector<Map>& state, const K& key) {
-    uint32_t kg = key_group_for_hash(key_hash(key), info_.max_parallelism);
-    if (!info_.key_groups.contains(kg))
-      throw operator_failure(info_, "received a key of key group " + std::to_string(kg)
-                                      + " it does not own (partitioning bug)");
-    return state[kg - info_.key_groups.first];
+    return key_group_state(state, info_, key);
   }
 
   subtask_info info_;

@@ -112,18 +112,9 @@ private:
     return assigner_.processing_time() ? w.end : saturating_add(w.max_timestamp(), lateness_);
   }
 
-  window_map& state_of(const K& key) {
-    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
-    if (!this->info_.key_groups.contains(kg))
-      throw operator_failure(this->info_, "received a key of key group " + std::to_string(kg)
-                                            + " it does not own (partitioning bug)");
-    return groups_[kg - this->info_.key_groups.first][key];
-  }
+  window_map& state_of(const K& key) { return key_group_state(groups_, this->info_, key)[key]; }
 
-  void forget(const K& key) {
-    uint32_t kg = key_group_for_hash(key_hash(key), this->info_.max_parallelism);
-    groups_[kg - this->info_.key_groups.first].erase(key);
-  }
+  void forget(const K& key) { key_group_state(groups_, this->info_, key).erase(key); }
 
   void add_to(const K& key, window_map& windows, const time_window& w, const T& value) {
     auto it = windows.find(w);
