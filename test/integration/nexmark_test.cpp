@@ -53,7 +53,7 @@ std::vector<std::string> input_lines() {
 
 std::vector<std::string> run_query(const std::string& query, const std::vector<std::string>& lines,
                                    const std::string& parallelism, int64_t bound = 0, bool skip = false,
-                                   size_t batch = 3) {
+                                   size_t batch = 3, bool chaining = false) {
   test::temp_dir dir;
   std::string text;
   for (auto& l : lines) text += l + "\n";
@@ -61,6 +61,7 @@ std::vector<std::string> run_query(const std::string& query, const std::vector<s
   nexmark::register_nexmark();
   environment env;
   env.options().batch_size = batch;
+  env.set_chaining(chaining);
   REQUIRE_FALSE(build_registered_job(env, "nexmark",
                                      {{"query", query}, {"input", dir.file("events.json")},
                                       {"output", dir.file("out")}, {"parallelism", parallelism},
@@ -198,8 +199,9 @@ TEST_CASE("windowed nexmark queries give the same result at random parallelism a
     for (int run = 0; run < 2; ++run) {
       auto p = std::to_string(1 + rng() % 4);
       size_t batch = 1 + rng() % 512;
-      INFO("query " << q << " parallelism " << p << " batch " << batch);
-      CHECK(run_query(q, lines, p, 0, false, batch) == baseline);
+      bool chaining = rng() % 2 == 0;
+      INFO("query " << q << " parallelism " << p << " batch " << batch << " chaining " << chaining);
+      CHECK(run_query(q, lines, p, 0, false, batch, chaining) == baseline);
     }
   }
 }

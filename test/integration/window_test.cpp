@@ -25,8 +25,9 @@ watermark_strategy<event> by_timestamp(int64_t bound) {
 
 /// Counts records per key and window; results sorted, so runs compare as sets.
 std::vector<result> count_windows(std::vector<event> events, window_assigner windows, int64_t bound,
-                                  uint32_t parallelism, size_t batch) {
+                                  uint32_t parallelism, size_t batch, bool chaining = false) {
   environment env;
+  env.set_chaining(chaining);
   env.set_parallelism(parallelism);
   env.options().batch_size = batch;
   auto out = std::make_shared<collected<result>>();
@@ -112,7 +113,7 @@ TEST_CASE("window results do not depend on arrival order or parallelism or batch
     for (uint32_t p = 1; p <= 4; ++p) {
       size_t batch = 1 + rng() % 300;
       INFO("parallelism " << p << " batch " << batch << " assigner " << static_cast<int>(windows.type()));
-      auto got = count_windows(shuffled, windows, bound, p, batch);
+      auto got = count_windows(shuffled, windows, bound, p, batch, rng() % 2 == 0);
       if (got != baseline) {
         std::vector<result> missing, extra;
         std::set_difference(baseline.begin(), baseline.end(), got.begin(), got.end(), std::back_inserter(missing));
