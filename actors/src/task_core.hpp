@@ -1,9 +1,11 @@
 #pragma once
 
 // The logic of one task (a chain of operator subtasks), free of CAF: input
-// queue and credits, output channels with batching and flush timeouts, and
-// the processing loop with its yield budget. task_actor is a thin shell that
-// maps CAF messages onto it; tests drive it directly with a fake transport.
+// queue and credits, output channels with batching and flush timeouts, the
+// processing loop with its yield budget, event time (watermarks combined over
+// the inputs, idleness, end of input) and processing-time timers. task_actor
+// is a thin shell that maps CAF messages onto it; tests drive it directly
+// with a fake transport (test/support/fake_transport.hpp).
 
 #include <chrono>
 #include <cstdint>
