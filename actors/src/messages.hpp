@@ -25,6 +25,7 @@ using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 
 /// One end of a channel: the actor and its slot (out slot at a producer,
 /// in slot at a consumer).

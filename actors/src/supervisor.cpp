@@ -109,6 +109,8 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
   return {
     [self](run_atom) {
       self->state.promise = self->make_response_promise();
+      auto limit = self->state.dep->options.job_timeout_ms;
+      if (limit > 0) self->delayed_send(self, std::chrono::milliseconds(limit), timeout_atom::value);
       spawn_all(self);
     },
     [self](done_atom, task_report& report) {
@@ -120,6 +122,15 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
         st.promise.deliver(st.reports);
         self->quit();
       }
+    },
+    [self](timeout_atom) {
+      auto& st = self->state;
+      std::string running;
+      for (uint32_t t = 0; t < st.tasks.size(); ++t)
+        if (!st.done[t]) running += (running.empty() ? "" : ", ") + task_name(self, t);
+      fail(self, errc::timed_out,
+           "job '" + st.dep->graph->name + "' did not finish within "
+             + std::to_string(st.dep->options.job_timeout_ms) + " ms; still running: " + running);
     },
     [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
       // The message already names the failed task and operator.

@@ -13,6 +13,7 @@ const char* to_string(errc code) noexcept {
     case errc::operator_failed: return "operator_failed";
     case errc::unknown_job: return "unknown_job";
     case errc::unreachable: return "unreachable";
+    case errc::timed_out: return "timed_out";
   }
   return "unknown";
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "messages.hpp"
 #include "supervisor.hpp"
@@ -92,6 +93,8 @@ job_result environment::execute(const std::string& job_name) {
   dep->graph = graph_;
   dep->plan = std::move(*plan);
   dep->options = options_;
+  if (dep->options.job_timeout_ms == 0)
+    if (const char* env = std::getenv("WEIR_JOB_TIMEOUT_MS")) dep->options.job_timeout_ms = std::strtoull(env, nullptr, 10);
   auto started = std::chrono::steady_clock::now();
   auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(*where));
   caf::scoped_actor self{sys};

@@ -52,3 +52,19 @@ TEST_CASE("multi-node needs a registered job", "[integration][failure]") {
   REQUIRE_FALSE(result.ok());
   CHECK_THAT(result.failure.message(), Catch::Contains("job registry"));
 }
+
+TEST_CASE("a job past its time limit fails naming the tasks still running", "[integration][failure]") {
+  // A source that never ends (idle forever): only the watchdog stops the job.
+  struct endless : source_function<int64_t> {
+    source_status poll(emitter<int64_t>&, size_t) override { return source_status::idle; }
+  };
+  environment env;
+  env.options().job_timeout_ms = 300;
+  env.add_source<int64_t>([] { return std::make_unique<endless>(); }).uid("endless")
+    .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  auto result = env.execute("stuck");
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.failure.code() == errc::timed_out);
+  CHECK_THAT(result.failure.message(), Catch::Contains("did not finish within 300 ms; still running: "));
+  CHECK_THAT(result.failure.message(), Catch::Contains("endless[0/1]"));
+}

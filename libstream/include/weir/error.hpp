@@ -19,6 +19,7 @@ enum class errc : uint8_t {
   operator_failed,  ///< A user function threw, or a task died.
   unknown_job,      ///< A node was asked for a job its binary does not contain.
   unreachable,      ///< A node or remote actor could not be reached.
+  timed_out,        ///< A job did not finish within its time limit.
 };
 
 /// Returns a stable lowercase name for `code`, e.g. "malformed_frame".

@@ -26,6 +26,10 @@ struct runtime_options {
   size_t records_per_turn = 8192;
   /// How long an idle source waits before it polls again.
   uint32_t idle_poll_ms = 10;
+  /// A watchdog: a job still running after this many ms fails with
+  /// errc::timed_out naming the tasks that have not finished; 0 means no
+  /// limit. If 0, the environment variable WEIR_JOB_TIMEOUT_MS sets it (tests).
+  uint64_t job_timeout_ms = 0;
   /// Processing time for windows and timers; null means the system clock.
   /// Must outlive the job. (Not sent to nodes: they use their system clock.)
   const weir::clock* clock = nullptr;
