@@ -1,6 +1,8 @@
 #include "cli_args.hpp"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace weir::apps {
 
@@ -52,6 +54,26 @@ expected<cli_args> parse_cli(int argc, char** argv, int first, const std::set<st
     }
   }
   return out;
+}
+
+error check_readable_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {errc::io, "cannot read input file '" + path + "'"};
+  if (std::filesystem::is_directory(path)) return {errc::io, "input '" + path + "' is a directory"};
+  return {};
+}
+
+error clear_part_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return {};
+  if (!fs::is_directory(dir, ec)) return {errc::io, "output '" + dir + "' is not a directory"};
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.rfind("part-", 0) == 0 || name.rfind(".part-", 0) == 0) fs::remove(it->path(), ec);
+  }
+  if (ec) return {errc::io, "cannot clear old part files in '" + dir + "': " + ec.message()};
+  return {};
 }
 
 } // namespace weir::apps

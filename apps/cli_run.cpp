@@ -51,27 +51,6 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
-error check_input(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {errc::io, "cannot read input file '" + path + "'"};
-  if (std::filesystem::is_directory(path)) return {errc::io, "input '" + path + "' is a directory"};
-  return {};
-}
-
-/// Removes part files of an earlier run so the result is this run's alone.
-error clear_parts(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return {};
-  if (!fs::is_directory(dir, ec)) return {errc::io, "output '" + dir + "' is not a directory"};
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (name.rfind("part-", 0) == 0 || name.rfind(".part-", 0) == 0) fs::remove(it->path(), ec);
-  }
-  if (ec) return {errc::io, "cannot clear old part files in '" + dir + "': " + ec.message()};
-  return {};
-}
-
 error apply_runtime_options(const cli_args& args, runtime_options& o) {
   auto batch = args.get_number("batch-size", o.batch_size, 1, 1 << 20);
   auto window = args.get_number("credit-window", o.credit_window, 1, 1 << 16);
@@ -125,8 +104,8 @@ int run_command(int argc, char** argv, int first) {
   env.set_chaining(args->has("chain"));
   if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());
   if (auto err = build_registered_job(env, "wordcount", job)) return usage_error(err.message());
-  if (auto err = check_input(job["input"])) return usage_error(err.message());
-  if (auto err = clear_parts(job["output"])) return usage_error(err.message());
+  if (auto err = check_readable_file(job["input"])) return usage_error(err.message());
+  if (auto err = clear_part_files(job["output"])) return usage_error(err.message());
   auto result = env.execute("wordcount");
   if (!result.ok()) {
     std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());

@@ -64,11 +64,18 @@ struct deploy_request {
   std::vector<std::string> args; ///< key, value, key, value, ...
   wire_options options;
   uint32_t task = 0;
+  /// Graph settings made outside the job's builder, applied by the node too.
+  bool chaining = false;
+  uint32_t max_parallelism = 0;
+  uint32_t default_parallelism = 0;
+  /// The task's name in the coordinator's plan: the node checks its own plan agrees.
+  std::string task_name;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
-  return f(caf::meta::type_name("weir.deploy_request"), x.job, x.args, x.options, x.task);
+  return f(caf::meta::type_name("weir.deploy_request"), x.job, x.args, x.options, x.task,
+           x.chaining, x.max_parallelism, x.default_parallelism, x.task_name);
 }
 
 /// A finished task's counters.

@@ -59,13 +59,21 @@ void wire_all(supervisor_actor* self) {
   for (size_t t = 0; t < st.tasks.size(); ++t) {
     self->request(st.tasks[t], caf::infinite, wire_atom::value, outs[t], ins[t])
       .then([self](ack_atom) {
-        if (++self->state.wired == self->state.tasks.size()) start_all(self);
-      });
+              if (++self->state.wired == self->state.tasks.size()) start_all(self);
+            },
+            [self, t](caf::error& err) {
+              fail(self, errc::operator_failed, task_name(self, static_cast<uint32_t>(t))
+                                                  + " could not be wired: " + self->system().render(err));
+            });
   }
 }
 
 void task_spawned(supervisor_actor* self, uint32_t task, caf::actor actor) {
   auto& st = self->state;
+  if (st.failed) { // deployed after the run failed: stop it right away
+    self->send_exit(actor, caf::exit_reason::user_shutdown);
+    return;
+  }
   self->monitor(actor);
   st.tasks[task] = std::move(actor);
   if (++st.spawned == st.tasks.size()) wire_all(self);
@@ -82,7 +90,10 @@ void spawn_all(supervisor_actor* self) {
       task_spawned(self, t, spawn_task(self->system(), st.dep, t, caf::actor_cast<caf::actor>(self)));
       continue;
     }
-    deploy_request req{st.where.job, st.where.args, to_wire(st.dep->options), t};
+    const auto& g = *st.dep->graph;
+    deploy_request req{st.where.job,        st.where.args,         to_wire(st.dep->options), t,
+                       g.chaining,          g.max_parallelism,     g.default_parallelism,
+                       task_name(self, t)};
     self->request(st.where.nodes[node], std::chrono::seconds(30), deploy_atom::value, req,
                   caf::actor_cast<caf::actor>(self))
       .then([self, t](caf::actor& actor) { task_spawned(self, t, std::move(actor)); },

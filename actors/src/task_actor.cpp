@@ -77,6 +77,10 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
   auto check = [self](const error& err) {
     if (err) fail(self, err);
   };
+  // A task outlives no supervisor: when the coordinator's process dies, tasks
+  // on nodes stop instead of holding files and memory forever.
+  self->monitor(supervisor);
+  self->set_down_handler([self](caf::down_msg&) { self->quit(caf::exit_reason::user_shutdown); });
   return {
     [self](wire_atom, std::vector<endpoint>& outputs, std::vector<endpoint>& inputs) {
       self->state.transport->outputs = std::move(outputs);

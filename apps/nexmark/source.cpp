@@ -30,6 +30,7 @@ source_status numbered_lines_source::poll(emitter<numbered_line>& out, size_t ma
     ++line_;
     size_t len = static_cast<size_t>(got);
     while (len > 0 && (buffer_[len - 1] == '\n' || buffer_[len - 1] == '\r')) --len;
+    if (len == 0) continue; // blank lines (a trailing one is common) carry no event
     out.emit({line_, std::string(buffer_, len)});
   }
   return source_status::more;

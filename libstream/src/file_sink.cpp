@@ -26,7 +26,8 @@ public:
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) throw std::runtime_error("cannot create output directory '" + dir_ + "': " + ec.message());
-    auto name = "part-" + std::to_string(info.index);
+    // The uid keeps two sinks writing into one directory apart.
+    auto name = "part-" + info.uid + "-" + std::to_string(info.index);
     final_path_ = (fs::path(dir_) / name).string();
     temp_path_ = (fs::path(dir_) / ("." + name + ".inprogress")).string();
     file_ = std::fopen(temp_path_.c_str(), "wb");

@@ -25,10 +25,19 @@ int64_t checked_offset(std::chrono::milliseconds offset, int64_t period) {
 } // namespace
 
 int64_t window_start(int64_t timestamp, int64_t offset, int64_t size) noexcept {
-  int64_t r = (timestamp - offset) % size;
+  // 128 bits: timestamp - offset and the result may leave int64 near its ends.
+  __int128 r = (static_cast<__int128>(timestamp) - offset) % size;
   if (r < 0) r += size;
-  return timestamp - r;
+  __int128 start = static_cast<__int128>(timestamp) - r;
+  return start < INT64_MIN ? INT64_MIN : static_cast<int64_t>(start);
 }
+
+namespace {
+// Window ends clamp at the end of time instead of overflowing.
+int64_t end_of(int64_t start, int64_t size) noexcept {
+  return start > INT64_MAX - size ? INT64_MAX : start + size;
+}
+} // namespace
 
 window_assigner window_assigner::tumbling(std::chrono::milliseconds size,
                                           std::chrono::milliseconds offset) {
@@ -60,17 +69,20 @@ void window_assigner::assign(int64_t timestamp, std::vector<time_window>& out) c
   switch (kind_) {
     case kind::tumbling: {
       int64_t start = window_start(timestamp, offset_, size_);
-      out.push_back({start, start + size_});
+      out.push_back({start, end_of(start, size_)});
       break;
     }
     case kind::sliding: {
       int64_t last = window_start(timestamp, offset_, slide_);
-      for (int64_t start = last; start > timestamp - size_; start -= slide_)
-        out.push_back({start, start + size_});
+      int64_t lowest = timestamp < INT64_MIN + size_ ? INT64_MIN : timestamp - size_;
+      for (int64_t start = last; start > lowest; start -= slide_) {
+        out.push_back({start, end_of(start, size_)});
+        if (start < INT64_MIN + slide_) break;
+      }
       break;
     }
     case kind::session:
-      out.push_back({timestamp, timestamp + size_});
+      out.push_back({timestamp, end_of(timestamp, size_)});
       break;
   }
 }

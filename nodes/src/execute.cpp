@@ -51,6 +51,10 @@ expected<runtime::placement> place(caf::actor_system& sys, const detail::job_gra
   if (g.registered_job.empty())
     return error{errc::bad_argument, "running on nodes needs a job from the job registry "
                                      "(weir::register_job), so nodes can rebuild it"};
+  for (const auto& uid : o.remote_uids) {
+    bool known = std::any_of(g.nodes.begin(), g.nodes.end(), [&](const auto& n) { return n.uid == uid; });
+    if (!known) return error{errc::bad_argument, "no operator '" + uid + "' to place on nodes"};
+  }
   for (const auto& address : o.nodes) {
     auto node = connect(sys, address);
     if (!node) return node.error_value();

@@ -29,6 +29,10 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
   environment env;
   env.options() = runtime::from_wire(req.options);
   if (auto err = build_registered_job(env, req.job, args)) return err;
+  // Settings the coordinator made around the builder must hold here too.
+  env.set_chaining(req.chaining);
+  if (req.max_parallelism > 0) env.set_max_parallelism(req.max_parallelism);
+  if (req.default_parallelism > 0) env.set_parallelism(req.default_parallelism);
   auto plan = detail::make_plan(env.graph());
   if (!plan) return plan.error_value();
   auto dep = std::make_shared<deployment>();
@@ -49,6 +53,13 @@ caf::behavior node_behavior(node_actor* self, std::string name) {
         it = it->second.expired() ? known.erase(it) : std::next(it);
       auto key = req.args;
       key.push_back(req.job);
+      // Runs differing only in runtime options or graph settings must not share a deployment.
+      for (auto v : {req.options.batch_size, req.options.max_batch_bytes,
+                     uint64_t{req.options.credit_window}, uint64_t{req.options.buffer_timeout_ms},
+                     req.options.records_per_turn, uint64_t{req.options.idle_poll_ms},
+                     uint64_t{req.chaining}, uint64_t{req.max_parallelism},
+                     uint64_t{req.default_parallelism}})
+        key.push_back(std::to_string(v));
       auto slot = known[key].lock();
       if (!slot) {
         auto dep = rebuild(req);
@@ -60,6 +71,12 @@ caf::behavior node_behavior(node_actor* self, std::string name) {
       if (req.task >= slot->plan.tasks.size())
         return caf::make_error(caf::sec::runtime_error, name + ": job '" + req.job
                                                           + "' has no task " + std::to_string(req.task));
+      auto here = slot->plan.task_name(*slot->graph, req.task);
+      if (here != req.task_name)
+        return caf::make_error(caf::sec::runtime_error,
+                               name + ": built a different plan than the coordinator: task "
+                                 + std::to_string(req.task) + " is " + here + " here but "
+                                 + req.task_name + " there");
       return runtime::spawn_task(self->system(), slot, req.task, supervisor);
     },
   };

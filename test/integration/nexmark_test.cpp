@@ -205,3 +205,18 @@ TEST_CASE("windowed nexmark queries give the same result at random parallelism a
     }
   }
 }
+
+TEST_CASE("q1 prints any int64 price exactly", "[integration][nexmark][regression]") {
+  CHECK(nexmark::euros(100) == "90.800");
+  CHECK(nexmark::euros(-1) == "-0.908");
+  CHECK(nexmark::euros(100000000000000000) == "90800000000000000.000");
+  CHECK(nexmark::euros(INT64_MAX) == "8374821809464136432.756"); // 9223372036854775807 * 908 / 1000
+  CHECK(nexmark::euros(INT64_MIN) == "-8374821809464136433.664");
+}
+
+TEST_CASE("blank lines in a nexmark file are skipped", "[integration][nexmark][regression]") {
+  auto lines = input_lines();
+  lines.insert(lines.begin() + 2, "");
+  lines.push_back("");
+  CHECK(run_query("q0", lines, "1") == expected_lines("q0"));
+}

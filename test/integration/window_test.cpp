@@ -6,6 +6,7 @@
 #include <random>
 #include <tuple>
 
+#include "support/temp_dir.hpp"
 #include "support/text.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
@@ -427,4 +428,61 @@ TEST_CASE("processing-time sliding windows keep every record with the real clock
   }
   std::cerr << bad << " of " << runs << " runs lost records\n";
   CHECK(bad == 0);
+}
+
+TEST_CASE("late data can be keyed like any stream and its settings belong to its consumer",
+          "[integration][regression]") {
+  environment env;
+  env.options().batch_size = 1;
+  auto out = std::make_shared<collected<int64_t>>();
+  auto windowed = env.from_collection<int64_t>({1, 5, 12, 20, 3}).uid("events")
+    .assign_timestamps_and_watermarks(watermark_strategy<int64_t>::for_monotonous_timestamps()
+                                        .with_timestamp_assigner([](int64_t r) { return r; }))
+    .uid("ts")
+    .key_by([](int64_t) { return 0; })
+    .window(tumbling_event_time_windows::of(milliseconds(10)))
+    .reduce([](int64_t a, int64_t b) { return a + b; });
+  windowed.uid("sum").sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("sums");
+  CHECK_THROWS_WITH(windowed.late_data().uid("late"), Catch::Contains("side output"));
+  windowed.late_data().key_by([](int64_t r) { return r % 2; })
+    .reduce([](int64_t a, int64_t b) { return a + b; }).uid("late-sum")
+    .sink(collect_sink(out)).uid("late-out");
+  auto r = env.execute("late-keyed");
+  REQUIRE(r.ok());
+  CHECK(out->values() == std::vector<int64_t>{3}); // the late record, not the window results
+}
+
+TEST_CASE("rebalance before connect keeps the keyed partitioning", "[integration][regression]") {
+  struct seen {
+    int count = 0;
+  };
+  environment env;
+  env.set_parallelism(4);
+  auto out = std::make_shared<collected<int64_t>>();
+  std::vector<int64_t> keys(200);
+  for (int64_t i = 0; i < 200; ++i) keys[i] = i % 50;
+  auto a = env.from_collection(keys).uid("a");
+  auto b = env.from_collection(keys).uid("b");
+  a.rebalance().connect(b)
+    .key_by([](int64_t k) { return k; }, [](int64_t k) { return k; })
+    .process<int64_t, seen>(
+      [](int64_t k, seen& s, keyed_context<int64_t>&, emitter<int64_t>& o) { if (++s.count == 8) o.emit(k); },
+      [](int64_t k, seen& s, keyed_context<int64_t>&, emitter<int64_t>& o) { if (++s.count == 8) o.emit(k); })
+    .uid("co")
+    .sink(collect_sink(out)).uid("out");
+  auto r = env.execute("rebalance-connect");
+  REQUIRE(r.ok());
+  CHECK(out->values().size() == 50); // every key met all 8 of its records in one subtask
+}
+
+TEST_CASE("two file sinks can share a directory", "[integration][regression]") {
+  test::temp_dir dir;
+  environment env;
+  auto src = env.from_collection<std::string>({"x", "y"}).uid("src");
+  src.sink(file_sink(dir.path())).uid("first");
+  src.map([](const std::string& s) { return s + s; }).uid("double").sink(file_sink(dir.path())).uid("second");
+  auto r = env.execute("two-sinks");
+  REQUIRE(r.ok());
+  CHECK(test::read_file(dir.file("part-first-0")) == "x\ny\n");
+  CHECK(test::read_file(dir.file("part-second-0")) == "xx\nyy\n");
 }

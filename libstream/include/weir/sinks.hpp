@@ -11,10 +11,10 @@
 
 namespace weir {
 
-/// Writes each record (a line) to DIR/part-<subtask>. While a subtask writes,
-/// its file is hidden as DIR/.part-<subtask>.inprogress; it is renamed to
-/// part-<subtask> once all input has arrived, so a reader never sees a partial
-/// part file. Creates DIR if missing. Errors (cannot create or write) fail the
+/// Writes each record (a line) to DIR/part-<uid>-<subtask>. While a subtask
+/// writes, its file is hidden as DIR/.part-<uid>-<subtask>.inprogress; it is
+/// renamed once all input has arrived, so a reader never sees a partial part
+/// file. Creates DIR if missing. Errors (cannot create or write) fail the
 /// job naming the file.
 sink_factory<std::string> file_sink(std::string dir);
 

@@ -8,6 +8,7 @@
 /// one thread at a time, so functions need no locking of their own state.
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -172,18 +173,20 @@ public:
   /// Sets the stable unique id that names this operator in errors, metrics and
   /// checkpoints. Unset uids default to "<kind>-<n>".
   stream& uid(std::string id) {
-    node().uid = std::move(id);
+    own_node("uid").uid = std::move(id);
     return *this;
   }
   stream& parallelism(uint32_t p) {
-    node().parallelism = p;
+    own_node("parallelism").parallelism = p;
     return *this;
   }
   /// Starts a new task at this operator even when chaining is on.
   stream& disable_chaining() {
-    node().chainable = false;
+    own_node("disable_chaining").chainable = false;
     return *this;
   }
+  /// 0 for an operator's main output, 1 for its side output (late data).
+  int port() const noexcept { return port_; }
 
   /// Records of the next operator go round robin over its subtasks.
   stream rebalance() const { return with_partitioning(partitioning::rebalance); }
@@ -268,9 +271,9 @@ public:
                   "weir: key_by expects a key selector callable as fn(const T&) returning the key");
     if constexpr (callable) {
       using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
-      return keyed_stream<T, K, F>(env_, node_, std::move(fn));
+      return keyed_stream<T, K, F>(env_, node_, std::move(fn), port_);
     } else {
-      return keyed_stream<T, int, F>(env_, node_, std::move(fn));
+      return keyed_stream<T, int, F>(env_, node_, std::move(fn), port_);
     }
   }
 
@@ -331,7 +334,14 @@ private:
     return s;
   }
 
-  detail::node& node() { return env_->graph().nodes[node_]; }
+  // The node this stream's settings apply to. A side output (late data) is no
+  // operator of its own: setting its uid would rename the window operator.
+  detail::node& own_node(const char* setting) {
+    if (port_ != 0)
+      throw std::logic_error(std::string("weir: ") + setting + " on a side output (late_data()) would "
+                             "change the window operator; set it on the operator that consumes it");
+    return env_->graph().nodes[node_];
+  }
 
   environment* env_;
   int node_;

@@ -24,6 +24,9 @@ int add_keyed_two_input(const stream<A>& a, const stream<B>& b, KA ka, KB kb, co
   n.make_part = std::move(make);
   n.inputs.push_back(a.as_input(partitioning::hash, true));
   n.inputs.push_back(b.as_input(partitioning::hash, true));
+  // Keyed inputs are hash-partitioned whatever was asked upstream (rebalance()
+  // before connect would send keys to subtasks that do not own them).
+  for (auto& in : n.inputs) in.mode = partitioning::hash;
   n.inputs[0].make_writer = keyed_writer_factory<A>(ka);
   n.inputs[1].make_writer = keyed_writer_factory<B>(kb);
   return add_node(a.env()->graph(), std::move(n));
@@ -204,7 +207,8 @@ template <class T, class K, class KeyFn>
 template <class B, class KB>
 interval_join_builder<T, B, K, KeyFn, KB> keyed_stream<T, K, KeyFn>::interval_join(
   const keyed_stream<B, K, KB>& other) const {
-  return {stream<T>(env_, node_), stream<B>(other.env(), other.node_id()), key_fn_, other.key_selector()};
+  return {stream<T>(env_, node_, port_), stream<B>(other.env(), other.node_id(), other.port()), key_fn_,
+          other.key_selector()};
 }
 
 } // namespace weir

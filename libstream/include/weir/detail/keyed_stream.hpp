@@ -11,8 +11,8 @@ namespace weir {
 template <class T, class K, class KeyFn>
 class keyed_stream {
 public:
-  keyed_stream(environment* env, int node, KeyFn key_fn)
-    : env_(env), node_(node), key_fn_(std::move(key_fn)) {}
+  keyed_stream(environment* env, int node, KeyFn key_fn, int port = 0)
+    : env_(env), node_(node), port_(port), key_fn_(std::move(key_fn)) {}
 
   /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
   /// Emits the key's new accumulated value for every record; the first record
@@ -39,7 +39,7 @@ public:
         info, key_fn, fn, on_timer, out.main.as<R>());
     };
     detail::set_output_fanout<R>(n);
-    int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
+    int id = stream<T>(env_, node_, port_).attach(std::move(n), partitioning::hash, true);
     env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<R>(env_, id);
   }
@@ -58,6 +58,7 @@ public:
 
   environment* env() const noexcept { return env_; }
   int node_id() const noexcept { return node_; }
+  int port() const noexcept { return port_; }
   const KeyFn& key_selector() const noexcept { return key_fn_; }
 
   /// Groups each key's records into windows (see weir/windows.hpp).
@@ -70,7 +71,7 @@ public:
     if constexpr (combines)
       return add_reduce(std::move(fn));
     else
-      return stream<T>(env_, node_);
+      return stream<T>(env_, node_, port_);
   }
 
 private:
@@ -83,13 +84,14 @@ private:
       return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, out.main.as<T>());
     };
     detail::set_output_fanout<T>(n);
-    int id = stream<T>(env_, node_).attach(std::move(n), partitioning::hash, true);
+    int id = stream<T>(env_, node_, port_).attach(std::move(n), partitioning::hash, true);
     env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<T>(env_, id);
   }
 
   environment* env_;
   int node_;
+  int port_ = 0;
   KeyFn key_fn_;
 };
 

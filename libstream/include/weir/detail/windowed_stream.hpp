@@ -30,8 +30,8 @@ public:
 template <class T, class K, class KeyFn>
 class windowed_stream {
 public:
-  windowed_stream(environment* env, int input, KeyFn key_fn, window_assigner assigner)
-    : env_(env), input_(input), key_fn_(std::move(key_fn)), assigner_(assigner) {}
+  windowed_stream(environment* env, int input, KeyFn key_fn, window_assigner assigner, int port = 0)
+    : env_(env), input_(input), port_(port), key_fn_(std::move(key_fn)), assigner_(assigner) {}
 
   /// Keeps a window's state this long after it fired: a late record within it
   /// updates the window and fires it again; beyond it the record is late data.
@@ -103,13 +103,14 @@ private:
     };
     detail::set_output_fanout<Out>(n);
     n.make_side_fanout = detail::fanout_factory<T>();
-    int id = stream<T>(env_, input_).attach(std::move(n), partitioning::hash, true);
+    int id = stream<T>(env_, input_, port_).attach(std::move(n), partitioning::hash, true);
     env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn_);
     return window_result<Out, T>(env_, id);
   }
 
   environment* env_;
   int input_;
+  int port_;
   KeyFn key_fn_;
   window_assigner assigner_;
   int64_t lateness_ = 0;
@@ -117,7 +118,7 @@ private:
 
 template <class T, class K, class KeyFn>
 windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::window(window_assigner assigner) const {
-  return windowed_stream<T, K, KeyFn>(env_, node_, key_fn_, assigner);
+  return windowed_stream<T, K, KeyFn>(env_, node_, key_fn_, assigner, port_);
 }
 
 } // namespace weir
