@@ -64,8 +64,10 @@ bool text_file_source::read_lines(emitter<std::string>& out, size_t max_records)
   for (size_t n = 0; n < max_records; ++n) {
     if (next_line_ >= end_) return false;
     size_t nl;
-    while ((nl = buffer_.find('\n', cursor_)) == std::string::npos) {
-      if (!fill()) break;
+    size_t scanned = 0; // bytes after cursor_ known to hold no newline: a long line is scanned once
+    while ((nl = buffer_.find('\n', cursor_ + scanned)) == std::string::npos) {
+      scanned = buffer_.size() - cursor_;
+      if (!fill()) break; // fill() moves the unread bytes to the front: cursor_ becomes 0
     }
     size_t stop = nl == std::string::npos ? buffer_.size() : nl;
     if (stop == cursor_ && nl == std::string::npos) return false; // no bytes left
