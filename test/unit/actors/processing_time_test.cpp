@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "support/aggregates.hpp"
 #include "support/fake_transport.hpp"
 #include "task_core.hpp"
 #include "weir/codec.hpp"
@@ -20,12 +21,6 @@ std::vector<char> frame_of(std::vector<int64_t> values) {
   return b.seal(0, 0);
 }
 
-struct count {
-  int64_t create_accumulator() const { return 0; }
-  int64_t add(int64_t, int64_t acc) const { return acc + 1; }
-  int64_t merge(int64_t a, int64_t b) const { return a + b; }
-  int64_t get_result(int64_t acc) const { return acc; }
-};
 
 } // namespace
 
@@ -36,7 +31,7 @@ TEST_CASE("a processing-time window fires when the injected clock passes its end
   env.from_collection<int64_t>({1}).uid("src")
     .key_by([](int64_t) { return 0; })
     .window(tumbling_processing_time_windows::of(milliseconds(10)))
-    .aggregate(count{}).uid("count")
+    .aggregate(test::count_aggregate{}).uid("count")
     .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
   auto plan = *detail::make_plan(env.graph());
   runtime_options o;

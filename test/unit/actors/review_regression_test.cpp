@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "support/aggregates.hpp"
 #include "support/fake_transport.hpp"
 #include "task_core.hpp"
 #include "weir/codec.hpp"
@@ -22,12 +23,6 @@ std::vector<char> data(uint32_t ch, uint64_t seq, std::vector<std::pair<int64_t,
   return test::int_frame(ch, seq, vts);
 }
 
-struct count {
-  int64_t create_accumulator() const { return 0; }
-  int64_t add(int64_t, int64_t acc) const { return acc + 1; }
-  int64_t merge(int64_t a, int64_t b) const { return a + b; }
-  int64_t get_result(int64_t acc) const { return acc; }
-};
 
 } // namespace
 
@@ -60,7 +55,7 @@ TEST_CASE("a session window with allowed lateness fires once", "[unit][regressio
     .key_by([](int64_t) { return int64_t{0}; })
     .window(event_time_session_windows::with_gap(milliseconds(10)))
     .allowed_lateness(milliseconds(100))
-    .aggregate(count{}).uid("count")
+    .aggregate(test::count_aggregate{}).uid("count")
     .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
   auto plan = *detail::make_plan(env.graph());
   rt tr;
@@ -82,7 +77,7 @@ TEST_CASE("a processing-time record in the last millisecond of a window is count
   env.from_collection<int64_t>({1}).uid("src")
     .key_by([](int64_t) { return 0; })
     .window(tumbling_processing_time_windows::of(milliseconds(10)))
-    .aggregate(count{}).uid("count")
+    .aggregate(test::count_aggregate{}).uid("count")
     .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
   auto plan = *detail::make_plan(env.graph());
   runtime_options o;
