@@ -12,6 +12,7 @@
 #include "task_core.hpp"
 #include "weir/codec.hpp"
 #include "weir/detail/frame.hpp"
+#include "weir/stream.hpp"
 
 namespace weir::test {
 
@@ -96,5 +97,23 @@ inline std::vector<char> int_frame(uint32_t channel, uint64_t sequence,
   for (auto [v, ts] : values_and_times) b.add(ts, [&](auto& p) { encode_value(v, p); });
   return b.seal(channel, sequence);
 }
+
+} // namespace weir::test
+
+namespace weir::test {
+
+/// One task of a job, built and stepped by hand: the plan, the host and the
+/// task core kept together (declaration order is construction order).
+struct stepped_task {
+  detail::physical_plan plan;
+  fake_transport tr;
+  std::unique_ptr<runtime::task_core> core;
+
+  stepped_task(const environment& env, uint32_t task, const runtime_options& options = {})
+    : plan(*detail::make_plan(env.graph())),
+      core(std::make_unique<runtime::task_core>(env.graph(), plan, task, options, tr)) {}
+
+  runtime::task_core* operator->() { return core.get(); }
+};
 
 } // namespace weir::test

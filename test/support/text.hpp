@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+#include "support/seed.hpp"
+
 namespace weir::test {
 
 /// Random text of `lines` lines: words from a small vocabulary (so counts
@@ -40,12 +42,6 @@ inline std::map<std::string, int64_t> reference_counts(const std::string& text) 
     }
   }
   return counts;
-}
-
-/// The seed for randomized tests: WEIR_TEST_SEED if set, else a fresh one.
-inline uint64_t test_seed() {
-  if (const char* s = std::getenv("WEIR_TEST_SEED")) return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
 }
 
 } // namespace weir::test

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "support/seed.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -60,10 +62,6 @@ T round_trip(const T& value) {
   return out;
 }
 
-uint64_t seed_from_env() {
-  if (const char* s = std::getenv("WEIR_TEST_SEED")) return std::strtoull(s, nullptr, 0);
-  return (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
-}
 
 } // namespace
 
@@ -254,7 +252,7 @@ TEST_CASE("malformed lines are rejected with a message naming the problem and it
 
 TEST_CASE("ten thousand random mutations of a valid line parse or fail cleanly",
           "[unit][nexmark]") {
-  const uint64_t seed = seed_from_env();
+  const uint64_t seed = weir::test::test_seed();
   WARN("WEIR_TEST_SEED=" << seed);
   // rng() % n rather than std distributions: the same seed gives the same
   // mutations with every standard library.

@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/seed.hpp"
+
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
@@ -222,10 +224,6 @@ buffer sample_words() {
   return frame;
 }
 
-uint64_t seed_from_env() {
-  if (const char* s = std::getenv("WEIR_TEST_SEED")) return std::strtoull(s, nullptr, 0);
-  return (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
-}
 
 } // namespace
 
@@ -520,7 +518,7 @@ TEST_CASE("every 2-bit flip in the first 64 bytes of a valid frame is rejected o
 
 TEST_CASE("ten thousand random mutations of valid frames are rejected or read safely",
           "[unit][frame]") {
-  const uint64_t seed = seed_from_env();
+  const uint64_t seed = weir::test::test_seed();
   WARN("WEIR_TEST_SEED=" << seed);
   // rng() % n rather than std distributions: the same seed gives the same
   // mutations with every standard library.
