@@ -358,7 +358,6 @@ void task_core::seal(uint32_t slot) {
   auto records = out.channel->builder().size();
   out.pending.push_back({out.channel->builder().seal(out.consumer_slot, out.next_sequence++), false});
   stats_.records_out += records;
-  ++stats_.frames_out;
   try_send(slot);
 }
 

@@ -25,7 +25,6 @@ namespace weir::runtime {
 struct task_stats {
   uint64_t records_in = 0;      ///< Records read from input channels.
   uint64_t records_out = 0;     ///< Records sealed into output frames.
-  uint64_t frames_out = 0;
   uint64_t source_records = 0;  ///< Records emitted by a source in this task.
   uint64_t sink_records = 0;    ///< Records written by a sink in this task.
   uint64_t blocked_turns = 0;   ///< Times processing stopped for lack of credit.

@@ -263,15 +263,14 @@ uint64_t skipped_bad_lines() {
 }
 
 std::string euros(int64_t price) {
-  // 0.908 * price = price * 908 / 1000: exact in integers, three decimals.
-  // 128 bits: any int64 price times 908 fits.
-  __int128 milli = static_cast<__int128>(price) * 908;
-  std::string sign = milli < 0 ? "-" : "";
-  auto m = static_cast<unsigned __int128>(milli < 0 ? -milli : milli);
-  std::string whole;
-  for (auto w = m / 1000; w > 0 || whole.empty(); w /= 10) whole.insert(whole.begin(), char('0' + w % 10));
-  std::string frac = std::to_string(static_cast<unsigned>(m % 1000));
-  return sign + whole + "." + std::string(3 - frac.size(), '0') + frac;
+  // 0.908 * price = |price| * 908 / 1000, exact in integers with three
+  // decimals. Splitting |price| = a * 1000 + b keeps every product within
+  // uint64 for any int64 price: a * 908 < 8.4e18.
+  uint64_t m = price < 0 ? 0 - static_cast<uint64_t>(price) : static_cast<uint64_t>(price);
+  uint64_t a = m / 1000, b = m % 1000;
+  uint64_t whole = a * 908 + b * 908 / 1000;
+  std::string frac = std::to_string(b * 908 % 1000);
+  return (price < 0 ? "-" : "") + std::to_string(whole) + "." + std::string(3 - frac.size(), '0') + frac;
 }
 
 std::string csv_field(const std::string& s) {

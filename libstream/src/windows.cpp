@@ -25,11 +25,11 @@ int64_t checked_offset(std::chrono::milliseconds offset, int64_t period) {
 } // namespace
 
 int64_t window_start(int64_t timestamp, int64_t offset, int64_t size) noexcept {
-  // 128 bits: timestamp - offset and the result may leave int64 near its ends.
-  __int128 r = (static_cast<__int128>(timestamp) - offset) % size;
+  // (timestamp - offset) mod size, without computing timestamp - offset,
+  // which overflows near the ends of int64.
+  int64_t r = (timestamp % size - offset % size) % size;
   if (r < 0) r += size;
-  __int128 start = static_cast<__int128>(timestamp) - r;
-  return start < INT64_MIN ? INT64_MIN : static_cast<int64_t>(start);
+  return timestamp < INT64_MIN + r ? INT64_MIN : timestamp - r;
 }
 
 namespace {

@@ -86,6 +86,13 @@ public:
     if (ctx_.clear_) group.erase(key);
   }
 
+  /// Calls fn(value, State&, ctx, out) for the key `key_fn` gives `value`.
+  template <class KeyFn, class V, class F>
+  void on_record(KeyFn& key_fn, const V& value, int64_t ts, F& fn) {
+    K key = key_of<K>(info_, key_fn, value);
+    with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { fn(value, s, c, o); });
+  }
+
   /// Advances event time, calling on_timer(time, State&, ctx, out) for due timers.
   template <class G>
   int64_t advance(int64_t watermark, G& on_timer) {
@@ -147,10 +154,7 @@ public:
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
       on_timer_(std::move(on_timer)), keyed_(this->info_, down) {}
 
-  void collect(const T& value, int64_t ts) override {
-    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
-    keyed_.with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { fn_(value, s, c, o); });
-  }
+  void collect(const T& value, int64_t ts) override { keyed_.on_record(key_fn_, value, ts, fn_); }
 
   int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
   int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }

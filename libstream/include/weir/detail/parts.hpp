@@ -15,6 +15,13 @@
 
 namespace weir::detail {
 
+/// The key of `value` by the user's selector; a selector that throws fails
+/// the operator like any user function.
+template <class K, class KeyFn, class V>
+K key_of(const subtask_info& info, KeyFn& key_fn, const V& value) {
+  return guarded(info, [&]() -> K { return key_fn(value); });
+}
+
 /// The map of `key`'s key group in a subtask's per-key-group `state` (indexed
 /// from the first key group it owns). A key of a group the subtask does not
 /// own means records were partitioned wrongly: fail loudly, never misfile state.
@@ -92,7 +99,7 @@ public:
       down_(down), groups_(this->info_.key_groups.size()) {}
 
   void collect(const T& value, int64_t ts) override {
-    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
+    K key = key_of<K>(this->info_, key_fn_, value);
     auto& group = key_group_state(groups_, this->info_, key);
     auto it = group.find(key);
     if (it == group.end()) {

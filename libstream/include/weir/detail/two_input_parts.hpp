@@ -55,14 +55,8 @@ public:
     : base(std::move(info)), ka_(std::move(ka)), kb_(std::move(kb)), f1_(std::move(f1)),
       f2_(std::move(f2)), on_timer_(std::move(on_timer)), keyed_(this->info_, down) {}
 
-  void on_a(const A& value, int64_t ts) override {
-    K key = guarded(this->info_, [&]() -> K { return ka_(value); });
-    keyed_.with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { f1_(value, s, c, o); });
-  }
-  void on_b(const B& value, int64_t ts) override {
-    K key = guarded(this->info_, [&]() -> K { return kb_(value); });
-    keyed_.with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { f2_(value, s, c, o); });
-  }
+  void on_a(const A& value, int64_t ts) override { keyed_.on_record(ka_, value, ts, f1_); }
+  void on_b(const B& value, int64_t ts) override { keyed_.on_record(kb_, value, ts, f2_); }
   int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
   int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }
   void on_processing_time(int64_t now) override { keyed_.processing_time(now, on_timer_); }
@@ -93,11 +87,11 @@ public:
       fn_(std::move(fn)), down_(down), state_(this->info_.key_groups.size()) {}
 
   void on_a(const A& value, int64_t ts) override {
-    add(guarded(this->info_, [&]() -> K { return ka_(value); }), ts,
+    add(key_of<K>(this->info_, ka_, value), ts,
         [&](sides& s) { s.as.push_back(value); });
   }
   void on_b(const B& value, int64_t ts) override {
-    add(guarded(this->info_, [&]() -> K { return kb_(value); }), ts,
+    add(key_of<K>(this->info_, kb_, value), ts,
         [&](sides& s) { s.bs.push_back(value); });
   }
 
@@ -178,7 +172,7 @@ public:
 
   void on_a(const A& a, int64_t ta) override {
     if (late(ta)) return;
-    K key = guarded(this->info_, [&]() -> K { return ka_(a); });
+    K key = key_of<K>(this->info_, ka_, a);
     auto& buf = this->group_of(state_, key)[key];
     auto from = buf.bs.lower_bound(saturating_add(ta, lower_));
     auto to = buf.bs.upper_bound(saturating_add(ta, upper_));
@@ -189,7 +183,7 @@ public:
 
   void on_b(const B& b, int64_t tb) override {
     if (late(tb)) return;
-    K key = guarded(this->info_, [&]() -> K { return kb_(b); });
+    K key = key_of<K>(this->info_, kb_, b);
     auto& buf = this->group_of(state_, key)[key];
     auto from = buf.as.lower_bound(saturating_add(tb, -upper_));
     auto to = buf.as.upper_bound(saturating_add(tb, -lower_));

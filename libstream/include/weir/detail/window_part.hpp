@@ -3,6 +3,7 @@
 // The window operator: keyed window state per key group, event-time timers,
 // allowed lateness and the late-data side output.
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -41,10 +42,17 @@ public:
     if (ts == INT64_MIN)
       throw operator_failure(this->info_, "a record without event time reached a window: "
                                           "assign timestamps and watermarks upstream");
-    K key = guarded(this->info_, [&]() -> K { return key_fn_(value); });
-    auto& windows = state_of(key);
+    K key = key_of<K>(this->info_, key_fn_, value);
     assigned_.clear();
     assigner_.assign(ts, assigned_);
+    // A record late for all its windows touches no state (sessions can only
+    // tell after looking at the key's windows).
+    if (!assigner_.merging()
+        && std::all_of(assigned_.begin(), assigned_.end(), [&](const auto& w) { return is_late(w); })) {
+      late_record(value, ts);
+      return;
+    }
+    auto& windows = state_of(key);
     bool kept = false;
     for (auto w : assigned_) {
       if (assigner_.merging()) {
