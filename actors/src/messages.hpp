@@ -27,16 +27,16 @@ using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 
-/// One end of a channel: the actor and its slot (out slot at a producer,
-/// in slot at a consumer).
+/// One end of a channel: the actor and its channel index (out channel at a producer,
+/// in channel at a consumer).
 struct endpoint {
   caf::actor actor;
-  uint32_t slot = 0;
+  uint32_t channel = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, endpoint& x) {
-  return f(caf::meta::type_name("weir.endpoint"), x.actor, x.slot);
+  return f(caf::meta::type_name("weir.endpoint"), x.actor, x.channel);
 }
 
 /// The parts of runtime_options a remote node needs to run a task.

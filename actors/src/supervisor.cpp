@@ -53,8 +53,8 @@ void wire_all(supervisor_actor* self) {
     ins[t].resize(plan.tasks[t].num_inputs);
   }
   for (const auto& ch : plan.channels) {
-    outs[ch.producer_task][ch.out_slot] = {st.tasks[ch.consumer_task], ch.in_slot};
-    ins[ch.consumer_task][ch.in_slot] = {st.tasks[ch.producer_task], ch.out_slot};
+    outs[ch.producer_task][ch.out_channel] = {st.tasks[ch.consumer_task], ch.in_channel};
+    ins[ch.consumer_task][ch.in_channel] = {st.tasks[ch.producer_task], ch.out_channel};
   }
   for (size_t t = 0; t < st.tasks.size(); ++t) {
     self->request(st.tasks[t], caf::infinite, wire_atom::value, outs[t], ins[t])

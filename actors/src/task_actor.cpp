@@ -12,18 +12,18 @@ class actor_transport final : public task_transport {
 public:
   explicit actor_transport(caf::event_based_actor* self) : self_(self) {}
 
-  std::vector<endpoint> outputs; // per out slot: consumer and its in slot
-  std::vector<endpoint> inputs;  // per in slot: producer and its out slot
+  std::vector<endpoint> outputs; // per out channel: consumer and its in channel
+  std::vector<endpoint> inputs;  // per in channel: producer and its out channel
   caf::actor supervisor;
   uint32_t task = 0;
 
-  void send_frame(uint32_t out_slot, std::vector<char> bytes) override {
-    const auto& to = outputs[out_slot];
-    self_->send(to.actor, frame_atom::value, to.slot, std::move(bytes));
+  void send_frame(uint32_t out_channel, std::vector<char> bytes) override {
+    const auto& to = outputs[out_channel];
+    self_->send(to.actor, frame_atom::value, to.channel, std::move(bytes));
   }
-  void grant_credit(uint32_t in_slot, uint32_t frames) override {
-    const auto& to = inputs[in_slot];
-    self_->send(to.actor, credit_atom::value, to.slot, frames);
+  void grant_credit(uint32_t in_channel, uint32_t frames) override {
+    const auto& to = inputs[in_channel];
+    self_->send(to.actor, credit_atom::value, to.channel, frames);
   }
   void schedule_resume() override { self_->send(self_, resume_atom::value); }
   void schedule_timer(std::chrono::milliseconds delay) override {
@@ -88,13 +88,13 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
       return ack_atom::value;
     },
     [self, check](start_atom) { check(self->state.core->start()); },
-    [self, check](frame_atom, uint32_t slot, std::vector<char>& bytes) {
+    [self, check](frame_atom, uint32_t ch, std::vector<char>& bytes) {
       // Taken by mutable reference: a local message has one owner, so the
       // bytes move into the task without a copy.
-      check(self->state.core->on_frame(slot, std::move(bytes)));
+      check(self->state.core->on_frame(ch, std::move(bytes)));
     },
-    [self, check](credit_atom, uint32_t slot, uint32_t frames) {
-      check(self->state.core->on_credit(slot, frames));
+    [self, check](credit_atom, uint32_t ch, uint32_t frames) {
+      check(self->state.core->on_credit(ch, frames));
     },
     [self, check](resume_atom) { check(self->state.core->on_resume()); },
     [self, check](flush_atom) { check(self->state.core->on_flush_timer()); },

@@ -15,11 +15,11 @@ task_core::task_core(const detail::job_graph& graph, const detail::physical_plan
     clock_(options.clock != nullptr ? options.clock : &system_clock::instance()) {
   const auto& spec = plan.tasks[task];
   outputs_.resize(spec.num_outputs);
-  for (uint32_t slot = 0; slot < spec.num_outputs; ++slot)
-    outputs_[slot].channel = std::make_unique<detail::output_channel>(
-      *this, slot, std::max<size_t>(1, options.batch_size), options.max_batch_bytes);
+  for (uint32_t ch = 0; ch < spec.num_outputs; ++ch)
+    outputs_[ch].channel = std::make_unique<detail::output_channel>(
+      *this, ch, std::max<size_t>(1, options.batch_size), options.max_batch_bytes);
   for (const auto& ch : plan.channels)
-    if (ch.producer_task == task) outputs_[ch.out_slot].consumer_slot = ch.in_slot;
+    if (ch.producer_task == task) outputs_[ch.out_channel].consumer_channel = ch.in_channel;
   inputs_.resize(spec.num_inputs);
   build_chain(graph, plan, task);
 }
@@ -32,8 +32,8 @@ void task_core::build_chain(const detail::job_graph& graph, const detail::physic
   const auto& chain = plan.chains[spec.chain];
   detail::part_outputs outs{writers_for_port(graph, plan, task, 0),
                             writers_for_port(graph, plan, task, 1)};
-  for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
-    const auto& n = graph.nodes[*it];
+  for (auto it = chain.vertices.rbegin(); it != chain.vertices.rend(); ++it) {
+    const auto& n = graph.vertices[*it];
     auto info = plan.info(graph, n.id, spec.subtask);
     info.clock = clock_;
     auto p = n.make_part(info, outs);
@@ -41,14 +41,14 @@ void task_core::build_chain(const detail::job_graph& graph, const detail::physic
     chain_.insert(chain_.begin(), p.get());
     owned_parts_.push_back(std::move(p));
   }
-  const auto& head = graph.nodes[chain.nodes.front()];
-  if (head.kind == detail::node_kind::source) {
+  const auto& head = graph.vertices[chain.vertices.front()];
+  if (head.kind == detail::vertex_kind::source) {
     source_ = dynamic_cast<detail::source_part*>(chain_.front());
     return;
   }
   for (size_t i = 0; i < head.inputs.size(); ++i)
     readers_.push_back(head.inputs[i].make_reader(i == 0 ? outs.main : chain_.front()->input2()));
-  slot_input_ = spec.slot_input;
+  channel_input_ = spec.channel_input;
 }
 
 // The collector the chain's last operator emits into on `port`: the writer of
@@ -57,15 +57,15 @@ detail::erased_collector task_core::writers_for_port(const detail::job_graph& gr
                                                      const detail::physical_plan& plan,
                                                      uint32_t task, int port) {
   const auto& spec = plan.tasks[task];
-  const auto& last = graph.nodes[plan.chains[spec.chain].nodes.back()];
+  const auto& last = graph.vertices[plan.chains[spec.chain].vertices.back()];
   auto last_info = plan.info(graph, last.id, spec.subtask);
   std::vector<detail::erased_collector> writers;
   for (size_t k = 0; k < spec.out_edges.size(); ++k) {
     const auto& edge = plan.edges[spec.out_edge_ids[k]];
     if (edge.port != port) continue;
     std::vector<detail::output_channel*> channels;
-    for (uint32_t slot : spec.out_edges[k]) channels.push_back(outputs_[slot].channel.get());
-    const auto& input = graph.nodes[edge.consumer_node].inputs[edge.consumer_input];
+    for (uint32_t ch : spec.out_edges[k]) channels.push_back(outputs_[ch].channel.get());
+    const auto& input = graph.vertices[edge.consumer_vertex].inputs[edge.consumer_input];
     auto writer = input.make_writer(channels, edge.mode, last_info);
     writers.push_back(writer->input());
     owned_parts_.push_back(std::move(writer));
@@ -99,9 +99,9 @@ error task_core::start() {
     // Sinks open before sources so nothing is emitted into an unopened part.
     for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) (*it)->open();
     started_ = true;
-    for (uint32_t slot = 0; slot < inputs_.size(); ++slot) {
-      inputs_[slot].outstanding_credit = options_.credit_window;
-      transport_.grant_credit(slot, options_.credit_window);
+    for (uint32_t ch = 0; ch < inputs_.size(); ++ch) {
+      inputs_[ch].outstanding_credit = options_.credit_window;
+      transport_.grant_credit(ch, options_.credit_window);
     }
     if (source_ != nullptr)
       schedule_resume();
@@ -110,23 +110,23 @@ error task_core::start() {
   });
 }
 
-error task_core::on_frame(uint32_t in_slot, std::vector<char> bytes) {
-  if (auto err = accept_frame(in_slot, std::move(bytes))) return err;
+error task_core::on_frame(uint32_t in_channel, std::vector<char> bytes) {
+  if (auto err = accept_frame(in_channel, std::move(bytes))) return err;
   return guard([&] {
     if (!resume_pending_) run();
   });
 }
 
-error task_core::accept_frame(uint32_t in_slot, std::vector<char> bytes) {
-  auto where = [&] { return name_ + " input " + std::to_string(in_slot) + ": "; };
-  if (in_slot >= inputs_.size())
+error task_core::accept_frame(uint32_t in_channel, std::vector<char> bytes) {
+  auto where = [&] { return name_ + " input " + std::to_string(in_channel) + ": "; };
+  if (in_channel >= inputs_.size())
     return {errc::protocol, where() + "no such input channel (task has "
                               + std::to_string(inputs_.size()) + ")"};
   if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0) bytes = std::vector<char>(bytes);
   auto view = detail::decode_frame(bytes.data(), bytes.size());
   if (!view) return {errc::malformed_frame, where() + view.error_value().message()};
-  auto& in = inputs_[in_slot];
-  if (view->channel() != in_slot)
+  auto& in = inputs_[in_channel];
+  if (view->channel() != in_channel)
     return {errc::protocol, where() + "frame addressed to channel " + std::to_string(view->channel())};
   if (view->sequence() != in.expected_sequence)
     return {errc::protocol, where() + "expected frame " + std::to_string(in.expected_sequence)
@@ -139,16 +139,16 @@ error task_core::accept_frame(uint32_t in_slot, std::vector<char> bytes) {
     --in.outstanding_credit;
   }
   ++in.expected_sequence;
-  queue_.push_back({std::move(bytes), *view, in_slot, 0});
+  queue_.push_back({std::move(bytes), *view, in_channel, 0});
   return {};
 }
 
-error task_core::on_credit(uint32_t out_slot, uint32_t frames) {
-  if (out_slot >= outputs_.size())
-    return {errc::protocol, name_ + ": credit for unknown output " + std::to_string(out_slot)};
+error task_core::on_credit(uint32_t out_channel, uint32_t frames) {
+  if (out_channel >= outputs_.size())
+    return {errc::protocol, name_ + ": credit for unknown output " + std::to_string(out_channel)};
   return guard([&] {
-    outputs_[out_slot].credit += frames;
-    try_send(out_slot);
+    outputs_[out_channel].credit += frames;
+    try_send(out_channel);
     check_finished();
     if (started_ && blocked_ == 0 && !resume_pending_) run();
   });
@@ -163,11 +163,11 @@ error task_core::on_flush_timer() {
   flush_armed_ = false;
   return guard([&] {
     bool left = false;
-    for (uint32_t slot = 0; slot < outputs_.size(); ++slot) {
-      auto& out = outputs_[slot];
+    for (uint32_t ch = 0; ch < outputs_.size(); ++ch) {
+      auto& out = outputs_[ch];
       if (out.channel->builder().empty()) continue;
       if (out.pending.empty()) // a blocked channel keeps its partial batch: memory stays bounded
-        seal(slot);
+        seal(ch);
       else
         left = true;
     }
@@ -254,17 +254,17 @@ size_t task_core::process_front(size_t budget) {
     if (!input_done_) advance_watermark();
     return 1;
   }
-  if (front.cursor == 0) watermarks_.on_record(front.slot);
+  if (front.cursor == 0) watermarks_.on_record(front.channel);
   size_t end = std::min(front.view.size(), front.cursor + budget);
-  size_t next = readers_[slot_input_[front.slot]]->read(front.view, front.cursor, end, blocked_);
+  size_t next = readers_[channel_input_[front.channel]]->read(front.view, front.cursor, end, blocked_);
   size_t done = next - front.cursor;
   stats_.records_in += done;
   front.cursor = next;
   if (next == front.view.size()) {
-    uint32_t slot = front.slot;
+    uint32_t ch = front.channel;
     queue_.pop_front();
-    ++inputs_[slot].outstanding_credit;
-    transport_.grant_credit(slot, 1);
+    ++inputs_[ch].outstanding_credit;
+    transport_.grant_credit(ch, 1);
     advance_watermark();
   }
   return std::max<size_t>(done, 1);
@@ -273,13 +273,13 @@ size_t task_core::process_front(size_t budget) {
 void task_core::take_control_frame(const queued_frame& frame) {
   switch (frame.view.type()) {
     case frame_view::kind::watermark:
-      watermarks_.on_watermark(frame.slot, frame.view.watermark());
+      watermarks_.on_watermark(frame.channel, frame.view.watermark());
       break;
     case frame_view::kind::idle:
-      watermarks_.on_idle(frame.slot);
+      watermarks_.on_idle(frame.channel);
       break;
     case frame_view::kind::end_of_input:
-      watermarks_.on_end(frame.slot);
+      watermarks_.on_end(frame.channel);
       if (++inputs_ended_ == inputs_.size()) finish_input();
       break;
     case frame_view::kind::data:
@@ -319,11 +319,11 @@ void task_core::run_watermark(int64_t input) {
 // Queues a control frame on every output, behind the records before it.
 template <class Make>
 void task_core::broadcast_control(Make&& make) {
-  for (uint32_t slot = 0; slot < outputs_.size(); ++slot) {
-    auto& out = outputs_[slot];
-    if (!out.channel->builder().empty()) seal(slot);
-    out.pending.push_back({make(out.consumer_slot, out.next_sequence++), true});
-    try_send(slot);
+  for (uint32_t ch = 0; ch < outputs_.size(); ++ch) {
+    auto& out = outputs_[ch];
+    if (!out.channel->builder().empty()) seal(ch);
+    out.pending.push_back({make(out.consumer_channel, out.next_sequence++), true});
+    try_send(ch);
   }
 }
 
@@ -339,7 +339,7 @@ void task_core::finish_input() {
 }
 
 void task_core::on_batch_full(detail::output_channel& ch) {
-  seal(ch.out_slot());
+  seal(ch.index());
 }
 
 void task_core::on_batch_started(detail::output_channel&) {
@@ -352,20 +352,20 @@ void task_core::arm_flush() {
   transport_.schedule_flush(std::chrono::milliseconds(options_.buffer_timeout_ms));
 }
 
-void task_core::seal(uint32_t slot) {
-  auto& out = outputs_[slot];
+void task_core::seal(uint32_t ch) {
+  auto& out = outputs_[ch];
   output_idle_ = false; // records make the channel active again downstream
   auto records = out.channel->builder().size();
-  out.pending.push_back({out.channel->builder().seal(out.consumer_slot, out.next_sequence++), false});
+  out.pending.push_back({out.channel->builder().seal(out.consumer_channel, out.next_sequence++), false});
   stats_.records_out += records;
-  try_send(slot);
+  try_send(ch);
 }
 
-void task_core::try_send(uint32_t slot) {
-  auto& out = outputs_[slot];
+void task_core::try_send(uint32_t ch) {
+  auto& out = outputs_[ch];
   while (!out.pending.empty() && (out.pending.front().control || out.credit > 0)) {
     if (!out.pending.front().control) --out.credit;
-    transport_.send_frame(slot, std::move(out.pending.front().bytes));
+    transport_.send_frame(ch, std::move(out.pending.front().bytes));
     out.pending.pop_front();
   }
   bool now_blocked = !out.pending.empty();

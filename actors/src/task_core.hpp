@@ -35,8 +35,8 @@ struct task_stats {
 class task_transport {
 public:
   virtual ~task_transport() = default;
-  virtual void send_frame(uint32_t out_slot, std::vector<char> bytes) = 0;
-  virtual void grant_credit(uint32_t in_slot, uint32_t frames) = 0;
+  virtual void send_frame(uint32_t out_channel, std::vector<char> bytes) = 0;
+  virtual void grant_credit(uint32_t in_channel, uint32_t frames) = 0;
   /// Call on_resume() soon, after other actors had a turn.
   virtual void schedule_resume() = 0;
   /// Call on_resume() after `delay` (an idle source polls again).
@@ -60,8 +60,8 @@ public:
 
   /// Opens the operators, grants initial credit, starts a source polling.
   error start();
-  error on_frame(uint32_t in_slot, std::vector<char> bytes);
-  error on_credit(uint32_t out_slot, uint32_t frames);
+  error on_frame(uint32_t in_channel, std::vector<char> bytes);
+  error on_credit(uint32_t out_channel, uint32_t frames);
   error on_resume();
   error on_flush_timer();
   error on_processing_timer();
@@ -70,7 +70,7 @@ public:
   const task_stats& stats() const noexcept { return stats_; }
   /// Input frames received but not yet fully processed.
   size_t queued_frames() const noexcept { return queue_.size(); }
-  /// Output slots whose sealed frames wait for credit.
+  /// Output channels whose sealed frames wait for credit.
   size_t blocked_outputs() const noexcept { return blocked_; }
   /// The last watermark sent downstream (INT64_MIN before the first).
   int64_t output_watermark() const noexcept { return output_watermark_; }
@@ -91,7 +91,7 @@ private:
     std::deque<pending_frame> pending;
     uint32_t credit = 0;
     uint64_t next_sequence = 0;
-    uint32_t consumer_slot = 0; // the consumer's input slot this channel feeds
+    uint32_t consumer_channel = 0; // the consumer's input channel this channel feeds
     bool blocked = false; // holds sealed data it has no credit for
   };
   struct input_state {
@@ -102,7 +102,7 @@ private:
   struct queued_frame {
     std::vector<char> bytes; // owns what `view` points into
     detail::frame_view view;
-    uint32_t slot = 0;
+    uint32_t channel = 0;
     size_t cursor = 0;
   };
 
@@ -122,13 +122,13 @@ private:
   template <class Make>
   void broadcast_control(Make&& make);
   void finish_input();
-  void seal(uint32_t slot);
-  void try_send(uint32_t slot);
+  void seal(uint32_t ch);
+  void try_send(uint32_t ch);
   void check_finished();
   void schedule_resume();
   void arm_flush();
   void arm_processing_timer();
-  error accept_frame(uint32_t in_slot, std::vector<char> bytes);
+  error accept_frame(uint32_t in_channel, std::vector<char> bytes);
 
   const runtime_options options_;
   task_transport& transport_;
@@ -137,7 +137,7 @@ private:
   std::vector<detail::part*> chain_;             // head first
   detail::source_part* source_ = nullptr;
   std::vector<std::unique_ptr<detail::batch_reader>> readers_; // per input of the head
-  std::vector<uint8_t> slot_input_;                              // per in slot: its input
+  std::vector<uint8_t> channel_input_;                              // per in channel: its input
   std::vector<output_state> outputs_;
   std::vector<input_state> inputs_;
   std::deque<queued_frame> queue_;

@@ -41,24 +41,24 @@ stream<std::string> environment::read_text_file(std::string path) {
 
 namespace detail {
 
-int add_node(job_graph& g, node n) {
-  n.id = static_cast<int>(g.nodes.size());
+int add_vertex(job_graph& g, vertex n) {
+  n.id = static_cast<int>(g.vertices.size());
   if (n.uid.empty()) n.uid = n.name + "-" + std::to_string(n.id);
   for (size_t i = 0; i < n.inputs.size(); ++i)
-    g.nodes[n.inputs[i].node].consumers.push_back({n.id, static_cast<int>(i)});
-  g.nodes.push_back(std::move(n));
-  return g.nodes.back().id;
+    g.vertices[n.inputs[i].vertex].consumers.push_back({n.id, static_cast<int>(i)});
+  g.vertices.push_back(std::move(n));
+  return g.vertices.back().id;
 }
 
 } // namespace detail
 
 sink_ref& sink_ref::uid(std::string id) {
-  env_->graph().nodes[node_].uid = std::move(id);
+  env_->graph().vertices[vertex_].uid = std::move(id);
   return *this;
 }
 
 sink_ref& sink_ref::parallelism(uint32_t p) {
-  env_->graph().nodes[node_].parallelism = p;
+  env_->graph().vertices[vertex_].parallelism = p;
   return *this;
 }
 

@@ -38,8 +38,8 @@ expected<caf::actor> connect(caf::actor_system& sys, const std::string& address)
 bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan, uint32_t task,
                    const std::vector<std::string>& remote_uids) {
   if (remote_uids.empty()) return true;
-  for (int n : plan.chains[plan.tasks[task].chain].nodes)
-    if (std::find(remote_uids.begin(), remote_uids.end(), g.nodes[n].uid) != remote_uids.end())
+  for (int n : plan.chains[plan.tasks[task].chain].vertices)
+    if (std::find(remote_uids.begin(), remote_uids.end(), g.vertices[n].uid) != remote_uids.end())
       return true;
   return false;
 }
@@ -52,7 +52,7 @@ expected<runtime::placement> place(caf::actor_system& sys, const detail::job_gra
     return error{errc::bad_argument, "running on nodes needs a job from the job registry "
                                      "(weir::register_job), so nodes can rebuild it"};
   for (const auto& uid : o.remote_uids) {
-    bool known = std::any_of(g.nodes.begin(), g.nodes.end(), [&](const auto& n) { return n.uid == uid; });
+    bool known = std::any_of(g.vertices.begin(), g.vertices.end(), [&](const auto& n) { return n.uid == uid; });
     if (!known) return error{errc::bad_argument, "no operator '" + uid + "' to place on nodes"};
   }
   for (const auto& address : o.nodes) {

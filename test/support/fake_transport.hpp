@@ -17,8 +17,8 @@
 namespace weir::test {
 
 struct fake_transport : runtime::task_transport {
-  std::vector<std::pair<uint32_t, std::vector<char>>> frames; // out slot, bytes
-  std::vector<std::pair<uint32_t, uint32_t>> credits;         // in slot, frames
+  std::vector<std::pair<uint32_t, std::vector<char>>> frames; // out channel, bytes
+  std::vector<std::pair<uint32_t, uint32_t>> credits;         // in channel, frames
   int resumes = 0;
   int delayed_resumes = 0;
   int flushes = 0;
@@ -26,10 +26,10 @@ struct fake_transport : runtime::task_transport {
   bool done = false;
   runtime::task_stats stats;
 
-  void send_frame(uint32_t slot, std::vector<char> bytes) override {
-    frames.emplace_back(slot, std::move(bytes));
+  void send_frame(uint32_t ch, std::vector<char> bytes) override {
+    frames.emplace_back(ch, std::move(bytes));
   }
-  void grant_credit(uint32_t slot, uint32_t n) override { credits.emplace_back(slot, n); }
+  void grant_credit(uint32_t ch, uint32_t n) override { credits.emplace_back(ch, n); }
   void schedule_resume() override { ++resumes; }
   void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
   void schedule_flush(std::chrono::milliseconds) override { ++flushes; }

@@ -15,7 +15,7 @@ enum class errc : uint8_t {
   io,               ///< Reading or writing a file failed.
   malformed_frame,  ///< Bytes on a channel are not a valid Weir frame.
   malformed_record, ///< A record's bytes do not decode with its codec.
-  protocol,         ///< A peer broke the channel protocol (sequence, slot, credit).
+  protocol,         ///< A peer broke the channel protocol (sequence, channel, credit).
   operator_failed,  ///< A user function threw, or a task died.
   unknown_job,      ///< A node was asked for a job its binary does not contain.
   unreachable,      ///< A node or remote actor could not be reached.

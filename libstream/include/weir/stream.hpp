@@ -104,7 +104,7 @@ namespace detail {
 
 /// How records of type In cross a channel (unkeyed; keyed inputs replace make_writer).
 template <class In>
-void set_input_io(node_input& in) {
+void set_input_io(vertex_input& in) {
   in.make_writer = [](std::vector<output_channel*> chans, partitioning mode,
                       const subtask_info& producer) -> std::unique_ptr<part> {
     auto no_hash = [](const In&) -> uint64_t { return 0; };
@@ -126,7 +126,7 @@ std::function<std::unique_ptr<part>(std::vector<erased_collector>)> fanout_facto
 }
 
 template <class Out>
-void set_output_fanout(node& n) {
+void set_output_fanout(vertex& n) {
   n.make_fanout = fanout_factory<Out>();
 }
 
@@ -142,20 +142,20 @@ auto keyed_writer_factory(KeyFn key_fn) {
 }
 
 /// Appends a node to the graph and returns its id.
-int add_node(job_graph& g, node n);
+int add_vertex(job_graph& g, vertex n);
 
 } // namespace detail
 
 /// A named sink in the graph, to set its uid and parallelism.
 class sink_ref {
 public:
-  sink_ref(environment* env, int node) : env_(env), node_(node) {}
+  sink_ref(environment* env, int vertex) : env_(env), vertex_(vertex) {}
   sink_ref& uid(std::string id);
   sink_ref& parallelism(uint32_t p);
 
 private:
   environment* env_;
-  int node_;
+  int vertex_;
 };
 
 /// A stream of records of type T: the output of one operator. A cheap handle;
@@ -168,21 +168,21 @@ public:
                 "weir: record types must be default- and copy-constructible");
 
   /// `port` 1 is the side output of `node` (a window's late data).
-  stream(environment* env, int node, int port = 0) : env_(env), node_(node), port_(port) {}
+  stream(environment* env, int vertex, int port = 0) : env_(env), vertex_(vertex), port_(port) {}
 
   /// Sets the stable unique id that names this operator in errors, metrics and
   /// checkpoints. Unset uids default to "<kind>-<n>".
   stream& uid(std::string id) {
-    own_node("uid").uid = std::move(id);
+    own_vertex("uid").uid = std::move(id);
     return *this;
   }
   stream& parallelism(uint32_t p) {
-    own_node("parallelism").parallelism = p;
+    own_vertex("parallelism").parallelism = p;
     return *this;
   }
   /// Starts a new task at this operator even when chaining is on.
   stream& disable_chaining() {
-    own_node("disable_chaining").chainable = false;
+    own_vertex("disable_chaining").chainable = false;
     return *this;
   }
   /// 0 for an operator's main output, 1 for its side output (late data).
@@ -271,9 +271,9 @@ public:
                   "weir: key_by expects a key selector callable as fn(const T&) returning the key");
     if constexpr (callable) {
       using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
-      return keyed_stream<T, K, F>(env_, node_, std::move(fn), port_);
+      return keyed_stream<T, K, F>(env_, vertex_, std::move(fn), port_);
     } else {
-      return keyed_stream<T, int, F>(env_, node_, std::move(fn), port_);
+      return keyed_stream<T, int, F>(env_, vertex_, std::move(fn), port_);
     }
   }
 
@@ -287,9 +287,9 @@ public:
 
   /// Sends every record to `sink`, made once per subtask.
   sink_ref sink(sink_factory<T> factory) {
-    detail::node n;
+    detail::vertex n;
     n.name = "sink";
-    n.kind = detail::node_kind::sink;
+    n.kind = detail::vertex_kind::sink;
     n.make_part = [factory](const subtask_info& info, const detail::part_outputs&) {
       return std::make_unique<detail::sink_part<T>>(info, factory());
     };
@@ -297,16 +297,16 @@ public:
   }
 
   /// Runtime SPI: appends a consumer node of this stream and returns its id.
-  int attach(detail::node n, partitioning mode = partitioning::forward,
+  int attach(detail::vertex n, partitioning mode = partitioning::forward,
              bool mode_set = false) const {
     n.inputs.push_back(as_input(mode, mode_set));
-    return detail::add_node(env_->graph(), std::move(n));
+    return detail::add_vertex(env_->graph(), std::move(n));
   }
 
   /// Runtime SPI: this stream as an input of a new node.
-  detail::node_input as_input(partitioning mode = partitioning::forward, bool mode_set = false) const {
-    detail::node_input in;
-    in.node = node_;
+  detail::vertex_input as_input(partitioning mode = partitioning::forward, bool mode_set = false) const {
+    detail::vertex_input in;
+    in.vertex = vertex_;
     in.port = port_;
     in.mode = partitioned_ ? partitioning_ : mode;
     in.mode_set = partitioned_ || mode_set;
@@ -315,12 +315,12 @@ public:
   }
 
   environment* env() const noexcept { return env_; }
-  int node_id() const noexcept { return node_; }
+  int vertex_id() const noexcept { return vertex_; }
 
 private:
   template <class R, class Make>
   stream<R> child(const char* name, Make make) {
-    detail::node n;
+    detail::vertex n;
     n.name = name;
     n.make_part = std::move(make);
     detail::set_output_fanout<R>(n);
@@ -336,15 +336,15 @@ private:
 
   // The node this stream's settings apply to. A side output (late data) is no
   // operator of its own: setting its uid would rename the window operator.
-  detail::node& own_node(const char* setting) {
+  detail::vertex& own_vertex(const char* setting) {
     if (port_ != 0)
       throw std::logic_error(std::string("weir: ") + setting + " on a side output (late_data()) would "
                              "change the window operator; set it on the operator that consumes it");
-    return env_->graph().nodes[node_];
+    return env_->graph().vertices[vertex_];
   }
 
   environment* env_;
-  int node_;
+  int vertex_;
   int port_ = 0;
   bool partitioned_ = false;
   partitioning partitioning_ = partitioning::forward;

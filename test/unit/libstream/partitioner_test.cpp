@@ -27,13 +27,13 @@ struct channels : channel_listener {
   void on_batch_full(output_channel& ch) override { drain(ch); }
   void on_batch_started(output_channel&) override {}
   void drain(output_channel& ch) {
-    auto bytes = ch.builder().seal(ch.out_slot(), 0);
+    auto bytes = ch.builder().seal(ch.index(), 0);
     auto view = decode_frame(bytes.data(), bytes.size());
     REQUIRE(view);
     for (size_t i = 0; i < view->size(); ++i) {
       int64_t v;
       REQUIRE(decode_value(view->value(i), v));
-      received[ch.out_slot()].push_back(v);
+      received[ch.index()].push_back(v);
     }
   }
   void drain_all() {

@@ -38,8 +38,8 @@ TEST_CASE("chaining joins forward edges of equal parallelism, never a hash edge"
   auto plan = detail::make_plan(env.graph());
   REQUIRE(plan);
   REQUIRE(plan->chains.size() == 2);
-  CHECK(plan->chains[0].nodes == std::vector<int>{0, 1});
-  CHECK(plan->chains[1].nodes == std::vector<int>{2, 3});
+  CHECK(plan->chains[0].vertices == std::vector<int>{0, 1});
+  CHECK(plan->chains[1].vertices == std::vector<int>{2, 3});
   CHECK(plan->edges.size() == 1);
   CHECK(plan->edges[0].mode == partitioning::hash);
 }
@@ -62,8 +62,8 @@ TEST_CASE("channel slots are numbered densely on both ends", "[unit][plan]") {
   REQUIRE(plan);
   std::vector<std::vector<int>> outs(plan->tasks.size()), ins(plan->tasks.size());
   for (const auto& ch : plan->channels) {
-    outs[ch.producer_task].push_back(static_cast<int>(ch.out_slot));
-    ins[ch.consumer_task].push_back(static_cast<int>(ch.in_slot));
+    outs[ch.producer_task].push_back(static_cast<int>(ch.out_channel));
+    ins[ch.consumer_task].push_back(static_cast<int>(ch.in_channel));
   }
   for (size_t t = 0; t < plan->tasks.size(); ++t) {
     REQUIRE(outs[t].size() == plan->tasks[t].num_outputs);

@@ -25,9 +25,9 @@ public:
 /// full or newly started, so the per-record path is an append and two compares.
 class output_channel {
 public:
-  output_channel(channel_listener& owner, uint32_t out_slot, size_t batch_size,
+  output_channel(channel_listener& owner, uint32_t index, size_t batch_size,
                  size_t max_batch_bytes)
-    : owner_(&owner), out_slot_(out_slot), batch_size_(batch_size),
+    : owner_(&owner), index_(index), batch_size_(batch_size),
       max_batch_bytes_(max_batch_bytes) {}
 
   template <class Append>
@@ -39,12 +39,12 @@ public:
       owner_->on_batch_started(*this);
   }
 
-  uint32_t out_slot() const noexcept { return out_slot_; }
+  uint32_t index() const noexcept { return index_; }
   batch_builder& builder() noexcept { return builder_; }
 
 private:
   channel_listener* owner_;
-  uint32_t out_slot_;
+  uint32_t index_;
   size_t batch_size_;
   size_t max_batch_bytes_;
   batch_builder builder_;

@@ -18,7 +18,7 @@ namespace detail {
 template <class A, class B, class KA, class KB, class Make>
 int add_keyed_two_input(const stream<A>& a, const stream<B>& b, KA ka, KB kb, const char* name,
                         Make make) {
-  node n;
+  vertex n;
   n.name = name;
   n.chainable = false;
   n.make_part = std::move(make);
@@ -29,7 +29,7 @@ int add_keyed_two_input(const stream<A>& a, const stream<B>& b, KA ka, KB kb, co
   for (auto& in : n.inputs) in.mode = partitioning::hash;
   n.inputs[0].make_writer = keyed_writer_factory<A>(ka);
   n.inputs[1].make_writer = keyed_writer_factory<B>(kb);
-  return add_node(a.env()->graph(), std::move(n));
+  return add_vertex(a.env()->graph(), std::move(n));
 }
 
 } // namespace detail
@@ -60,7 +60,7 @@ public:
         return std::make_unique<detail::co_process_part<A, B, K, KA, KB, State, R, F1, F2, G>>(
           info, ka, kb, fn1, fn2, on_timer, out.main.as<R>());
       });
-    detail::set_output_fanout<R>(a_.env()->graph().nodes[id]);
+    detail::set_output_fanout<R>(a_.env()->graph().vertices[id]);
     return stream<R>(a_.env(), id);
   }
 
@@ -135,7 +135,7 @@ public:
         return std::make_unique<detail::window_join_part<A, B, K, KA, KB, R, F>>(info, ka, kb, w, fn,
                                                                                  out.main.as<R>());
       });
-    detail::set_output_fanout<R>(a_.env()->graph().nodes[id]);
+    detail::set_output_fanout<R>(a_.env()->graph().vertices[id]);
     return stream<R>(a_.env(), id);
   }
 
@@ -178,7 +178,7 @@ public:
         return std::make_unique<detail::interval_join_part<A, B, K, KA, KB, Out, F>>(
           info, ka, kb, lower, upper, fn, out.main.as<Out>());
       });
-    detail::set_output_fanout<Out>(a_.env()->graph().nodes[id]);
+    detail::set_output_fanout<Out>(a_.env()->graph().vertices[id]);
     return stream<Out>(a_.env(), id);
   }
 
@@ -207,7 +207,7 @@ template <class T, class K, class KeyFn>
 template <class B, class KB>
 interval_join_builder<T, B, K, KeyFn, KB> keyed_stream<T, K, KeyFn>::interval_join(
   const keyed_stream<B, K, KB>& other) const {
-  return {stream<T>(env_, node_, port_), stream<B>(other.env(), other.node_id(), other.port()), key_fn_,
+  return {stream<T>(env_, vertex_, port_), stream<B>(other.env(), other.vertex_id(), other.port()), key_fn_,
           other.key_selector()};
 }
 

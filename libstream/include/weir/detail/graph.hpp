@@ -1,6 +1,6 @@
 #pragma once
 
-// The logical job graph the stream API builds: type-erased nodes whose
+// The logical job graph the stream API builds: type-erased vertices (operators) whose
 // factories know the record types. The runtime instantiates parts from it.
 
 #include <functional>
@@ -43,7 +43,7 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-enum class node_kind : uint8_t { source, transform, sink };
+enum class vertex_kind : uint8_t { source, transform, sink };
 
 /// Where a part emits: its main output and its side output (late data).
 struct part_outputs {
@@ -51,12 +51,11 @@ struct part_outputs {
   erased_collector side;
 };
 
-/// One operator of the logical graph.
-/// One input of a node: which node (and output port) it reads, how records
+/// One input of a vertex: which vertex (and output port) it reads, how records
 /// are spread over its subtasks, and how they cross the channel.
-struct node_input {
-  int node = -1;
-  /// Which output of the input node: 0 main, 1 side output.
+struct vertex_input {
+  int vertex = -1;
+  /// Which output of the input vertex: 0 main, 1 side output.
   int port = 0;
   partitioning mode = partitioning::forward;
   bool mode_set = false; ///< The user (or key_by) chose `mode`.
@@ -69,25 +68,26 @@ struct node_input {
   std::function<std::unique_ptr<batch_reader>(erased_collector head)> make_reader;
 };
 
-/// A consumer of a node's output: which node, and as which of its inputs.
+/// A consumer of a vertex's output: which vertex, and as which of its inputs.
 struct consumer_ref {
-  int node = 0;
+  int vertex = 0;
   int input = 0;
 };
 
-struct node {
+/// One operator of the logical graph (a vertex; "node" means a machine in Weir).
+struct vertex {
   int id = 0;
   std::string uid;
   std::string name; ///< What kind of operator ("map", "reduce", ...), for logs.
-  node_kind kind = node_kind::transform;
+  vertex_kind kind = vertex_kind::transform;
   uint32_t parallelism = 0; ///< 0 means the environment's default.
   /// None for a source, one for most operators, two for connect and joins.
-  std::vector<node_input> inputs;
+  std::vector<vertex_input> inputs;
   bool chainable = true; ///< May share a task with its input's operator.
   std::vector<consumer_ref> consumers;
 
   /// Builds this operator's part for one subtask, emitting into `out.main`
-  /// (a collector of this node's output type; empty for sinks) and, for
+  /// (a collector of this vertex's output type; empty for sinks) and, for
   /// operators with a side output (late data), `out.side`.
   std::function<std::unique_ptr<part>(const subtask_info&, const part_outputs& out)> make_part;
   /// Copies every output record to several collectors of the output type.
@@ -102,7 +102,7 @@ struct job_graph {
   uint32_t default_parallelism = 1;
   bool chaining = false;
   uint32_t max_parallelism = default_max_parallelism;
-  std::vector<node> nodes;
+  std::vector<vertex> vertices;
   /// Set when built through the job registry: lets nodes rebuild this graph.
   std::string registered_job;
   std::map<std::string, std::string> job_args;

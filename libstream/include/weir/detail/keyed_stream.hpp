@@ -11,8 +11,8 @@ namespace weir {
 template <class T, class K, class KeyFn>
 class keyed_stream {
 public:
-  keyed_stream(environment* env, int node, KeyFn key_fn, int port = 0)
-    : env_(env), node_(node), port_(port), key_fn_(std::move(key_fn)) {}
+  keyed_stream(environment* env, int vertex, KeyFn key_fn, int port = 0)
+    : env_(env), vertex_(vertex), port_(port), key_fn_(std::move(key_fn)) {}
 
   /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
   /// Emits the key's new accumulated value for every record; the first record
@@ -31,7 +31,7 @@ public:
     static_assert(std::is_invocable_v<G&, int64_t, State&, keyed_context<K>&, emitter<R>&>,
                   "weir: a keyed timer function is fn(int64_t time, State&, "
                   "weir::keyed_context<K>&, weir::emitter<R>&)");
-    detail::node n;
+    detail::vertex n;
     n.name = "keyed_process";
     auto key_fn = key_fn_;
     n.make_part = [key_fn, fn, on_timer](const subtask_info& info, const detail::part_outputs& out) {
@@ -39,8 +39,8 @@ public:
         info, key_fn, fn, on_timer, out.main.as<R>());
     };
     detail::set_output_fanout<R>(n);
-    int id = stream<T>(env_, node_, port_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
+    int id = stream<T>(env_, vertex_, port_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().vertices[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<R>(env_, id);
   }
 
@@ -57,7 +57,7 @@ public:
   interval_join_builder<T, B, K, KeyFn, KB> interval_join(const keyed_stream<B, K, KB>& other) const;
 
   environment* env() const noexcept { return env_; }
-  int node_id() const noexcept { return node_; }
+  int vertex_id() const noexcept { return vertex_; }
   int port() const noexcept { return port_; }
   const KeyFn& key_selector() const noexcept { return key_fn_; }
 
@@ -71,26 +71,26 @@ public:
     if constexpr (combines)
       return add_reduce(std::move(fn));
     else
-      return stream<T>(env_, node_, port_);
+      return stream<T>(env_, vertex_, port_);
   }
 
 private:
   template <class F>
   stream<T> add_reduce(F fn) {
-    detail::node n;
+    detail::vertex n;
     n.name = "reduce";
     auto key_fn = key_fn_;
     n.make_part = [key_fn, fn](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::reduce_part<T, K, KeyFn, F>>(info, key_fn, fn, out.main.as<T>());
     };
     detail::set_output_fanout<T>(n);
-    int id = stream<T>(env_, node_, port_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
+    int id = stream<T>(env_, vertex_, port_).attach(std::move(n), partitioning::hash, true);
+    env_->graph().vertices[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<T>(env_, id);
   }
 
   environment* env_;
-  int node_;
+  int vertex_;
   int port_ = 0;
   KeyFn key_fn_;
 };

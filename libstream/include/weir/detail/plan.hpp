@@ -17,43 +17,43 @@ namespace weir::detail {
 /// Operators that run in one task: a head and the forward-connected operators
 /// chained after it (a single operator when chaining is off).
 struct chain_spec {
-  std::vector<int> nodes;
+  std::vector<int> vertices;
   uint32_t parallelism = 1;
   uint32_t first_task = 0; ///< Task index of subtask 0; subtask i is first_task + i.
 };
 
-/// An edge between chains: the last node of `producer_chain` feeds `consumer_node`.
+/// An edge between chains: the last vertex of `producer_chain` feeds `consumer_vertex`.
 struct edge_spec {
   int producer_chain = 0;
   int consumer_chain = 0;
-  int consumer_node = 0;
-  int consumer_input = 0; ///< Which input of the consumer node (0, or 1 for two-input operators).
+  int consumer_vertex = 0;
+  int consumer_input = 0; ///< Which input of the consumer vertex (0, or 1 for two-input operators).
   int port = 0; ///< The producer's output the edge leaves from: 0 main, 1 side.
   partitioning mode = partitioning::forward;
 };
 
 struct channel_spec {
   uint32_t producer_task = 0;
-  uint32_t out_slot = 0; ///< Index among the producer task's output channels.
+  uint32_t out_channel = 0; ///< Index among the producer task's output channels.
   uint32_t consumer_task = 0;
-  uint32_t in_slot = 0;  ///< Index among the consumer task's input channels.
+  uint32_t in_channel = 0;  ///< Index among the consumer task's input channels.
 };
 
 struct task_spec {
   int chain = 0;
   uint32_t subtask = 0;
-  /// Per outgoing edge (in edge order), its out slots in consumer subtask order.
+  /// Per outgoing edge (in edge order), its out channels in consumer subtask order.
   std::vector<std::vector<uint32_t>> out_edges;
   std::vector<int> out_edge_ids;
   uint32_t num_inputs = 0;
   uint32_t num_outputs = 0;
-  /// Per in slot: which input of the head operator it feeds.
-  std::vector<uint8_t> slot_input;
+  /// Per in channel: which input of the head operator it feeds.
+  std::vector<uint8_t> channel_input;
 };
 
 struct physical_plan {
-  std::vector<uint32_t> node_parallelism;   ///< Effective, per node id.
-  std::vector<std::vector<partitioning>> input_mode; ///< Effective, per node id and input.
+  std::vector<uint32_t> vertex_parallelism;   ///< Effective, per vertex id.
+  std::vector<std::vector<partitioning>> input_mode; ///< Effective, per vertex id and input.
   std::vector<chain_spec> chains;
   std::vector<edge_spec> edges;
   std::vector<task_spec> tasks;
@@ -62,8 +62,8 @@ struct physical_plan {
 
   /// How errors and logs name a task: its chain's uids and the subtask.
   std::string task_name(const job_graph& g, uint32_t task) const;
-  /// What a subtask of `node` knows about itself (key groups included).
-  subtask_info info(const job_graph& g, int node, uint32_t subtask) const;
+  /// What a subtask of `vertex` knows about itself (key groups included).
+  subtask_info info(const job_graph& g, int vertex, uint32_t subtask) const;
 };
 
 /// Resolves parallelism and partitioning, chains operators, numbers tasks and

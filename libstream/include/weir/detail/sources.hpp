@@ -55,14 +55,14 @@ private:
 
 template <class T>
 stream<T> environment::add_source(source_factory<T> factory, std::string name) {
-  detail::node n;
+  detail::vertex n;
   n.name = std::move(name);
-  n.kind = detail::node_kind::source;
+  n.kind = detail::vertex_kind::source;
   n.make_part = [factory](const subtask_info& info, const detail::part_outputs& out) {
     return std::make_unique<detail::user_source_part<T>>(info, factory(), out.main.as<T>());
   };
   detail::set_output_fanout<T>(n);
-  return stream<T>(this, detail::add_node(*graph_, std::move(n)));
+  return stream<T>(this, detail::add_vertex(*graph_, std::move(n)));
 }
 
 template <class T>

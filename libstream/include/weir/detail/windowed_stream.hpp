@@ -17,11 +17,11 @@ namespace weir {
 template <class R, class T>
 class window_result : public stream<R> {
 public:
-  window_result(environment* env, int node) : stream<R>(env, node) {}
+  window_result(environment* env, int vertex) : stream<R>(env, vertex) {}
 
   /// Late records as they arrived, with their timestamps. Without a consumer
   /// they are only counted (job_result::late_records).
-  stream<T> late_data() const { return stream<T>(this->env(), this->node_id(), 1); }
+  stream<T> late_data() const { return stream<T>(this->env(), this->vertex_id(), 1); }
 };
 
 /// Records of a keyed stream grouped into windows. Results do not depend on
@@ -92,7 +92,7 @@ private:
   template <class Policy>
   window_result<typename Policy::out_type, T> add(const char* name, Policy policy) {
     using Out = typename Policy::out_type;
-    detail::node n;
+    detail::vertex n;
     n.name = name;
     auto key_fn = key_fn_;
     auto assigner = assigner_;
@@ -104,7 +104,7 @@ private:
     detail::set_output_fanout<Out>(n);
     n.make_side_fanout = detail::fanout_factory<T>();
     int id = stream<T>(env_, input_, port_).attach(std::move(n), partitioning::hash, true);
-    env_->graph().nodes[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn_);
+    env_->graph().vertices[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn_);
     return window_result<Out, T>(env_, id);
   }
 
@@ -118,7 +118,7 @@ private:
 
 template <class T, class K, class KeyFn>
 windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::window(window_assigner assigner) const {
-  return windowed_stream<T, K, KeyFn>(env_, node_, key_fn_, assigner, port_);
+  return windowed_stream<T, K, KeyFn>(env_, vertex_, key_fn_, assigner, port_);
 }
 
 } // namespace weir
