@@ -20,6 +20,19 @@ struct Frame {
     # The producer has no input for now (it is not merely blocked): leave this
     # channel out of the watermark minimum until its next record or watermark.
     idle @5 :Void;
+    # Everything before this frame belongs to checkpoint `barrier.checkpoint`,
+    # everything after it to the next one (Chandy-Lamport, aligned).
+    barrier @6 :Barrier;
+  }
+}
+
+struct Barrier {
+  # Checkpoint ids increase over a job's life, across restarts.
+  checkpoint @0 :UInt64;
+  kind @1 :Kind;
+  enum Kind {
+    checkpoint @0;
+    savepoint @1;
   }
 }
 

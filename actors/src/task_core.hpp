@@ -1,23 +1,25 @@
 #pragma once
 
-// The logic of one task (a chain of operator subtasks), free of CAF: input
-// queue and credits, output channels with batching and flush timeouts, the
-// processing loop with its yield budget, event time (watermarks combined over
-// the inputs, idleness, end of input) and processing-time timers. task_actor
-// is a thin shell that maps CAF messages onto it; tests drive it directly
-// with a fake transport (test/support/fake_transport.hpp).
+// The logic of one task (a chain of operator subtasks), free of CAF: its
+// input gate (per-channel queues, credits), its output gate (batches, flush
+// timeouts), the processing loop with its yield budget, event time
+// (watermarks combined over the inputs, idleness, end of input) and
+// processing-time timers. task_actor is a thin shell that maps CAF messages
+// onto it; tests drive it directly with a fake transport
+// (test/support/fake_transport.hpp).
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
-#include "weir/detail/channel.hpp"
+#include "input_gate.hpp"
+#include "operator_chain.hpp"
+#include "output_gate.hpp"
+#include "watermark_tracker.hpp"
 #include "weir/detail/plan.hpp"
 #include "weir/error.hpp"
 #include "weir/options.hpp"
-#include "watermark_tracker.hpp"
 
 namespace weir::runtime {
 
@@ -52,13 +54,16 @@ public:
 /// One task. Not thread-safe: its host calls it from one thread at a time.
 /// Every entry point returns an empty error on success; after a non-empty
 /// one the task is broken and must be discarded.
-class task_core final : public detail::channel_listener {
+///
+/// Life: constructed (frames may arrive and wait in their queues) -> start()
+/// (opens the operators, grants credit, processes) -> input done -> finished.
+class task_core final : private detail::pause_signal {
 public:
   task_core(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
             const runtime_options& options, task_transport& transport);
   ~task_core() override;
 
-  /// Opens the operators, grants initial credit, starts a source polling.
+  /// Opens the operators, grants initial credit, processes what waited.
   error start();
   error on_frame(uint32_t in_channel, std::vector<char> bytes);
   error on_credit(uint32_t out_channel, uint32_t frames);
@@ -66,93 +71,62 @@ public:
   error on_flush_timer();
   error on_processing_timer();
 
+  bool started() const noexcept { return started_; }
   bool finished() const noexcept { return finished_; }
   const task_stats& stats() const noexcept { return stats_; }
   /// Input frames received but not yet fully processed.
-  size_t queued_frames() const noexcept { return queue_.size(); }
+  size_t queued_frames() const noexcept { return in_.queued(); }
   /// Output channels whose sealed frames wait for credit.
-  size_t blocked_outputs() const noexcept { return blocked_; }
+  size_t blocked_outputs() const noexcept { return out_.blocked(); }
+  /// Output frames sealed (or queued) and not yet sent.
+  size_t pending_output_frames() const noexcept { return out_.pending_frames(); }
   /// The last watermark sent downstream (INT64_MIN before the first).
   int64_t output_watermark() const noexcept { return output_watermark_; }
   /// Whether the task last told its consumers it is idle.
-  bool idle() const noexcept { return output_idle_; }
-
-  // channel_listener
-  void on_batch_full(detail::output_channel& ch) override;
-  void on_batch_started(detail::output_channel& ch) override;
+  bool idle() const noexcept { return out_.idle(); }
 
 private:
-  struct pending_frame {
-    std::vector<char> bytes;
-    bool control = false; // control frames need no credit but never overtake data
-  };
-  struct output_state {
-    std::unique_ptr<detail::output_channel> channel;
-    std::deque<pending_frame> pending;
-    uint32_t credit = 0;
-    uint64_t next_sequence = 0;
-    uint32_t consumer_channel = 0; // the consumer's input channel this channel feeds
-    bool blocked = false; // holds sealed data it has no credit for
-  };
-  struct input_state {
-    uint64_t expected_sequence = 0;
-    uint32_t outstanding_credit = 0; // granted and not yet used by the producer
-    bool ended = false; // end of input received (not necessarily processed)
-  };
-  struct queued_frame {
-    std::vector<char> bytes; // owns what `view` points into
-    detail::frame_view view;
-    uint32_t channel = 0;
-    size_t cursor = 0;
-  };
+  // What to do once the chain's current watermark run completes.
+  enum class after_run : uint8_t { nothing, forward, forward_then_idle, end_input };
 
-  void build_chain(const detail::job_graph& graph, const detail::physical_plan& plan,
-                   uint32_t task);
-  detail::erased_collector writers_for_port(const detail::job_graph& graph,
-                                            const detail::physical_plan& plan, uint32_t task,
-                                            int port);
   template <class F>
   error guard(F&& f);
+  bool pause() override;
   void run();
+  bool continue_chain();
   size_t poll_source(size_t budget);
-  size_t process_front(size_t budget);
-  void take_control_frame(const queued_frame& frame);
+  size_t process_next(size_t budget);
+  void take_control(uint32_t ch);
   void advance_watermark();
-  void run_watermark(int64_t input);
-  template <class Make>
-  void broadcast_control(Make&& make);
+  void start_watermark_run(int64_t wm, after_run then);
+  void run_completed();
+  void forward_watermark();
+  void go_idle();
   void finish_input();
-  void seal(uint32_t ch);
-  void try_send(uint32_t ch);
+  void end_input();
   void check_finished();
   void schedule_resume();
-  void arm_flush();
   void arm_processing_timer();
-  error accept_frame(uint32_t in_channel, std::vector<char> bytes);
 
   const runtime_options options_;
   task_transport& transport_;
   std::string name_;
-  std::vector<std::unique_ptr<detail::part>> owned_parts_;
-  std::vector<detail::part*> chain_;             // head first
-  detail::source_part* source_ = nullptr;
-  std::vector<std::unique_ptr<detail::batch_reader>> readers_; // per input of the head
-  std::vector<uint8_t> channel_input_;                              // per in channel: its input
-  std::vector<output_state> outputs_;
-  std::vector<input_state> inputs_;
-  std::deque<queued_frame> queue_;
+  const weir::clock* clock_;
+  input_gate in_;
+  output_gate out_;
+  operator_chain chain_;
+  std::vector<uint8_t> channel_input_; // per in channel: which input of the head it feeds
   watermark_tracker watermarks_;
+  after_run after_ = after_run::nothing;
   int64_t output_watermark_ = INT64_MIN;
-  bool output_idle_ = false;
-  bool source_idle_ = false;
-  size_t blocked_ = 0;
+  size_t turn_units_ = 0;  // firing units left in this turn
   size_t inputs_ended_ = 0;
-  bool input_done_ = false;
+  bool source_idle_ = false;
+  bool input_done_ = false; // end of input reached: event time is ending
+  bool ended_ = false;      // end of input sent downstream
   bool finished_ = false;
   bool resume_pending_ = false;
   bool started_ = false;
-  bool flush_armed_ = false;
-  const weir::clock* clock_;
   int64_t timer_armed_at_ = INT64_MAX; // processing time of the pending timer message
   task_stats stats_;
 };

@@ -124,6 +124,13 @@ expected<frame_view> decode_frame(const char* data, size_t size, const decode_li
       case schema::Frame::IDLE:
         view.kind_ = frame_view::kind::idle;
         break;
+      case schema::Frame::BARRIER: {
+        auto barrier = frame.getBarrier();
+        view.kind_ = frame_view::kind::barrier;
+        view.checkpoint_ = barrier.getCheckpoint();
+        view.savepoint_ = barrier.getKind() == schema::Barrier::Kind::SAVEPOINT;
+        break;
+      }
       default:
         return malformed("unknown frame kind " + std::to_string(static_cast<int>(frame.which())));
     }
@@ -218,6 +225,15 @@ std::vector<char> make_watermark_frame(uint32_t channel, uint64_t sequence, int6
 
 std::vector<char> make_idle_frame(uint32_t channel, uint64_t sequence) {
   return control_frame(channel, sequence, [](schema::Frame::Builder f) { f.setIdle(); });
+}
+
+std::vector<char> make_barrier_frame(uint32_t channel, uint64_t sequence, uint64_t checkpoint,
+                                     bool savepoint) {
+  return control_frame(channel, sequence, [&](schema::Frame::Builder f) {
+    auto barrier = f.initBarrier();
+    barrier.setCheckpoint(checkpoint);
+    barrier.setKind(savepoint ? schema::Barrier::Kind::SAVEPOINT : schema::Barrier::Kind::CHECKPOINT);
+  });
 }
 
 } // namespace weir::detail

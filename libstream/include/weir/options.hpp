@@ -10,9 +10,9 @@
 namespace weir {
 
 /// How the runtime moves data. Every field bounds something: together they
-/// bound the records in flight per channel to
-/// (credit_window + 2) * batch_size (credits granted, one sealed batch waiting
-/// for credit, one batch being filled).
+/// bound the records in flight per channel to (credit_window + 3) *
+/// batch_size (credits granted, one sealed batch waiting for credit, one
+/// overflow batch, one batch being filled) plus one user call's output.
 struct runtime_options {
   /// Records per batch (frame); a batch is sent when full or when it times out.
   size_t batch_size = 1024;

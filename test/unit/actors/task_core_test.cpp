@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/fake_transport.hpp"
+#include "support/temp_dir.hpp"
 #include "task_core.hpp"
 #include "weir/codec.hpp"
 #include "weir/sinks.hpp"
@@ -185,4 +186,22 @@ TEST_CASE("a user function that throws fails naming operator and subtask", "[uni
   auto err = picky.on_frame(0, data_frame(0, 0, {1, 2, 3}));
   CHECK(err.code() == errc::operator_failed);
   CHECK(err.message() == "picky[0/1]: two is not allowed");
+}
+
+// Found when the core was tried as a new user would: control frames need no
+// credit, so end of input could reach a file sink before its start and the
+// sink closed a file it never opened (a segfault at parallelism 128).
+TEST_CASE("frames that arrive before start wait until the task is started",
+          "[unit][task][regression]") {
+  test::temp_dir dir;
+  environment env;
+  env.from_collection<std::string>({}).uid("src").sink(file_sink(dir.path())).uid("out");
+  test::stepped_task sink(env, 1);
+  REQUIRE_FALSE(sink->on_frame(0, detail::make_watermark_frame(0, 0, 5)));
+  REQUIRE_FALSE(sink->on_frame(0, detail::make_end_of_input_frame(0, 1)));
+  CHECK(sink->queued_frames() == 2);
+  CHECK_FALSE(sink.tr.done);
+  REQUIRE_FALSE(sink->start());
+  CHECK(sink->queued_frames() == 0);
+  CHECK(sink.tr.done);
 }

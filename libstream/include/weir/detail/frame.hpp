@@ -35,7 +35,7 @@ struct decode_limits {
 /// because decode_frame checked the whole frame.
 class frame_view {
 public:
-  enum class kind : uint8_t { data, end_of_input, watermark, idle };
+  enum class kind : uint8_t { data, end_of_input, watermark, idle, barrier };
 
   kind type() const noexcept { return kind_; }
   uint32_t channel() const noexcept { return channel_; }
@@ -43,6 +43,10 @@ public:
 
   /// The watermark of a watermark frame.
   int64_t watermark() const noexcept { return watermark_; }
+  /// The checkpoint id of a barrier frame.
+  uint64_t checkpoint() const noexcept { return checkpoint_; }
+  /// Whether a barrier frame starts a savepoint rather than a checkpoint.
+  bool savepoint() const noexcept { return savepoint_; }
 
   /// Number of records (0 for a control frame).
   size_t size() const noexcept { return count_; }
@@ -72,6 +76,8 @@ private:
   uint32_t channel_ = 0;
   uint64_t sequence_ = 0;
   int64_t watermark_ = 0;
+  uint64_t checkpoint_ = 0;
+  bool savepoint_ = false;
   size_t count_ = 0;
   const char* timestamps_ = nullptr;
   const char* offsets_ = nullptr;
@@ -142,5 +148,8 @@ std::vector<char> make_end_of_input_frame(uint32_t channel, uint64_t sequence);
 std::vector<char> make_watermark_frame(uint32_t channel, uint64_t sequence, int64_t watermark);
 /// Builds an in-band idle frame (the producer has no input for now).
 std::vector<char> make_idle_frame(uint32_t channel, uint64_t sequence);
+/// Builds an in-band checkpoint barrier.
+std::vector<char> make_barrier_frame(uint32_t channel, uint64_t sequence, uint64_t checkpoint,
+                                     bool savepoint = false);
 
 } // namespace weir::detail

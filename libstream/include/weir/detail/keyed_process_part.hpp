@@ -93,12 +93,12 @@ public:
     with_key(key, ts, [&](State& s, keyed_context<K>& c, emitter<R>& o) { fn(value, s, c, o); });
   }
 
-  /// Advances event time, calling on_timer(time, State&, ctx, out) for due timers.
-  template <class G>
-  int64_t advance(int64_t watermark, G& on_timer) {
-    if (watermark <= watermark_) return watermark_;
-    watermark_ = watermark;
-    fire_due(timers_, watermark_, false, on_timer);
+  /// Advances event time, calling on_timer(time, State&, ctx, out) for due
+  /// timers while pause() says go on; nothing when it paused with timers due.
+  template <class G, class Pause>
+  watermark_result advance(int64_t watermark, G& on_timer, Pause&& pause) {
+    watermark_ = std::max(watermark_, watermark);
+    if (!fire_due(timers_, watermark_, false, on_timer, pause)) return std::nullopt;
     return watermark_;
   }
 
@@ -106,9 +106,10 @@ public:
     return processing_timers_.empty() ? INT64_MAX : processing_timers_.begin()->first;
   }
 
-  template <class G>
-  void processing_time(int64_t now, G& on_timer) {
-    fire_due(processing_timers_, now, true, on_timer);
+  /// Fires due processing-time timers; false when it paused with timers due.
+  template <class G, class Pause>
+  bool processing_time(int64_t now, G& on_timer, Pause&& pause) {
+    return fire_due(processing_timers_, now, true, on_timer, pause);
   }
 
 private:
@@ -122,9 +123,11 @@ private:
     ctx_.key_ = nullptr;
   }
 
-  template <class G>
-  void fire_due(std::set<std::pair<int64_t, K>>& timers, int64_t now, bool processing, G& on_timer) {
+  template <class G, class Pause>
+  bool fire_due(std::set<std::pair<int64_t, K>>& timers, int64_t now, bool processing, G& on_timer,
+                Pause& pause) {
     while (!timers.empty() && timers.begin()->first <= now) {
+      if (pause()) return false;
       auto [time, key] = *timers.begin();
       timers.erase(timers.begin());
       ctx_.processing_ = processing;
@@ -132,6 +135,7 @@ private:
                true);
       ctx_.processing_ = false;
     }
+    return true;
   }
 
   std::unordered_map<K, State>& group_of(const K& key) {
@@ -156,9 +160,13 @@ public:
 
   void collect(const T& value, int64_t ts) override { keyed_.on_record(key_fn_, value, ts, fn_); }
 
-  int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
+  watermark_result on_watermark(int64_t watermark) override {
+    return keyed_.advance(watermark, on_timer_, [this] { return this->should_pause(); });
+  }
   int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }
-  void on_processing_time(int64_t now) override { keyed_.processing_time(now, on_timer_); }
+  bool on_processing_time(int64_t now) override {
+    return keyed_.processing_time(now, on_timer_, [this] { return this->should_pause(); });
+  }
 
 private:
   KeyFn key_fn_;

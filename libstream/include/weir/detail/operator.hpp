@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
@@ -78,8 +79,27 @@ struct erased_collector {
   }
 };
 
+/// Asked by a part between units of a firing (one window, one timer, one
+/// joined window) whether to stop for now: the task's output has no credit,
+/// or its turn is used up. Implemented by the task (actors/).
+class pause_signal {
+public:
+  virtual ~pause_signal() = default;
+  virtual bool pause() = 0;
+};
+
+/// What on_watermark returns: the watermark passed on, or nothing when the
+/// part paused with due work left (call it again with the same watermark).
+using watermark_result = std::optional<int64_t>;
+
 /// One operator subtask inside a task. Owned by the task; called from one
 /// thread at a time.
+///
+/// Bounded emission: a part that emits many records for one event (timers,
+/// windows firing) emits one unit at a time and asks should_pause() before
+/// each; when told to, it returns "paused" and the task calls it again once
+/// its output has credit. So what a task holds beyond its credits is at most
+/// the output of one unit (one user function call).
 class part {
 public:
   virtual ~part() = default;
@@ -89,24 +109,36 @@ public:
   virtual erased_collector input() { return {}; }
   /// The collector of a two-input part's second input.
   virtual erased_collector input2() { return {}; }
-  /// All input has arrived. Called on each part of a chain in order, head first,
-  /// so a part may still emit downstream here.
+  /// All input has arrived and event time has ended. Called on each part of a
+  /// chain in order, head first, so a part may still emit downstream here.
   virtual void end_of_input() {}
   /// Event time reached `watermark` at this part's input; every record before
   /// it has been collected. Called on each part of a chain in order, head
   /// first. Returns the watermark this part passes on: by default the same; a
   /// timestamp assigner returns its own, a window operator fires due windows
   /// (emitting downstream) first. Must be monotonic in what it returns.
-  virtual int64_t on_watermark(int64_t watermark) { return watermark; }
+  /// Returns nothing when it paused (see should_pause()).
+  virtual watermark_result on_watermark(int64_t watermark) { return watermark; }
   /// The earliest processing time this part wants on_processing_time() at,
   /// or INT64_MAX for none.
   virtual int64_t next_processing_timer() const { return INT64_MAX; }
   /// Processing time reached `now`: fire what is due (head first in a chain).
-  virtual void on_processing_time(int64_t now) {}
+  /// Returns false when it paused with due work left.
+  virtual bool on_processing_time(int64_t now) { return true; }
   /// Records that arrived after their windows closed (window operators only).
   virtual uint64_t late_records() const { return 0; }
   /// Records this part wrote out of the job (sinks only).
   virtual uint64_t records_written() const { return 0; }
+
+  /// Runtime SPI: where should_pause() asks. Unset, a part never pauses.
+  void bind_pause_signal(pause_signal* signal) noexcept { pause_ = signal; }
+
+protected:
+  /// Whether to stop emitting before the next unit of a firing.
+  bool should_pause() const { return pause_ != nullptr && pause_->pause(); }
+
+private:
+  pause_signal* pause_ = nullptr;
 };
 
 /// A source subtask: emits records downstream when polled.

@@ -132,7 +132,7 @@ public:
     down_->collect(value, stamped);
   }
 
-  int64_t on_watermark(int64_t upstream) override {
+  watermark_result on_watermark(int64_t upstream) override {
     if (upstream == max_watermark) return max_watermark; // end of input ends event time
     // A custom generator that steps back must not move event time backwards.
     last_ = std::max(last_, guarded(this->info_, [&] { return generator_->current_watermark(); }));

@@ -57,9 +57,13 @@ public:
 
   void on_a(const A& value, int64_t ts) override { keyed_.on_record(ka_, value, ts, f1_); }
   void on_b(const B& value, int64_t ts) override { keyed_.on_record(kb_, value, ts, f2_); }
-  int64_t on_watermark(int64_t watermark) override { return keyed_.advance(watermark, on_timer_); }
+  watermark_result on_watermark(int64_t watermark) override {
+    return keyed_.advance(watermark, on_timer_, [this] { return this->should_pause(); });
+  }
   int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }
-  void on_processing_time(int64_t now) override { keyed_.processing_time(now, on_timer_); }
+  bool on_processing_time(int64_t now) override {
+    return keyed_.processing_time(now, on_timer_, [this] { return this->should_pause(); });
+  }
 
 private:
   KA ka_;
@@ -95,10 +99,10 @@ public:
         [&](sides& s) { s.bs.push_back(value); });
   }
 
-  int64_t on_watermark(int64_t watermark) override {
-    if (watermark <= watermark_) return watermark_;
-    watermark_ = watermark;
+  watermark_result on_watermark(int64_t watermark) override {
+    watermark_ = std::max(watermark_, watermark);
     while (!timers_.empty() && timers_.begin()->first <= watermark_) {
+      if (this->should_pause()) return std::nullopt;
       auto node = timers_.extract(timers_.begin());
       fire(node.mapped().first, node.mapped().second);
     }
@@ -192,7 +196,7 @@ public:
     expiry_.emplace(saturating_add(tb, -lower_), std::make_pair(key, false));
   }
 
-  int64_t on_watermark(int64_t watermark) override {
+  watermark_result on_watermark(int64_t watermark) override {
     if (watermark <= watermark_) return watermark_;
     watermark_ = watermark;
     // An a with ta + upper < watermark, or a b with tb - lower < watermark, can

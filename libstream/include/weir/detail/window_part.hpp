@@ -66,11 +66,11 @@ public:
     if (windows.empty()) forget(key);
   }
 
-  int64_t on_watermark(int64_t watermark) override {
+  watermark_result on_watermark(int64_t watermark) override {
     // Processing-time windows ignore event time, except its end: end of input
     // fires them all, so no record is dropped.
     if (assigner_.processing_time() && watermark != INT64_MAX) return watermark;
-    advance(watermark);
+    if (!advance(watermark)) return std::nullopt;
     return watermark;
   }
 
@@ -79,8 +79,8 @@ public:
     return timers_.begin()->first;
   }
 
-  void on_processing_time(int64_t now) override {
-    if (assigner_.processing_time()) advance(now);
+  bool on_processing_time(int64_t now) override {
+    return !assigner_.processing_time() || advance(now);
   }
 
   uint64_t late_records() const override { return late_count_; }
@@ -94,14 +94,16 @@ private:
   };
 
   // Moves this operator's notion of time (event or processing) to `time` and
-  // fires every timer due by then.
-  void advance(int64_t time) {
-    if (time <= watermark_) return;
-    watermark_ = time;
+  // fires the timers due by then, one window at a time; false when it paused
+  // with due timers left (called again with the same time, it goes on).
+  bool advance(int64_t time) {
+    watermark_ = std::max(watermark_, time);
     while (!timers_.empty() && timers_.begin()->first <= watermark_) {
+      if (this->should_pause()) return false;
       auto node = timers_.extract(timers_.begin());
       on_timer(node.key(), node.mapped());
     }
+    return true;
   }
 
   // On processing time nothing is late (a record's time is the clock's), and

@@ -1,0 +1,117 @@
+#include "operator_chain.hpp"
+
+#include "output_gate.hpp"
+
+namespace weir::runtime {
+
+operator_chain::operator_chain(const detail::job_graph& graph, const detail::physical_plan& plan,
+                               uint32_t task, const weir::clock* clock, output_gate& out,
+                               detail::pause_signal& pause) {
+  build(graph, plan, task, clock, out, pause);
+}
+
+void operator_chain::build(const detail::job_graph& graph, const detail::physical_plan& plan,
+                           uint32_t task, const weir::clock* clock, output_gate& out,
+                           detail::pause_signal& pause) {
+  const auto& spec = plan.tasks[task];
+  const auto& chain = plan.chains[spec.chain];
+  detail::part_outputs outs{writers_for_port(graph, plan, task, 0, out),
+                            writers_for_port(graph, plan, task, 1, out)};
+  for (auto it = chain.vertices.rbegin(); it != chain.vertices.rend(); ++it) {
+    const auto& v = graph.vertices[*it];
+    auto info = plan.info(graph, v.id, spec.subtask);
+    info.clock = clock;
+    auto p = v.make_part(info, outs);
+    p->bind_pause_signal(&pause);
+    outs = {p->input(), {}};
+    parts_.insert(parts_.begin(), p.get());
+    owned_.push_back(std::move(p));
+  }
+  const auto& head = graph.vertices[chain.vertices.front()];
+  if (head.kind == detail::vertex_kind::source) {
+    source_ = dynamic_cast<detail::source_part*>(parts_.front());
+    return;
+  }
+  for (size_t i = 0; i < head.inputs.size(); ++i)
+    readers_.push_back(head.inputs[i].make_reader(i == 0 ? outs.main : parts_.front()->input2()));
+}
+
+// The collector the chain's last operator emits into on `port`: the writer of
+// its one edge leaving there, a fan-out over several, or none.
+detail::erased_collector operator_chain::writers_for_port(const detail::job_graph& graph,
+                                                          const detail::physical_plan& plan,
+                                                          uint32_t task, int port, output_gate& out) {
+  const auto& spec = plan.tasks[task];
+  const auto& last = graph.vertices[plan.chains[spec.chain].vertices.back()];
+  auto last_info = plan.info(graph, last.id, spec.subtask);
+  std::vector<detail::erased_collector> writers;
+  for (size_t k = 0; k < spec.out_edges.size(); ++k) {
+    const auto& edge = plan.edges[spec.out_edge_ids[k]];
+    if (edge.port != port) continue;
+    std::vector<detail::output_channel*> channels;
+    for (uint32_t ch : spec.out_edges[k]) channels.push_back(out.channel(ch));
+    const auto& input = graph.vertices[edge.consumer_vertex].inputs[edge.consumer_input];
+    auto writer = input.make_writer(channels, edge.mode, last_info);
+    writers.push_back(writer->input());
+    owned_.push_back(std::move(writer));
+  }
+  if (writers.size() <= 1) return writers.empty() ? detail::erased_collector{} : writers.front();
+  auto fanout = (port == 0 ? last.make_fanout : last.make_side_fanout)(writers);
+  auto input = fanout->input();
+  owned_.push_back(std::move(fanout));
+  return input;
+}
+
+void operator_chain::open() {
+  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) (*it)->open();
+}
+
+void operator_chain::end_of_input() {
+  for (auto* p : parts_) p->end_of_input();
+}
+
+bool operator_chain::run_watermark(int64_t wm) {
+  run_ = {run_kind::watermark, 0, wm};
+  return resume();
+}
+
+bool operator_chain::run_processing_time(int64_t now) {
+  run_ = {run_kind::processing_time, 0, now};
+  return resume();
+}
+
+bool operator_chain::resume() {
+  for (; run_.at < parts_.size(); ++run_.at) {
+    auto* p = parts_[run_.at];
+    if (run_.what == run_kind::watermark) {
+      auto passed = p->on_watermark(run_.value);
+      if (!passed) return false;
+      run_.value = *passed;
+    } else if (!p->on_processing_time(run_.value)) {
+      return false;
+    }
+  }
+  if (run_.what == run_kind::watermark) watermark_out_ = run_.value;
+  run_.what = run_kind::none;
+  return true;
+}
+
+int64_t operator_chain::next_processing_timer() const {
+  int64_t next = INT64_MAX;
+  for (auto* p : parts_) next = std::min(next, p->next_processing_timer());
+  return next;
+}
+
+uint64_t operator_chain::late_records() const {
+  uint64_t n = 0;
+  for (auto* p : parts_) n += p->late_records();
+  return n;
+}
+
+uint64_t operator_chain::records_written() const {
+  uint64_t n = 0;
+  for (auto* p : parts_) n += p->records_written();
+  return n;
+}
+
+} // namespace weir::runtime
