@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "weir/input_file.hpp"
+
 namespace weir::apps {
 
 expected<uint64_t> cli_args::get_number(const std::string& name, uint64_t fallback, uint64_t min,
@@ -57,23 +59,15 @@ expected<cli_args> parse_cli(int argc, char** argv, int first, const std::set<st
 }
 
 error check_readable_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {errc::io, "cannot read input file '" + path + "'"};
-  if (std::filesystem::is_directory(path)) return {errc::io, "input '" + path + "' is a directory"};
-  return {};
+  auto in = open_input_file(path);
+  return in ? error{} : in.error_value();
 }
 
-error clear_part_files(const std::string& dir) {
-  namespace fs = std::filesystem;
+error check_output_dir(const std::string& dir) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return {};
-  if (!fs::is_directory(dir, ec)) return {errc::io, "output '" + dir + "' is not a directory"};
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (name.rfind("part-", 0) == 0 || name.rfind(".part-", 0) == 0) fs::remove(it->path(), ec);
-  }
-  if (ec) return {errc::io, "cannot clear old part files in '" + dir + "': " + ec.message()};
-  return {};
+  auto st = std::filesystem::status(dir, ec);
+  if (st.type() == std::filesystem::file_type::not_found || std::filesystem::is_directory(st)) return {};
+  return {errc::io, "output '" + dir + "' is not a directory"};
 }
 
 } // namespace weir::apps

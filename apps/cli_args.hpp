@@ -30,11 +30,11 @@ struct cli_args {
 expected<cli_args> parse_cli(int argc, char** argv, int first, const std::set<std::string>& valued,
                              const std::set<std::string>& flags = {});
 
-/// An error naming `path` unless it is a regular file this process can read.
+/// An error naming `path` unless it is a regular file this process can read
+/// (weir::open_input_file's checks: no FIFO, device or /proc file).
 error check_readable_file(const std::string& path);
 
-/// Removes part files (part-*, .part-*) of an earlier run from `dir`, so the
-/// directory holds this run's results alone. A missing dir is fine.
-error clear_part_files(const std::string& dir);
+/// An error unless `dir` is a directory or does not exist yet.
+error check_output_dir(const std::string& dir);
 
 } // namespace weir::apps

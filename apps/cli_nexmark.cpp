@@ -57,7 +57,7 @@ int nexmark_command(int argc, char** argv, int first) {
   if (!args->has("query") || !args->has("input") || !args->has("output"))
     return usage_error("--query, --input and --output are required");
   if (auto err = check_readable_file(args->get("input"))) return usage_error(err.message());
-  if (auto err = clear_part_files(args->get("output"))) return usage_error(err.message());
+  if (auto err = check_output_dir(args->get("output"))) return usage_error(err.message());
   environment env;
   job_args job{{"query", args->get("query")},         {"input", args->get("input")},
                {"output", args->get("output")},       {"parallelism", std::to_string(*p)},

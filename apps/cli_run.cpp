@@ -21,8 +21,8 @@ jobs:
 
 options:
   --input FILE            text to read (default: the sample text shipped with Weir)
-  --output DIR            where part files go; earlier part files there are
-                          replaced (default: out/wordcount)
+  --output DIR            where part files go; this job's earlier part files
+                          there are replaced (default: out/wordcount)
   --parallelism N         subtasks per operator, 1-128 (default 1)
   --batch-size N          records per frame (default 1024)
   --credit-window N       frames in flight per channel (default 4)
@@ -105,7 +105,7 @@ int run_command(int argc, char** argv, int first) {
   if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());
   if (auto err = build_registered_job(env, "wordcount", job)) return usage_error(err.message());
   if (auto err = check_readable_file(job["input"])) return usage_error(err.message());
-  if (auto err = clear_part_files(job["output"])) return usage_error(err.message());
+  if (auto err = check_output_dir(job["output"])) return usage_error(err.message());
   auto result = env.execute("wordcount");
   if (!result.ok()) {
     std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());

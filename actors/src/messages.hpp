@@ -70,12 +70,13 @@ struct deploy_request {
   uint32_t default_parallelism = 0;
   /// The task's name in the coordinator's plan: the node checks its own plan agrees.
   std::string task_name;
+  uint64_t run_id = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
   return f(caf::meta::type_name("weir.deploy_request"), x.job, x.args, x.options, x.task,
-           x.chaining, x.max_parallelism, x.default_parallelism, x.task_name);
+           x.chaining, x.max_parallelism, x.default_parallelism, x.task_name, x.run_id);
 }
 
 /// A finished task's counters.

@@ -5,13 +5,13 @@
 namespace weir::runtime {
 
 operator_chain::operator_chain(const detail::job_graph& graph, const detail::physical_plan& plan,
-                               uint32_t task, const weir::clock* clock, output_gate& out,
+                               uint32_t task, const context& ctx, output_gate& out,
                                detail::pause_signal& pause) {
-  build(graph, plan, task, clock, out, pause);
+  build(graph, plan, task, ctx, out, pause);
 }
 
 void operator_chain::build(const detail::job_graph& graph, const detail::physical_plan& plan,
-                           uint32_t task, const weir::clock* clock, output_gate& out,
+                           uint32_t task, const context& ctx, output_gate& out,
                            detail::pause_signal& pause) {
   const auto& spec = plan.tasks[task];
   const auto& chain = plan.chains[spec.chain];
@@ -20,7 +20,8 @@ void operator_chain::build(const detail::job_graph& graph, const detail::physica
   for (auto it = chain.vertices.rbegin(); it != chain.vertices.rend(); ++it) {
     const auto& v = graph.vertices[*it];
     auto info = plan.info(graph, v.id, spec.subtask);
-    info.clock = clock;
+    info.clock = ctx.clock;
+    info.run_id = ctx.run_id;
     auto p = v.make_part(info, outs);
     p->bind_pause_signal(&pause);
     outs = {p->input(), {}};

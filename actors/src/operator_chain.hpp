@@ -22,8 +22,14 @@ class output_gate;
 /// Not thread-safe.
 class operator_chain {
 public:
+  /// What every part of the chain is told beyond the plan.
+  struct context {
+    const weir::clock* clock = nullptr;
+    uint64_t run_id = 0;
+  };
+
   operator_chain(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
-                 const weir::clock* clock, output_gate& out, detail::pause_signal& pause);
+                 const context& ctx, output_gate& out, detail::pause_signal& pause);
 
   /// Opens the parts, sinks first, so nothing is emitted into an unopened part.
   void open();
@@ -59,7 +65,7 @@ private:
   };
 
   void build(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
-             const weir::clock* clock, output_gate& out, detail::pause_signal& pause);
+             const context& ctx, output_gate& out, detail::pause_signal& pause);
   detail::erased_collector writers_for_port(const detail::job_graph& graph,
                                             const detail::physical_plan& plan, uint32_t task,
                                             int port, output_gate& out);

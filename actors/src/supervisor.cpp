@@ -93,7 +93,7 @@ void spawn_all(supervisor_actor* self) {
     const auto& g = *st.dep->graph;
     deploy_request req{st.where.job,        st.where.args,         to_wire(st.dep->options), t,
                        g.chaining,          g.max_parallelism,     g.default_parallelism,
-                       task_name(self, t)};
+                       task_name(self, t),  st.dep->run_id};
     self->request(st.where.nodes[node], std::chrono::seconds(30), deploy_atom::value, req,
                   caf::actor_cast<caf::actor>(self))
       .then([self, t](caf::actor& actor) { task_spawned(self, t, std::move(actor)); },

@@ -69,7 +69,7 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
   st.transport->task = task;
   try {
     st.core = std::make_unique<task_core>(*dep->graph, dep->plan, task, dep->options,
-                                          *st.transport);
+                                          *st.transport, dep->run_id);
   } catch (const std::exception& ex) {
     fail(self, {errc::operator_failed, dep->plan.task_name(*dep->graph, task) + ": " + ex.what()});
     return {};

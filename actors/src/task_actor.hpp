@@ -14,6 +14,8 @@ struct deployment {
   std::shared_ptr<const detail::job_graph> graph;
   detail::physical_plan plan;
   runtime_options options;
+  /// Identifies this run of the job (subtask_info::run_id); the same on every node.
+  uint64_t run_id = 0;
 };
 
 /// Spawns the actor for task `task` of `dep`, reporting to `supervisor`.

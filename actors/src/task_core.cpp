@@ -7,11 +7,12 @@ namespace weir::runtime {
 using kind = detail::frame_view::kind;
 
 task_core::task_core(const detail::job_graph& graph, const detail::physical_plan& plan,
-                     uint32_t task, const runtime_options& options, task_transport& transport)
+                     uint32_t task, const runtime_options& options, task_transport& transport,
+                     uint64_t run_id)
   : options_(options), transport_(transport), name_(plan.task_name(graph, task)),
     clock_(options.clock != nullptr ? options.clock : &system_clock::instance()),
     in_(name_, plan.tasks[task].num_inputs), out_(plan, task, options, transport),
-    chain_(graph, plan, task, clock_, out_, *this), channel_input_(plan.tasks[task].channel_input),
+    chain_(graph, plan, task, {clock_, run_id}, out_, *this), channel_input_(plan.tasks[task].channel_input),
     watermarks_(plan.tasks[task].num_inputs) {}
 
 task_core::~task_core() = default;

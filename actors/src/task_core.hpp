@@ -59,8 +59,9 @@ public:
 /// (opens the operators, grants credit, processes) -> input done -> finished.
 class task_core final : private detail::pause_signal {
 public:
+  /// `run_id` identifies the job's run to its operators (subtask_info::run_id).
   task_core(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
-            const runtime_options& options, task_transport& transport);
+            const runtime_options& options, task_transport& transport, uint64_t run_id = 0);
   ~task_core() override;
 
   /// Opens the operators, grants initial credit, processes what waited.

@@ -152,6 +152,14 @@ public:
       err_ = malformed(at + "expected a number for " + field + ", found " + describe(s->kind));
   }
 
+  /// An event time: INT64_MIN is the runtime's "no timestamp" and is refused.
+  void time(key k, int64_t& out) {
+    integer(k, out);
+    if (!err_ && out == INT64_MIN)
+      err_ = malformed(column(slots_[static_cast<size_t>(k)]) + quoted(name(k)) + " "
+                       + std::to_string(out) + " is not a valid time (it means \"no event time\")");
+  }
+
   void string(key k, std::string& out) {
     if (require(k) != nullptr) optional_string(k, out);
   }
@@ -194,7 +202,7 @@ expected<event> make_person(slots& s) {
   b.string(key::credit_card, p.credit_card);
   b.string(key::city, p.city);
   b.string(key::state, p.state);
-  b.integer(key::date_time, p.date_time);
+  b.time(key::date_time, p.date_time);
   b.optional_string(key::extra, p.extra);
   if (b.result()) return std::move(b.result());
   return event{std::move(p)};
@@ -208,7 +216,7 @@ expected<event> make_auction(slots& s) {
   b.string(key::description, a.description);
   b.integer(key::initial_bid, a.initial_bid);
   b.integer(key::reserve, a.reserve);
-  b.integer(key::date_time, a.date_time);
+  b.time(key::date_time, a.date_time);
   b.integer(key::expires, a.expires);
   b.integer(key::seller, a.seller);
   b.integer(key::category, a.category);
@@ -225,7 +233,7 @@ expected<event> make_bid(slots& s) {
   b.integer(key::price, x.price);
   b.string(key::channel, x.channel);
   b.string(key::url, x.url);
-  b.integer(key::date_time, x.date_time);
+  b.time(key::date_time, x.date_time);
   b.optional_string(key::extra, x.extra);
   if (b.result()) return std::move(b.result());
   return event{std::move(x)};

@@ -1,37 +1,61 @@
 #include "nexmark/source.hpp"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include "weir/input_file.hpp"
 
 namespace weir::nexmark {
 
 numbered_lines_source::~numbered_lines_source() {
   if (file_ != nullptr) std::fclose(file_);
-  std::free(buffer_);
 }
 
 void numbered_lines_source::open(const subtask_info& info) {
   if (info.index != 0) return;
-  file_ = std::fopen(path_.c_str(), "rb");
-  if (file_ == nullptr)
-    throw std::runtime_error("cannot open '" + path_ + "': " + std::strerror(errno));
+  auto in = open_input_file(path_);
+  if (!in) throw std::runtime_error(in.error_value().message());
+  file_ = in->release();
+  chunk_.resize(64 * 1024);
+}
+
+bool numbered_lines_source::fill() {
+  len_ = std::fread(chunk_.data(), 1, chunk_.size(), file_);
+  pos_ = 0;
+  if (len_ == 0 && std::ferror(file_))
+    throw std::runtime_error("cannot read '" + path_ + "': " + std::strerror(errno));
+  return len_ > 0;
+}
+
+// The next line without its terminator; false at the end of the file.
+bool numbered_lines_source::next_line(std::string& line) {
+  line.clear();
+  bool any = false;
+  for (;;) {
+    if (pos_ == len_ && !fill()) return any;
+    any = true;
+    const char* start = chunk_.data() + pos_;
+    const auto* nl = static_cast<const char*>(std::memchr(start, '\n', len_ - pos_));
+    size_t take = nl != nullptr ? static_cast<size_t>(nl - start) : len_ - pos_;
+    if (line.size() + take > max_line_bytes)
+      throw std::runtime_error(path_ + ":" + std::to_string(line_ + 1) + ": line longer than "
+                               + std::to_string(max_line_bytes) + " bytes");
+    line.append(start, take);
+    pos_ += take + (nl != nullptr ? 1 : 0);
+    if (nl != nullptr) return true;
+  }
 }
 
 source_status numbered_lines_source::poll(emitter<numbered_line>& out, size_t max_records) {
   if (file_ == nullptr) return source_status::exhausted;
+  std::string line;
   for (size_t n = 0; n < max_records; ++n) {
-    ssize_t got = ::getline(&buffer_, &capacity_, file_);
-    if (got < 0) {
-      if (std::ferror(file_)) throw std::runtime_error("cannot read '" + path_ + "': " + std::strerror(errno));
-      return source_status::exhausted;
-    }
+    if (!next_line(line)) return source_status::exhausted;
     ++line_;
-    size_t len = static_cast<size_t>(got);
-    while (len > 0 && (buffer_[len - 1] == '\n' || buffer_[len - 1] == '\r')) --len;
-    if (len == 0) continue; // blank lines (a trailing one is common) carry no event
-    out.emit({line_, std::string(buffer_, len)});
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue; // blank lines (a trailing one is common) carry no event
+    out.emit({line_, line});
   }
   return source_status::more;
 }

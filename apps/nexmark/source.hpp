@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "weir/functions.hpp"
 
@@ -13,9 +14,14 @@ using numbered_line = std::pair<int64_t, std::string>;
 
 /// Reads a file's lines with their line numbers, so a parse error downstream
 /// can name file and line at any parsing parallelism. Runs as one subtask
-/// (subtasks other than 0 read nothing). Reads at most max_records lines per poll.
+/// (subtasks other than 0 read nothing). Reads at most max_records lines per
+/// poll, in 64 KiB chunks.
 class numbered_lines_source final : public source_function<numbered_line> {
 public:
+  /// A longer line fails the source naming file and line, instead of growing
+  /// memory without bound (a file of zeroes, say).
+  static constexpr size_t max_line_bytes = 1u << 20;
+
   explicit numbered_lines_source(std::string path) : path_(std::move(path)) {}
   ~numbered_lines_source() override;
 
@@ -23,10 +29,14 @@ public:
   source_status poll(emitter<numbered_line>& out, size_t max_records) override;
 
 private:
+  bool next_line(std::string& line);
+  bool fill();
+
   std::string path_;
   std::FILE* file_ = nullptr;
-  char* buffer_ = nullptr;
-  size_t capacity_ = 0;
+  std::vector<char> chunk_;
+  size_t pos_ = 0; // next unread byte of chunk_
+  size_t len_ = 0; // bytes of chunk_ holding data
   int64_t line_ = 0;
 };
 

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "weir/input_file.hpp"
+
 namespace weir::detail {
 
 namespace {
@@ -19,10 +21,10 @@ void text_file_source::fail(const std::string& what) const {
 }
 
 void text_file_source::open(const subtask_info& info) {
-  file_ = std::fopen(path_.c_str(), "rb");
-  if (file_ == nullptr) fail(std::strerror(errno));
-  if (std::fseek(file_, 0, SEEK_END) != 0) fail(std::strerror(errno));
-  auto size = static_cast<uint64_t>(std::ftell(file_));
+  auto in = open_input_file(path_);
+  if (!in) throw std::runtime_error(in.error_value().message());
+  auto size = in->size();
+  file_ = in->release();
   uint64_t begin = size * info.index / info.parallelism;
   end_ = size * (info.index + 1) / info.parallelism;
   // A line starting exactly at `begin` is ours, so look from begin - 1 for the
@@ -67,6 +69,9 @@ bool text_file_source::read_lines(emitter<std::string>& out, size_t max_records)
     size_t scanned = 0; // bytes after cursor_ known to hold no newline: a long line is scanned once
     while ((nl = buffer_.find('\n', cursor_ + scanned)) == std::string::npos) {
       scanned = buffer_.size() - cursor_;
+      if (scanned > max_line_bytes)
+        fail("the line at byte " + std::to_string(next_line_) + " is longer than "
+             + std::to_string(max_line_bytes) + " bytes");
       if (!fill()) break; // fill() moves the unread bytes to the front: cursor_ becomes 0
     }
     size_t stop = nl == std::string::npos ? buffer_.size() : nl;

@@ -13,6 +13,10 @@ namespace weir::detail {
 /// once at any parallelism. A line's position is the byte offset of its start.
 class text_file_source final : public source_function<std::string> {
 public:
+  /// A longer line fails the source (naming its byte offset) instead of
+  /// growing memory: a record must fit in a frame anyway.
+  static constexpr size_t max_line_bytes = 8u << 20;
+
   explicit text_file_source(std::string path) : path_(std::move(path)) {}
   ~text_file_source() override;
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <random>
 
 #include "messages.hpp"
 #include "supervisor.hpp"
@@ -97,6 +98,7 @@ job_result environment::execute(const std::string& job_name) {
   dep->graph = graph_;
   dep->plan = std::move(*plan);
   dep->options = options_;
+  dep->run_id = std::random_device{}() * uint64_t{0x100000001b3} ^ std::random_device{}();
   if (dep->options.job_timeout_ms == 0)
     if (const char* env = std::getenv("WEIR_JOB_TIMEOUT_MS")) dep->options.job_timeout_ms = std::strtoull(env, nullptr, 10);
   auto started = std::chrono::steady_clock::now();

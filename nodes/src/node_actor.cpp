@@ -39,6 +39,7 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
   dep->graph = std::make_shared<const detail::job_graph>(env.graph());
   dep->plan = std::move(*plan);
   dep->options = env.options();
+  dep->run_id = req.run_id;
   return std::shared_ptr<const deployment>(std::move(dep));
 }
 
@@ -58,7 +59,7 @@ caf::behavior node_behavior(node_actor* self, std::string name) {
                      uint64_t{req.options.credit_window}, uint64_t{req.options.buffer_timeout_ms},
                      req.options.records_per_turn, uint64_t{req.options.idle_poll_ms},
                      uint64_t{req.chaining}, uint64_t{req.max_parallelism},
-                     uint64_t{req.default_parallelism}})
+                     uint64_t{req.default_parallelism}, req.run_id})
         key.push_back(std::to_string(v));
       auto slot = known[key].lock();
       if (!slot) {

@@ -31,7 +31,7 @@ TEST_CASE("an unreadable input fails the job naming the file and the source",
   env.read_text_file("/nonexistent/input.txt").uid("lines").sink(collect_sink(out)).uid("out");
   auto result = env.execute("missing-input");
   REQUIRE_FALSE(result.ok());
-  CHECK_THAT(result.failure.message(), Catch::StartsWith("lines[0/1]: text file '/nonexistent/input.txt'"));
+  CHECK_THAT(result.failure.message(), Catch::StartsWith("lines[0/1]: input '/nonexistent/input.txt': No such file"));
 }
 
 TEST_CASE("an invalid graph fails before anything runs", "[integration][failure]") {

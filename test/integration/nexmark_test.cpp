@@ -7,6 +7,7 @@
 #include <random>
 
 #include "nexmark/queries.hpp"
+#include "support/part_files.hpp"
 #include "support/seed.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/job_registry.hpp"
@@ -71,11 +72,7 @@ std::vector<std::string> run_query(const std::string& query, const std::vector<s
   auto result = env.execute("nexmark");
   if (!result.ok()) FAIL(result.failure.to_string());
   CHECK(result.late_records == 0);
-  std::vector<std::string> out;
-  for (auto& entry : std::filesystem::directory_iterator(dir.file("out"))) {
-    std::ifstream in(entry.path());
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-  }
+  auto out = test::part_lines(dir.file("out"));
   std::sort(out.begin(), out.end());
   return out;
 }

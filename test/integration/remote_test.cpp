@@ -11,6 +11,7 @@
 
 #include "jobs/wordcount.hpp"
 #include "nexmark/queries.hpp"
+#include "support/part_files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/text.hpp"
@@ -144,11 +145,7 @@ TEST_CASE("event-time windows split over two processes give the local result", "
                                                         {"output", dir.file(out)}, {"parallelism", "2"}}));
     auto r = env.execute("nexmark");
     REQUIRE(r.ok());
-    std::vector<std::string> lines;
-    for (auto& entry : std::filesystem::directory_iterator(dir.file(out))) {
-      std::ifstream in(entry.path());
-      for (std::string line; std::getline(in, line);) lines.push_back(line);
-    }
+    auto lines = test::part_lines(dir.file(out));
     std::sort(lines.begin(), lines.end());
     return lines;
   };

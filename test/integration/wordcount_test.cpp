@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "jobs/wordcount.hpp"
+#include "support/part_files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/text.hpp"
 #include "weir/job_registry.hpp"
@@ -19,10 +20,8 @@ namespace {
 std::map<std::string, int64_t> check_running_counts(const std::string& dir) {
   std::map<std::string, int64_t> last;
   std::map<std::string, std::string> file_of;
-  for (auto& entry : std::filesystem::directory_iterator(dir)) {
-    auto name = entry.path().filename().string();
-    REQUIRE(name.rfind("part-", 0) == 0); // nothing hidden or in progress is left behind
-    std::ifstream in(entry.path());
+  for (const auto& name : test::part_files(dir)) {
+    std::ifstream in(name);
     std::string line;
     while (std::getline(in, line)) {
       auto tab = line.find('\t');

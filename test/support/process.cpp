@@ -6,7 +6,11 @@
 #include <fstream>
 #include <thread>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include "support/temp_dir.hpp"
 
 namespace weir::test {
 
@@ -42,6 +46,28 @@ bool child_process::kill() {
 
 child_process::~child_process() {
   kill();
+}
+
+command_result run_command(const std::vector<std::string>& argv, int timeout_ms) {
+  temp_dir dir;
+  command_result result;
+  pid_t pid;
+  {
+    child_process child(argv, dir.file("out"));
+    pid = child.pid();
+    // A pidfd becomes readable when the child exits: a wait with a deadline
+    // and no polling.
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd >= 0) {
+      pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, timeout_ms);
+      ::close(fd);
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  } // the child is killed here if it is still running
+  result.output = read_file(dir.file("out"));
+  return result;
 }
 
 std::string wait_for_file_line(const std::string& path, int timeout_ms) {

@@ -23,6 +23,16 @@ private:
   pid_t pid_ = -1;
 };
 
+/// How a command ended: its exit code (-1 if it was killed at the
+/// deadline or by a signal) and everything it wrote to stdout and stderr.
+struct command_result {
+  int exit_code = -1;
+  std::string output;
+};
+
+/// Runs argv to completion, killing it after `timeout_ms`.
+command_result run_command(const std::vector<std::string>& argv, int timeout_ms = 60000);
+
 /// Waits until `path` exists and holds a line, polling the file system every
 /// 10 ms up to `timeout_ms`; returns its first line or "" on timeout.
 std::string wait_for_file_line(const std::string& path, int timeout_ms);

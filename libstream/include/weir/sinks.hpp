@@ -14,8 +14,11 @@ namespace weir {
 /// Writes each record (a line) to DIR/part-<uid>-<subtask>. While a subtask
 /// writes, its file is hidden as DIR/.part-<uid>-<subtask>.inprogress; it is
 /// renamed once all input has arrived, so a reader never sees a partial part
-/// file. Creates DIR if missing. Errors (cannot create or write) fail the
-/// job naming the file.
+/// file. Creates DIR if missing. One run of a job holds DIR (an flock on
+/// DIR/.weir-lock): a second run into it fails. On open a subtask removes
+/// its own part files of an earlier run, regular files only; it never
+/// replaces anything but a regular file. Errors (cannot create or write, DIR
+/// in use) fail the job naming the file.
 sink_factory<std::string> file_sink(std::string dir);
 
 /// Writes each record as a line to standard output (lines of concurrent

@@ -297,3 +297,14 @@ TEST_CASE("ten thousand random mutations of a valid line parse or fail cleanly",
   CHECK(rejected > 0);
   CHECK(accepted > 0);
 }
+
+// Found when the core was tried as a new user would: INT64_MIN passed the
+// parser and later failed a window operator without naming file and line.
+TEST_CASE("a dateTime of INT64_MIN is refused naming its column", "[unit][nexmark][regression]") {
+  auto line = replaced(bid_line, "1700000000002", "-9223372036854775808");
+  auto parsed = parse_event(line);
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error_value().message()
+        == "column 110: \"dateTime\" -9223372036854775808 is not a valid time (it means \"no event time\")");
+  CHECK(parse_as<bid>(replaced(bid_line, "1700000000002", "-9223372036854775807")).date_time == INT64_MIN + 1);
+}

@@ -34,6 +34,9 @@ struct subtask_info {
   key_group_range key_groups;   ///< Key groups this subtask owns (keyed operators).
   /// Processing time; never null once the runtime built the subtask.
   const weir::clock* clock = &system_clock::instance();
+  /// Identifies this run of the job (the same across its restarts and on
+  /// every node): a sink tells its own run's files from another run's by it.
+  uint64_t run_id = 0;
 
   /// "count[2/4]": how logs and errors name a subtask.
   std::string name() const {

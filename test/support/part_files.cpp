@@ -1,0 +1,33 @@
+#include "support/part_files.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace weir::test {
+
+std::vector<std::string> part_files(const std::string& dir) {
+  std::vector<std::string> files;
+  for (auto& entry : std::filesystem::directory_iterator(dir)) {
+    auto name = entry.path().filename().string();
+    if (name == ".weir-lock") continue;
+    INFO("in " << dir);
+    REQUIRE(name.rfind("part-", 0) == 0); // nothing hidden or in progress is left behind
+    files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> part_lines(const std::string& dir) {
+  std::vector<std::string> lines;
+  for (const auto& file : part_files(dir)) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  return lines;
+}
+
+} // namespace weir::test
