@@ -70,6 +70,7 @@ struct q3_state {
   value_state<person> seller;
   bool not_local = false;        // the seller is known and outside OR/ID/CA
   list_state<int64_t> pending;   // auctions seen before their seller
+  void fields(state_fields& f) { f("seller", seller)("not_local", not_local)("pending", pending); }
 };
 
 bool local_state(const std::string& s) { return s == "OR" || s == "ID" || s == "CA"; }

@@ -18,6 +18,20 @@ void numbered_lines_source::open(const subtask_info& info) {
   if (!in) throw std::runtime_error(in.error_value().message());
   file_ = in->release();
   chunk_.resize(64 * 1024);
+  if (restored_ && (offset_ > in->size() || std::fseek(file_, static_cast<long>(offset_), SEEK_SET) != 0))
+    throw std::runtime_error("cannot continue '" + path_ + "' at byte " + std::to_string(offset_)
+                             + " (line " + std::to_string(line_ + 1) + "): did the file change?");
+}
+
+void numbered_lines_source::write_position(byte_writer& out) const {
+  codec<uint64_t>::encode(offset_, out);
+  codec<int64_t>::encode(line_, out);
+}
+
+void numbered_lines_source::read_position(byte_reader& in) {
+  offset_ = codec<uint64_t>::decode(in);
+  line_ = codec<int64_t>::decode(in);
+  restored_ = true;
 }
 
 bool numbered_lines_source::fill() {
@@ -43,6 +57,7 @@ bool numbered_lines_source::next_line(std::string& line) {
                                + std::to_string(max_line_bytes) + " bytes");
     line.append(start, take);
     pos_ += take + (nl != nullptr ? 1 : 0);
+    offset_ += take + (nl != nullptr ? 1 : 0);
     if (nl != nullptr) return true;
   }
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -28,6 +29,11 @@ public:
   void open(const subtask_info& info) override;
   source_status poll(emitter<numbered_line>& out, size_t max_records) override;
 
+  // The position: the byte offset of the next line and its line number.
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override;
+  void read_position(byte_reader& in) override;
+
 private:
   bool next_line(std::string& line);
   bool fill();
@@ -37,7 +43,9 @@ private:
   std::vector<char> chunk_;
   size_t pos_ = 0; // next unread byte of chunk_
   size_t len_ = 0; // bytes of chunk_ holding data
-  int64_t line_ = 0;
+  int64_t line_ = 0;     // lines read so far
+  uint64_t offset_ = 0;  // byte offset of the next line
+  bool restored_ = false;
 };
 
 } // namespace weir::nexmark

@@ -14,6 +14,8 @@ const char* to_string(errc code) noexcept {
     case errc::unknown_job: return "unknown_job";
     case errc::unreachable: return "unreachable";
     case errc::timed_out: return "timed_out";
+    case errc::corrupt_state: return "corrupt_state";
+    case errc::incompatible_state: return "incompatible_state";
   }
   return "unknown";
 }

@@ -20,6 +20,14 @@ void text_file_source::fail(const std::string& what) const {
   throw std::runtime_error("text file '" + path_ + "': " + what);
 }
 
+void text_file_source::seek(uint64_t offset) {
+  if (std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0) fail(std::strerror(errno));
+  next_line_ = offset;
+  buffer_.clear();
+  cursor_ = 0;
+  eof_ = false;
+}
+
 void text_file_source::open(const subtask_info& info) {
   auto in = open_input_file(path_);
   if (!in) throw std::runtime_error(in.error_value().message());
@@ -27,11 +35,18 @@ void text_file_source::open(const subtask_info& info) {
   file_ = in->release();
   uint64_t begin = size * info.index / info.parallelism;
   end_ = size * (info.index + 1) / info.parallelism;
+  if (restored_) {
+    // Its last line may end past the split, so anything up to the file's end is fine.
+    if (*restored_ < begin || *restored_ > size)
+      fail("the restored position " + std::to_string(*restored_) + " lies outside this subtask's split ["
+           + std::to_string(begin) + ", " + std::to_string(end_) + ") of a file of " + std::to_string(size)
+           + " bytes: did the file change?");
+    seek(*restored_);
+    return;
+  }
   // A line starting exactly at `begin` is ours, so look from begin - 1 for the
   // newline that ends the previous subtask's last line.
-  uint64_t probe = begin == 0 ? 0 : begin - 1;
-  if (std::fseek(file_, static_cast<long>(probe), SEEK_SET) != 0) fail(std::strerror(errno));
-  next_line_ = probe;
+  seek(begin == 0 ? 0 : begin - 1);
   if (begin > 0) {
     for (;;) {
       if (cursor_ == buffer_.size() && !fill()) break;

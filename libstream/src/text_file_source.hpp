@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "weir/functions.hpp"
@@ -26,12 +27,20 @@ public:
   /// Byte offset of the next line this subtask will read.
   uint64_t position() const noexcept { return next_line_; }
 
+  // The position is that byte offset: a restore seeks there.
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_line_, out); }
+  void read_position(byte_reader& in) override { restored_ = codec<uint64_t>::decode(in); }
+
 private:
   bool read_lines(emitter<std::string>& out, size_t max_records);
   bool fill();
   [[noreturn]] void fail(const std::string& what) const;
 
+  void seek(uint64_t offset);
+
   std::string path_;
+  std::optional<uint64_t> restored_;
   std::FILE* file_ = nullptr;
   uint64_t end_ = 0;        // first byte this subtask does not own a line from
   uint64_t next_line_ = 0;  // file offset of buffer_[cursor_]

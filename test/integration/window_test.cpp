@@ -234,6 +234,7 @@ TEST_CASE("a keyed process function keeps per-key state and fires event-time tim
   struct counts {
     value_state<int64_t> seen;
     bool timer_set = false;
+    void fields(state_fields& f) { f("seen", seen)("timer_set", timer_set); }
   };
   using kv = std::pair<std::string, int64_t>;
   environment env;
@@ -277,6 +278,7 @@ TEST_CASE("connected keyed streams share per-key state whichever side arrives fi
   struct order_state {
     value_state<int64_t> amount;
     value_state<std::string> carrier;
+    void fields(state_fields& f) { f("amount", amount)("carrier", carrier); }
   };
   using order = std::pair<int64_t, int64_t>;
   using shipment = std::pair<int64_t, std::string>;
@@ -431,6 +433,7 @@ TEST_CASE("late data can be keyed like any stream and its settings belong to its
 TEST_CASE("rebalance before connect keeps the keyed partitioning", "[integration][regression]") {
   struct seen {
     int count = 0;
+    void fields(state_fields& f) { f("count", count); }
   };
   environment env;
   env.set_parallelism(4);

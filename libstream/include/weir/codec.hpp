@@ -106,13 +106,15 @@ private:
 ///   static T decode(byte_reader& in);   // on bad input: return anything, in.ok() is false
 ///
 /// `decode` must never read past the reader's end; the reader enforces it.
+///
+/// A codec may also say how its type is named in checkpoints, so that state
+/// can be read without the job's code: `static std::string type_name();`.
 template <class T, class Enable = void>
 struct codec {
-  static_assert(sizeof(T) == 0,
-                "weir: no codec for this record type. Use arithmetic types, std::string, "
-                "std::pair, std::tuple or std::vector, or specialize weir::codec<T> with "
-                "static encode(const T&, byte_writer&) and static T decode(byte_reader&).");
-  // Stand-ins so the failed assertion above is the only error reported.
+  // No codec: has_codec_v<T> is false, and the API reports it once with a
+  // static_assert where the type is used; these stand-ins keep that the only
+  // error reported.
+  static constexpr bool weir_missing_codec = true;
   static void encode(const T&, byte_writer&) {}
   static T decode(byte_reader&) { return T{}; }
 };
@@ -129,6 +131,7 @@ struct codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
 
 template <>
 struct codec<std::string> {
+  static std::string type_name() { return "string"; }
   static void encode(const std::string& value, byte_writer& out) {
     out.put_varint(value.size());
     out.put_raw(value.data(), value.size());
@@ -139,8 +142,12 @@ struct codec<std::string> {
   }
 };
 
+template <class T>
+std::string type_name_of();
+
 template <class A, class B>
 struct codec<std::pair<A, B>> {
+  static std::string type_name() { return "pair<" + type_name_of<A>() + "," + type_name_of<B>() + ">"; }
   static void encode(const std::pair<A, B>& value, byte_writer& out) {
     codec<A>::encode(value.first, out);
     codec<B>::encode(value.second, out);
@@ -154,6 +161,11 @@ struct codec<std::pair<A, B>> {
 
 template <class... Ts>
 struct codec<std::tuple<Ts...>> {
+  static std::string type_name() {
+    std::string names;
+    ((names += (names.empty() ? "" : ",") + type_name_of<Ts>()), ...);
+    return "tuple<" + names + ">";
+  }
   static void encode(const std::tuple<Ts...>& value, byte_writer& out) {
     std::apply([&](const auto&... xs) { (codec<std::decay_t<decltype(xs)>>::encode(xs, out), ...); },
                value);
@@ -166,6 +178,7 @@ struct codec<std::tuple<Ts...>> {
 
 template <class T>
 struct codec<std::vector<T>> {
+  static std::string type_name() { return "list<" + type_name_of<T>() + ">"; }
   static void encode(const std::vector<T>& value, byte_writer& out) {
     out.put_varint(value.size());
     for (const auto& x : value) codec<T>::encode(x, out);
@@ -187,6 +200,11 @@ struct codec<std::vector<T>> {
 
 template <class... Ts>
 struct codec<std::variant<Ts...>> {
+  static std::string type_name() {
+    std::string names;
+    ((names += (names.empty() ? "" : ",") + type_name_of<Ts>()), ...);
+    return "variant<" + names + ">";
+  }
   static void encode(const std::variant<Ts...>& value, byte_writer& out) {
     out.put_varint(value.index());
     std::visit([&](const auto& x) { codec<std::decay_t<decltype(x)>>::encode(x, out); }, value);
@@ -206,6 +224,54 @@ private:
     return result;
   }
 };
+
+namespace detail {
+template <class C, class = void>
+struct codec_present : std::true_type {};
+template <class C>
+struct codec_present<C, std::void_t<decltype(C::weir_missing_codec)>> : std::false_type {};
+
+template <class T>
+struct has_codec : codec_present<codec<T>> {};
+template <class A, class B>
+struct has_codec<std::pair<A, B>> : std::conjunction<has_codec<A>, has_codec<B>> {};
+template <class... Ts>
+struct has_codec<std::tuple<Ts...>> : std::conjunction<has_codec<Ts>...> {};
+template <class T>
+struct has_codec<std::vector<T>> : has_codec<T> {};
+template <class... Ts>
+struct has_codec<std::variant<Ts...>> : std::conjunction<has_codec<Ts>...> {};
+} // namespace detail
+
+/// Whether T (and every type inside it) has a codec.
+template <class T>
+constexpr bool has_codec_v = detail::has_codec<T>::value;
+
+namespace detail {
+template <class C, class = void>
+struct has_type_name : std::false_type {};
+template <class C>
+struct has_type_name<C, std::void_t<decltype(C::type_name())>> : std::true_type {};
+} // namespace detail
+
+/// How T is named in checkpoints and savepoints: "int64", "float64", "bool",
+/// "string", "pair<A,B>", "tuple<...>", "list<T>", "variant<...>", the state
+/// types' "value<V>", "list<V>", "map<K,V>"; a codec's own type_name(); or
+/// "custom" for a user codec that gives none (its bytes are then opaque to
+/// readers without the job's code).
+template <class T>
+std::string type_name_of() {
+  if constexpr (std::is_same_v<T, bool>)
+    return "bool";
+  else if constexpr (std::is_integral_v<T>)
+    return (std::is_signed_v<T> ? "int" : "uint") + std::to_string(8 * sizeof(T));
+  else if constexpr (std::is_floating_point_v<T>)
+    return "float" + std::to_string(8 * sizeof(T));
+  else if constexpr (detail::has_type_name<codec<T>>::value)
+    return codec<T>::type_name();
+  else
+    return "custom";
+}
 
 /// Encodes `value` with its codec, appending to `out`.
 template <class T>

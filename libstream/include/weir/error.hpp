@@ -20,6 +20,8 @@ enum class errc : uint8_t {
   unknown_job,      ///< A node was asked for a job its binary does not contain.
   unreachable,      ///< A node or remote actor could not be reached.
   timed_out,        ///< A job did not finish within its time limit.
+  corrupt_state,    ///< A checkpoint or its state cannot be read back.
+  incompatible_state, ///< Stored state does not fit the job (another schema, operator, parallelism).
 };
 
 /// Returns a stable lowercase name for `code`, e.g. "malformed_frame".

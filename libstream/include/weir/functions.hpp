@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "weir/codec.hpp"
 #include "weir/detail/operator.hpp"
 
 namespace weir {
@@ -31,6 +32,8 @@ public:
 
   /// Records emitted through this emitter so far.
   uint64_t count() const noexcept { return count_; }
+  /// Runtime SPI: the count a restored source had reached.
+  void restore_count(uint64_t n) noexcept { count_ = n; }
 
 private:
   detail::collector<T>* downstream_;
@@ -51,6 +54,21 @@ public:
   /// only when there truly is no input now: an idle source is left out of the
   /// downstream watermark, so its partition does not hold event time back.
   virtual source_status poll(emitter<T>& out, size_t max_records) = 0;
+
+  // -- position: needed when the job takes checkpoints ---------------------
+  // A checkpoint records where each source subtask is; a restore rewinds it
+  // there, so every record after the checkpoint is read again, and none
+  // before it. A job with checkpoints fails to start if a source has none.
+
+  /// Whether this source implements write_position and read_position.
+  virtual bool has_position() const { return false; }
+  /// Writes where the next poll continues (a byte offset, an index, an entry
+  /// id), with weir codecs. Called between polls.
+  virtual void write_position(byte_writer& out) const {}
+  /// Called before open() when the job restores from a checkpoint: the first
+  /// poll after open() must continue where write_position() said. Reading
+  /// past the bytes fails the restore (the position is corrupt).
+  virtual void read_position(byte_reader& in) {}
 };
 
 /// Where records leave the job, one instance per subtask. Called from one thread.

@@ -2,13 +2,30 @@
 
 /// \file Keyed state types. A keyed process function declares its per-key
 /// state as a struct of these (and plain fields); Weir keeps one such struct
-/// per key, partitioned by key group, so a later snapshot or rescale moves
-/// whole key groups. None is thread-safe: each is owned by one subtask.
+/// per key, partitioned by key group, so a snapshot or rescale moves whole
+/// key groups. None is thread-safe: each is owned by one subtask.
+///
+/// Checkpoints store state self-described: a State struct names its fields,
+/// so a checkpoint records each field's name and type and can be read without
+/// the job's code:
+///
+///   struct fraud_state {
+///     weir::value_state<bool> flagged;
+///     weir::list_state<int64_t> amounts;
+///     int64_t seen = 0; // a plain field: any type with a codec
+///     void fields(weir::state_fields& f) { f("flagged", flagged)("amounts", amounts)("seen", seen); }
+///   };
+///
+/// An empty struct has no fields; a State that is itself a type with a codec
+/// is stored as one field named "value". Anything else fails to compile.
 
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "weir/codec.hpp"
 
 namespace weir {
 
@@ -76,5 +93,133 @@ private:
   F fn_;
   std::optional<V> value_;
 };
+
+// -- codecs: how state is stored in checkpoints --------------------------------
+
+/// What a State's `void fields(weir::state_fields& f)` declares its members
+/// to, in a fixed order: f("name", member)("other", other). Weir uses it to
+/// write each member's name and type into checkpoints and to store and
+/// restore the members. Every member type needs a codec.
+class state_fields {
+public:
+  enum class mode : uint8_t { schema, encode, decode };
+
+  template <class T>
+  state_fields& operator()(const char* name, T& member) {
+    static_assert(has_codec_v<T>, "weir: a State field's type needs a codec to be checkpointed "
+                                  "(value_state, list_state, map_state, reducing_state, or a type "
+                                  "with a weir::codec)");
+    if (mode_ == mode::schema)
+      schema_->emplace_back(name, type_name_of<T>());
+    else if (mode_ == mode::encode)
+      codec<T>::encode(member, *writer_);
+    else
+      member = codec<T>::decode(*reader_);
+    return *this;
+  }
+
+  /// Runtime SPI: collects names and types into `out`.
+  explicit state_fields(std::vector<std::pair<std::string, std::string>>& out)
+    : mode_(mode::schema), schema_(&out) {}
+  /// Runtime SPI: encodes the members into `out`.
+  explicit state_fields(byte_writer& out) : mode_(mode::encode), writer_(&out) {}
+  /// Runtime SPI: decodes the members from `in`.
+  explicit state_fields(byte_reader& in) : mode_(mode::decode), reader_(&in) {}
+
+private:
+  mode mode_;
+  std::vector<std::pair<std::string, std::string>>* schema_ = nullptr;
+  byte_writer* writer_ = nullptr;
+  byte_reader* reader_ = nullptr;
+};
+
+namespace detail {
+/// A malformed optional flag or count: fail the reader (it reads past the end).
+inline void reject(byte_reader& in) {
+  in.get_view(in.remaining() + 1);
+}
+
+template <class V, class Set>
+void decode_optional(byte_reader& in, Set&& set) {
+  auto flag = in.get_varint();
+  if (flag > 1)
+    reject(in);
+  else if (flag == 1)
+    set(codec<V>::decode(in));
+}
+} // namespace detail
+
+template <class V>
+struct codec<value_state<V>> {
+  static std::string type_name() { return "value<" + type_name_of<V>() + ">"; }
+  static void encode(const value_state<V>& s, byte_writer& out) {
+    out.put_varint(s.has_value() ? 1 : 0);
+    if (s.has_value()) codec<V>::encode(s.value(), out);
+  }
+  static value_state<V> decode(byte_reader& in) {
+    value_state<V> s;
+    detail::decode_optional<V>(in, [&](V v) { s.update(std::move(v)); });
+    return s;
+  }
+};
+
+template <class V, class F>
+struct codec<reducing_state<V, F>> {
+  static std::string type_name() { return "value<" + type_name_of<V>() + ">"; }
+  static void encode(const reducing_state<V, F>& s, byte_writer& out) {
+    out.put_varint(s.has_value() ? 1 : 0);
+    if (s.has_value()) codec<V>::encode(s.value(), out);
+  }
+  static reducing_state<V, F> decode(byte_reader& in) {
+    reducing_state<V, F> s;
+    detail::decode_optional<V>(in, [&](const V& v) { s.add(v); }); // the first add keeps v as is
+    return s;
+  }
+};
+
+template <class V>
+struct codec<list_state<V>> {
+  static std::string type_name() { return "list<" + type_name_of<V>() + ">"; }
+  static void encode(const list_state<V>& s, byte_writer& out) { codec<std::vector<V>>::encode(s.get(), out); }
+  static list_state<V> decode(byte_reader& in) {
+    list_state<V> s;
+    s.update(codec<std::vector<V>>::decode(in));
+    return s;
+  }
+};
+
+template <class UK, class UV>
+struct codec<map_state<UK, UV>> {
+  static std::string type_name() { return "map<" + type_name_of<UK>() + "," + type_name_of<UV>() + ">"; }
+  static void encode(const map_state<UK, UV>& s, byte_writer& out) {
+    out.put_varint(s.entries().size());
+    for (const auto& [k, v] : s.entries()) {
+      codec<UK>::encode(k, out);
+      codec<UV>::encode(v, out);
+    }
+  }
+  static map_state<UK, UV> decode(byte_reader& in) {
+    map_state<UK, UV> s;
+    auto n = in.get_varint();
+    if (n > in.remaining()) detail::reject(in); // each entry takes a byte at least
+    for (uint64_t i = 0; i < n && in.ok(); ++i) {
+      UK k = codec<UK>::decode(in);
+      UV v = codec<UV>::decode(in);
+      s.put(std::move(k), std::move(v));
+    }
+    return s;
+  }
+};
+
+namespace detail {
+template <class V>
+struct has_codec<value_state<V>> : has_codec<V> {};
+template <class V, class F>
+struct has_codec<reducing_state<V, F>> : has_codec<V> {};
+template <class V>
+struct has_codec<list_state<V>> : has_codec<V> {};
+template <class UK, class UV>
+struct has_codec<map_state<UK, UV>> : std::conjunction<has_codec<UK>, has_codec<UV>> {};
+} // namespace detail
 
 } // namespace weir

@@ -166,6 +166,10 @@ class stream {
 public:
   static_assert(std::is_default_constructible_v<T> && std::is_copy_constructible_v<T>,
                 "weir: record types must be default- and copy-constructible");
+  static_assert(has_codec_v<T>,
+                "weir: no codec for this record type. Use arithmetic types, std::string, "
+                "std::pair, std::tuple or std::vector, or specialize weir::codec<T> with "
+                "static encode(const T&, byte_writer&) and static T decode(byte_reader&).");
 
   /// `port` 1 is the side output of `node` (a window's late data).
   stream(environment* env, int vertex, int port = 0) : env_(env), vertex_(vertex), port_(port) {}
@@ -271,6 +275,9 @@ public:
                   "weir: key_by expects a key selector callable as fn(const T&) returning the key");
     if constexpr (callable) {
       using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
+      static_assert(has_codec_v<K>, "weir: a key type needs a weir::codec (keys are hashed by their "
+                                    "bytes and stored in checkpoints): use integers, strings, pairs "
+                                    "or tuples of them, or specialize weir::codec<K>");
       return keyed_stream<T, K, F>(env_, vertex_, std::move(fn), port_);
     } else {
       return keyed_stream<T, int, F>(env_, vertex_, std::move(fn), port_);

@@ -52,6 +52,10 @@ public:
                   "weir: co-process expects fn1(const A&, State&, weir::keyed_context<K>&, weir::emitter<R>&)");
     static_assert(std::is_invocable_v<F2&, const B&, State&, keyed_context<K>&, emitter<R>&>,
                   "weir: co-process expects fn2(const B&, State&, weir::keyed_context<K>&, weir::emitter<R>&)");
+    static_assert(detail::state_traits<State>::storable,
+                  "weir: a keyed State must say how it is checkpointed: declare its fields with "
+                  "void fields(weir::state_fields& f) { f(\"name\", member)(\"other\", other); } "
+                  "(see weir/state.hpp), or give it a weir::codec");
     auto ka = ka_;
     auto kb = kb_;
     int id = detail::add_keyed_two_input(

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "weir/detail/keyed_state.hpp"
 #include "weir/detail/parts.hpp"
 
 namespace weir {
@@ -112,6 +113,51 @@ public:
     return fire_due(processing_timers_, now, true, on_timer, pause);
   }
 
+  /// Writes each key's State (its declared fields) and its timers, per key group.
+  void snapshot(operator_snapshot& out) {
+    out.operator_state = encode_operator_state({watermark_, 0, {}});
+    // Timers are kept per subtask, ordered by time: sort them into key groups once.
+    std::vector<entry_table> timers(info_.key_groups.size());
+    auto add_timers = [&](const std::set<std::pair<int64_t, K>>& set, bool processing) {
+      for (const auto& [time, key] : set)
+        timers[key_group_index(info_, key)].add([&](byte_writer& w) {
+          codec<int64_t>::encode(time, w);
+          codec<K>::encode(key, w);
+          codec<bool>::encode(processing, w);
+        });
+    };
+    add_timers(timers_, false);
+    add_timers(processing_timers_, true);
+    snapshot_key_groups(info_, schema(), out,
+      [&](uint32_t i, entry_table& t) {
+        for (const auto& [key, state] : groups_[i])
+          t.add([&](byte_writer& w) {
+            codec<K>::encode(key, w);
+            state_traits<State>::encode(state, w);
+          });
+      },
+      [&](uint32_t i, entry_table& t) { t = std::move(timers[i]); });
+  }
+
+  void restore(const operator_snapshot& in) {
+    if (auto st = restored_operator_state(info_, in)) watermark_ = st->watermark;
+    restore_key_groups(info_, schema(), in,
+      [&](uint32_t i, byte_reader& r) {
+        K key = codec<K>::decode(r);
+        state_traits<State>::decode(groups_[i][std::move(key)], r);
+      },
+      [&](byte_reader& r) {
+        auto time = codec<int64_t>::decode(r);
+        K key = codec<K>::decode(r);
+        (codec<bool>::decode(r) ? processing_timers_ : timers_).insert({time, std::move(key)});
+      });
+  }
+
+  static state_schema schema() {
+    return {"keyed_process", type_name_of<K>(), state_traits<State>::schema(),
+            "tuple<int64," + type_name_of<K>() + ",bool>"};
+  }
+
 private:
   template <class F>
   void call(const K& key, int64_t ts, State& state, F& f) {
@@ -138,7 +184,7 @@ private:
     return true;
   }
 
-  std::unordered_map<K, State>& group_of(const K& key) {
+  key_map<K, State>& group_of(const K& key) {
     return key_group_state(groups_, info_, key);
   }
 
@@ -148,7 +194,7 @@ private:
   std::set<std::pair<int64_t, K>> processing_timers_;
   int64_t watermark_ = INT64_MIN;
   keyed_context<K> ctx_;
-  std::vector<std::unordered_map<K, State>> groups_;
+  std::vector<key_map<K, State>> groups_;
 };
 
 template <class T, class K, class KeyFn, class State, class R, class F, class G>
@@ -167,6 +213,9 @@ public:
   bool on_processing_time(int64_t now) override {
     return keyed_.processing_time(now, on_timer_, [this] { return this->should_pause(); });
   }
+  bool stateful() const override { return true; }
+  void snapshot(operator_snapshot& out) override { keyed_.snapshot(out); }
+  void restore(const operator_snapshot& in) override { keyed_.restore(in); }
 
 private:
   KeyFn key_fn_;

@@ -31,6 +31,10 @@ public:
     static_assert(std::is_invocable_v<G&, int64_t, State&, keyed_context<K>&, emitter<R>&>,
                   "weir: a keyed timer function is fn(int64_t time, State&, "
                   "weir::keyed_context<K>&, weir::emitter<R>&)");
+    static_assert(detail::state_traits<State>::storable,
+                  "weir: a keyed State must say how it is checkpointed: declare its fields with "
+                  "void fields(weir::state_fields& f) { f(\"name\", member)(\"other\", other); } "
+                  "(see weir/state.hpp), or give it a weir::codec");
     detail::vertex n;
     n.name = "keyed_process";
     auto key_fn = key_fn_;

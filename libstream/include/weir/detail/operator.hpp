@@ -37,6 +37,8 @@ struct subtask_info {
   /// Identifies this run of the job (the same across its restarts and on
   /// every node): a sink tells its own run's files from another run's by it.
   uint64_t run_id = 0;
+  /// Whether the job takes checkpoints (every source must then have a position).
+  bool checkpointing = false;
 
   /// "count[2/4]": how logs and errors name a subtask.
   std::string name() const {
@@ -53,6 +55,8 @@ public:
 };
 
 namespace detail {
+
+struct operator_snapshot;
 
 /// Receives the records of one operator's input, with their timestamps.
 template <class T>
@@ -132,6 +136,16 @@ public:
   virtual uint64_t late_records() const { return 0; }
   /// Records this part wrote out of the job (sinks only).
   virtual uint64_t records_written() const { return 0; }
+
+  /// Whether the part has state to snapshot (the task asks the others nothing).
+  virtual bool stateful() const { return false; }
+  /// Writes the subtask's state for a checkpoint into `out` (uid, subtask
+  /// and parallelism are set): its own state and its keyed state per key
+  /// group. Called between records, never while a firing is paused.
+  virtual void snapshot(operator_snapshot& out) {}
+  /// Restores what snapshot() wrote (the key groups this subtask owns), once,
+  /// before open(). Throws state_error for state it cannot use.
+  virtual void restore(const operator_snapshot& in) {}
 
   /// Runtime SPI: where should_pause() asks. Unset, a part never pauses.
   void bind_pause_signal(pause_signal* signal) noexcept { pause_ = signal; }

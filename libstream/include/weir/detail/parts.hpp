@@ -10,6 +10,7 @@
 
 #include "weir/codec.hpp"
 #include "weir/detail/graph.hpp"
+#include "weir/detail/keyed_state.hpp"
 #include "weir/event_time.hpp"
 #include "weir/functions.hpp"
 
@@ -110,11 +111,36 @@ public:
     down_->collect(it->second, ts);
   }
 
+  bool stateful() const override { return true; }
+
+  void snapshot(operator_snapshot& out) override {
+    snapshot_key_groups(this->info_, schema(), out,
+      [&](uint32_t i, entry_table& t) {
+        for (const auto& [key, value] : groups_[i])
+          t.add([&](byte_writer& w) {
+            codec<K>::encode(key, w);
+            codec<T>::encode(value, w);
+          });
+      },
+      [](uint32_t, entry_table&) {});
+  }
+
+  void restore(const operator_snapshot& in) override {
+    restore_key_groups(this->info_, schema(), in,
+      [&](uint32_t i, byte_reader& r) {
+        K key = codec<K>::decode(r);
+        groups_[i][std::move(key)] = codec<T>::decode(r);
+      },
+      [](byte_reader&) {});
+  }
+
 private:
+  static state_schema schema() { return {"reduce", type_name_of<K>(), {{"value", type_name_of<T>()}}, ""}; }
+
   KeyFn key_fn_;
   F fn_;
   collector<T>* down_;
-  std::vector<std::unordered_map<K, T>> groups_;
+  std::vector<key_map<K, T>> groups_;
 };
 
 /// Stamps event time on records and replaces the upstream watermark with its
@@ -139,6 +165,16 @@ public:
     return last_;
   }
 
+  // The generator's own state is not stored (it may be the user's); the
+  // watermark it reached is, so event time never steps back after a restore.
+  bool stateful() const override { return true; }
+  void snapshot(operator_snapshot& out) override {
+    out.operator_state = encode_operator_state({last_, 0, {}});
+  }
+  void restore(const operator_snapshot& in) override {
+    if (auto st = restored_operator_state(this->info_, in)) last_ = st->watermark;
+  }
+
 private:
   typename watermark_strategy<T>::timestamp_assigner assign_;
   std::unique_ptr<watermark_generator<T>> generator_;
@@ -159,6 +195,14 @@ public:
   void end_of_input() override { guarded(this->info_, [&] { fn_->end_of_input(); }); }
   uint64_t records_written() const override { return written_; }
 
+  bool stateful() const override { return true; }
+  void snapshot(operator_snapshot& out) override {
+    out.operator_state = encode_operator_state({INT64_MIN, written_, {}});
+  }
+  void restore(const operator_snapshot& in) override {
+    if (auto st = restored_operator_state(this->info_, in)) written_ = st->records;
+  }
+
 private:
   uint64_t written_ = 0;
   std::unique_ptr<sink_function<T>> fn_;
@@ -169,11 +213,38 @@ class user_source_part final : public source_part {
 public:
   user_source_part(subtask_info info, std::unique_ptr<source_function<T>> fn, collector<T>* down)
     : info_(std::move(info)), fn_(std::move(fn)), out_(down) {}
-  void open() override { guarded(info_, [&] { fn_->open(info_); }); }
+  void open() override {
+    if (info_.checkpointing && !fn_->has_position())
+      throw operator_failure(info_, "this source has no position, so the job cannot take checkpoints: "
+                                    "implement has_position, write_position and read_position of "
+                                    "its source_function, or run without checkpoints");
+    guarded(info_, [&] { fn_->open(info_); });
+  }
   source_status poll(size_t max_records) override {
     return guarded(info_, [&] { return fn_->poll(out_, max_records); });
   }
   uint64_t records_emitted() const override { return out_.count(); }
+
+  bool stateful() const override { return true; }
+  void snapshot(operator_snapshot& out) override {
+    operator_state st{INT64_MIN, out_.count(), {}};
+    if (fn_->has_position()) {
+      byte_writer w(st.data);
+      guarded(info_, [&] { fn_->write_position(w); });
+    }
+    out.operator_state = encode_operator_state(st);
+  }
+  void restore(const operator_snapshot& in) override {
+    auto st = restored_operator_state(info_, in);
+    if (!st) return;
+    out_.restore_count(st->records);
+    if (!fn_->has_position())
+      throw state_error(errc::incompatible_state, info_.name() + ": the source cannot be rewound (it has no position)");
+    byte_reader r(st->data);
+    guarded(info_, [&] { fn_->read_position(r); });
+    if (!r.ok() || !r.at_end())
+      throw state_error(errc::corrupt_state, info_.name() + ": the stored source position does not decode");
+  }
 
 private:
   subtask_info info_;

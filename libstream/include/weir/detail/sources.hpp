@@ -3,6 +3,8 @@
 /// \file The built-in sources behind environment::from_collection and
 /// generate, and environment's source templates. Part of weir/stream.hpp: include that, not this.
 
+#include <optional>
+
 #include "weir/stream.hpp"
 
 namespace weir {
@@ -16,7 +18,7 @@ public:
   explicit collection_source(std::shared_ptr<const std::vector<T>> values)
     : values_(std::move(values)) {}
   void open(const subtask_info& info) override {
-    next_ = info.index;
+    next_ = restored_ ? *restored_ : info.index;
     step_ = info.parallelism;
   }
   source_status poll(emitter<T>& out, size_t max_records) override {
@@ -24,11 +26,15 @@ public:
       out.emit((*values_)[next_]);
     return next_ < values_->size() ? source_status::more : source_status::exhausted;
   }
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
+  void read_position(byte_reader& in) override { restored_ = codec<uint64_t>::decode(in); }
 
 private:
   std::shared_ptr<const std::vector<T>> values_;
-  size_t next_ = 0;
-  size_t step_ = 1;
+  std::optional<uint64_t> restored_;
+  uint64_t next_ = 0;
+  uint64_t step_ = 1;
 };
 
 template <class T, class F>
@@ -36,15 +42,19 @@ class generator_source final : public source_function<T> {
 public:
   generator_source(uint64_t count, F fn) : count_(count), fn_(std::move(fn)) {}
   void open(const subtask_info& info) override {
-    next_ = info.index;
+    next_ = restored_ ? *restored_ : info.index;
     step_ = info.parallelism;
   }
   source_status poll(emitter<T>& out, size_t max_records) override {
     for (size_t n = 0; n < max_records && next_ < count_; ++n, next_ += step_) out.emit(fn_(next_));
     return next_ < count_ ? source_status::more : source_status::exhausted;
   }
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
+  void read_position(byte_reader& in) override { restored_ = codec<uint64_t>::decode(in); }
 
 private:
+  std::optional<uint64_t> restored_;
   uint64_t count_;
   F fn_;
   uint64_t next_ = 0;

@@ -64,6 +64,9 @@ public:
   bool on_processing_time(int64_t now) override {
     return keyed_.processing_time(now, on_timer_, [this] { return this->should_pause(); });
   }
+  bool stateful() const override { return true; }
+  void snapshot(operator_snapshot& out) override { keyed_.snapshot(out); }
+  void restore(const operator_snapshot& in) override { keyed_.restore(in); }
 
 private:
   KA ka_;
@@ -111,7 +114,60 @@ public:
 
   uint64_t late_records() const override { return late_; }
 
+  // Stored per key: its open windows with both sides' records. Every stored
+  // window is still to fire (fired ones are dropped), so restore() derives
+  // the timers.
+  bool stateful() const override { return true; }
+
+  void snapshot(operator_snapshot& out) override {
+    out.operator_state = encode_operator_state({watermark_, late_, {}});
+    snapshot_key_groups(this->info_, schema(), out,
+      [&](uint32_t i, entry_table& t) {
+        for (const auto& [key, ws] : state_[i])
+          t.add([&](byte_writer& w) {
+            codec<K>::encode(key, w);
+            w.put_varint(ws.size());
+            for (const auto& [window, s] : ws) {
+              codec<int64_t>::encode(window.start, w);
+              codec<int64_t>::encode(window.end, w);
+              codec<std::vector<A>>::encode(s.as, w);
+              codec<std::vector<B>>::encode(s.bs, w);
+            }
+          });
+      },
+      [](uint32_t, entry_table&) {});
+  }
+
+  void restore(const operator_snapshot& in) override {
+    if (auto st = restored_operator_state(this->info_, in)) {
+      watermark_ = st->watermark;
+      late_ = st->records;
+    }
+    restore_key_groups(this->info_, schema(), in,
+      [&](uint32_t i, byte_reader& r) {
+        K key = codec<K>::decode(r);
+        auto n = r.get_varint();
+        auto& ws = state_[i][key];
+        for (uint64_t k = 0; k < n && r.ok(); ++k) {
+          time_window w;
+          w.start = codec<int64_t>::decode(r);
+          w.end = codec<int64_t>::decode(r);
+          auto& s = ws[w];
+          s.as = codec<std::vector<A>>::decode(r);
+          s.bs = codec<std::vector<B>>::decode(r);
+          timers_.emplace(w.max_timestamp(), std::make_pair(key, w));
+        }
+      },
+      [](byte_reader&) {});
+  }
+
 private:
+  static state_schema schema() {
+    return {"window_join", type_name_of<K>(),
+            {{"windows", "list<tuple<int64,int64,list<" + type_name_of<A>() + ">,list<" + type_name_of<B>() + ">>>"}},
+            ""};
+  }
+
   template <class Add>
   void add(const K& key, int64_t ts, Add&& add_to) {
     if (ts == INT64_MIN)
@@ -148,7 +204,7 @@ private:
   window_assigner assigner_;
   F fn_;
   collector<R>* down_;
-  std::vector<std::unordered_map<K, windows>> state_;
+  std::vector<key_map<K, windows>> state_;
   std::multimap<int64_t, std::pair<K, time_window>> timers_;
   std::vector<time_window> assigned_;
   int64_t watermark_ = INT64_MIN;
@@ -166,7 +222,7 @@ class interval_join_part final : public two_input_part<A, B> {
     std::multimap<int64_t, A> as;
     std::multimap<int64_t, B> bs;
   };
-  using group = std::unordered_map<K, buffers>;
+  using group = key_map<K, buffers>;
 
 public:
   interval_join_part(subtask_info info, KA ka, KB kb, int64_t lower, int64_t upper, F fn,
@@ -216,7 +272,66 @@ public:
 
   uint64_t late_records() const override { return late_; }
 
+  // Stored per key: both sides' buffered records with their timestamps; the
+  // expiry of each is derived on restore.
+  bool stateful() const override { return true; }
+
+  void snapshot(operator_snapshot& out) override {
+    out.operator_state = encode_operator_state({watermark_, late_, {}});
+    snapshot_key_groups(this->info_, schema(), out,
+      [&](uint32_t i, entry_table& t) {
+        for (const auto& [key, buf] : state_[i])
+          t.add([&](byte_writer& w) {
+            codec<K>::encode(key, w);
+            write_side(buf.as, w);
+            write_side(buf.bs, w);
+          });
+      },
+      [](uint32_t, entry_table&) {});
+  }
+
+  void restore(const operator_snapshot& in) override {
+    if (auto st = restored_operator_state(this->info_, in)) {
+      watermark_ = st->watermark;
+      late_ = st->records;
+    }
+    restore_key_groups(this->info_, schema(), in,
+      [&](uint32_t i, byte_reader& r) {
+        K key = codec<K>::decode(r);
+        auto& buf = state_[i][key];
+        read_side(buf.as, r, [&](int64_t ta) { expiry_.emplace(saturating_add(ta, upper_), std::make_pair(key, true)); });
+        read_side(buf.bs, r, [&](int64_t tb) { expiry_.emplace(saturating_add(tb, -lower_), std::make_pair(key, false)); });
+      },
+      [](byte_reader&) {});
+  }
+
 private:
+  static state_schema schema() {
+    return {"interval_join", type_name_of<K>(),
+            {{"left", "list<pair<int64," + type_name_of<A>() + ">>"},
+             {"right", "list<pair<int64," + type_name_of<B>() + ">>"}},
+            ""};
+  }
+
+  template <class V>
+  static void write_side(const std::multimap<int64_t, V>& side, byte_writer& w) {
+    w.put_varint(side.size());
+    for (const auto& [ts, v] : side) {
+      codec<int64_t>::encode(ts, w);
+      codec<V>::encode(v, w);
+    }
+  }
+
+  template <class V, class Expire>
+  static void read_side(std::multimap<int64_t, V>& side, byte_reader& r, Expire&& expire) {
+    auto n = r.get_varint();
+    for (uint64_t k = 0; k < n && r.ok(); ++k) {
+      auto ts = codec<int64_t>::decode(r);
+      side.emplace(ts, codec<V>::decode(r));
+      expire(ts);
+    }
+  }
+
   bool late(int64_t ts) {
     if (ts == INT64_MIN)
       throw operator_failure(this->info_, "a record without event time reached an interval join");

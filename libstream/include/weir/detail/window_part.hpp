@@ -85,7 +85,60 @@ public:
 
   uint64_t late_records() const override { return late_count_; }
 
+  // Stored per key: its windows with their accumulators. Timers are not
+  // stored: every window still kept either waits to fire (its fire time is
+  // ahead of the operator's time) or has fired and waits for cleanup, so
+  // restore() derives them, and a restore fires each window exactly once.
+  bool stateful() const override { return true; }
+
+  void snapshot(operator_snapshot& out) override {
+    out.operator_state = encode_operator_state({watermark_, late_count_, {}});
+    snapshot_key_groups(this->info_, schema(), out,
+      [&](uint32_t i, entry_table& t) {
+        for (const auto& [key, windows] : groups_[i])
+          t.add([&](byte_writer& w) {
+            codec<K>::encode(key, w);
+            w.put_varint(windows.size());
+            for (const auto& [window, acc] : windows) {
+              codec<int64_t>::encode(window.start, w);
+              codec<int64_t>::encode(window.end, w);
+              codec<acc_type>::encode(acc, w);
+            }
+          });
+      },
+      [](uint32_t, entry_table&) {});
+  }
+
+  void restore(const operator_snapshot& in) override {
+    if (auto st = restored_operator_state(this->info_, in)) {
+      watermark_ = st->watermark;
+      late_count_ = st->records;
+    }
+    restore_key_groups(this->info_, schema(), in,
+      [&](uint32_t i, byte_reader& r) {
+        K key = codec<K>::decode(r);
+        auto n = r.get_varint();
+        auto& windows = groups_[i][key];
+        for (uint64_t k = 0; k < n && r.ok(); ++k) {
+          time_window w;
+          w.start = codec<int64_t>::decode(r);
+          w.end = codec<int64_t>::decode(r);
+          windows[w] = codec<acc_type>::decode(r);
+          if (fire_time(w) > watermark_)
+            timers_.emplace(fire_time(w), timer{key, w, false});
+          else
+            timers_.emplace(cleanup_time(w), timer{key, w, true});
+        }
+      },
+      [](byte_reader&) {});
+  }
+
 private:
+  static state_schema schema() {
+    return {"window", type_name_of<K>(),
+            {{"windows", "list<tuple<int64,int64," + type_name_of<acc_type>() + ">>"}}, ""};
+  }
+
   using window_map = std::map<time_window, acc_type>;
   struct timer {
     K key;
@@ -211,7 +264,7 @@ private:
   int64_t lateness_;
   emitter<out_type> out_;
   collector<T>* late_;
-  std::vector<std::unordered_map<K, window_map>> groups_;
+  std::vector<key_map<K, window_map>> groups_;
   std::multimap<int64_t, timer> timers_;
   std::vector<time_window> assigned_;
   int64_t watermark_ = INT64_MIN;

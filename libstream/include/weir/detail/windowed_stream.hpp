@@ -58,6 +58,8 @@ public:
   template <class Agg>
   auto aggregate(Agg agg) {
     using policy = detail::aggregate_policy<T, Agg>;
+    static_assert(has_codec_v<typename policy::acc_type>,
+                  "weir: an aggregate's accumulator type needs a weir::codec to be checkpointed");
     return add("window_aggregate", policy{std::move(agg)});
   }
 
@@ -72,6 +74,8 @@ public:
                   "weir: a window function is fn(const K&, const weir::time_window&, const OUT&, "
                   "weir::emitter<R>&)");
     using inner = detail::aggregate_policy<T, Agg>;
+    static_assert(has_codec_v<typename inner::acc_type>,
+                  "weir: an aggregate's accumulator type needs a weir::codec to be checkpointed");
     return add("window_aggregate",
                detail::aggregate_window_policy<T, Agg, Out, WF>{inner{std::move(agg)}, std::move(wf)});
   }

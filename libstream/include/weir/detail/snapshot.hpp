@@ -1,0 +1,139 @@
+#pragma once
+
+// Snapshots of operator state, as operators write and read them: plain byte
+// blobs, free of Cap'n Proto. The blobs are Cap'n Proto messages
+// (schemas/state.capnp) built and checked by libstream/src/snapshot_codec.cpp,
+// the one adapter for snapshot bytes. Runtime SPI.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "weir/codec.hpp"
+#include "weir/error.hpp"
+
+namespace weir::detail {
+
+/// The version of the snapshot formats this build writes and reads.
+constexpr uint32_t snapshot_format_version = 1;
+
+/// Thrown while restoring state that cannot be used: the task reports it as
+/// an error of `code` (errc::corrupt_state or errc::incompatible_state).
+class state_error : public std::runtime_error {
+public:
+  state_error(errc code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  explicit state_error(const error& err) : state_error(err.code(), err.message()) {}
+  errc code() const noexcept { return code_; }
+
+private:
+  errc code_;
+};
+
+/// What an operator keeps per key, named and typed so that a checkpoint can
+/// be read without the job's code, and an incompatible job is detected
+/// before it restores.
+struct state_schema {
+  std::string kind;     ///< "reduce", "keyed_process", "window", "window_join", "interval_join".
+  std::string key_type; ///< type_name_of<K>().
+  std::vector<std::pair<std::string, std::string>> fields; ///< Each entry's value: name, type.
+  std::string timer_type; ///< A timer entry's type; empty if the operator keeps no timers.
+
+  bool operator==(const state_schema& o) const {
+    return kind == o.kind && key_type == o.key_type && fields == o.fields && timer_type == o.timer_type;
+  }
+};
+
+/// Encoded entries of one kind: entry i is bytes [offsets[i], offsets[i + 1]).
+class entry_table {
+public:
+  /// Appends one entry: write(byte_writer&) encodes it.
+  template <class Write>
+  void add(Write&& write) {
+    byte_writer w(payload_);
+    write(w);
+    offsets_.push_back(static_cast<uint32_t>(payload_.size()));
+  }
+  size_t size() const noexcept { return offsets_.size() - 1; }
+  bool empty() const noexcept { return size() == 0; }
+  std::string_view entry(size_t i) const noexcept {
+    return std::string_view(payload_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
+  }
+  const std::string& payload() const noexcept { return payload_; }
+  const std::vector<uint32_t>& offsets() const noexcept { return offsets_; }
+  /// Adopts decoded bytes; `offsets` were checked (first 0, ascending, last == payload size).
+  void assign(std::string payload, std::vector<uint32_t> offsets) {
+    payload_ = std::move(payload);
+    offsets_ = std::move(offsets);
+  }
+
+  /// Decodes every entry with read(byte_reader&), which must consume it
+  /// exactly; throws state_error (corrupt_state) naming `what` and the entry otherwise.
+  template <class Read>
+  void for_each(const std::string& what, Read&& read) const {
+    for (size_t i = 0; i < size(); ++i) {
+      byte_reader in(entry(i));
+      read(in);
+      if (!in.ok() || !in.at_end())
+        throw state_error(errc::corrupt_state,
+                          what + ": entry " + std::to_string(i) + " does not decode as its schema says");
+    }
+  }
+
+private:
+  std::string payload_;
+  std::vector<uint32_t> offsets_{0};
+};
+
+/// One key group of an operator's keyed state.
+struct key_group_state {
+  uint32_t key_group = 0;
+  entry_table entries; ///< One per key: the key, then its fields.
+  entry_table timers;  ///< One per timer, as state_schema::timer_type says.
+};
+
+/// What an operator subtask keeps for itself (not per key).
+struct operator_state {
+  int64_t watermark = INT64_MIN; ///< The operator's event time.
+  uint64_t records = 0;          ///< Records emitted (a source) or written (a sink) so far.
+  std::string data;              ///< The operator's own: a source position, sink transactions.
+};
+
+/// One operator subtask's snapshot: encoded blobs, as stored. A restore hands
+/// a subtask the same, holding the key groups it owns.
+struct operator_snapshot {
+  std::string uid;
+  uint32_t subtask = 0;
+  uint32_t parallelism = 1;
+  std::string operator_state; ///< An encoded operator_state, or empty.
+  std::vector<std::pair<uint32_t, std::string>> key_groups; ///< key group, encoded key_group_state
+};
+
+/// A task's snapshot for one checkpoint, as it travels to the supervisor.
+struct task_snapshot {
+  uint64_t checkpoint = 0;
+  uint32_t task = 0;
+  bool finished = false; ///< Taken after the task finished: it will do nothing more.
+  std::vector<operator_snapshot> operators;
+};
+
+std::string encode_key_group(const state_schema& schema, const key_group_state& kg);
+/// Checks the format version, that the blob is key group `key_group`, and
+/// that its schema equals `expected` (else errc::incompatible_state naming
+/// the difference); corrupt bytes are errc::corrupt_state. `what` names the
+/// blob in errors ("count key group 7").
+expected<key_group_state> decode_key_group(std::string_view bytes, uint32_t key_group,
+                                           const state_schema& expected, const std::string& what);
+/// The schema a key group blob says it holds (for tools that read state
+/// without the job).
+expected<state_schema> key_group_schema(std::string_view bytes, const std::string& what);
+
+std::string encode_operator_state(const operator_state& state);
+expected<operator_state> decode_operator_state(std::string_view bytes, const std::string& what);
+
+std::vector<char> encode_task_snapshot(const task_snapshot& snapshot);
+expected<task_snapshot> decode_task_snapshot(std::string_view bytes);
+
+} // namespace weir::detail
