@@ -26,6 +26,7 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).

@@ -22,10 +22,12 @@ void operator_chain::build(const detail::job_graph& graph, const detail::physica
     auto info = plan.info(graph, v.id, spec.subtask);
     info.clock = ctx.clock;
     info.run_id = ctx.run_id;
+    info.checkpointing = ctx.checkpointing;
     auto p = v.make_part(info, outs);
     p->bind_pause_signal(&pause);
     outs = {p->input(), {}};
     parts_.insert(parts_.begin(), p.get());
+    infos_.insert(infos_.begin(), info);
     owned_.push_back(std::move(p));
   }
   const auto& head = graph.vertices[chain.vertices.front()];
@@ -95,6 +97,29 @@ bool operator_chain::resume() {
   if (run_.what == run_kind::watermark) watermark_out_ = run_.value;
   run_.what = run_kind::none;
   return true;
+}
+
+void operator_chain::snapshot(std::vector<detail::operator_snapshot>& out) {
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    if (!parts_[i]->stateful()) continue;
+    detail::operator_snapshot s;
+    s.uid = infos_[i].uid;
+    s.subtask = infos_[i].index;
+    s.parallelism = infos_[i].parallelism;
+    parts_[i]->snapshot(s);
+    out.push_back(std::move(s));
+  }
+}
+
+void operator_chain::restore(const std::vector<detail::operator_snapshot>& in) {
+  for (const auto& s : in) {
+    size_t i = 0;
+    while (i < parts_.size() && infos_[i].uid != s.uid) ++i;
+    if (i == parts_.size())
+      throw detail::state_error(errc::incompatible_state,
+                                "state of operator '" + s.uid + "' reached a task that does not run it");
+    parts_[i]->restore(s);
+  }
 }
 
 int64_t operator_chain::next_processing_timer() const {

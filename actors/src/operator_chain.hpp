@@ -10,6 +10,7 @@
 
 #include "weir/detail/graph.hpp"
 #include "weir/detail/plan.hpp"
+#include "weir/detail/snapshot.hpp"
 
 namespace weir::runtime {
 
@@ -26,6 +27,7 @@ public:
   struct context {
     const weir::clock* clock = nullptr;
     uint64_t run_id = 0;
+    bool checkpointing = false;
   };
 
   operator_chain(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
@@ -51,6 +53,12 @@ public:
   /// What the last completed watermark run passed on (INT64_MIN before any).
   int64_t watermark_out() const noexcept { return watermark_out_; }
 
+  /// Appends the snapshot of every stateful part. Requires !paused().
+  void snapshot(std::vector<detail::operator_snapshot>& out);
+  /// Hands each part its state (matched by uid), before open(). Throws
+  /// state_error for state of an operator this chain does not run.
+  void restore(const std::vector<detail::operator_snapshot>& in);
+
   /// The earliest processing time a part wants to be called at, or INT64_MAX.
   int64_t next_processing_timer() const;
   uint64_t late_records() const;
@@ -72,6 +80,7 @@ private:
 
   std::vector<std::unique_ptr<detail::part>> owned_;
   std::vector<detail::part*> parts_; // head first
+  std::vector<subtask_info> infos_;  // per part: who it is
   detail::source_part* source_ = nullptr;
   std::vector<std::unique_ptr<detail::batch_reader>> readers_; // per input of the head
   run run_;

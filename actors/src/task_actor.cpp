@@ -35,6 +35,9 @@ public:
   void schedule_flush(std::chrono::milliseconds delay) override {
     self_->delayed_send(self_, delay, flush_atom::value);
   }
+  void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t alignment_us) override {
+    self_->send(supervisor, checkpoint_atom::value, task, id, std::move(snapshot), alignment_us);
+  }
   void finished(const task_stats& s) override {
     task_report r{task, s.records_in, s.records_out, s.source_records, s.sink_records,
                   s.blocked_turns, s.late_records};
@@ -69,7 +72,7 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
   st.transport->task = task;
   try {
     st.core = std::make_unique<task_core>(*dep->graph, dep->plan, task, dep->options,
-                                          *st.transport, dep->run_id);
+                                          *st.transport, task_context{dep->run_id, false});
   } catch (const std::exception& ex) {
     fail(self, {errc::operator_failed, dep->plan.task_name(*dep->graph, task) + ": " + ex.what()});
     return {};

@@ -8,12 +8,13 @@ using kind = detail::frame_view::kind;
 
 task_core::task_core(const detail::job_graph& graph, const detail::physical_plan& plan,
                      uint32_t task, const runtime_options& options, task_transport& transport,
-                     uint64_t run_id)
-  : options_(options), transport_(transport), name_(plan.task_name(graph, task)),
+                     const task_context& ctx)
+  : options_(options), transport_(transport), name_(plan.task_name(graph, task)), task_index_(task),
     clock_(options.clock != nullptr ? options.clock : &system_clock::instance()),
     in_(name_, plan.tasks[task].num_inputs), out_(plan, task, options, transport),
-    chain_(graph, plan, task, {clock_, run_id}, out_, *this), channel_input_(plan.tasks[task].channel_input),
-    watermarks_(plan.tasks[task].num_inputs) {}
+    chain_(graph, plan, task, {clock_, ctx.run_id, ctx.checkpointing}, out_, *this),
+    channel_input_(plan.tasks[task].channel_input), watermarks_(plan.tasks[task].num_inputs),
+    aligner_(plan.tasks[task].num_inputs) {}
 
 task_core::~task_core() = default;
 
@@ -26,6 +27,8 @@ error task_core::guard(F&& f) {
     f();
     arm_processing_timer();
     return {};
+  } catch (const detail::state_error& ex) {
+    return {ex.code(), ex.what()};
   } catch (const operator_failure& ex) {
     return {errc::operator_failed, ex.what()};
   } catch (const detail::record_error& ex) {
@@ -43,6 +46,11 @@ bool task_core::pause() {
   return false;
 }
 
+error task_core::restore(const detail::task_snapshot& snapshot) {
+  if (started_) return {errc::protocol, name_ + ": restore after start"};
+  return guard([&] { chain_.restore(snapshot.operators); });
+}
+
 error task_core::start() {
   return guard([&] {
     chain_.open();
@@ -57,6 +65,26 @@ error task_core::start() {
       finish_input();
     else
       run(); // frames that arrived before start waited in their queues
+  });
+}
+
+error task_core::trigger_checkpoint(uint64_t id) {
+  if (chain_.source() == nullptr) return {errc::protocol, name_ + ": only sources are triggered"};
+  return guard([&] {
+    // A source that has ended sends end of input instead of the barrier;
+    // its consumers count an ended input as aligned.
+    if (input_done_) return;
+    deferred_trigger_ = std::max(deferred_trigger_, id);
+    if (started_ && !chain_.paused()) take_checkpoint(std::exchange(deferred_trigger_, 0));
+  });
+}
+
+error task_core::abort_checkpoint(uint64_t id) {
+  return guard([&] {
+    if (deferred_trigger_ <= id) deferred_trigger_ = 0;
+    aligner_.finish(id);
+    release_held();
+    if (!resume_pending_) run();
   });
 }
 
@@ -130,6 +158,7 @@ void task_core::run() {
       if (out_.blocked() == 0) schedule_resume(); // paused for the turn, not for credit
       return;
     }
+    if (deferred_trigger_ != 0 && !input_done_) take_checkpoint(std::exchange(deferred_trigger_, 0));
     if (input_done_ || budget == 0) break;
     size_t used = chain_.source() != nullptr ? poll_source(budget) : process_next(budget);
     if (used == 0) return; // nothing to do now: no input, or an idle source
@@ -208,13 +237,15 @@ void task_core::take_control(uint32_t ch) {
       break;
     case kind::end_of_input:
       watermarks_.on_end(ch);
+      if (aligner_.on_end(ch)) complete_alignment(aligner_.pending()); // an ended input is aligned
       if (++inputs_ended_ == in_.size()) {
         finish_input();
         return;
       }
       break;
     case kind::barrier:
-      throw std::runtime_error("input " + std::to_string(ch) + ": checkpoint barriers are not supported yet");
+      on_barrier(ch, frame.checkpoint);
+      return; // event time did not move
     case kind::data:
       break;
   }
@@ -290,6 +321,40 @@ void task_core::end_input() {
   out_.broadcast([](uint32_t ch, uint64_t seq) { return detail::make_end_of_input_frame(ch, seq); });
   ended_ = true;
   check_finished();
+}
+
+void task_core::on_barrier(uint32_t ch, uint64_t id) {
+  if (id > aligner_.pending()) alignment_started_ = std::chrono::steady_clock::now();
+  auto result = aligner_.on_barrier(ch, id);
+  if (result == barrier_aligner::result::aligned)
+    complete_alignment(id);
+  else if (result == barrier_aligner::result::holding)
+    release_held(); // holds exactly the channels the aligner names (an older alignment may be dropped)
+}
+
+void task_core::complete_alignment(uint64_t id) {
+  take_checkpoint(id);
+  aligner_.finish(id);
+  release_held();
+}
+
+// Snapshot first, barrier after: the barrier goes out behind every record
+// the snapshot reflects (broadcast seals partial batches before it).
+void task_core::take_checkpoint(uint64_t id) {
+  detail::task_snapshot snap;
+  snap.checkpoint = id;
+  snap.task = task_index_;
+  chain_.snapshot(snap.operators);
+  out_.broadcast([id](uint32_t ch, uint64_t seq) { return detail::make_barrier_frame(ch, seq, id); });
+  uint64_t aligned_us = 0;
+  if (chain_.source() == nullptr)
+    aligned_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - alignment_started_).count());
+  transport_.checkpoint_taken(id, detail::encode_task_snapshot(snap), aligned_us);
+}
+
+void task_core::release_held() {
+  for (uint32_t ch = 0; ch < in_.size(); ++ch) in_.hold(ch, aligner_.holds(ch));
 }
 
 void task_core::check_finished() {

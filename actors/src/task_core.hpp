@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "barrier_aligner.hpp"
 #include "input_gate.hpp"
 #include "operator_chain.hpp"
 #include "output_gate.hpp"
@@ -49,23 +50,45 @@ public:
   virtual void schedule_timer(std::chrono::milliseconds delay) = 0;
   /// All input processed and all output sent.
   virtual void finished(const task_stats& stats) = 0;
+  /// The task took its snapshot for checkpoint `id` (an encoded
+  /// detail::task_snapshot) and sent the barrier on; `alignment_us` is how
+  /// long its inputs were held for it.
+  virtual void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t alignment_us) = 0;
+};
+
+/// What a task is told about its run beyond the plan.
+struct task_context {
+  uint64_t run_id = 0;        ///< subtask_info::run_id
+  bool checkpointing = false; ///< subtask_info::checkpointing
 };
 
 /// One task. Not thread-safe: its host calls it from one thread at a time.
 /// Every entry point returns an empty error on success; after a non-empty
 /// one the task is broken and must be discarded.
 ///
-/// Life: constructed (frames may arrive and wait in their queues) -> start()
-/// (opens the operators, grants credit, processes) -> input done -> finished.
+/// Life: constructed (frames may arrive and wait in their queues) ->
+/// restore() (optional) -> start() (opens the operators, grants credit,
+/// processes) -> input done -> finished.
+///
+/// Checkpoints: a source task takes its snapshot when triggered, between two
+/// polls; any other task when the barrier has arrived on every input (each
+/// input is held from its barrier on) or the input ended. It then sends the
+/// barrier on behind everything before it.
 class task_core final : private detail::pause_signal {
 public:
-  /// `run_id` identifies the job's run to its operators (subtask_info::run_id).
   task_core(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
-            const runtime_options& options, task_transport& transport, uint64_t run_id = 0);
+            const runtime_options& options, task_transport& transport, const task_context& ctx = {});
   ~task_core() override;
 
+  /// Before start(): restores the operators' state from a checkpoint.
+  error restore(const detail::task_snapshot& snapshot);
   /// Opens the operators, grants initial credit, processes what waited.
   error start();
+  /// A source task: snapshot for checkpoint `id` and send the barrier on, as
+  /// soon as no firing is paused (now, between two polls, usually).
+  error trigger_checkpoint(uint64_t id);
+  /// Checkpoint `id` was aborted: stop aligning it, release held inputs.
+  error abort_checkpoint(uint64_t id);
   error on_frame(uint32_t in_channel, std::vector<char> bytes);
   error on_credit(uint32_t out_channel, uint32_t frames);
   error on_resume();
@@ -85,6 +108,8 @@ public:
   int64_t output_watermark() const noexcept { return output_watermark_; }
   /// Whether the task last told its consumers it is idle.
   bool idle() const noexcept { return out_.idle(); }
+  /// The checkpoint whose barriers are being aligned, or 0.
+  uint64_t aligning() const noexcept { return aligner_.pending(); }
 
 private:
   // What to do once the chain's current watermark run completes.
@@ -106,18 +131,26 @@ private:
   void finish_input();
   void end_input();
   void check_finished();
+  void on_barrier(uint32_t ch, uint64_t id);
+  void complete_alignment(uint64_t id);
+  void take_checkpoint(uint64_t id);
+  void release_held();
   void schedule_resume();
   void arm_processing_timer();
 
   const runtime_options options_;
   task_transport& transport_;
   std::string name_;
+  uint32_t task_index_;
   const weir::clock* clock_;
   input_gate in_;
   output_gate out_;
   operator_chain chain_;
   std::vector<uint8_t> channel_input_; // per in channel: which input of the head it feeds
   watermark_tracker watermarks_;
+  barrier_aligner aligner_;
+  std::chrono::steady_clock::time_point alignment_started_;
+  uint64_t deferred_trigger_ = 0; // a source's checkpoint waiting for a paused firing
   after_run after_ = after_run::nothing;
   int64_t output_watermark_ = INT64_MIN;
   size_t turn_units_ = 0;  // firing units left in this turn

@@ -38,6 +38,10 @@ struct fake_transport : runtime::task_transport {
     done = true;
     stats = s;
   }
+  std::vector<std::pair<uint64_t, std::vector<char>>> snapshots; // checkpoint id, snapshot
+  void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t) override {
+    snapshots.emplace_back(id, std::move(snapshot));
+  }
 
   detail::frame_view view(size_t i) const {
     auto v = detail::decode_frame(frames[i].second.data(), frames[i].second.size());
@@ -84,6 +88,7 @@ struct fake_transport : runtime::task_transport {
         case detail::frame_view::kind::watermark: out.push_back("wm " + std::to_string(v.watermark())); break;
         case detail::frame_view::kind::idle: out.push_back("idle"); break;
         case detail::frame_view::kind::end_of_input: out.push_back("end"); break;
+        case detail::frame_view::kind::barrier: out.push_back("barrier " + std::to_string(v.checkpoint())); break;
       }
     }
     return out;
