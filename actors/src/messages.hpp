@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint_coordinator.hpp"
 #include "weir/options.hpp"
 
 namespace weir::runtime {
@@ -27,6 +28,16 @@ using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;
+using restore_atom = caf::atom_constant<caf::atom("restore")>;
+using trigger_atom = caf::atom_constant<caf::atom("trigger")>;
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
+using complete_atom = caf::atom_constant<caf::atom("complete")>;
+using committed_atom = caf::atom_constant<caf::atom("committed")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using store_atom = caf::atom_constant<caf::atom("store")>;
+using manifest_atom = caf::atom_constant<caf::atom("manifest")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using finish_atom = caf::atom_constant<caf::atom("finish")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).
@@ -56,6 +67,12 @@ typename Inspector::result_type inspect(Inspector& f, wire_options& x) {
            x.credit_window, x.buffer_timeout_ms, x.records_per_turn, x.idle_poll_ms);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_summary& x) {
+  return f(caf::meta::type_name("weir.checkpoint_summary"), x.id, x.started_ms, x.duration_ms,
+           x.alignment_us, x.bytes, x.final);
+}
+
 wire_options to_wire(const runtime_options& o);
 runtime_options from_wire(const wire_options& w);
 
@@ -72,12 +89,14 @@ struct deploy_request {
   /// The task's name in the coordinator's plan: the node checks its own plan agrees.
   std::string task_name;
   uint64_t run_id = 0;
+  bool checkpointing = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
   return f(caf::meta::type_name("weir.deploy_request"), x.job, x.args, x.options, x.task,
-           x.chaining, x.max_parallelism, x.default_parallelism, x.task_name, x.run_id);
+           x.chaining, x.max_parallelism, x.default_parallelism, x.task_name, x.run_id,
+           x.checkpointing);
 }
 
 /// A finished task's counters.
@@ -95,6 +114,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_report& x) {
   return f(caf::meta::type_name("weir.task_report"), x.task, x.records_in, x.records_out,
            x.source_records, x.sink_records, x.blocked_turns, x.late_records);
+}
+
+/// What a supervisor answers a run request with once the job succeeded.
+struct run_outcome {
+  std::vector<task_report> reports;
+  uint64_t checkpoints = 0;     ///< Completed in this run.
+  uint64_t last_checkpoint = 0; ///< Latest complete, or 0.
+  uint32_t restarts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
+  return f(caf::meta::type_name("weir.run_outcome"), x.reports, x.checkpoints, x.last_checkpoint, x.restarts);
 }
 
 /// The CAF scheduler threads to run with: `requested`, or if 0 one per core

@@ -99,16 +99,21 @@ bool operator_chain::resume() {
   return true;
 }
 
-void operator_chain::snapshot(std::vector<detail::operator_snapshot>& out) {
+void operator_chain::snapshot(uint64_t id, std::vector<detail::operator_snapshot>& out) {
   for (size_t i = 0; i < parts_.size(); ++i) {
     if (!parts_[i]->stateful()) continue;
     detail::operator_snapshot s;
+    s.checkpoint = id;
     s.uid = infos_[i].uid;
     s.subtask = infos_[i].index;
     s.parallelism = infos_[i].parallelism;
     parts_[i]->snapshot(s);
     out.push_back(std::move(s));
   }
+}
+
+void operator_chain::checkpoint_complete(uint64_t id, bool final) {
+  for (auto* p : parts_) p->on_checkpoint_complete(id, final);
 }
 
 void operator_chain::restore(const std::vector<detail::operator_snapshot>& in) {

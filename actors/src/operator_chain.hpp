@@ -53,8 +53,11 @@ public:
   /// What the last completed watermark run passed on (INT64_MIN before any).
   int64_t watermark_out() const noexcept { return watermark_out_; }
 
-  /// Appends the snapshot of every stateful part. Requires !paused().
-  void snapshot(std::vector<detail::operator_snapshot>& out);
+  /// Appends the snapshot of every stateful part for checkpoint `id` (0 for
+  /// a finished task's final one). Requires !paused().
+  void snapshot(uint64_t id, std::vector<detail::operator_snapshot>& out);
+  /// Tells every part checkpoint `id` completed (see part::on_checkpoint_complete).
+  void checkpoint_complete(uint64_t id, bool final);
   /// Hands each part its state (matched by uid), before open(). Throws
   /// state_error for state of an operator this chain does not run.
   void restore(const std::vector<detail::operator_snapshot>& in);

@@ -1,49 +1,167 @@
 #include "supervisor.hpp"
 
+#include <chrono>
+#include <random>
+
 #include "messages.hpp"
+#include "restart_delay.hpp"
 
 namespace weir::runtime {
 
 namespace {
 
+enum class phase : uint8_t { deploying, running, finished, committed, down };
+
+struct supervisor_state;
+using supervisor_actor = caf::stateful_actor<supervisor_state>;
+
+/// What the checkpoint coordinator asks, done with the supervisor's messages.
+class supervisor_host final : public coordinator_host {
+public:
+  supervisor_host(supervisor_actor* self, uint32_t attempt) : self_(self), attempt_(attempt) {}
+  void trigger_sources(uint64_t id) override;
+  void store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& snapshot) override;
+  void store_manifest(const checkpoint_summary& summary) override;
+  void abort_checkpoint(uint64_t id, const std::string& why) override;
+  void checkpoint_completed(const checkpoint_summary& summary, const std::vector<bool>& includes_final) override;
+  void schedule_trigger(uint64_t delay_ms) override;
+  void schedule_timeout(uint64_t id, uint64_t delay_ms) override;
+  int64_t now_ms() override;
+  void fail(const std::string& why) override;
+
+private:
+  template <class F>
+  void if_current(F&& f);
+  supervisor_actor* self_;
+  uint32_t attempt_;
+};
+
 struct supervisor_state {
   std::shared_ptr<const deployment> dep;
-  placement where;
-  std::vector<caf::actor> tasks;
-  std::vector<bool> done;
-  std::vector<task_report> reports;
-  size_t spawned = 0;
-  size_t wired = 0;
-  size_t finished = 0;
-  bool failed = false;
+  supervision how;
   caf::response_promise promise;
+  std::mt19937_64 rng{std::random_device{}()};
+  // -- the run
+  uint32_t attempt = 0;
+  uint32_t restarts = 0;
+  uint64_t completed = 0;
+  uint64_t next_checkpoint = 1;
+  std::vector<uint64_t> checkpoints; // complete, newest last
+  bool had_checkpoints = false;
+  std::string load_failure;          // why the last checkpoint tried could not be read
+  std::vector<task_report> reports;
+  bool over = false;
+  // -- the attempt
+  std::vector<caf::actor> tasks;
+  std::vector<phase> phases;
+  std::vector<bool> sources;
+  std::vector<std::vector<char>> states; // per task, when restoring
+  size_t spawned = 0;
+  size_t acked = 0;
+  bool cancelling = false;
+  std::unique_ptr<supervisor_host> host;
+  std::unique_ptr<checkpoint_coordinator> coordinator;
   const char* name = "weir.supervisor";
 };
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 std::string task_name(supervisor_actor* self, uint32_t task) {
   auto& dep = *self->state.dep;
   return dep.plan.task_name(*dep.graph, task);
 }
 
-/// Ends the run with `err`: stops all tasks, answers the caller, quits.
-void fail(supervisor_actor* self, errc code, const std::string& message) {
-  auto& st = self->state;
-  if (st.failed) return;
-  st.failed = true;
-  for (auto& t : st.tasks)
-    if (t) self->send_exit(t, caf::exit_reason::user_shutdown);
-  if (st.promise.pending())
-    st.promise.deliver(caf::make_error(caf::sec::runtime_error, static_cast<uint8_t>(code), message));
-  self->quit();
+void say(supervisor_actor* self, const std::string& what) {
+  const auto& log = self->state.dep->options.log;
+  if (log) log("job '" + self->state.dep->graph->name + "': " + what);
 }
+
+// The task that sent the current message, if it belongs to this attempt.
+std::optional<uint32_t> sender_task(supervisor_actor* self) {
+  auto from = self->current_sender();
+  auto& st = self->state;
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    if (st.tasks[t] && st.tasks[t].address() == from) return t;
+  return std::nullopt;
+}
+
+void begin_attempt(supervisor_actor* self);
+void attempt_failed(supervisor_actor* self, errc code, const std::string& message);
+
+/// Ends the run: stops what still runs, records the outcome in the store,
+/// answers the caller and quits.
+void end_run(supervisor_actor* self, caf::message outcome, bool finished) {
+  auto& st = self->state;
+  if (st.over) return;
+  st.over = true;
+  st.coordinator.reset();
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    if (st.tasks[t] && st.phases[t] != phase::down) self->send_exit(st.tasks[t], caf::exit_reason::user_shutdown);
+  auto deliver = [self, outcome]() mutable {
+    if (self->state.promise.pending()) self->state.promise.deliver(std::move(outcome));
+    self->quit();
+  };
+  if (!st.how.store) {
+    deliver();
+    return;
+  }
+  self->request(st.how.store, caf::infinite, finish_atom::value, finished)
+    .then([deliver](ack_atom) mutable { deliver(); },
+          [self, deliver](caf::error& err) mutable {
+            say(self, "could not record the run's end: " + self->system().render(err));
+            deliver();
+          });
+}
+
+void fail_run(supervisor_actor* self, errc code, const std::string& message) {
+  end_run(self, caf::make_message(caf::make_error(caf::sec::runtime_error, static_cast<uint8_t>(code), message)),
+          false);
+}
+
+// -- an attempt: spawn, wire, restore, start ------------------------------------
 
 void start_all(supervisor_actor* self) {
-  for (auto& t : self->state.tasks) self->send(t, start_atom::value);
+  auto& st = self->state;
+  for (uint32_t t = 0; t < st.tasks.size(); ++t) {
+    st.phases[t] = phase::running;
+    self->send(st.tasks[t], start_atom::value);
+  }
+  bool persist = static_cast<bool>(st.how.store);
+  st.host = std::make_unique<supervisor_host>(self, st.attempt);
+  st.coordinator = std::make_unique<checkpoint_coordinator>(st.sources, st.dep->options.checkpoints, persist,
+                                                            st.next_checkpoint, *st.host);
+  st.coordinator->start();
 }
 
-/// Sends every task its channel endpoints; starts all once all acknowledged,
-/// so no credit or frame reaches a task that does not know its channels yet.
+/// Counts an acknowledgement of the current step; runs `next` once all tasks acked.
+template <class Next>
+void acked(supervisor_actor* self, uint32_t attempt, Next next) {
+  auto& st = self->state;
+  if (st.attempt != attempt || st.cancelling || st.over) return;
+  if (++st.acked == st.tasks.size()) {
+    st.acked = 0;
+    next(self);
+  }
+}
+
+void restore_all(supervisor_actor* self) {
+  auto& st = self->state;
+  if (st.states.empty()) {
+    start_all(self);
+    return;
+  }
+  auto attempt = st.attempt;
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    self->request(st.tasks[t], caf::infinite, restore_atom::value, std::move(st.states[t]))
+      .then([self, attempt](ack_atom) { acked(self, attempt, start_all); },
+            [self, t](caf::error& err) {
+              attempt_failed(self, errc::corrupt_state,
+                             task_name(self, t) + " could not restore: " + self->system().render(err));
+            });
+  st.states.clear();
+}
+
+/// Sends every task its channel endpoints; restores and starts all once all
+/// acknowledged, so no credit or frame reaches a task that does not know its
+/// channels yet.
 void wire_all(supervisor_actor* self) {
   auto& st = self->state;
   const auto& plan = st.dep->plan;
@@ -56,21 +174,20 @@ void wire_all(supervisor_actor* self) {
     outs[ch.producer_task][ch.out_channel] = {st.tasks[ch.consumer_task], ch.in_channel};
     ins[ch.consumer_task][ch.in_channel] = {st.tasks[ch.producer_task], ch.out_channel};
   }
+  auto attempt = st.attempt;
   for (size_t t = 0; t < st.tasks.size(); ++t) {
     self->request(st.tasks[t], caf::infinite, wire_atom::value, outs[t], ins[t])
-      .then([self](ack_atom) {
-              if (++self->state.wired == self->state.tasks.size()) start_all(self);
-            },
+      .then([self, attempt](ack_atom) { acked(self, attempt, restore_all); },
             [self, t](caf::error& err) {
-              fail(self, errc::operator_failed, task_name(self, static_cast<uint32_t>(t))
-                                                  + " could not be wired: " + self->system().render(err));
+              attempt_failed(self, errc::operator_failed, task_name(self, static_cast<uint32_t>(t))
+                                                            + " could not be wired: " + self->system().render(err));
             });
   }
 }
 
-void task_spawned(supervisor_actor* self, uint32_t task, caf::actor actor) {
+void task_spawned(supervisor_actor* self, uint32_t attempt, uint32_t task, caf::actor actor) {
   auto& st = self->state;
-  if (st.failed) { // deployed after the run failed: stop it right away
+  if (st.attempt != attempt || st.cancelling || st.over) { // deployed after the attempt failed
     self->send_exit(actor, caf::exit_reason::user_shutdown);
     return;
   }
@@ -82,39 +199,136 @@ void task_spawned(supervisor_actor* self, uint32_t task, caf::actor actor) {
 void spawn_all(supervisor_actor* self) {
   auto& st = self->state;
   auto n = static_cast<uint32_t>(st.dep->plan.tasks.size());
-  st.tasks.resize(n);
-  st.done.assign(n, false);
+  auto attempt = st.attempt;
   for (uint32_t t = 0; t < n; ++t) {
-    int node = t < st.where.node_of_task.size() ? st.where.node_of_task[t] : -1;
+    int node = t < st.how.where.node_of_task.size() ? st.how.where.node_of_task[t] : -1;
     if (node < 0) {
-      task_spawned(self, t, spawn_task(self->system(), st.dep, t, caf::actor_cast<caf::actor>(self)));
+      task_spawned(self, attempt, t, spawn_task(self->system(), st.dep, t, caf::actor_cast<caf::actor>(self)));
       continue;
     }
     const auto& g = *st.dep->graph;
-    deploy_request req{st.where.job,        st.where.args,         to_wire(st.dep->options), t,
-                       g.chaining,          g.max_parallelism,     g.default_parallelism,
-                       task_name(self, t),  st.dep->run_id};
-    self->request(st.where.nodes[node], std::chrono::seconds(30), deploy_atom::value, req,
+    deploy_request req{st.how.where.job, st.how.where.args, to_wire(st.dep->options), t,
+                       g.chaining, g.max_parallelism, g.default_parallelism, task_name(self, t),
+                       st.dep->run_id, st.dep->checkpointing};
+    self->request(st.how.where.nodes[node], std::chrono::seconds(30), deploy_atom::value, req,
                   caf::actor_cast<caf::actor>(self))
-      .then([self, t](caf::actor& actor) { task_spawned(self, t, std::move(actor)); },
+      .then([self, attempt, t](caf::actor& actor) { task_spawned(self, attempt, t, std::move(actor)); },
             [self, t, node](caf::error& err) {
-              fail(self, errc::unreachable, "node " + std::to_string(node) + " could not deploy "
-                                              + task_name(self, t) + ": "
-                                              + self->system().render(err));
+              attempt_failed(self, errc::unreachable, "node " + std::to_string(node) + " could not deploy "
+                                                        + task_name(self, t) + ": " + self->system().render(err));
             });
   }
 }
 
+void reset_attempt(supervisor_actor* self) {
+  auto& st = self->state;
+  auto n = st.dep->plan.tasks.size();
+  ++st.attempt;
+  st.tasks.assign(n, caf::actor{});
+  st.phases.assign(n, phase::deploying);
+  st.reports.assign(n, task_report{});
+  st.spawned = 0;
+  st.acked = 0;
+  st.cancelling = false;
+}
+
+// Restores the newest complete checkpoint that reads back; older ones are
+// the fallback. Having had checkpoints and none usable is an error, never a
+// silent start from empty state.
+void begin_attempt(supervisor_actor* self) {
+  auto& st = self->state;
+  reset_attempt(self);
+  if (st.checkpoints.empty()) {
+    if (st.had_checkpoints) {
+      fail_run(self, errc::corrupt_state, "no usable checkpoint is left: " + st.load_failure);
+      return;
+    }
+    spawn_all(self);
+    return;
+  }
+  uint64_t id = st.checkpoints.back();
+  auto attempt = st.attempt;
+  self->request(st.how.store, caf::infinite, load_atom::value, id)
+    .then(
+      [self, attempt](std::vector<std::vector<char>>& states) {
+        if (self->state.attempt != attempt || self->state.over) return;
+        self->state.states = std::move(states);
+        spawn_all(self);
+      },
+      [self, attempt, id](caf::error& err) {
+        auto& st = self->state;
+        if (st.attempt != attempt || st.over) return;
+        st.load_failure = "checkpoint " + std::to_string(id) + ": " + self->system().render(err);
+        say(self, "cannot restore " + st.load_failure + "; trying the checkpoint before it");
+        st.checkpoints.pop_back();
+        begin_attempt(self);
+      });
+}
+
+// -- failures and restarts -------------------------------------------------------
+
+void restart_when_down(supervisor_actor* self) {
+  auto& st = self->state;
+  for (auto p : st.phases)
+    if (p != phase::down && p != phase::deploying) return;
+  const auto& strategy = st.dep->options.restart;
+  auto delay = restart_delay_ms(strategy, st.restarts, st.rng);
+  self->delayed_send(self, std::chrono::milliseconds(delay), restart_atom::value, st.attempt);
+}
+
+void attempt_failed(supervisor_actor* self, errc code, const std::string& message) {
+  auto& st = self->state;
+  if (st.over || st.cancelling) return;
+  const auto& strategy = st.dep->options.restart;
+  if (st.coordinator) st.next_checkpoint = st.coordinator->next_id();
+  st.coordinator.reset();
+  if (strategy.type == restart_strategy::kind::none || st.restarts >= strategy.max_attempts) {
+    std::string why = st.restarts > 0 ? " (after " + std::to_string(st.restarts) + " restarts)" : "";
+    fail_run(self, code, message + why);
+    return;
+  }
+  ++st.restarts;
+  st.cancelling = true;
+  say(self, "attempt " + std::to_string(st.attempt) + " failed: " + message + "; restarting ("
+              + std::to_string(st.restarts) + " of " + std::to_string(strategy.max_attempts) + ") from "
+              + (st.checkpoints.empty() ? std::string("the beginning")
+                                        : "checkpoint " + std::to_string(st.checkpoints.back())));
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    if (st.tasks[t] && st.phases[t] != phase::down) self->send_exit(st.tasks[t], caf::exit_reason::user_shutdown);
+  restart_when_down(self);
+}
+
+void all_committed(supervisor_actor* self) {
+  auto& st = self->state;
+  for (auto p : st.phases)
+    if (p != phase::committed && p != phase::down) return;
+  run_outcome outcome{st.reports, st.completed, st.checkpoints.empty() ? 0 : st.checkpoints.back(), st.restarts};
+  end_run(self, caf::make_message(std::move(outcome)), true);
+}
+
 caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const deployment> dep,
-                                  placement where) {
-  self->state.dep = std::move(dep);
-  self->state.where = std::move(where);
+                                  supervision how) {
+  auto& st = self->state;
+  st.dep = std::move(dep);
+  st.how = std::move(how);
+  st.checkpoints = st.how.checkpoints;
+  st.had_checkpoints = !st.checkpoints.empty();
+  st.next_checkpoint = st.how.next_checkpoint;
+  st.sources.resize(st.dep->plan.tasks.size());
+  for (uint32_t t = 0; t < st.sources.size(); ++t) {
+    const auto& chain = st.dep->plan.chains[st.dep->plan.tasks[t].chain];
+    st.sources[t] = st.dep->graph->vertices[chain.vertices.front()].kind == detail::vertex_kind::source;
+  }
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
-    for (size_t t = 0; t < st.tasks.size(); ++t) {
-      if (st.tasks[t].address() != msg.source || st.done[t]) continue;
-      fail(self, errc::operator_failed,
-           task_name(self, static_cast<uint32_t>(t)) + " died: " + self->system().render(msg.reason));
+    for (uint32_t t = 0; t < st.tasks.size(); ++t) {
+      if (!st.tasks[t] || st.tasks[t].address() != msg.source) continue;
+      auto was = st.phases[t];
+      st.phases[t] = phase::down;
+      if (st.cancelling)
+        restart_when_down(self);
+      else if (was != phase::committed)
+        attempt_failed(self, errc::operator_failed, task_name(self, t) + " died: " + self->system().render(msg.reason));
     }
   });
   return {
@@ -122,39 +336,136 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       self->state.promise = self->make_response_promise();
       auto limit = self->state.dep->options.job_timeout_ms;
       if (limit > 0) self->delayed_send(self, std::chrono::milliseconds(limit), timeout_atom::value);
-      spawn_all(self);
+      begin_attempt(self);
     },
-    [self](done_atom, task_report& report) {
+    [self](checkpoint_atom, uint32_t, uint64_t id, std::vector<char>& snapshot, uint64_t alignment_us) {
+      auto t = sender_task(self);
+      if (t && self->state.coordinator) self->state.coordinator->on_snapshot(*t, id, std::move(snapshot), alignment_us);
+    },
+    [self](done_atom, task_report& report, std::vector<char>& snapshot) {
+      auto t = sender_task(self);
       auto& st = self->state;
-      if (report.task >= st.done.size() || st.done[report.task]) return;
-      st.done[report.task] = true;
-      st.reports.push_back(report);
-      if (++st.finished == st.tasks.size()) {
-        st.promise.deliver(st.reports);
-        self->quit();
-      }
+      if (!t || st.phases[*t] != phase::running || !st.coordinator) return;
+      st.phases[*t] = phase::finished;
+      report.task = *t;
+      st.reports[*t] = report;
+      st.coordinator->on_task_finished(*t, std::move(snapshot));
+    },
+    [self](committed_atom, uint32_t) {
+      auto t = sender_task(self);
+      if (!t || self->state.cancelling) return;
+      self->state.phases[*t] = phase::committed;
+      all_committed(self);
+    },
+    [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
+      if (sender_task(self)) attempt_failed(self, static_cast<errc>(code), message); // names the task
+    },
+    [self](trigger_atom, uint32_t attempt) {
+      auto& st = self->state;
+      if (st.attempt == attempt && st.coordinator) st.coordinator->on_trigger();
+    },
+    [self](checkpoint_atom, timeout_atom, uint32_t attempt, uint64_t id) {
+      auto& st = self->state;
+      if (st.attempt == attempt && st.coordinator) st.coordinator->on_timeout(id);
+    },
+    [self](restart_atom, uint32_t attempt) {
+      if (self->state.attempt == attempt && self->state.cancelling && !self->state.over) begin_attempt(self);
     },
     [self](timeout_atom) {
       auto& st = self->state;
       std::string running;
       for (uint32_t t = 0; t < st.tasks.size(); ++t)
-        if (!st.done[t]) running += (running.empty() ? "" : ", ") + task_name(self, t);
-      fail(self, errc::timed_out,
-           "job '" + st.dep->graph->name + "' did not finish within "
-             + std::to_string(st.dep->options.job_timeout_ms) + " ms; still running: " + running);
-    },
-    [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
-      // The message already names the failed task and operator.
-      fail(self, static_cast<errc>(code), message);
+        if (st.phases[t] != phase::committed && st.phases[t] != phase::down)
+          running += (running.empty() ? "" : ", ") + task_name(self, t);
+      fail_run(self, errc::timed_out,
+               "job '" + st.dep->graph->name + "' did not finish within "
+                 + std::to_string(st.dep->options.job_timeout_ms) + " ms; still running: " + running);
     },
   };
+}
+
+// -- the coordinator's requests --------------------------------------------------
+
+template <class F>
+void supervisor_host::if_current(F&& f) {
+  auto& st = self_->state;
+  if (st.attempt == attempt_ && st.coordinator && !st.over) f(*st.coordinator);
+}
+
+void supervisor_host::trigger_sources(uint64_t id) {
+  auto& st = self_->state;
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    if (st.sources[t] && st.phases[t] == phase::running) self_->send(st.tasks[t], trigger_atom::value, id);
+}
+
+void supervisor_host::store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& snapshot) {
+  auto* self = self_;
+  self_->request(self_->state.how.store, caf::infinite, store_atom::value, id, task, snapshot)
+    .then([this, id, task](uint64_t bytes) { if_current([&](auto& c) { c.on_stored(id, task, bytes, ""); }); },
+          [this, self, id, task](caf::error& err) {
+            auto why = self->system().render(err);
+            if_current([&](auto& c) { c.on_stored(id, task, 0, why); });
+          });
+}
+
+void supervisor_host::store_manifest(const checkpoint_summary& summary) {
+  auto* self = self_;
+  auto id = summary.id;
+  self_->request(self_->state.how.store, caf::infinite, manifest_atom::value, summary)
+    .then([this, id](ack_atom) { if_current([&](auto& c) { c.on_manifest_stored(id, ""); }); },
+          [this, self, id](caf::error& err) {
+            auto why = self->system().render(err);
+            if_current([&](auto& c) { c.on_manifest_stored(id, why); });
+          });
+}
+
+void supervisor_host::abort_checkpoint(uint64_t id, const std::string& why) {
+  auto& st = self_->state;
+  say(self_, "checkpoint " + std::to_string(id) + " abandoned: " + why);
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    if (st.phases[t] == phase::running) self_->send(st.tasks[t], abort_atom::value, id);
+  self_->request(st.how.store, caf::infinite, abort_atom::value, id, why).then([](ack_atom) {}, [](caf::error&) {});
+}
+
+void supervisor_host::checkpoint_completed(const checkpoint_summary& summary,
+                                           const std::vector<bool>& includes_final) {
+  auto& st = self_->state;
+  if (summary.id != 0) {
+    ++st.completed;
+    st.had_checkpoints = true;
+    st.checkpoints.push_back(summary.id);
+    auto retained = std::max<uint32_t>(1, st.dep->options.checkpoints.retained);
+    if (st.checkpoints.size() > retained)
+      st.checkpoints.erase(st.checkpoints.begin(), st.checkpoints.end() - retained);
+  }
+  for (uint32_t t = 0; t < st.tasks.size(); ++t)
+    if (st.phases[t] == phase::running || st.phases[t] == phase::finished)
+      self_->send(st.tasks[t], complete_atom::value, summary.id, static_cast<bool>(includes_final[t]));
+}
+
+void supervisor_host::schedule_trigger(uint64_t delay_ms) {
+  self_->delayed_send(self_, std::chrono::milliseconds(delay_ms), trigger_atom::value, attempt_);
+}
+
+void supervisor_host::schedule_timeout(uint64_t id, uint64_t delay_ms) {
+  self_->delayed_send(self_, std::chrono::milliseconds(delay_ms), checkpoint_atom::value, timeout_atom::value,
+                      attempt_, id);
+}
+
+int64_t supervisor_host::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void supervisor_host::fail(const std::string& why) {
+  fail_run(self_, errc::io, why);
 }
 
 } // namespace
 
 caf::actor spawn_supervisor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,
-                            placement where) {
-  return sys.spawn(supervisor_behavior, std::move(dep), std::move(where));
+                            supervision how) {
+  return sys.spawn(supervisor_behavior, std::move(dep), std::move(how));
 }
 
 } // namespace weir::runtime

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
 
 #include <memory>
 #include <string>
@@ -18,11 +18,26 @@ struct placement {
   std::vector<std::string> args; ///< Its arguments, key/value flattened.
 };
 
+/// How a run starts and where its checkpoints go.
+struct supervision {
+  placement where;
+  /// The store actor (see store_actor.hpp); unset without checkpoints.
+  caf::actor store;
+  /// Complete checkpoints to start from, newest last: the run restores the
+  /// newest and falls back to older ones if it cannot be read. Empty starts
+  /// from the beginning.
+  std::vector<uint64_t> checkpoints;
+  /// The id the run's first checkpoint gets.
+  uint64_t next_checkpoint = 1;
+};
+
 /// Spawns the supervisor of one job run. It answers one (run_atom) request
-/// with a std::vector<task_report> once every task finished, or with a
-/// caf::error (context: errc code and message) as soon as one fails; then it
-/// stops every task and quits.
+/// with a run_outcome once every task finished and committed, or with a
+/// caf::error (context: errc code and message) once the job failed for good.
+/// A failed task makes it cancel the attempt and, as the restart strategy
+/// allows, start a new one from the latest complete checkpoint. It
+/// coordinates checkpoints (checkpoint_coordinator) while tasks run.
 caf::actor spawn_supervisor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,
-                            placement where);
+                            supervision how);
 
 } // namespace weir::runtime

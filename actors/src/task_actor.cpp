@@ -38,10 +38,13 @@ public:
   void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t alignment_us) override {
     self_->send(supervisor, checkpoint_atom::value, task, id, std::move(snapshot), alignment_us);
   }
-  void finished(const task_stats& s) override {
+  void finished(const task_stats& s, std::vector<char> snapshot) override {
     task_report r{task, s.records_in, s.records_out, s.source_records, s.sink_records,
                   s.blocked_turns, s.late_records};
-    self_->send(supervisor, done_atom::value, r);
+    self_->send(supervisor, done_atom::value, r, std::move(snapshot));
+  }
+  void committed() override {
+    self_->send(supervisor, committed_atom::value, task);
     self_->quit();
   }
 
@@ -71,8 +74,8 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
   st.transport->supervisor = supervisor;
   st.transport->task = task;
   try {
-    st.core = std::make_unique<task_core>(*dep->graph, dep->plan, task, dep->options,
-                                          *st.transport, task_context{dep->run_id, false});
+    st.core = std::make_unique<task_core>(*dep->graph, dep->plan, task, dep->options, *st.transport,
+                                          task_context{dep->run_id, dep->checkpointing});
   } catch (const std::exception& ex) {
     fail(self, {errc::operator_failed, dep->plan.task_name(*dep->graph, task) + ": " + ex.what()});
     return {};
@@ -90,6 +93,15 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
       self->state.transport->inputs = std::move(inputs);
       return ack_atom::value;
     },
+    [self, check](restore_atom, std::vector<char>& bytes) -> caf::result<ack_atom> {
+      auto snap = detail::decode_task_snapshot(std::string_view(bytes.data(), bytes.size()));
+      auto err = snap ? self->state.core->restore(*snap) : snap.error_value();
+      if (err) {
+        check(err);
+        return caf::make_error(caf::sec::runtime_error, err.to_string());
+      }
+      return ack_atom::value;
+    },
     [self, check](start_atom) { check(self->state.core->start()); },
     [self, check](frame_atom, uint32_t ch, std::vector<char>& bytes) {
       // Taken by mutable reference: a local message has one owner, so the
@@ -102,6 +114,11 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     [self, check](resume_atom) { check(self->state.core->on_resume()); },
     [self, check](flush_atom) { check(self->state.core->on_flush_timer()); },
     [self, check](timer_atom) { check(self->state.core->on_processing_timer()); },
+    [self, check](trigger_atom, uint64_t id) { check(self->state.core->trigger_checkpoint(id)); },
+    [self, check](abort_atom, uint64_t id) { check(self->state.core->abort_checkpoint(id)); },
+    [self, check](complete_atom, uint64_t id, bool final) {
+      check(self->state.core->checkpoint_complete(id, final));
+    },
   };
 }
 

@@ -16,6 +16,8 @@ struct deployment {
   runtime_options options;
   /// Identifies this run of the job (subtask_info::run_id); the same on every node.
   uint64_t run_id = 0;
+  /// Whether the job takes checkpoints (sources need positions).
+  bool checkpointing = false;
 };
 
 /// Spawns the actor for task `task` of `dep`, reporting to `supervisor`.

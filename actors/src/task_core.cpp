@@ -48,7 +48,10 @@ bool task_core::pause() {
 
 error task_core::restore(const detail::task_snapshot& snapshot) {
   if (started_) return {errc::protocol, name_ + ": restore after start"};
-  return guard([&] { chain_.restore(snapshot.operators); });
+  return guard([&] {
+    chain_.restore(snapshot.operators);
+    restored_finished_ = snapshot.finished;
+  });
 }
 
 error task_core::start() {
@@ -59,7 +62,9 @@ error task_core::start() {
       in_.granted(ch, options_.credit_window);
       transport_.grant_credit(ch, options_.credit_window);
     }
-    if (chain_.source() != nullptr)
+    if (restored_finished_ && (chain_.source() != nullptr || in_.size() == 0))
+      finish_input(); // it had ended before the checkpoint: it ends again at once
+    else if (chain_.source() != nullptr)
       schedule_resume();
     else if (in_.size() == 0)
       finish_input();
@@ -85,6 +90,13 @@ error task_core::abort_checkpoint(uint64_t id) {
     aligner_.finish(id);
     release_held();
     if (!resume_pending_) run();
+  });
+}
+
+error task_core::checkpoint_complete(uint64_t id, bool final) {
+  return guard([&] {
+    chain_.checkpoint_complete(id, final);
+    if (final && finished_) transport_.committed();
   });
 }
 
@@ -312,12 +324,16 @@ void task_core::go_idle() {
 // unit at a time, under credit) before end of input goes downstream.
 void task_core::finish_input() {
   input_done_ = true;
+  if (restored_finished_) {
+    end_input(); // its windows fired and its sinks flushed before the checkpoint
+    return;
+  }
   start_watermark_run(INT64_MAX, after_run::end_input);
 }
 
 void task_core::end_input() {
   // The final watermark itself is not sent; end of input implies it downstream.
-  chain_.end_of_input();
+  if (!restored_finished_) chain_.end_of_input();
   out_.broadcast([](uint32_t ch, uint64_t seq) { return detail::make_end_of_input_frame(ch, seq); });
   ended_ = true;
   check_finished();
@@ -344,7 +360,7 @@ void task_core::take_checkpoint(uint64_t id) {
   detail::task_snapshot snap;
   snap.checkpoint = id;
   snap.task = task_index_;
-  chain_.snapshot(snap.operators);
+  chain_.snapshot(id, snap.operators);
   out_.broadcast([id](uint32_t ch, uint64_t seq) { return detail::make_barrier_frame(ch, seq, id); });
   uint64_t aligned_us = 0;
   if (chain_.source() == nullptr)
@@ -364,7 +380,11 @@ void task_core::check_finished() {
   stats_.sink_records = chain_.records_written();
   stats_.late_records = chain_.late_records();
   if (chain_.source() != nullptr) stats_.source_records = chain_.source()->records_emitted();
-  transport_.finished(stats_);
+  detail::task_snapshot snap;
+  snap.task = task_index_;
+  snap.finished = true;
+  chain_.snapshot(0, snap.operators); // checkpoint 0: sinks pre-commit their last transaction
+  transport_.finished(stats_, detail::encode_task_snapshot(snap));
 }
 
 } // namespace weir::runtime

@@ -48,8 +48,14 @@ public:
   virtual void schedule_flush(std::chrono::milliseconds delay) = 0;
   /// Call on_processing_timer() after `delay` (processing-time windows and timers).
   virtual void schedule_timer(std::chrono::milliseconds delay) = 0;
-  /// All input processed and all output sent.
-  virtual void finished(const task_stats& stats) = 0;
+  /// All input processed and all output sent; `snapshot` is the task's
+  /// final one (an encoded detail::task_snapshot marked finished): every
+  /// checkpoint from now on holds it for this task. The task then waits for
+  /// checkpoint_complete(..., final = true).
+  virtual void finished(const task_stats& stats, std::vector<char> snapshot) = 0;
+  /// The checkpoint holding the final snapshot completed and the task
+  /// committed its output: it has nothing left to do.
+  virtual void committed() = 0;
   /// The task took its snapshot for checkpoint `id` (an encoded
   /// detail::task_snapshot) and sent the barrier on; `alignment_us` is how
   /// long its inputs were held for it.
@@ -89,6 +95,9 @@ public:
   error trigger_checkpoint(uint64_t id);
   /// Checkpoint `id` was aborted: stop aligning it, release held inputs.
   error abort_checkpoint(uint64_t id);
+  /// Checkpoint `id` completed: sinks commit what it holds. `final`: the
+  /// checkpoint holding this finished task's final snapshot completed.
+  error checkpoint_complete(uint64_t id, bool final);
   error on_frame(uint32_t in_channel, std::vector<char> bytes);
   error on_credit(uint32_t out_channel, uint32_t frames);
   error on_resume();
@@ -161,6 +170,7 @@ private:
   bool finished_ = false;
   bool resume_pending_ = false;
   bool started_ = false;
+  bool restored_finished_ = false; // restored from a checkpoint in which it had finished
   int64_t timer_armed_at_ = INT64_MAX; // processing time of the pending timer message
   task_stats stats_;
 };

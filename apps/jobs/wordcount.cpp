@@ -1,5 +1,6 @@
 #include "jobs/wordcount.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -79,21 +80,24 @@ expected<std::vector<word_count>> read_final_counts(const std::string& dir) {
   namespace fs = std::filesystem;
   std::map<std::string, int64_t> last;
   std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (name.rfind("part-", 0) != 0) continue;
-    std::ifstream in(it->path());
+  // A subtask's files hold its lines in name order (one per checkpoint).
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind("part-", 0) == 0) files.push_back(it->path());
+  if (ec) return error{errc::io, "cannot list '" + dir + "': " + ec.message()};
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file);
     std::string line;
     size_t number = 0;
     while (std::getline(in, line)) {
       ++number;
       auto tab = line.find('\t');
       if (tab == std::string::npos)
-        return error{errc::io, it->path().string() + ":" + std::to_string(number) + ": no tab"};
+        return error{errc::io, file.string() + ":" + std::to_string(number) + ": no tab"};
       last[line.substr(0, tab)] = std::stoll(line.substr(tab + 1));
     }
   }
-  if (ec) return error{errc::io, "cannot list '" + dir + "': " + ec.message()};
   return std::vector<word_count>(last.begin(), last.end());
 }
 

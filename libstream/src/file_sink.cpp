@@ -1,13 +1,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <unistd.h>
 
 #include "output_dir_lock.hpp"
+#include "part_file_names.hpp"
 #include "weir/sinks.hpp"
 
 namespace weir {
@@ -16,96 +19,130 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+[[noreturn]] void fail(const std::string& what, const std::string& path) {
+  throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
 }
 
-/// The subtask whose part file `name` is, for the sink `uid`, or -1 when it
-/// is not one of that sink's files: "part-<uid>-<n>" or ".part-<uid>-<n>.inprogress".
-long part_file_subtask(std::string_view name, const std::string& uid) {
-  std::string_view rest = name;
-  if (rest.size() > 11 && rest.substr(rest.size() - 11) == ".inprogress" && rest.front() == '.') {
-    rest = rest.substr(1, rest.size() - 12);
-  }
-  std::string prefix = "part-" + uid + "-";
-  if (rest.substr(0, prefix.size()) != prefix) return -1;
-  rest.remove_prefix(prefix.size());
-  return all_digits(rest) && rest.size() < 10 ? std::stol(std::string(rest)) : -1;
+// A rename replaces whatever is at its target: only a regular file may be.
+void require_replaceable(const std::string& path) {
+  std::error_code ec;
+  auto st = fs::symlink_status(path, ec);
+  if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular)
+    throw std::runtime_error("'" + path + "' is in the way and is not a regular file; "
+                             "Weir replaces only its own part files");
 }
 
-/// One part file: written hidden, renamed into view once complete.
+// Renames are durable once the directory itself is synced.
+void sync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open directory", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) fail("cannot sync directory", dir);
+}
+
+/// A file_sink subtask: one hidden file per transaction (checkpoint
+/// interval), renamed into view when its checkpoint completes.
 class file_sink_function final : public sink_function<std::string> {
 public:
   explicit file_sink_function(std::string dir) : dir_(std::move(dir)) {}
   ~file_sink_function() override {
-    if (file_ != nullptr) std::fclose(file_); // an unfinished part stays hidden
+    if (file_ != nullptr) std::fclose(file_); // uncommitted: stays hidden until a recovery or a fresh run
   }
 
   void open(const subtask_info& info) override {
+    info_ = info;
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec || !fs::is_directory(dir_, ec))
       throw std::runtime_error("cannot create output directory '" + dir_ + "'"
                                + (ec ? ": " + ec.message() : ": a file of that name is in the way"));
     lock_ = std::make_unique<detail::output_dir_lock>(dir_, info.run_id);
-    remove_stale_files(info);
-    // The uid keeps two sinks writing into one directory apart.
-    auto name = "part-" + info.uid + "-" + std::to_string(info.index);
-    final_path_ = (fs::path(dir_) / name).string();
-    temp_path_ = (fs::path(dir_) / ("." + name + ".inprogress")).string();
-    file_ = std::fopen(temp_path_.c_str(), "wb");
-    if (file_ == nullptr) fail("cannot create", temp_path_);
+    if (!restored_) remove_files([](const detail::part_file_name&) { return true; });
   }
 
   void write(const std::string& line) override {
+    if (file_ == nullptr) begin();
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF)
-      fail("cannot write", temp_path_);
+      fail("cannot write", path(hidden(txn_)));
   }
 
-  void end_of_input() override {
-    if (std::fclose(file_) != 0) {
-      file_ = nullptr;
-      fail("cannot close", temp_path_);
-    }
+  bool transactional() const override { return true; }
+
+  std::string pre_commit() override {
+    if (file_ == nullptr) return {};
+    auto p = path(hidden(txn_));
+    bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+    bool closed = std::fclose(file_) == 0;
     file_ = nullptr;
-    require_replaceable(final_path_);
-    if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
-      fail("cannot rename to " + final_path_, temp_path_);
+    if (!flushed || !closed) fail("cannot flush", p);
+    std::string txn;
+    encode_value(txn_, txn);
+    return txn;
+  }
+
+  void commit(const std::string& txn) override {
+    uint64_t n = 0;
+    if (!decode_value(txn, n)) throw std::runtime_error("file sink: a transaction does not decode");
+    auto from = path(hidden(n)), to = path(visible(n));
+    std::error_code ec;
+    if (fs::exists(from, ec)) {
+      require_replaceable(to);
+      if (std::rename(from.c_str(), to.c_str()) != 0) fail("cannot rename to " + to, from);
+      sync_directory(dir_);
+    } else if (!fs::exists(to, ec)) {
+      throw std::runtime_error("pre-committed part file '" + from + "' is gone: its output cannot be committed");
+    } // else committed before: commits are idempotent
+  }
+
+  void recover(const std::vector<std::string>& pre_committed) override {
+    for (const auto& txn : pre_committed) commit(txn);
+    // Hidden files are output no completed checkpoint holds; visible ones
+    // from this transaction number on came from checkpoints newer than the
+    // one restored (a fallback past a corrupt one): both are redone.
+    remove_files([&](const detail::part_file_name& f) { return f.hidden || !f.txn || *f.txn >= next_txn_; });
+  }
+
+  void write_state(byte_writer& out) const override { codec<uint64_t>::encode(next_txn_, out); }
+  void read_state(byte_reader& in) override {
+    next_txn_ = codec<uint64_t>::decode(in);
+    restored_ = true;
   }
 
 private:
-  [[noreturn]] static void fail(const std::string& what, const std::string& path) {
-    throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
+  std::string visible(uint64_t n) const { return detail::visible_part_name(info_.uid, info_.index, n); }
+  std::string hidden(uint64_t n) const { return detail::hidden_part_name(info_.uid, info_.index, n); }
+  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+  void begin() {
+    txn_ = next_txn_++;
+    auto p = path(hidden(txn_));
+    file_ = std::fopen(p.c_str(), "wb");
+    if (file_ == nullptr) fail("cannot create", p);
   }
 
-  // A rename replaces whatever is at its target: only a regular file may be.
-  static void require_replaceable(const std::string& path) {
-    std::error_code ec;
-    auto st = fs::symlink_status(path, ec);
-    if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular)
-      throw std::runtime_error("'" + path + "' is in the way and is not a regular file; "
-                               "Weir replaces only its own part files");
-  }
-
-  // Part files of an earlier run of this sink (this subtask's; subtask 0 also
-  // removes those of subtasks beyond the parallelism), regular files only.
-  void remove_stale_files(const subtask_info& info) {
+  // Removes this subtask's part files that `doomed` names (subtask 0 also
+  // those of subtasks beyond the parallelism), regular files only.
+  template <class Doomed>
+  void remove_files(Doomed&& doomed) {
     std::error_code ec;
     for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-      long subtask = part_file_subtask(it->path().filename().string(), info.uid);
-      bool mine = subtask == static_cast<long>(info.index)
-                  || (info.index == 0 && subtask >= static_cast<long>(info.parallelism));
-      if (subtask < 0 || !mine || !it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-      fs::remove(it->path(), ec);
+      auto f = detail::parse_part_name(it->path().filename().string(), info_.uid);
+      if (!f || it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
+      bool mine = f->subtask == info_.index;
+      bool orphan = info_.index == 0 && f->subtask >= info_.parallelism;
+      if ((mine && doomed(*f)) || orphan) fs::remove(it->path(), ec);
     }
     if (ec) throw std::runtime_error("cannot clear old part files in '" + dir_ + "': " + ec.message());
   }
 
   std::string dir_;
+  subtask_info info_;
   std::unique_ptr<detail::output_dir_lock> lock_;
-  std::string final_path_;
-  std::string temp_path_;
   std::FILE* file_ = nullptr;
+  uint64_t txn_ = 0;      // the open transaction's number
+  uint64_t next_txn_ = 0; // the next transaction's number (stored in checkpoints)
+  bool restored_ = false;
 };
 
 class stdout_sink_function final : public sink_function<std::string> {

@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <random>
 
 #include "messages.hpp"
+#include "run_recovery.hpp"
+#include "store_actor.hpp"
 #include "supervisor.hpp"
 #include "weir/stream.hpp"
 
@@ -84,34 +87,55 @@ job_result environment::execute(const std::string& job_name) {
     result.failure = plan.error_value();
     return result;
   }
-  caf::actor_system_config cfg;
-  runtime::register_runtime_types(cfg);
-  cfg.set("scheduler.max-threads", runtime::scheduler_threads(options_.scheduler_threads));
-  if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
-  caf::actor_system sys{cfg};
-  auto where = place(sys, *graph_, *plan, options_);
-  if (!where) {
-    result.failure = where.error_value();
-    return result;
-  }
   auto dep = std::make_shared<runtime::deployment>();
   dep->graph = graph_;
   dep->plan = std::move(*plan);
   dep->options = options_;
   dep->run_id = std::random_device{}() * uint64_t{0x100000001b3} ^ std::random_device{}();
+  dep->checkpointing = options_.checkpoints.interval_ms > 0;
   if (dep->options.job_timeout_ms == 0)
     if (const char* env = std::getenv("WEIR_JOB_TIMEOUT_MS")) dep->options.job_timeout_ms = std::strtoull(env, nullptr, 10);
+  std::optional<runtime::prepared_run> prepared;
+  if (dep->checkpointing) {
+    auto p = runtime::prepare_run(*graph_, dep->plan, options_.checkpoints, options_.log);
+    if (!p) {
+      result.failure = p.error_value();
+      return result;
+    }
+    prepared = std::move(*p);
+    result.resumed_from = prepared->resumed_from;
+  }
+  caf::actor_system_config cfg;
+  runtime::register_runtime_types(cfg);
+  cfg.set("scheduler.max-threads", runtime::scheduler_threads(options_.scheduler_threads));
+  if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto where = place(sys, *graph_, dep->plan, options_);
+  if (!where) {
+    result.failure = where.error_value();
+    return result;
+  }
+  runtime::supervision how;
+  how.where = std::move(*where);
+  if (prepared) {
+    how.store = runtime::spawn_store_actor(sys, dep, prepared->store, prepared->record);
+    how.checkpoints = prepared->checkpoints;
+    how.next_checkpoint = prepared->next_checkpoint;
+  }
   auto started = std::chrono::steady_clock::now();
-  auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(*where));
+  auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(how));
   caf::scoped_actor self{sys};
   self->request(supervisor, caf::infinite, runtime::run_atom::value)
     .receive(
-      [&](std::vector<runtime::task_report>& reports) {
-        for (const auto& r : reports) {
+      [&](runtime::run_outcome& outcome) {
+        for (const auto& r : outcome.reports) {
           result.source_records += r.source_records;
           result.sink_records += r.sink_records;
           result.late_records += r.late_records;
         }
+        result.checkpoints = outcome.checkpoints;
+        result.last_checkpoint = outcome.last_checkpoint;
+        result.restarts = outcome.restarts;
       },
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -40,6 +40,7 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
   dep->plan = std::move(*plan);
   dep->options = env.options();
   dep->run_id = req.run_id;
+  dep->checkpointing = req.checkpointing;
   return std::shared_ptr<const deployment>(std::move(dep));
 }
 
@@ -59,7 +60,7 @@ caf::behavior node_behavior(node_actor* self, std::string name) {
                      uint64_t{req.options.credit_window}, uint64_t{req.options.buffer_timeout_ms},
                      req.options.records_per_turn, uint64_t{req.options.idle_poll_ms},
                      uint64_t{req.chaining}, uint64_t{req.max_parallelism},
-                     uint64_t{req.default_parallelism}, req.run_id})
+                     uint64_t{req.default_parallelism}, req.run_id, uint64_t{req.checkpointing}})
         key.push_back(std::to_string(v));
       auto slot = known[key].lock();
       if (!slot) {

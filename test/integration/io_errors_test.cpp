@@ -130,8 +130,9 @@ TEST_CASE("a sink replaces only its own regular part files", "[integration][io]"
   REQUIRE(::mkfifo((out + "/part-x").c_str(), 0600) == 0);      // a FIFO
   test::write_file(out + "/part-other-0", "another sink's\n");   // another uid's file
   test::write_file(out + "/part-out-2-0", "uid out-2's\n");      // looks like ours, is not
-  test::write_file(out + "/part-out-5", "stale\n");              // ours, from parallelism 6
-  test::write_file(out + "/.part-out-0.inprogress", "debris\n"); // ours, from a failed run
+  test::write_file(out + "/part-out-5", "stale\n");              // ours, from parallelism 6 (older naming)
+  test::write_file(out + "/part-out-0.000003", "stale\n");       // ours, from an earlier run
+  test::write_file(out + "/.part-out-0.000000.inprogress", "debris\n"); // ours, from a failed run
   environment env;
   env.from_collection<std::string>({"a", "b"}).uid("src").sink(file_sink(out)).uid("out");
   REQUIRE(env.execute("replace").ok());
@@ -140,15 +141,16 @@ TEST_CASE("a sink replaces only its own regular part files", "[integration][io]"
   CHECK(test::read_file(out + "/part-other-0") == "another sink's\n");
   CHECK(test::read_file(out + "/part-out-2-0") == "uid out-2's\n");
   CHECK_FALSE(fs::exists(out + "/part-out-5"));
-  CHECK_FALSE(fs::exists(out + "/.part-out-0.inprogress"));
-  CHECK(test::read_file(out + "/part-out-0") == "a\nb\n");
+  CHECK_FALSE(fs::exists(out + "/part-out-0.000003"));
+  CHECK_FALSE(fs::exists(out + "/.part-out-0.000000.inprogress"));
+  CHECK(test::read_file(out + "/part-out-0.000000") == "a\nb\n");
   SECTION("and refuses to replace anything else") {
-    fs::remove(out + "/part-out-0");
-    fs::create_directories(out + "/part-out-0");
+    fs::remove(out + "/part-out-0.000000");
+    fs::create_directories(out + "/part-out-0.000000");
     environment again;
     again.from_collection<std::string>({"a"}).uid("src").sink(file_sink(out)).uid("out");
     auto result = again.execute("replace");
     CHECK_THAT(result.failure.message(), Catch::Contains("is in the way and is not a regular file"));
-    CHECK(fs::is_directory(out + "/part-out-0"));
+    CHECK(fs::is_directory(out + "/part-out-0.000000"));
   }
 }

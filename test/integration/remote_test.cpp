@@ -106,7 +106,7 @@ TEST_CASE("a node killed during a run fails the job naming a task on it", "[inte
   // The node is killed when the first output file appears: the job is running then.
   bool killed_while_running = false;
   std::thread killer([&] {
-    test::wait_for_file_line(dir.file("out/.part-out-0.inprogress"), 20000);
+    test::wait_for_file_line(dir.file("out/.part-out-0.000000.inprogress"), 20000);
     killed_while_running = node.process->kill();
   });
   auto result = env.execute("wordcount");

@@ -462,6 +462,6 @@ TEST_CASE("two file sinks can share a directory", "[integration][regression]") {
   src.map([](const std::string& s) { return s + s; }).uid("double").sink(file_sink(dir.path())).uid("second");
   auto r = env.execute("two-sinks");
   REQUIRE(r.ok());
-  CHECK(test::read_file(dir.file("part-first-0")) == "x\ny\n");
-  CHECK(test::read_file(dir.file("part-second-0")) == "xx\nyy\n");
+  CHECK(test::read_file(dir.file("part-first-0.000000")) == "x\ny\n");
+  CHECK(test::read_file(dir.file("part-second-0.000000")) == "xx\nyy\n");
 }

@@ -6,11 +6,12 @@
 namespace weir::test {
 
 /// The visible part files (part-*) of a sink's output directory, sorted by
-/// name. Fails the test if anything else but the directory's lock file is
-/// there (an in-progress file or debris of a failed run).
-std::vector<std::string> part_files(const std::string& dir);
+/// name. Unless `failed_run`, fails the test if anything else but the
+/// directory's lock file is there (an in-progress file: debris a successful
+/// run must not leave; a failed run leaves its uncommitted files hidden).
+std::vector<std::string> part_files(const std::string& dir, bool failed_run = false);
 
 /// Every line of every visible part file, file by file in name order.
-std::vector<std::string> part_lines(const std::string& dir);
+std::vector<std::string> part_lines(const std::string& dir, bool failed_run = false);
 
 } // namespace weir::test

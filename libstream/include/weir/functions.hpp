@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "weir/codec.hpp"
 #include "weir/detail/operator.hpp"
@@ -79,8 +81,34 @@ public:
   virtual ~sink_function() = default;
   virtual void open(const subtask_info&) {}
   virtual void write(const T& value) = 0;
-  /// All input has arrived: flush and publish results.
+  /// All input has arrived: flush (a transactional sink publishes at commit).
   virtual void end_of_input() {}
+
+  // -- two-phase commit (optional) ------------------------------------------
+  // A transactional sink makes what it writes visible only once a checkpoint
+  // holding it completes, so a reader of committed output never sees the
+  // output of an attempt that failed, and sees each record once. Without
+  // checkpoints the whole output commits when the job succeeds.
+
+  /// Whether this sink implements the calls below.
+  virtual bool transactional() const { return false; }
+  /// On a checkpoint barrier and after end of input: make everything written
+  /// since the last call durable but invisible, and describe it (the bytes
+  /// are stored in the checkpoint). Empty means nothing was written.
+  virtual std::string pre_commit() { return {}; }
+  /// The checkpoint holding `txn` completed: make it visible. Must be
+  /// idempotent: after a recovery it is called again for the same `txn`.
+  virtual void commit(const std::string& txn) {}
+  /// After open() on a restore: commit each of `pre_committed` (what the
+  /// restored checkpoint held), then discard everything written that no
+  /// completed checkpoint pre-committed.
+  virtual void recover(const std::vector<std::string>& pre_committed) {
+    for (const auto& txn : pre_committed) commit(txn);
+  }
+  /// The sink's own state (a file counter, say), stored with each checkpoint
+  /// and handed back before open() on a restore.
+  virtual void write_state(byte_writer& out) const {}
+  virtual void read_state(byte_reader& in) {}
 };
 
 /// Makes one source (or sink) instance per subtask; must be callable from any thread.

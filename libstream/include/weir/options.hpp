@@ -2,12 +2,72 @@
 
 #include <cstddef>
 #include <cstdint>
-
-#include "weir/clock.hpp"
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "weir/clock.hpp"
+
 namespace weir {
+
+/// When and where a job takes checkpoints. With interval_ms > 0 the runtime
+/// snapshots every operator's state and source positions consistently (an
+/// aligned barrier snapshot) that often, keeps the last `retained`, and
+/// restarts a failed job from the latest; a job with two-phase-commit sinks
+/// then writes exactly-once output. A value type.
+struct checkpoint_options {
+  /// Milliseconds between two checkpoints; 0 takes none.
+  uint64_t interval_ms = 0;
+  /// A checkpoint not complete after this long is aborted; the job runs on.
+  uint64_t timeout_ms = 60000;
+  /// At least this long between the end of one checkpoint and the next.
+  uint64_t min_pause_ms = 0;
+  /// Complete checkpoints kept; older ones are deleted.
+  uint32_t retained = 3;
+  /// A directory for a LevelDB holding the checkpoints, so a run that did not
+  /// finish resumes from its latest checkpoint when run again (same job,
+  /// same arguments). Empty keeps checkpoints in memory: restarts within the
+  /// process only.
+  std::string state_dir;
+  /// Start over even if state_dir holds an unfinished run: its checkpoints
+  /// are discarded.
+  bool fresh = false;
+};
+
+/// What happens when a task fails: the job restarts from its latest
+/// checkpoint (or from the beginning without one) up to `max_attempts`
+/// times, waiting between attempts; then it fails with the last error.
+struct restart_strategy {
+  enum class kind : uint8_t { none, fixed_delay, exponential_backoff };
+  kind type = kind::none;
+  uint32_t max_attempts = 0;
+  /// The delay before a restart; the first one for exponential backoff.
+  uint64_t delay_ms = 1000;
+  /// Exponential backoff: the delay grows by `multiplier` up to this.
+  uint64_t max_delay_ms = 60000;
+  double multiplier = 2.0;
+  /// Each delay varies randomly by up to this fraction (0.1 = +-10%).
+  double jitter = 0.1;
+
+  static restart_strategy none() { return {}; }
+  static restart_strategy fixed_delay(uint32_t attempts, uint64_t delay_ms) {
+    restart_strategy r;
+    r.type = kind::fixed_delay;
+    r.max_attempts = attempts;
+    r.delay_ms = delay_ms;
+    r.jitter = 0;
+    return r;
+  }
+  static restart_strategy exponential_backoff(uint32_t attempts, uint64_t initial_ms,
+                                              uint64_t max_ms = 60000) {
+    restart_strategy r;
+    r.type = kind::exponential_backoff;
+    r.max_attempts = attempts;
+    r.delay_ms = initial_ms;
+    r.max_delay_ms = max_ms;
+    return r;
+  }
+};
 
 /// How the runtime moves data. Every field bounds something: together they
 /// bound the records in flight per channel to (credit_window + 3) *
@@ -40,6 +100,14 @@ struct runtime_options {
   /// Which operators run on the nodes: a subtask of an operator whose uid is
   /// listed runs remotely; empty means every operator is spread over the nodes.
   std::vector<std::string> remote_uids;
+  /// Checkpoints (off by default).
+  checkpoint_options checkpoints;
+  /// Restarts after a failure (none by default).
+  restart_strategy restart;
+  /// Told what the runtime does on its own: a resume from a checkpoint, a
+  /// checkpoint skipped as corrupt, a restart. Called from runtime threads;
+  /// unset, nothing is said.
+  std::function<void(const std::string&)> log;
 };
 
 } // namespace weir

@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -11,14 +13,19 @@
 
 namespace weir {
 
-/// Writes each record (a line) to DIR/part-<uid>-<subtask>. While a subtask
-/// writes, its file is hidden as DIR/.part-<uid>-<subtask>.inprogress; it is
-/// renamed once all input has arrived, so a reader never sees a partial part
-/// file. Creates DIR if missing. One run of a job holds DIR (an flock on
-/// DIR/.weir-lock): a second run into it fails. On open a subtask removes
-/// its own part files of an earlier run, regular files only; it never
-/// replaces anything but a regular file. Errors (cannot create or write, DIR
-/// in use) fail the job naming the file.
+/// Writes each record (a line) to part files in DIR, exactly once: a
+/// two-phase-commit sink. What a subtask writes between two checkpoints goes
+/// to a hidden file DIR/.part-<uid>-<subtask>.<n>.inprogress; on the barrier
+/// it is flushed and fsynced (pre-commit), and once the checkpoint completes
+/// it is renamed to DIR/part-<uid>-<subtask>.<n> (n zero-padded, counting
+/// up). Without checkpoints the one file commits when the job succeeds. So a
+/// reader of part-* files never sees output of a failed attempt, and after a
+/// restore sees each record once; a subtask's files in name order hold its
+/// records in order. Creates DIR if missing. One run of a job holds DIR (an
+/// flock on DIR/.weir-lock): a second run into it fails. A fresh run removes
+/// the sink's own part files of an earlier run, regular files only; it
+/// never replaces anything but a regular file. Errors (cannot create or
+/// write, DIR in use, a pre-committed file gone) fail the job naming the file.
 sink_factory<std::string> file_sink(std::string dir);
 
 /// Writes each record as a line to standard output (lines of concurrent
@@ -34,6 +41,14 @@ public:
     std::lock_guard<std::mutex> guard(mutex_);
     values_.push_back(value);
   }
+  /// Adds `values` unless transaction `id` was added before (commits are
+  /// idempotent); returns whether it added them.
+  bool add_once(const std::string& id, const std::vector<T>& values) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (!committed_.insert(id).second) return false;
+    values_.insert(values_.end(), values.begin(), values.end());
+    return true;
+  }
   /// A copy of everything collected so far.
   std::vector<T> values() const {
     std::lock_guard<std::mutex> guard(mutex_);
@@ -43,21 +58,46 @@ public:
 private:
   mutable std::mutex mutex_;
   std::vector<T> values_;
+  std::set<std::string> committed_;
 };
 
 namespace detail {
+/// Transactional: records wait in the subtask until their checkpoint
+/// completes (or the job succeeds), so `collected` holds committed output.
 template <class T>
 class collect_sink_function final : public sink_function<T> {
 public:
   explicit collect_sink_function(std::shared_ptr<collected<T>> into) : into_(std::move(into)) {}
-  void write(const T& value) override { into_->add(value); }
+  void open(const subtask_info& info) override { subtask_ = info.index; }
+  void write(const T& value) override { staged_.push_back(value); }
+
+  bool transactional() const override { return true; }
+  std::string pre_commit() override {
+    if (staged_.empty()) return {};
+    std::string txn;
+    encode_value(std::make_pair(std::make_pair(subtask_, next_++), staged_), txn);
+    staged_.clear();
+    return txn;
+  }
+  void commit(const std::string& txn) override {
+    std::pair<std::pair<uint32_t, uint64_t>, std::vector<T>> t;
+    if (!decode_value(txn, t)) throw std::runtime_error("collect_sink: a transaction does not decode");
+    into_->add_once(std::to_string(t.first.first) + "." + std::to_string(t.first.second), t.second);
+  }
+  void write_state(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
+  void read_state(byte_reader& in) override { next_ = codec<uint64_t>::decode(in); }
 
 private:
   std::shared_ptr<collected<T>> into_;
+  std::vector<T> staged_;
+  uint32_t subtask_ = 0;
+  uint64_t next_ = 0;
 };
 } // namespace detail
 
-/// Appends every record to `into` (shared by all subtasks).
+/// Appends every record to `into` (shared by all subtasks), exactly once:
+/// records become visible in `into` when their checkpoint completes, or when
+/// the job succeeds.
 template <class T>
 sink_factory<T> collect_sink(std::shared_ptr<collected<T>> into) {
   return [into] { return std::make_unique<detail::collect_sink_function<T>>(into); };

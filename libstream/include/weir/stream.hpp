@@ -47,6 +47,10 @@ struct job_result {
   uint64_t source_records = 0;    ///< Records emitted by all sources.
   uint64_t sink_records = 0;      ///< Records written by all sinks.
   uint64_t late_records = 0;      ///< Records that arrived after their windows closed.
+  uint64_t checkpoints = 0;       ///< Checkpoints completed in this run (the final one included).
+  uint64_t last_checkpoint = 0;   ///< The id of the latest complete checkpoint, or 0.
+  uint32_t restarts = 0;          ///< Restarts after failures.
+  uint64_t resumed_from = 0;      ///< The checkpoint an earlier run's resume started from, or 0.
   bool ok() const noexcept { return !failure; }
 };
 

@@ -146,6 +146,10 @@ public:
   /// Restores what snapshot() wrote (the key groups this subtask owns), once,
   /// before open(). Throws state_error for state it cannot use.
   virtual void restore(const operator_snapshot& in) {}
+  /// Checkpoint `id` completed (sinks commit what they pre-committed for it
+  /// and before); `final`: the one holding this subtask's last snapshot,
+  /// taken when it finished, completed too.
+  virtual void on_checkpoint_complete(uint64_t id, bool final) {}
 
   /// Runtime SPI: where should_pause() asks. Unset, a part never pauses.
   void bind_pause_signal(pause_signal* signal) noexcept { pause_ = signal; }

@@ -182,12 +182,19 @@ private:
   int64_t last_ = min_watermark;
 };
 
+/// A sink subtask. For a transactional sink_function it keeps the
+/// transactions pre-committed on each barrier until their checkpoint
+/// completes; they are part of its snapshot, so a restore commits what the
+/// restored checkpoint held and the function discards the rest.
 template <class T>
 class sink_part final : public input_part<T> {
 public:
   sink_part(subtask_info info, std::unique_ptr<sink_function<T>> fn)
     : input_part<T>(std::move(info)), fn_(std::move(fn)) {}
-  void open() override { guarded(this->info_, [&] { fn_->open(this->info_); }); }
+  void open() override {
+    guarded(this->info_, [&] { fn_->open(this->info_); });
+    if (restored_) guarded(this->info_, [&] { fn_->recover(std::exchange(recovered_, {})); });
+  }
   void collect(const T& value, int64_t) override {
     guarded(this->info_, [&] { fn_->write(value); });
     ++written_;
@@ -196,16 +203,54 @@ public:
   uint64_t records_written() const override { return written_; }
 
   bool stateful() const override { return true; }
+
   void snapshot(operator_snapshot& out) override {
-    out.operator_state = encode_operator_state({INT64_MIN, written_, {}});
+    if (fn_->transactional()) {
+      auto txn = guarded(this->info_, [&] { return fn_->pre_commit(); });
+      if (!txn.empty()) pending_.emplace_back(out.checkpoint, std::move(txn));
+    }
+    operator_state st{INT64_MIN, written_, {}};
+    byte_writer w(st.data);
+    codec<std::vector<std::pair<uint64_t, std::string>>>::encode(pending_, w);
+    std::string own;
+    byte_writer ow(own);
+    guarded(this->info_, [&] { fn_->write_state(ow); });
+    codec<std::string>::encode(own, w);
+    out.operator_state = encode_operator_state(st);
   }
+
   void restore(const operator_snapshot& in) override {
-    if (auto st = restored_operator_state(this->info_, in)) written_ = st->records;
+    auto st = restored_operator_state(this->info_, in);
+    if (!st) return;
+    written_ = st->records;
+    byte_reader r(st->data);
+    auto pending = codec<std::vector<std::pair<uint64_t, std::string>>>::decode(r);
+    auto own = codec<std::string>::decode(r);
+    if (!r.ok() || !r.at_end())
+      throw state_error(errc::corrupt_state, this->info_.name() + ": the stored sink state does not decode");
+    byte_reader owr(own);
+    guarded(this->info_, [&] { fn_->read_state(owr); });
+    for (auto& p : pending) recovered_.push_back(std::move(p.second));
+    restored_ = true;
+  }
+
+  void on_checkpoint_complete(uint64_t id, bool final) override {
+    // In order: a transaction of the final snapshot (id 0) commits last.
+    size_t done = 0;
+    for (; done < pending_.size(); ++done) {
+      auto ckpt = pending_[done].first;
+      if (!(final || (ckpt != 0 && ckpt <= id))) break;
+      guarded(this->info_, [&] { fn_->commit(pending_[done].second); });
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
   }
 
 private:
   uint64_t written_ = 0;
   std::unique_ptr<sink_function<T>> fn_;
+  std::vector<std::pair<uint64_t, std::string>> pending_; // checkpoint (0: the final one), transaction
+  std::vector<std::string> recovered_;                    // a restore's transactions, committed at open
+  bool restored_ = false;
 };
 
 template <class T>

@@ -104,6 +104,10 @@ struct operator_state {
 /// One operator subtask's snapshot: encoded blobs, as stored. A restore hands
 /// a subtask the same, holding the key groups it owns.
 struct operator_snapshot {
+  /// The checkpoint being taken (0 for the snapshot a task takes when it
+  /// finishes); not stored, it tells sinks which checkpoint a transaction
+  /// belongs to.
+  uint64_t checkpoint = 0;
   std::string uid;
   uint32_t subtask = 0;
   uint32_t parallelism = 1;

@@ -1,0 +1,154 @@
+#include "checkpoint_coordinator.hpp"
+
+#include <algorithm>
+
+namespace weir::runtime {
+
+checkpoint_coordinator::checkpoint_coordinator(std::vector<bool> sources, const checkpoint_options& options,
+                                               bool persist, uint64_t next_id, coordinator_host& host)
+  : sources_(std::move(sources)), options_(options), persist_(persist), next_id_(next_id), host_(host),
+    finished_(sources_.size(), false), final_snapshots_(sources_.size()) {}
+
+void checkpoint_coordinator::start() {
+  started_ = true;
+  if (persist_ && options_.interval_ms > 0) {
+    trigger_scheduled_ = true;
+    host_.schedule_trigger(options_.interval_ms);
+  }
+  if (all_finished()) after_checkpoint();
+}
+
+bool checkpoint_coordinator::all_finished() const {
+  return std::all_of(finished_.begin(), finished_.end(), [](bool f) { return f; });
+}
+
+// Barriers start at sources: once none runs, a checkpoint could only time
+// out, so the rest waits for the final one.
+bool checkpoint_coordinator::sources_running() const {
+  for (size_t t = 0; t < sources_.size(); ++t)
+    if (sources_[t] && !finished_[t]) return true;
+  return false;
+}
+
+void checkpoint_coordinator::on_trigger() {
+  trigger_scheduled_ = false;
+  if (done_ || flight_ || !sources_running()) return;
+  begin(false);
+}
+
+void checkpoint_coordinator::begin(bool final) {
+  last_started_ms_ = host_.now_ms();
+  flight_ = flight{next_id_++, last_started_ms_, std::vector<bool>(sources_.size(), false),
+                   std::vector<bool>(sources_.size(), false), 0, 0, 0, final};
+  uint64_t id = flight_->id;
+  host_.schedule_timeout(id, options_.timeout_ms);
+  if (!final) host_.trigger_sources(id);
+  for (uint32_t t = 0; t < sources_.size() && flight_ && flight_->id == id; ++t)
+    if (finished_[t]) ack(t, final_snapshots_[t], true);
+}
+
+void checkpoint_coordinator::ack(uint32_t task, const std::vector<char>& snapshot, bool final_snapshot) {
+  flight_->acked[task] = true;
+  flight_->uses_final[task] = final_snapshot;
+  host_.store_snapshot(flight_->id, task, snapshot);
+}
+
+void checkpoint_coordinator::on_snapshot(uint32_t task, uint64_t id, std::vector<char> snapshot,
+                                         uint64_t alignment_us) {
+  if (!flight_ || flight_->id != id || flight_->acked[task]) return;
+  flight_->alignment_us = std::max(flight_->alignment_us, alignment_us);
+  ack(task, snapshot, false);
+}
+
+void checkpoint_coordinator::on_task_finished(uint32_t task, std::vector<char> snapshot) {
+  if (finished_[task]) return;
+  finished_[task] = true;
+  final_snapshots_[task] = std::move(snapshot);
+  // A checkpoint in flight whose barrier this task never saw holds its final
+  // snapshot: everything the task did is in it, and its consumers count its
+  // ended channels as aligned.
+  if (flight_ && !flight_->acked[task]) ack(task, final_snapshots_[task], true);
+  if (started_ && !flight_ && all_finished()) after_checkpoint();
+}
+
+void checkpoint_coordinator::on_stored(uint64_t id, uint32_t task, uint64_t bytes, const std::string& failure) {
+  if (!flight_ || flight_->id != id) return;
+  if (!failure.empty()) {
+    abandon("storing the snapshot of task " + std::to_string(task) + " failed: " + failure);
+    return;
+  }
+  flight_->bytes += bytes;
+  if (++flight_->stored < sources_.size()) return;
+  checkpoint_summary s{id, flight_->started_ms,
+                       static_cast<uint64_t>(std::max<int64_t>(0, host_.now_ms() - flight_->started_ms)),
+                       flight_->alignment_us, flight_->bytes, flight_->final};
+  host_.store_manifest(s);
+}
+
+void checkpoint_coordinator::on_manifest_stored(uint64_t id, const std::string& failure) {
+  if (!flight_ || flight_->id != id) return;
+  if (!failure.empty()) {
+    abandon("writing its manifest failed: " + failure);
+    return;
+  }
+  checkpoint_summary s{id, flight_->started_ms,
+                       static_cast<uint64_t>(std::max<int64_t>(0, host_.now_ms() - flight_->started_ms)),
+                       flight_->alignment_us, flight_->bytes, flight_->final};
+  auto includes_final = flight_->uses_final;
+  bool final = flight_->final;
+  flight_.reset();
+  ++completed_;
+  host_.checkpoint_completed(s, includes_final);
+  if (final) {
+    done_ = true;
+    return;
+  }
+  after_checkpoint();
+}
+
+void checkpoint_coordinator::on_timeout(uint64_t id) {
+  if (!flight_ || flight_->id != id) return;
+  abandon("not complete after " + std::to_string(options_.timeout_ms) + " ms");
+}
+
+void checkpoint_coordinator::abandon(const std::string& why) {
+  uint64_t id = flight_->id;
+  bool final = flight_->final;
+  flight_.reset();
+  host_.abort_checkpoint(id, why);
+  if (final) { // the job cannot end without it: try again, a few times
+    if (++final_failures_ >= 3) {
+      done_ = true;
+      host_.fail("the final checkpoint failed 3 times; the last time: " + why);
+      return;
+    }
+    begin(true);
+    return;
+  }
+  after_checkpoint();
+}
+
+// What follows a checkpoint (or the start): the final checkpoint once every
+// task finished, else the next one after the interval (at least the pause).
+void checkpoint_coordinator::after_checkpoint() {
+  if (done_) return;
+  if (all_finished()) {
+    if (!persist_) {
+      done_ = true;
+      host_.checkpoint_completed({0, host_.now_ms(), 0, 0, 0, true}, std::vector<bool>(sources_.size(), true));
+      return;
+    }
+    begin(true);
+    return;
+  }
+  if (persist_ && options_.interval_ms > 0 && !trigger_scheduled_) {
+    // The interval counts from the last trigger; the pause from now.
+    auto since = static_cast<uint64_t>(std::max<int64_t>(0, host_.now_ms() - last_started_ms_));
+    uint64_t rest = last_started_ms_ == 0 || since >= options_.interval_ms ? 0 : options_.interval_ms - since;
+    if (last_started_ms_ == 0) rest = options_.interval_ms;
+    trigger_scheduled_ = true;
+    host_.schedule_trigger(std::max(rest, options_.min_pause_ms));
+  }
+}
+
+} // namespace weir::runtime

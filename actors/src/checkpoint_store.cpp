@@ -1,0 +1,373 @@
+#include "checkpoint_store.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include "content_hash.hpp"
+#include "weir/detail/snapshot.hpp"
+#include "weir/schema/checkpoint.capnp.h"
+
+namespace weir::runtime {
+
+namespace {
+
+constexpr uint32_t manifest_format_version = 1;
+
+std::string id_key(uint64_t id) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(id));
+  return buf;
+}
+
+std::string num_key(uint32_t n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%05u", n);
+  return buf;
+}
+
+std::string to_bytes(capnp::MessageBuilder& message) {
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+/// The one place stored records are read back: aligned copy, limits, and a
+/// Cap'n Proto exception turned into errc::corrupt_state naming `what`.
+template <class Root, class Read>
+error read_record(const std::string& bytes, const std::string& what, Read&& read) {
+  if (bytes.empty() || bytes.size() % 8 != 0)
+    return {errc::corrupt_state, what + ": " + std::to_string(bytes.size()) + " bytes is not a record"};
+  auto words = kj::heapArray<capnp::word>(bytes.size() / 8);
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  try {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = bytes.size() / 8 + 64;
+    capnp::FlatArrayMessageReader reader(words, options);
+    return read(reader.getRoot<Root>());
+  } catch (const kj::Exception& ex) {
+    return {errc::corrupt_state, what + ": Cap'n Proto rejected it: " + ex.getDescription().cStr()};
+  }
+}
+
+void set_summary(schema::CheckpointHistory::Builder h, const checkpoint_summary& s) {
+  h.setId(s.id);
+  h.setStartedMs(s.started_ms);
+  h.setDurationMs(s.duration_ms);
+  h.setAlignmentUs(s.alignment_us);
+  h.setBytes(s.bytes);
+}
+
+std::string encode_manifest(const checkpoint_manifest& m) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<schema::CheckpointManifest>();
+  out.setFormatVersion(manifest_format_version);
+  out.setId(m.summary.id);
+  out.setJob(m.job);
+  out.setStartedMs(m.summary.started_ms);
+  out.setDurationMs(m.summary.duration_ms);
+  out.setAlignmentUs(m.summary.alignment_us);
+  out.setBytes(m.summary.bytes);
+  out.setFinal(m.summary.final);
+  out.setMaxParallelism(m.max_parallelism);
+  auto ops = out.initOperators(static_cast<unsigned>(m.operators.size()));
+  for (unsigned i = 0; i < m.operators.size(); ++i) {
+    ops[i].setUid(m.operators[i].first);
+    ops[i].setParallelism(m.operators[i].second);
+  }
+  auto blobs = out.initBlobs(static_cast<unsigned>(m.blobs.size()));
+  for (unsigned i = 0; i < m.blobs.size(); ++i) {
+    blobs[i].setKey(m.blobs[i].key);
+    blobs[i].setSize(m.blobs[i].size);
+    blobs[i].setHash(m.blobs[i].hash);
+  }
+  return to_bytes(message);
+}
+
+} // namespace
+
+std::string escape_key_part(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '/' || c == '%' || c < 0x20) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+checkpoint_store::checkpoint_store(std::unique_ptr<kv_store> kv, std::string job, uint32_t retained)
+  : kv_(std::move(kv)), job_(std::move(job)), retained_(std::max<uint32_t>(1, retained)) {}
+
+std::string checkpoint_store::checkpoint_prefix(uint64_t id) const {
+  return "ckpt/" + escape_key_part(job_) + "/" + id_key(id) + "/";
+}
+
+expected<uint64_t> checkpoint_store::write_task(uint64_t id, const std::string& head_uid, uint32_t subtask,
+                                                const std::vector<char>& snapshot) {
+  auto snap = detail::decode_task_snapshot(std::string_view(snapshot.data(), snapshot.size()));
+  if (!snap) return snap.error_value();
+  kv_store::batch b;
+  auto& refs = written_[id];
+  uint64_t bytes = 0;
+  auto put = [&](std::string key, std::string value) {
+    refs.push_back({key, value.size(), content_hash(value)});
+    bytes += value.size();
+    b.puts.emplace_back(checkpoint_prefix(id) + key, std::move(value));
+  };
+  for (auto& op : snap->operators) {
+    auto uid = escape_key_part(op.uid);
+    if (!op.operator_state.empty()) put("op/" + uid + "/" + num_key(op.subtask), std::move(op.operator_state));
+    for (auto& [kg, blob] : op.key_groups) put("state/" + uid + "/" + num_key(kg), std::move(blob));
+  }
+  if (snap->finished) put("finished/" + escape_key_part(head_uid) + "/" + num_key(subtask), "");
+  if (auto err = kv_->write(b, false)) return err;
+  return bytes;
+}
+
+error checkpoint_store::commit(const checkpoint_summary& summary, uint32_t max_parallelism,
+                               const std::vector<std::pair<std::string, uint32_t>>& operators) {
+  checkpoint_manifest m{summary, job_, max_parallelism, operators, std::move(written_[summary.id])};
+  written_.erase(summary.id);
+  kv_store::batch b;
+  b.puts.emplace_back(checkpoint_prefix(summary.id) + "manifest", encode_manifest(m));
+  if (auto err = kv_->write(b, true)) return err;
+  capnp::MallocMessageBuilder message;
+  auto h = message.initRoot<schema::CheckpointHistory>();
+  set_summary(h, summary);
+  h.setCompleted(true);
+  kv_store::batch later;
+  later.puts.emplace_back("hist/" + escape_key_part(job_) + "/" + id_key(summary.id), to_bytes(message));
+  auto ids = complete_ids();
+  if (!ids) return ids.error_value();
+  for (size_t i = 0; i + retained_ < ids->size(); ++i)
+    if (auto err = delete_prefix(checkpoint_prefix((*ids)[i]), later)) return err;
+  return kv_->write(later, false);
+}
+
+error checkpoint_store::abandon(uint64_t id, const std::string& reason) {
+  written_.erase(id);
+  kv_store::batch b;
+  if (auto err = delete_prefix(checkpoint_prefix(id), b)) return err;
+  capnp::MallocMessageBuilder message;
+  auto h = message.initRoot<schema::CheckpointHistory>();
+  h.setId(id);
+  h.setCompleted(false);
+  h.setReason(reason);
+  b.puts.emplace_back("hist/" + escape_key_part(job_) + "/" + id_key(id), to_bytes(message));
+  return kv_->write(b, false);
+}
+
+error checkpoint_store::delete_prefix(const std::string& prefix, kv_store::batch& b) {
+  return kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
+    b.deletes.emplace_back(key);
+    return true;
+  });
+}
+
+expected<std::vector<uint64_t>> checkpoint_store::complete_ids() {
+  std::vector<uint64_t> ids;
+  auto prefix = "ckpt/" + escape_key_part(job_) + "/";
+  auto err = kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
+    auto rest = key.substr(prefix.size());
+    if (rest.size() == 20 + 9 && rest.substr(20) == "/manifest")
+      ids.push_back(std::stoull(std::string(rest.substr(0, 20))));
+    return true;
+  });
+  if (err) return err;
+  return ids;
+}
+
+expected<checkpoint_manifest> checkpoint_store::manifest(uint64_t id) {
+  auto what = where() + ": checkpoint " + std::to_string(id) + " manifest";
+  auto bytes = kv_->get(checkpoint_prefix(id) + "manifest");
+  if (!bytes) return error{bytes.error_value().code(), what + ": " + bytes.error_value().message()};
+  if (!*bytes) return error{errc::corrupt_state, what + " is missing"};
+  checkpoint_manifest m;
+  auto err = read_record<schema::CheckpointManifest>(**bytes, what, [&](schema::CheckpointManifest::Reader in) {
+    if (in.getFormatVersion() != manifest_format_version)
+      return error{errc::incompatible_state, what + ": format version " + std::to_string(in.getFormatVersion())};
+    m.summary = {in.getId(), in.getStartedMs(), in.getDurationMs(), in.getAlignmentUs(), in.getBytes(), in.getFinal()};
+    if (m.summary.id != id) return error{errc::corrupt_state, what + " names checkpoint " + std::to_string(m.summary.id)};
+    m.job = in.getJob();
+    m.max_parallelism = in.getMaxParallelism();
+    for (auto op : in.getOperators()) m.operators.emplace_back(op.getUid(), op.getParallelism());
+    for (auto b : in.getBlobs()) m.blobs.push_back({b.getKey(), b.getSize(), b.getHash()});
+    return error{};
+  });
+  if (err) return err;
+  return m;
+}
+
+expected<std::string> checkpoint_store::read_blob(uint64_t id, const blob_ref& ref) {
+  auto what = where() + ": checkpoint " + std::to_string(id) + " blob '" + ref.key + "'";
+  auto bytes = kv_->get(checkpoint_prefix(id) + ref.key);
+  if (!bytes) return error{bytes.error_value().code(), what + ": " + bytes.error_value().message()};
+  if (!*bytes) return error{errc::corrupt_state, what + " is missing"};
+  if ((*bytes)->size() != ref.size || content_hash(**bytes) != ref.hash)
+    return error{errc::corrupt_state, what + " does not match its manifest (" + std::to_string((*bytes)->size())
+                                        + " bytes, the manifest says " + std::to_string(ref.size) + ")"};
+  return std::move(**bytes);
+}
+
+error checkpoint_store::verify(uint64_t id) {
+  auto m = manifest(id);
+  if (!m) return m.error_value();
+  for (const auto& ref : m->blobs)
+    if (auto blob = read_blob(id, ref); !blob) return blob.error_value();
+  return {};
+}
+
+expected<std::vector<std::vector<char>>> checkpoint_store::load(uint64_t id, const detail::job_graph& graph,
+                                                                const detail::physical_plan& plan) {
+  auto m = manifest(id);
+  if (!m) return m.error_value();
+  auto what = where() + ": checkpoint " + std::to_string(id);
+  std::map<std::string, const blob_ref*> blobs;
+  for (const auto& b : m->blobs) blobs[b.key] = &b;
+  std::map<std::string, uint32_t> stored_ops(m->operators.begin(), m->operators.end());
+  for (const auto& v : graph.vertices) {
+    auto it = stored_ops.find(v.uid);
+    if (it != stored_ops.end() && it->second != plan.vertex_parallelism[v.id])
+      return error{errc::incompatible_state, what + " holds operator '" + v.uid + "' at parallelism "
+                                               + std::to_string(it->second) + ", the job runs it at "
+                                               + std::to_string(plan.vertex_parallelism[v.id])};
+    stored_ops.erase(v.uid);
+  }
+  if (!stored_ops.empty())
+    return error{errc::incompatible_state, what + " holds state of operator '" + stored_ops.begin()->first
+                                             + "' the job does not have"};
+  std::vector<std::vector<char>> tasks;
+  for (uint32_t t = 0; t < plan.tasks.size(); ++t) {
+    const auto& spec = plan.tasks[t];
+    const auto& chain = plan.chains[spec.chain];
+    detail::task_snapshot snap;
+    snap.checkpoint = id;
+    snap.task = t;
+    const auto& head = graph.vertices[chain.vertices.front()].uid;
+    snap.finished = blobs.count("finished/" + escape_key_part(head) + "/" + num_key(spec.subtask)) > 0;
+    for (int v : chain.vertices) {
+      auto info = plan.info(graph, v, spec.subtask);
+      detail::operator_snapshot op;
+      op.uid = info.uid;
+      op.subtask = info.index;
+      op.parallelism = info.parallelism;
+      auto uid = escape_key_part(info.uid);
+      if (auto b = blobs.find("op/" + uid + "/" + num_key(info.index)); b != blobs.end()) {
+        auto blob = read_blob(id, *b->second);
+        if (!blob) return blob.error_value();
+        op.operator_state = std::move(*blob);
+      }
+      for (uint32_t kg = info.key_groups.first; kg < info.key_groups.last; ++kg) {
+        auto b = blobs.find("state/" + uid + "/" + num_key(kg));
+        if (b == blobs.end()) continue;
+        auto blob = read_blob(id, *b->second);
+        if (!blob) return blob.error_value();
+        op.key_groups.emplace_back(kg, std::move(*blob));
+      }
+      if (!op.operator_state.empty() || !op.key_groups.empty()) snap.operators.push_back(std::move(op));
+    }
+    tasks.push_back(detail::encode_task_snapshot(snap));
+  }
+  return tasks;
+}
+
+expected<std::vector<checkpoint_history>> checkpoint_store::history() {
+  std::vector<checkpoint_history> out;
+  error failure;
+  auto err = kv_->scan("hist/" + escape_key_part(job_) + "/", false, [&](std::string_view, std::string_view v) {
+    checkpoint_history h;
+    failure = read_record<schema::CheckpointHistory>(std::string(v), where() + ": history",
+                                                     [&](schema::CheckpointHistory::Reader in) {
+      h.summary = {in.getId(), in.getStartedMs(), in.getDurationMs(), in.getAlignmentUs(), in.getBytes(), false};
+      h.completed = in.getCompleted();
+      h.reason = in.getReason();
+      return error{};
+    });
+    out.push_back(std::move(h));
+    return !failure;
+  });
+  if (err) return err;
+  if (failure) return failure;
+  return out;
+}
+
+expected<uint64_t> checkpoint_store::next_id() {
+  uint64_t highest = 0;
+  auto note = [&](const std::string& prefix) {
+    return kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
+      auto rest = key.substr(prefix.size());
+      if (rest.size() >= 20) highest = std::max<uint64_t>(highest, std::stoull(std::string(rest.substr(0, 20))));
+      return true;
+    });
+  };
+  if (auto err = note("ckpt/" + escape_key_part(job_) + "/")) return err;
+  if (auto err = note("hist/" + escape_key_part(job_) + "/")) return err;
+  return highest + 1;
+}
+
+expected<std::optional<run_record>> checkpoint_store::run() {
+  auto bytes = kv_->get("run/" + escape_key_part(job_));
+  if (!bytes) return bytes.error_value();
+  if (!*bytes) return std::optional<run_record>{};
+  run_record r;
+  auto err = read_record<schema::RunRecord>(**bytes, where() + ": run record", [&](schema::RunRecord::Reader in) {
+    r.job = in.getJob();
+    r.fingerprint = in.getFingerprint();
+    r.finished = in.getFinished();
+    r.started_ms = in.getStartedMs();
+    r.ended_ms = in.getEndedMs();
+    return error{};
+  });
+  if (err) return err;
+  return std::optional<run_record>{std::move(r)};
+}
+
+error checkpoint_store::put_run(const run_record& r) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<schema::RunRecord>();
+  out.setFormatVersion(manifest_format_version);
+  out.setJob(r.job);
+  out.setFingerprint(r.fingerprint);
+  out.setFinished(r.finished);
+  out.setStartedMs(r.started_ms);
+  out.setEndedMs(r.ended_ms);
+  kv_store::batch b;
+  b.puts.emplace_back("run/" + escape_key_part(job_), to_bytes(message));
+  return kv_->write(b, true);
+}
+
+error checkpoint_store::discard_checkpoints() {
+  kv_store::batch b;
+  if (auto err = delete_prefix("ckpt/" + escape_key_part(job_) + "/", b)) return err;
+  if (auto err = delete_prefix("hist/" + escape_key_part(job_) + "/", b)) return err;
+  written_.clear();
+  return kv_->write(b, true);
+}
+
+error checkpoint_store::remove_incomplete() {
+  auto ids = complete_ids();
+  if (!ids) return ids.error_value();
+  std::set<uint64_t> complete(ids->begin(), ids->end());
+  auto prefix = "ckpt/" + escape_key_part(job_) + "/";
+  kv_store::batch b;
+  auto err = kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
+    auto rest = key.substr(prefix.size());
+    if (rest.size() >= 20 && complete.count(std::stoull(std::string(rest.substr(0, 20)))) == 0)
+      b.deletes.emplace_back(key);
+    return true;
+  });
+  if (err) return err;
+  return b.deletes.empty() ? error{} : kv_->write(b, false);
+}
+
+} // namespace weir::runtime

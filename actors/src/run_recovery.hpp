@@ -1,0 +1,44 @@
+#pragma once
+
+// Where a run starts from: opening the job's checkpoint store, and deciding
+// whether to resume an earlier run that did not finish. Free of CAF.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checkpoint_store.hpp"
+#include "weir/detail/plan.hpp"
+#include "weir/options.hpp"
+
+namespace weir::runtime {
+
+/// A store opened for a run, and what the run starts from.
+struct prepared_run {
+  std::shared_ptr<checkpoint_store> store;
+  run_record record;                 ///< This run's record (already written).
+  std::vector<uint64_t> checkpoints; ///< Complete checkpoints to restore, newest last (empty: from the beginning).
+  uint64_t next_checkpoint = 1;
+  uint64_t resumed_from = 0;         ///< The checkpoint a resume starts from, or 0.
+};
+
+/// What must match for a run to resume another: the job's name, its
+/// operators (uid, kind, parallelism), max parallelism and arguments, one
+/// "name = value" line each.
+std::string run_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan);
+
+/// Opens the checkpoint store of `graph` (a LevelDB in options.state_dir, or
+/// memory) and decides where the run starts: a resume of an unfinished run
+/// with the same fingerprint from its newest usable checkpoint; a fresh start
+/// after a finished run or with options.fresh (their checkpoints discarded).
+/// Says what it does through `log`. Refuses (errc::incompatible_state) an
+/// unfinished run that differs, naming the difference; a state dir another
+/// process holds (errc::io, LevelDB's lock); a run none of whose checkpoints
+/// can be read (errc::corrupt_state, naming each and why). A LevelDB that
+/// cannot be opened is copied aside and repaired, loudly, then verified.
+expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail::physical_plan& plan,
+                                   const checkpoint_options& options,
+                                   const std::function<void(const std::string&)>& log);
+
+} // namespace weir::runtime

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+
+#include "checkpoint_store.hpp"
+
+namespace weir::runtime {
+
+struct deployment;
+
+/// Spawns the actor that owns a job's checkpoint store, on a thread of its
+/// own (detached): LevelDB writes never run on a task's or the supervisor's
+/// thread. It answers:
+///   (store_atom, id, task, snapshot bytes)   -> uint64_t bytes stored
+///   (manifest_atom, checkpoint_summary)      -> ack_atom (written, synced)
+///   (abort_atom, id, reason)                 -> ack_atom
+///   (load_atom, id)                          -> std::vector<std::vector<char>> per task
+///   (finish_atom, bool finished)             -> ack_atom (the run record; then it quits)
+/// Failures come back as errors naming the store and checkpoint.
+caf::actor spawn_store_actor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,
+                             std::shared_ptr<checkpoint_store> store, run_record run);
+
+} // namespace weir::runtime
