@@ -1,5 +1,6 @@
 #include "cli_args.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,34 @@ error check_output_dir(const std::string& dir) {
   auto st = std::filesystem::status(dir, ec);
   if (st.type() == std::filesystem::file_type::not_found || std::filesystem::is_directory(st)) return {};
   return {errc::io, "output '" + dir + "' is not a directory"};
+}
+
+const std::set<std::string> checkpoint_valued{"checkpoint-interval", "state-dir", "restart-attempts"};
+const std::set<std::string> checkpoint_flags{"fresh"};
+
+error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options) {
+  auto interval = args.get_number("checkpoint-interval", 1000, 0, 86400000);
+  auto attempts = args.get_number("restart-attempts", 3, 0, 1000);
+  if (!interval) return interval.error_value();
+  if (!attempts) return attempts.error_value();
+  auto& c = options.checkpoints;
+  c.interval_ms = *interval;
+  c.state_dir = args.get("state-dir", "weir-state/" + job);
+  c.fresh = args.has("fresh");
+  options.restart = restart_strategy::exponential_backoff(static_cast<uint32_t>(*attempts), 100, 10000);
+  options.log = [](const std::string& line) { std::fprintf(stderr, "weir: %s\n", line.c_str()); };
+  return {};
+}
+
+std::string checkpoint_summary(const job_result& result, const runtime_options& options) {
+  std::string out;
+  if (options.checkpoints.interval_ms > 0)
+    out += ", " + std::to_string(result.checkpoints) + " checkpoint" + (result.checkpoints == 1 ? "" : "s")
+           + " (latest " + std::to_string(result.last_checkpoint) + ") in " + options.checkpoints.state_dir;
+  if (result.resumed_from > 0) out += ", resumed from checkpoint " + std::to_string(result.resumed_from);
+  if (result.restarts > 0)
+    out += ", " + std::to_string(result.restarts) + " restart" + (result.restarts == 1 ? "" : "s");
+  return out;
 }
 
 } // namespace weir::apps

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "weir/error.hpp"
+#include "weir/options.hpp"
+#include "weir/stream.hpp"
 
 namespace weir::apps {
 
@@ -36,5 +38,18 @@ error check_readable_file(const std::string& path);
 
 /// An error unless `dir` is a directory or does not exist yet.
 error check_output_dir(const std::string& dir);
+
+/// Options every job command takes for checkpoints and recovery.
+extern const std::set<std::string> checkpoint_valued; // checkpoint-interval, state-dir, restart-attempts
+extern const std::set<std::string> checkpoint_flags;  // fresh
+
+/// Applies --checkpoint-interval (default 1000 ms; 0: none), --state-dir
+/// (default weir-state/<job> under the working directory), --fresh and
+/// --restart-attempts (default 3, exponential backoff from 100 ms) to
+/// `options`; says on stderr what the runtime does on its own.
+error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options);
+
+/// ", 3 checkpoints (latest 7) in DIR, 1 restart", or "" without checkpoints.
+std::string checkpoint_summary(const job_result& result, const runtime_options& options);
 
 } // namespace weir::apps

@@ -30,6 +30,10 @@ options:
   --parallelism N           subtasks per operator, 1-128 (default 1)
   --out-of-orderness-ms D   events arrive at most D ms out of order (default 0)
   --skip-bad-lines          count and skip malformed lines instead of failing
+  --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
+  --state-dir DIR           where checkpoints go (default weir-state/nexmark-Q)
+  --fresh                   start over, discarding an unfinished run's checkpoints
+  --restart-attempts N      restarts after a failure (default 3)
   -h, --help                show this help
 )";
 
@@ -41,9 +45,11 @@ int usage_error(const std::string& message) {
 } // namespace
 
 int nexmark_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first,
-                        {"query", "input", "output", "parallelism", "out-of-orderness-ms"},
-                        {"skip-bad-lines"});
+  std::set<std::string> valued{"query", "input", "output", "parallelism", "out-of-orderness-ms"};
+  std::set<std::string> flags{"skip-bad-lines"};
+  valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
+  flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
+  auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
     std::fputs(nexmark_usage, stdout);
@@ -64,16 +70,19 @@ int nexmark_command(int argc, char** argv, int first) {
                {"out-of-orderness-ms", std::to_string(*bound)},
                {"skip-bad-lines", args->has("skip-bad-lines") ? "true" : "false"}};
   if (auto err = build_registered_job(env, "nexmark", job)) return usage_error(err.message());
-  auto result = env.execute("nexmark-" + args->get("query"));
+  auto name = "nexmark-" + args->get("query");
+  if (auto err = apply_checkpoint_options(*args, name, env.options())) return usage_error(err.message());
+  auto result = env.execute(name);
   if (!result.ok()) {
     std::fprintf(stderr, "weir nexmark: job failed: %s\n", result.failure.to_string().c_str());
     return 1;
   }
-  std::printf("nexmark %s: %llu lines in, %llu results out, %llu bad lines skipped, %llu late, %.3f s\n",
+  std::printf("nexmark %s: %llu lines in, %llu results out, %llu bad lines skipped, %llu late, %.3f s%s\n",
               args->get("query").c_str(), static_cast<unsigned long long>(result.source_records),
               static_cast<unsigned long long>(result.sink_records),
               static_cast<unsigned long long>(nexmark::skipped_bad_lines()),
-              static_cast<unsigned long long>(result.late_records), result.seconds);
+              static_cast<unsigned long long>(result.late_records), result.seconds,
+              checkpoint_summary(result, env.options()).c_str());
   return 0;
 }
 

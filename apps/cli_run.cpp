@@ -31,6 +31,13 @@ options:
   --nodes H:P[,H:P..]     run tasks on these node daemons (see weir node)
   --remote-operators U,.. only these operators' tasks go to the nodes
   --top N                 print the N most frequent words (default 10)
+  --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
+  --state-dir DIR         where checkpoints go (a LevelDB; default
+                          weir-state/wordcount): a run that did not finish
+                          resumes from its latest checkpoint when run again
+  --fresh                 start over, discarding an unfinished run's checkpoints
+  --restart-attempts N    restarts after a failure, from the latest checkpoint
+                          (default 3)
   -h, --help              show this help
 )";
 
@@ -84,10 +91,12 @@ void print_top(const std::string& dir, size_t top) {
 } // namespace
 
 int run_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first,
-                        {"input", "output", "parallelism", "batch-size", "credit-window",
-                         "buffer-timeout-ms", "nodes", "remote-operators", "top"},
-                        {"chain"});
+  std::set<std::string> valued{"input", "output", "parallelism", "batch-size", "credit-window",
+                               "buffer-timeout-ms", "nodes", "remote-operators", "top"};
+  std::set<std::string> flags{"chain"};
+  valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
+  flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
+  auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
     std::fputs(run_usage, stdout);
@@ -103,6 +112,7 @@ int run_command(int argc, char** argv, int first) {
   environment env;
   env.set_chaining(args->has("chain"));
   if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());
+  if (auto err = apply_checkpoint_options(*args, "wordcount", env.options())) return usage_error(err.message());
   if (auto err = build_registered_job(env, "wordcount", job)) return usage_error(err.message());
   if (auto err = check_readable_file(job["input"])) return usage_error(err.message());
   if (auto err = check_output_dir(job["output"])) return usage_error(err.message());
@@ -112,11 +122,11 @@ int run_command(int argc, char** argv, int first) {
     return 1;
   }
   print_top(job["output"], *top);
-  std::printf("wordcount: %llu lines in, %llu counts out, %.3f s, %.0f lines/s, parallelism %s\n",
+  std::printf("wordcount: %llu lines in, %llu counts out, %.3f s, %.0f lines/s, parallelism %s%s\n",
               static_cast<unsigned long long>(result.source_records),
               static_cast<unsigned long long>(result.sink_records), result.seconds,
               result.seconds > 0 ? result.source_records / result.seconds : 0.0,
-              job["parallelism"].c_str());
+              job["parallelism"].c_str(), checkpoint_summary(result, env.options()).c_str());
   return 0;
 }
 

@@ -8,5 +8,6 @@ int run_command(int argc, char** argv, int first);
 int node_command(int argc, char** argv, int first);
 int bench_command(int argc, char** argv, int first);
 int nexmark_command(int argc, char** argv, int first);
+int checkpoints_command(int argc, char** argv, int first);
 
 } // namespace weir::apps

@@ -17,6 +17,8 @@ over node daemons.
 commands:
   run <job>        run a sample job (weir run --help lists jobs and options)
   nexmark          run a Nexmark query over a JSON-lines file (weir nexmark --help)
+  checkpoints      list or verify a state directory's checkpoints
+                   (weir checkpoints --help)
   node             serve tasks of jobs for a coordinator (weir node --help)
   bench pipeline   measure generator -> map -> filter -> sink against a
                    hand-written loop (weir bench --help)
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "node") return weir::apps::node_command(argc, argv, 2);
   if (command == "bench") return weir::apps::bench_command(argc, argv, 2);
   if (command == "nexmark") return weir::apps::nexmark_command(argc, argv, 2);
+  if (command == "checkpoints") return weir::apps::checkpoints_command(argc, argv, 2);
   std::fprintf(stderr, "weir: unknown command '%s' (try weir --help)\n", command.c_str());
   return 2;
 }
