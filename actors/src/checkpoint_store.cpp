@@ -354,6 +354,22 @@ error checkpoint_store::discard_checkpoints() {
   return kv_->write(b, true);
 }
 
+expected<std::vector<uint64_t>> checkpoint_store::incomplete_ids() {
+  auto ids = complete_ids();
+  if (!ids) return ids.error_value();
+  std::set<uint64_t> complete(ids->begin(), ids->end()), partial;
+  auto prefix = "ckpt/" + escape_key_part(job_) + "/";
+  auto err = kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
+    auto rest = key.substr(prefix.size());
+    if (rest.size() < 20) return true;
+    auto id = std::stoull(std::string(rest.substr(0, 20)));
+    if (!complete.count(id)) partial.insert(id);
+    return true;
+  });
+  if (err) return err;
+  return std::vector<uint64_t>(partial.begin(), partial.end());
+}
+
 error checkpoint_store::remove_incomplete() {
   auto ids = complete_ids();
   if (!ids) return ids.error_value();

@@ -87,6 +87,9 @@ public:
   expected<std::vector<checkpoint_history>> history();
   /// 1 + the highest checkpoint id ever used here (ids never repeat).
   expected<uint64_t> next_id();
+  /// Ids that have blobs but no manifest (never completed, or the manifest
+  /// was lost), ascending.
+  expected<std::vector<uint64_t>> incomplete_ids();
 
   // -- runs --------------------------------------------------------------------
 

@@ -22,6 +22,9 @@ leveldb::Options db_options(bool create_if_missing) {
   // bigger blocks and files keep the table count low for large state.
   o.write_buffer_size = 16u << 20;
   o.max_file_size = 16u << 20;
+  // State is already compact (varints, columnar blobs); compressing it would
+  // cost the store thread CPU on a small machine for little disk saved.
+  o.compression = leveldb::kNoCompression;
   return o;
 }
 

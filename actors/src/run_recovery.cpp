@@ -142,6 +142,13 @@ expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail:
                    store.where() + " holds an unfinished run of '" + graph.name + "' that differs from this one ("
                      + difference((*earlier)->fingerprint, fingerprint)
                      + "); run with --fresh to discard it and start over, or use another state dir"};
+    auto partial = store.incomplete_ids();
+    if (!partial) return partial.error_value();
+    if (log)
+      for (auto id : *partial)
+        if (ids->empty() || id > ids->back())
+          log(store.where() + ": checkpoint " + std::to_string(id)
+              + " has state but no manifest (it never completed, or its manifest was lost): skipped");
     auto usable = usable_checkpoints(store, log);
     if (!usable) return usable.error_value();
     run.checkpoints = std::move(*usable);

@@ -280,7 +280,14 @@ void attempt_failed(supervisor_actor* self, errc code, const std::string& messag
   auto& st = self->state;
   if (st.over || st.cancelling) return;
   const auto& strategy = st.dep->options.restart;
-  if (st.coordinator) st.next_checkpoint = st.coordinator->next_id();
+  if (st.coordinator) {
+    st.next_checkpoint = st.coordinator->next_id();
+    if (auto id = st.coordinator->in_flight()) { // nothing of it commits
+      say(self, "checkpoint " + std::to_string(id) + " abandoned: the attempt failed");
+      self->request(st.how.store, caf::infinite, abort_atom::value, id, std::string("the attempt failed: ") + message)
+        .then([](ack_atom) {}, [](caf::error&) {});
+    }
+  }
   st.coordinator.reset();
   if (strategy.type == restart_strategy::kind::none || st.restarts >= strategy.max_attempts) {
     std::string why = st.restarts > 0 ? " (after " + std::to_string(st.restarts) + " restarts)" : "";

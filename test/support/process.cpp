@@ -44,6 +44,20 @@ bool child_process::kill() {
   return running;
 }
 
+std::optional<int> child_process::wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (fd >= 0) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, timeout_ms);
+    ::close(fd);
+  }
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 child_process::~child_process() {
   kill();
 }

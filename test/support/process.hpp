@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 #include <sys/types.h>
@@ -18,6 +19,9 @@ public:
   pid_t pid() const noexcept { return pid_; }
   /// Sends SIGKILL and reaps; returns true if the process was still running.
   bool kill();
+  /// Waits up to `timeout_ms` for the process to exit (a pidfd, no polling);
+  /// returns its exit code (-1 if a signal ended it), or nothing if it still runs.
+  std::optional<int> wait(int timeout_ms);
 
 private:
   pid_t pid_ = -1;
