@@ -136,6 +136,10 @@ expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail:
     if (auto err = discard("--fresh")) return err;
   } else if (*earlier && (*earlier)->finished) {
     if (auto err = discard("the previous run of '" + graph.name + "' finished; starting a fresh run")) return err;
+  } else if (*earlier && ids->empty() && (*earlier)->fingerprint != fingerprint) {
+    // Nothing to resume, so nothing to protect: the run simply starts over.
+    if (log) log("the unfinished run of '" + graph.name + "' completed no checkpoint: starting a fresh run");
+    if (auto err = store.discard_checkpoints()) return err;
   } else if (*earlier) {
     if ((*earlier)->fingerprint != fingerprint)
       return error{errc::incompatible_state,

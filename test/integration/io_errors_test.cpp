@@ -79,7 +79,8 @@ TEST_CASE("a second run into an output directory in use is refused", "[integrati
     REQUIRE(::flock(fd, LOCK_EX) == 0);
     REQUIRE(::write(fd, "4242\n", 5) == 5);
     test::write_file(dir.file("in.txt"), "some words\n");
-    auto r = weir_cli({"run", "wordcount", "--input", dir.file("in.txt"), "--output", out});
+    auto r = weir_cli({"run", "wordcount", "--input", dir.file("in.txt"), "--output", out, "--state-dir",
+                       dir.file("state")});
     ::close(fd);
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.output, Catch::Contains("output directory '" + out + "' is in use by another run (pid 4242)"));
