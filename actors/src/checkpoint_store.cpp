@@ -31,6 +31,14 @@ std::string num_key(uint32_t n) {
   return buf;
 }
 
+/// The checkpoint id a key starts with (20 digits), if it does: keys read
+/// without checksum verification may be damaged.
+std::optional<uint64_t> leading_id(std::string_view rest) {
+  if (rest.size() < 20 || rest.substr(0, 20).find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::stoull(std::string(rest.substr(0, 20)));
+}
+
 std::string to_bytes(capnp::MessageBuilder& message) {
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
@@ -179,8 +187,8 @@ expected<std::vector<uint64_t>> checkpoint_store::complete_ids() {
   auto prefix = "ckpt/" + escape_key_part(job_) + "/";
   auto err = kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
     auto rest = key.substr(prefix.size());
-    if (rest.size() == 20 + 9 && rest.substr(20) == "/manifest")
-      ids.push_back(std::stoull(std::string(rest.substr(0, 20))));
+    auto id = leading_id(rest);
+    if (id && rest.size() == 20 + 9 && rest.substr(20) == "/manifest") ids.push_back(*id);
     return true;
   });
   if (err) return err;
@@ -305,8 +313,7 @@ expected<uint64_t> checkpoint_store::next_id() {
   uint64_t highest = 0;
   auto note = [&](const std::string& prefix) {
     return kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
-      auto rest = key.substr(prefix.size());
-      if (rest.size() >= 20) highest = std::max<uint64_t>(highest, std::stoull(std::string(rest.substr(0, 20))));
+      if (auto id = leading_id(key.substr(prefix.size()))) highest = std::max(highest, *id);
       return true;
     });
   };
@@ -360,10 +367,8 @@ expected<std::vector<uint64_t>> checkpoint_store::incomplete_ids() {
   std::set<uint64_t> complete(ids->begin(), ids->end()), partial;
   auto prefix = "ckpt/" + escape_key_part(job_) + "/";
   auto err = kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
-    auto rest = key.substr(prefix.size());
-    if (rest.size() < 20) return true;
-    auto id = std::stoull(std::string(rest.substr(0, 20)));
-    if (!complete.count(id)) partial.insert(id);
+    auto id = leading_id(key.substr(prefix.size()));
+    if (id && !complete.count(*id)) partial.insert(*id);
     return true;
   });
   if (err) return err;
@@ -377,9 +382,8 @@ error checkpoint_store::remove_incomplete() {
   auto prefix = "ckpt/" + escape_key_part(job_) + "/";
   kv_store::batch b;
   auto err = kv_->scan(prefix, true, [&](std::string_view key, std::string_view) {
-    auto rest = key.substr(prefix.size());
-    if (rest.size() >= 20 && complete.count(std::stoull(std::string(rest.substr(0, 20)))) == 0)
-      b.deletes.emplace_back(key);
+    auto id = leading_id(key.substr(prefix.size()));
+    if (id && complete.count(*id) == 0) b.deletes.emplace_back(key);
     return true;
   });
   if (err) return err;

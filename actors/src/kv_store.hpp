@@ -30,7 +30,9 @@ public:
   virtual error write(const batch& b, bool sync) = 0;
   virtual expected<std::optional<std::string>> get(const std::string& key) = 0;
   /// Calls fn(key, value) for each key starting with `prefix`, in key order,
-  /// until fn returns false. With `keys_only` the value passed is empty.
+  /// until fn returns false. With `keys_only` the value passed is empty and
+  /// checksums are not verified, so a damaged value does not hide the keys
+  /// around it (reading the value later finds the damage).
   virtual error scan(const std::string& prefix, bool keys_only,
                      const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
   /// Names the store in errors ("state dir 'x'").

@@ -71,7 +71,9 @@ expected<std::optional<std::string>> leveldb_kv::get(const std::string& key) {
 
 error leveldb_kv::scan(const std::string& prefix, bool keys_only,
                        const std::function<bool(std::string_view, std::string_view)>& fn) {
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified()));
+  auto options = verified();
+  options.verify_checksums = !keys_only;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto k = it->key();
     std::string_view key(k.data(), k.size());
