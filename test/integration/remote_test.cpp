@@ -15,6 +15,7 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/text.hpp"
+#include "weir/checkpoints.hpp"
 #include "weir/job_registry.hpp"
 #include "weir/stream.hpp"
 
@@ -190,4 +191,36 @@ TEST_CASE("settings made outside the job builder reach the nodes", "[integration
   auto counts = apps::read_final_counts(dir.file("out"));
   REQUIRE(counts);
   CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+}
+
+TEST_CASE("checkpoints of tasks on a node reach the coordinator's state dir; results exact",
+          "[integration][remote][checkpoint]") {
+  node_process node;
+  test::temp_dir dir;
+  std::mt19937_64 rng(17);
+  auto text = test::random_text(rng, 30000);
+  test::write_file(dir.file("in.txt"), text);
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = {node.address};
+  env.options().remote_uids = {"count", "format"}; // the keyed state lives on the node
+  env.options().batch_size = 4;                    // small frames: the run lasts a while
+  env.options().checkpoints.interval_ms = 30;
+  env.options().checkpoints.state_dir = dir.file("state");
+  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")}, {"output", dir.file("out")},
+                                                        {"parallelism", "2"}}));
+  auto result = env.execute("wordcount");
+  REQUIRE(result.ok());
+  std::cout << "remote checkpoints: " << result.checkpoints << " completed in " << result.seconds << " s" << std::endl;
+  CHECK(result.checkpoints >= 3); // periodic ones and the final one, with the node's snapshots in them
+  auto counts = apps::read_final_counts(dir.file("out"));
+  REQUIRE(counts);
+  auto expected = test::reference_counts(text);
+  CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end())
+        == std::map<std::string, int64_t>(expected.begin(), expected.end()));
+  auto listed = list_checkpoints(dir.file("state"));
+  REQUIRE(listed);
+  uint64_t with_state = 0;
+  for (const auto& c : listed->second) with_state += c.completed && c.bytes > 0 ? 1 : 0;
+  CHECK(with_state == result.checkpoints);
 }
