@@ -66,6 +66,7 @@ int list(const std::string& dir) {
               "alignment", "size", "status");
   for (const auto& c : found->second) {
     std::string status = c.completed ? (c.retained ? "completed" : "completed, deleted") : "abandoned: " + c.reason;
+    if (c.final) status += " (final)";
     std::printf("%-24s %8llu  %-19s  %7llu ms  %8.1f ms  %10s  %s\n", c.job.c_str(),
                 static_cast<unsigned long long>(c.id), when(c.started_ms).c_str(),
                 static_cast<unsigned long long>(c.duration_ms), c.alignment_us / 1000.0,

@@ -22,6 +22,8 @@ commands:
   node             serve tasks of jobs for a coordinator (weir node --help)
   bench pipeline   measure generator -> map -> filter -> sink against a
                    hand-written loop (weir bench --help)
+  bench checkpoint what checkpoints cost: jobs with and without them
+                   (weir bench checkpoint --help)
 
 options:
   -h, --help       show this help

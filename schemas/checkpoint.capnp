@@ -42,6 +42,7 @@ struct CheckpointHistory {
   alignmentUs @4 :UInt64;
   bytes @5 :UInt64;
   reason @6 :Text; # why it was abandoned
+  final @7 :Bool;  # taken once every task had finished
 }
 
 # The run a state directory belongs to.

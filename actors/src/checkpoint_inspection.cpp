@@ -90,7 +90,8 @@ list_checkpoints(const std::string& state_dir) {
     std::set<uint64_t> retained(ids->begin(), ids->end());
     for (const auto& h : *history)
       out.push_back({store.job(), h.summary.id, h.completed, retained.count(h.summary.id) > 0, h.summary.started_ms,
-                     h.summary.duration_ms, h.summary.alignment_us, h.summary.bytes, h.reason});
+                     h.summary.duration_ms, h.summary.alignment_us, h.summary.bytes, h.reason,
+                     h.summary.final});
     return {};
   });
   if (err) return err;

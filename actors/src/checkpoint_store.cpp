@@ -69,6 +69,7 @@ void set_summary(schema::CheckpointHistory::Builder h, const checkpoint_summary&
   h.setDurationMs(s.duration_ms);
   h.setAlignmentUs(s.alignment_us);
   h.setBytes(s.bytes);
+  h.setFinal(s.final);
 }
 
 std::string encode_manifest(const checkpoint_manifest& m) {
@@ -296,7 +297,8 @@ expected<std::vector<checkpoint_history>> checkpoint_store::history() {
     checkpoint_history h;
     failure = read_record<schema::CheckpointHistory>(std::string(v), where() + ": history",
                                                      [&](schema::CheckpointHistory::Reader in) {
-      h.summary = {in.getId(), in.getStartedMs(), in.getDurationMs(), in.getAlignmentUs(), in.getBytes(), false};
+      h.summary = {in.getId(), in.getStartedMs(), in.getDurationMs(), in.getAlignmentUs(), in.getBytes(),
+                   in.getFinal()};
       h.completed = in.getCompleted();
       h.reason = in.getReason();
       return error{};

@@ -24,6 +24,7 @@ struct checkpoint_info {
   uint64_t alignment_us = 0;   ///< The longest any task held its inputs for it.
   uint64_t bytes = 0;          ///< State stored.
   std::string reason;          ///< Why it was abandoned.
+  bool final = false;          ///< Taken once every task had finished (the job's end).
 };
 
 /// One job's run recorded in a state directory.
