@@ -39,7 +39,7 @@ void checkpoint_coordinator::on_trigger() {
 void checkpoint_coordinator::begin(bool final) {
   last_started_ms_ = host_.now_ms();
   flight_ = flight{next_id_++, last_started_ms_, std::vector<bool>(sources_.size(), false),
-                   std::vector<bool>(sources_.size(), false), 0, 0, 0, final};
+                   std::vector<bool>(sources_.size(), false), 0, 0, 0, 0, final};
   uint64_t id = flight_->id;
   host_.schedule_timeout(id, options_.timeout_ms);
   if (!final) host_.trigger_sources(id);
@@ -47,20 +47,22 @@ void checkpoint_coordinator::begin(bool final) {
     if (finished_[t]) ack(t, final_snapshots_[t], true);
 }
 
-void checkpoint_coordinator::ack(uint32_t task, const std::vector<char>& snapshot, bool final_snapshot) {
+void checkpoint_coordinator::ack(uint32_t task, const snapshot_chunks& snapshot, bool final_snapshot) {
   flight_->acked[task] = true;
   flight_->uses_final[task] = final_snapshot;
-  host_.store_snapshot(flight_->id, task, snapshot);
+  ++flight_->acks;
+  flight_->pending += snapshot.size();
+  for (const auto& chunk : snapshot) host_.store_snapshot(flight_->id, task, chunk);
 }
 
-void checkpoint_coordinator::on_snapshot(uint32_t task, uint64_t id, std::vector<char> snapshot,
+void checkpoint_coordinator::on_snapshot(uint32_t task, uint64_t id, snapshot_chunks snapshot,
                                          uint64_t alignment_us) {
   if (!flight_ || flight_->id != id || flight_->acked[task]) return;
   flight_->alignment_us = std::max(flight_->alignment_us, alignment_us);
   ack(task, snapshot, false);
 }
 
-void checkpoint_coordinator::on_task_finished(uint32_t task, std::vector<char> snapshot) {
+void checkpoint_coordinator::on_task_finished(uint32_t task, snapshot_chunks snapshot) {
   if (finished_[task]) return;
   finished_[task] = true;
   final_snapshots_[task] = std::move(snapshot);
@@ -78,7 +80,7 @@ void checkpoint_coordinator::on_stored(uint64_t id, uint32_t task, uint64_t byte
     return;
   }
   flight_->bytes += bytes;
-  if (++flight_->stored < sources_.size()) return;
+  if (--flight_->pending > 0 || flight_->acks < sources_.size()) return;
   checkpoint_summary s{id, flight_->started_ms,
                        static_cast<uint64_t>(std::max<int64_t>(0, host_.now_ms() - flight_->started_ms)),
                        flight_->alignment_us, flight_->bytes, flight_->final};

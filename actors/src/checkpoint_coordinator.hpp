@@ -13,6 +13,10 @@
 
 namespace weir::runtime {
 
+/// A task's snapshot as it travels: encoded detail::task_snapshot messages
+/// of a few MiB each (see detail::encode_task_snapshot_chunks).
+using snapshot_chunks = std::vector<std::vector<char>>;
+
 /// What a completed checkpoint is, for its manifest and the job's summary.
 struct checkpoint_summary {
   uint64_t id = 0;
@@ -30,8 +34,9 @@ public:
   virtual ~coordinator_host() = default;
   /// Sends trigger(id) to every source task still running.
   virtual void trigger_sources(uint64_t id) = 0;
-  /// Stores task `task`'s snapshot for checkpoint `id`; report on_stored().
-  virtual void store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& snapshot) = 0;
+  /// Stores one chunk of task `task`'s snapshot for checkpoint `id`; report
+  /// on_stored() for each.
+  virtual void store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& chunk) = 0;
   /// Writes the checkpoint's manifest, last; report on_manifest_stored().
   virtual void store_manifest(const checkpoint_summary& summary) = 0;
   /// Tells the tasks and the store that checkpoint `id` is abandoned.
@@ -63,8 +68,8 @@ public:
   /// Every task started: checkpoints begin after one interval.
   void start();
   void on_trigger();
-  void on_snapshot(uint32_t task, uint64_t id, std::vector<char> snapshot, uint64_t alignment_us);
-  void on_task_finished(uint32_t task, std::vector<char> snapshot);
+  void on_snapshot(uint32_t task, uint64_t id, snapshot_chunks snapshot, uint64_t alignment_us);
+  void on_task_finished(uint32_t task, snapshot_chunks snapshot);
   void on_stored(uint64_t id, uint32_t task, uint64_t bytes, const std::string& failure);
   void on_manifest_stored(uint64_t id, const std::string& failure);
   void on_timeout(uint64_t id);
@@ -82,14 +87,15 @@ private:
     int64_t started_ms = 0;
     std::vector<bool> acked;
     std::vector<bool> uses_final;
-    size_t stored = 0;
+    size_t acks = 0;    // tasks whose snapshot arrived
+    size_t pending = 0; // chunks sent to the store and not stored yet
     uint64_t bytes = 0;
     uint64_t alignment_us = 0;
     bool final = false;
   };
 
   void begin(bool final);
-  void ack(uint32_t task, const std::vector<char>& snapshot, bool final_snapshot);
+  void ack(uint32_t task, const snapshot_chunks& snapshot, bool final_snapshot);
   void abandon(const std::string& why);
   void after_checkpoint();
   bool all_finished() const;
@@ -101,7 +107,7 @@ private:
   uint64_t next_id_;
   coordinator_host& host_;
   std::vector<bool> finished_;
-  std::vector<std::vector<char>> final_snapshots_;
+  std::vector<snapshot_chunks> final_snapshots_;
   std::optional<flight> flight_;
   int64_t last_started_ms_ = 0;
   uint32_t final_failures_ = 0;

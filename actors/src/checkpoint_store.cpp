@@ -123,23 +123,25 @@ std::string checkpoint_store::checkpoint_prefix(uint64_t id) const {
 
 expected<uint64_t> checkpoint_store::write_task(uint64_t id, const std::string& head_uid, uint32_t subtask,
                                                 const std::vector<char>& snapshot) {
-  auto snap = detail::decode_task_snapshot(std::string_view(snapshot.data(), snapshot.size()));
-  if (!snap) return snap.error_value();
   kv_store::batch b;
   auto& refs = written_[id];
   uint64_t bytes = 0;
-  auto put = [&](std::string key, std::string value) {
+  auto put = [&](std::string key, std::string_view value) {
     refs.push_back({key, value.size(), content_hash(value)});
     bytes += value.size();
-    b.puts.emplace_back(checkpoint_prefix(id) + key, std::move(value));
+    b.put_view(checkpoint_prefix(id) + key, value);
   };
-  for (auto& op : snap->operators) {
-    auto uid = escape_key_part(op.uid);
-    if (!op.operator_state.empty()) put("op/" + uid + "/" + num_key(op.subtask), std::move(op.operator_state));
-    for (auto& [kg, blob] : op.key_groups) put("state/" + uid + "/" + num_key(kg), std::move(blob));
-  }
-  if (snap->finished) put("finished/" + escape_key_part(head_uid) + "/" + num_key(subtask), "");
-  if (auto err = kv_->write(b, false)) return err;
+  bool finished = false;
+  auto err = detail::visit_task_snapshot(std::string_view(snapshot.data(), snapshot.size()), finished,
+    [&](const std::string& uid, uint32_t op_subtask, std::optional<uint32_t> kg, std::string_view blob) {
+      if (kg)
+        put("state/" + escape_key_part(uid) + "/" + num_key(*kg), blob);
+      else
+        put("op/" + escape_key_part(uid) + "/" + num_key(op_subtask), blob);
+    });
+  if (err) return err;
+  if (finished) put("finished/" + escape_key_part(head_uid) + "/" + num_key(subtask), "");
+  if (auto err2 = kv_->write(b, false)) return err2;
   return bytes;
 }
 
@@ -148,14 +150,14 @@ error checkpoint_store::commit(const checkpoint_summary& summary, uint32_t max_p
   checkpoint_manifest m{summary, job_, max_parallelism, operators, std::move(written_[summary.id])};
   written_.erase(summary.id);
   kv_store::batch b;
-  b.puts.emplace_back(checkpoint_prefix(summary.id) + "manifest", encode_manifest(m));
+  b.put(checkpoint_prefix(summary.id) + "manifest", encode_manifest(m));
   if (auto err = kv_->write(b, true)) return err;
   capnp::MallocMessageBuilder message;
   auto h = message.initRoot<schema::CheckpointHistory>();
   set_summary(h, summary);
   h.setCompleted(true);
   kv_store::batch later;
-  later.puts.emplace_back("hist/" + escape_key_part(job_) + "/" + id_key(summary.id), to_bytes(message));
+  later.put("hist/" + escape_key_part(job_) + "/" + id_key(summary.id), to_bytes(message));
   auto ids = complete_ids();
   if (!ids) return ids.error_value();
   for (size_t i = 0; i + retained_ < ids->size(); ++i)
@@ -172,7 +174,7 @@ error checkpoint_store::abandon(uint64_t id, const std::string& reason) {
   h.setId(id);
   h.setCompleted(false);
   h.setReason(reason);
-  b.puts.emplace_back("hist/" + escape_key_part(job_) + "/" + id_key(id), to_bytes(message));
+  b.put("hist/" + escape_key_part(job_) + "/" + id_key(id), to_bytes(message));
   return kv_->write(b, false);
 }
 
@@ -351,7 +353,7 @@ error checkpoint_store::put_run(const run_record& r) {
   out.setStartedMs(r.started_ms);
   out.setEndedMs(r.ended_ms);
   kv_store::batch b;
-  b.puts.emplace_back("run/" + escape_key_part(job_), to_bytes(message));
+  b.put("run/" + escape_key_part(job_), to_bytes(message));
   return kv_->write(b, true);
 }
 

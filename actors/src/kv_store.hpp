@@ -3,6 +3,7 @@
 // The storage under the checkpoint store: ordered keys and values, written in
 // atomic batches. A seam for faults: tests corrupt what is beneath it.
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,10 +20,19 @@ namespace weir::runtime {
 /// An ordered key-value store. Not thread-safe: one owner (the store actor).
 class kv_store {
 public:
-  /// Puts and deletes applied together, or not at all.
+  /// Puts and deletes applied together, or not at all. A put either owns
+  /// its value or views one the caller keeps alive until write() returns
+  /// (state blobs are written without another copy).
   struct batch {
-    std::vector<std::pair<std::string, std::string>> puts;
+    std::vector<std::pair<std::string, std::string_view>> puts;
     std::vector<std::string> deletes;
+    std::deque<std::string> owned;
+
+    void put(std::string key, std::string value) {
+      owned.push_back(std::move(value));
+      puts.emplace_back(std::move(key), owned.back());
+    }
+    void put_view(std::string key, std::string_view value) { puts.emplace_back(std::move(key), value); }
   };
 
   virtual ~kv_store() = default;
@@ -44,7 +54,7 @@ public:
 class memory_kv final : public kv_store {
 public:
   error write(const batch& b, bool) override {
-    for (const auto& [k, v] : b.puts) data_[k] = v;
+    for (const auto& [k, v] : b.puts) data_[k] = std::string(v);
     for (const auto& k : b.deletes) data_.erase(k);
     return {};
   }

@@ -54,7 +54,7 @@ leveldb_kv::~leveldb_kv() {
 
 error leveldb_kv::write(const batch& b, bool sync) {
   leveldb::WriteBatch wb;
-  for (const auto& [k, v] : b.puts) wb.Put(k, v);
+  for (const auto& [k, v] : b.puts) wb.Put(k, leveldb::Slice(v.data(), v.size()));
   for (const auto& k : b.deletes) wb.Delete(k);
   leveldb::WriteOptions o;
   o.sync = sync;

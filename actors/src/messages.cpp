@@ -37,6 +37,7 @@ void register_runtime_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<task_report>("weir.task_report");
   cfg.add_message_type<std::vector<task_report>>("std::vector<weir.task_report>");
   cfg.add_message_type<run_outcome>("weir.run_outcome");
+  cfg.add_message_type<std::vector<std::vector<char>>>("std::vector<std::vector<char>>");
   cfg.add_message_type<checkpoint_summary>("weir.checkpoint_summary");
 }
 

@@ -345,11 +345,11 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (limit > 0) self->delayed_send(self, std::chrono::milliseconds(limit), timeout_atom::value);
       begin_attempt(self);
     },
-    [self](checkpoint_atom, uint32_t, uint64_t id, std::vector<char>& snapshot, uint64_t alignment_us) {
+    [self](checkpoint_atom, uint32_t, uint64_t id, snapshot_chunks& snapshot, uint64_t alignment_us) {
       auto t = sender_task(self);
       if (t && self->state.coordinator) self->state.coordinator->on_snapshot(*t, id, std::move(snapshot), alignment_us);
     },
-    [self](done_atom, task_report& report, std::vector<char>& snapshot) {
+    [self](done_atom, task_report& report, snapshot_chunks& snapshot) {
       auto t = sender_task(self);
       auto& st = self->state;
       if (!t || st.phases[*t] != phase::running || !st.coordinator) return;

@@ -35,10 +35,10 @@ public:
   void schedule_flush(std::chrono::milliseconds delay) override {
     self_->delayed_send(self_, delay, flush_atom::value);
   }
-  void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t alignment_us) override {
+  void checkpoint_taken(uint64_t id, snapshot_chunks snapshot, uint64_t alignment_us) override {
     self_->send(supervisor, checkpoint_atom::value, task, id, std::move(snapshot), alignment_us);
   }
-  void finished(const task_stats& s, std::vector<char> snapshot) override {
+  void finished(const task_stats& s, snapshot_chunks snapshot) override {
     task_report r{task, s.records_in, s.records_out, s.source_records, s.sink_records,
                   s.blocked_turns, s.late_records};
     self_->send(supervisor, done_atom::value, r, std::move(snapshot));

@@ -366,7 +366,7 @@ void task_core::take_checkpoint(uint64_t id) {
   if (chain_.source() == nullptr)
     aligned_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                          std::chrono::steady_clock::now() - alignment_started_).count());
-  transport_.checkpoint_taken(id, detail::encode_task_snapshot(snap), aligned_us);
+  transport_.checkpoint_taken(id, detail::encode_task_snapshot_chunks(std::move(snap)), aligned_us);
 }
 
 void task_core::release_held() {
@@ -384,7 +384,7 @@ void task_core::check_finished() {
   snap.task = task_index_;
   snap.finished = true;
   chain_.snapshot(0, snap.operators); // checkpoint 0: sinks pre-commit their last transaction
-  transport_.finished(stats_, detail::encode_task_snapshot(snap));
+  transport_.finished(stats_, detail::encode_task_snapshot_chunks(std::move(snap)));
 }
 
 } // namespace weir::runtime

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "barrier_aligner.hpp"
+#include "checkpoint_coordinator.hpp"
 #include "input_gate.hpp"
 #include "operator_chain.hpp"
 #include "output_gate.hpp"
@@ -52,14 +53,14 @@ public:
   /// final one (an encoded detail::task_snapshot marked finished): every
   /// checkpoint from now on holds it for this task. The task then waits for
   /// checkpoint_complete(..., final = true).
-  virtual void finished(const task_stats& stats, std::vector<char> snapshot) = 0;
+  virtual void finished(const task_stats& stats, snapshot_chunks snapshot) = 0;
   /// The checkpoint holding the final snapshot completed and the task
   /// committed its output: it has nothing left to do.
   virtual void committed() = 0;
-  /// The task took its snapshot for checkpoint `id` (an encoded
-  /// detail::task_snapshot) and sent the barrier on; `alignment_us` is how
-  /// long its inputs were held for it.
-  virtual void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t alignment_us) = 0;
+  /// The task took its snapshot for checkpoint `id` (encoded
+  /// detail::task_snapshot chunks) and sent the barrier on; `alignment_us`
+  /// is how long its inputs were held for it.
+  virtual void checkpoint_taken(uint64_t id, snapshot_chunks snapshot, uint64_t alignment_us) = 0;
 };
 
 /// What a task is told about its run beyond the plan.

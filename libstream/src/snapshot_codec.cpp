@@ -25,18 +25,53 @@ std::string to_string(capnp::MessageBuilder& message) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
+size_t words_for(size_t bytes) {
+  return (bytes + 7) / 8 + 1;
+}
+
+/// Builds a one-segment message straight into its serialized bytes: the
+/// state is copied once, not three times (builder, flat array, string).
+/// `bound_words` must cover the message; if it does not, the message is
+/// built the ordinary way.
+template <class Out, class Build>
+Out build_flat(size_t bound_words, Build&& build) {
+  Out out(8 + bound_words * 8, '\0'); // zeroed, as Cap'n Proto requires of a segment
+  size_t used = 0;
+  try {
+    capnp::FlatMessageBuilder message(
+      kj::arrayPtr(reinterpret_cast<capnp::word*>(&out[8]), bound_words));
+    build(message);
+    used = message.getSegmentsForOutput()[0].size();
+  } catch (const kj::Exception&) { // the bound was short: no state is lost, only speed
+    capnp::MallocMessageBuilder message;
+    build(message);
+    auto words = capnp::messageToFlatArray(message);
+    auto bytes = words.asBytes();
+    return Out(reinterpret_cast<const char*>(bytes.begin()), reinterpret_cast<const char*>(bytes.end()));
+  }
+  uint32_t header[2] = {0, static_cast<uint32_t>(used)};
+  std::memcpy(&out[0], header, 8);
+  out.resize(8 + used * 8);
+  return out;
+}
+
 error corrupt(const std::string& what, const std::string& why) {
   return {errc::corrupt_state, what + ": " + why};
 }
 
-/// Reads a message from `bytes` (copied once to be word-aligned), applying
+/// Reads a message from `bytes` (copied only if not word-aligned), applying
 /// limits sized to the bytes, and hands its root to `read`.
 template <class Root, class Read>
 error read_message(std::string_view bytes, const std::string& what, Read&& read) {
   if (bytes.size() % 8 != 0 || bytes.empty())
     return corrupt(what, std::to_string(bytes.size()) + " bytes is not a whole Cap'n Proto message");
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / 8);
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  kj::Array<capnp::word> copy;
+  auto words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / 8);
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0) {
+    copy = kj::heapArray<capnp::word>(bytes.size() / 8);
+    std::memcpy(copy.begin(), bytes.data(), bytes.size());
+    words = copy.asPtr();
+  }
   try {
     capnp::ReaderOptions options;
     options.traversalLimitInWords = bytes.size() / 8 + 64;
@@ -63,7 +98,7 @@ error get_entries(schema::Entries::Reader in, entry_table& t, const std::string&
   for (size_t i = 1; i < offsets.size(); ++i)
     if (offsets[i] < offsets[i - 1]) return corrupt(what, "entry offsets decrease at entry " + std::to_string(i));
   if (offsets.back() != pay.size()) return corrupt(what, "entry offsets do not end at the payload's end");
-  t.assign(std::string(reinterpret_cast<const char*>(pay.begin()), pay.size()), std::move(offsets));
+  t.assign(std::string_view(reinterpret_cast<const char*>(pay.begin()), pay.size()), std::move(offsets));
   return {};
 }
 
@@ -93,8 +128,11 @@ error check_version(uint32_t version, const std::string& what) {
 } // namespace
 
 std::string encode_key_group(const state_schema& s, const key_group_state& kg) {
-  capnp::MallocMessageBuilder message(
-    static_cast<unsigned>((kg.entries.payload().size() + kg.timers.payload().size()) / 8 + 256));
+  size_t bound = 64 + words_for(s.kind.size()) + words_for(s.key_type.size()) + words_for(s.timer_type.size())
+                 + words_for(kg.entries.payload().size()) + words_for(4 * kg.entries.offsets().size())
+                 + words_for(kg.timers.payload().size()) + words_for(4 * kg.timers.offsets().size());
+  for (const auto& [name, type] : s.fields) bound += 2 + words_for(name.size()) + words_for(type.size());
+  return build_flat<std::string>(bound, [&](capnp::MessageBuilder& message) {
   auto out = message.initRoot<schema::KeyGroupState>();
   out.setFormatVersion(snapshot_format_version);
   out.setKeyGroup(kg.key_group);
@@ -108,7 +146,7 @@ std::string encode_key_group(const state_schema& s, const key_group_state& kg) {
   set_entries(out.initEntries(), kg.entries);
   out.setTimerType(s.timer_type);
   set_entries(out.initTimers(), kg.timers);
-  return to_string(message);
+  });
 }
 
 expected<state_schema> key_group_schema(std::string_view bytes, const std::string& what) {
@@ -166,12 +204,12 @@ expected<operator_state> decode_operator_state(std::string_view bytes, const std
 }
 
 std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
-  size_t bytes = 0;
+  size_t bound = 64;
   for (const auto& op : snapshot.operators) {
-    bytes += op.operator_state.size() + 64;
-    for (const auto& kg : op.key_groups) bytes += kg.second.size() + 16;
+    bound += 16 + words_for(op.uid.size()) + words_for(op.operator_state.size());
+    for (const auto& kg : op.key_groups) bound += 4 + words_for(kg.second.size());
   }
-  capnp::MallocMessageBuilder message(static_cast<unsigned>(bytes / 8 + 64));
+  return build_flat<std::vector<char>>(bound, [&](capnp::MessageBuilder& message) {
   auto out = message.initRoot<schema::TaskSnapshot>();
   out.setFormatVersion(snapshot_format_version);
   out.setCheckpoint(snapshot.checkpoint);
@@ -190,10 +228,55 @@ std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
       kgs[k].setState(as_bytes(op.key_groups[k].second.data(), op.key_groups[k].second.size()));
     }
   }
-  auto words = capnp::messageToFlatArray(message);
-  auto flat = words.asBytes();
-  return std::vector<char>(reinterpret_cast<const char*>(flat.begin()),
-                           reinterpret_cast<const char*>(flat.end()));
+  });
+}
+
+std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapshot, size_t chunk_bytes) {
+  std::vector<std::vector<char>> chunks;
+  task_snapshot part{snapshot.checkpoint, snapshot.task, false, {}};
+  size_t bytes = 0;
+  auto flush = [&] {
+    chunks.push_back(encode_task_snapshot(part));
+    part.operators.clear();
+    bytes = 0;
+  };
+  for (auto& op : snapshot.operators) {
+    bytes += op.operator_state.size();
+    operator_snapshot piece{op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}};
+    for (auto& kg : op.key_groups) {
+      if (bytes + kg.second.size() > chunk_bytes && (bytes > 0 || !piece.key_groups.empty())) {
+        if (!piece.operator_state.empty() || !piece.key_groups.empty()) part.operators.push_back(std::move(piece));
+        flush();
+        piece = operator_snapshot{op.checkpoint, op.uid, op.subtask, op.parallelism, {}, {}};
+      }
+      bytes += kg.second.size();
+      piece.key_groups.push_back(std::move(kg));
+    }
+    part.operators.push_back(std::move(piece));
+  }
+  part.finished = snapshot.finished;
+  flush();
+  return chunks;
+}
+
+error visit_task_snapshot(std::string_view bytes, bool& finished, const blob_visitor& visit) {
+  return read_message<schema::TaskSnapshot>(bytes, "task snapshot", [&](schema::TaskSnapshot::Reader in) {
+    if (auto e = check_version(in.getFormatVersion(), "task snapshot")) return e;
+    finished = in.getFinished();
+    for (auto op : in.getOperators()) {
+      std::string uid = op.getUid();
+      auto st = op.getOperatorState();
+      if (st.size() > 0)
+        visit(uid, op.getSubtask(), std::nullopt,
+              std::string_view(reinterpret_cast<const char*>(st.begin()), st.size()));
+      for (auto kg : op.getKeyGroups()) {
+        auto data = kg.getState();
+        visit(uid, op.getSubtask(), kg.getKeyGroup(),
+              std::string_view(reinterpret_cast<const char*>(data.begin()), data.size()));
+      }
+    }
+    return error{};
+  });
 }
 
 expected<task_snapshot> decode_task_snapshot(std::string_view bytes) {

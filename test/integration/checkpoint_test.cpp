@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <random>
@@ -89,8 +90,10 @@ TEST_CASE("a task that throws once recovers from the latest checkpoint with exac
   auto counts = check_running_counts(test::part_lines(dir.file("out")));
   REQUIRE(counts.size() == keys);
   for (const auto& [k, c] : counts) CHECK(c == n / keys);
-  REQUIRE(log.size() >= 1);
-  CHECK_THAT(log.front(), Catch::Contains("unlucky record; restarting (1 of 3) from checkpoint"));
+  auto said = std::any_of(log.begin(), log.end(), [](const std::string& l) {
+    return l.find("unlucky record; restarting (1 of 3) from checkpoint") != std::string::npos;
+  });
+  CHECK(said);
 }
 
 TEST_CASE("a task that always throws exhausts the restarts and fails with the last error",

@@ -34,17 +34,18 @@ struct fake_transport : runtime::task_transport {
   void schedule_resume_after(std::chrono::milliseconds) override { ++delayed_resumes; }
   void schedule_flush(std::chrono::milliseconds) override { ++flushes; }
   void schedule_timer(std::chrono::milliseconds) override { ++timers; }
-  std::vector<char> final_snapshot;
+  runtime::snapshot_chunks final_snapshot;
   bool all_committed = false;
-  void finished(const runtime::task_stats& s, std::vector<char> snapshot) override {
+  void finished(const runtime::task_stats& s, runtime::snapshot_chunks snapshot) override {
     done = true;
     stats = s;
     final_snapshot = std::move(snapshot);
   }
   void committed() override { all_committed = true; }
-  std::vector<std::pair<uint64_t, std::vector<char>>> snapshots; // checkpoint id, snapshot
-  void checkpoint_taken(uint64_t id, std::vector<char> snapshot, uint64_t) override {
-    snapshots.emplace_back(id, std::move(snapshot));
+  /// Checkpoint id and snapshot; tests keep state small, so it is one chunk.
+  std::vector<std::pair<uint64_t, std::vector<char>>> snapshots;
+  void checkpoint_taken(uint64_t id, runtime::snapshot_chunks snapshot, uint64_t) override {
+    snapshots.emplace_back(id, std::move(snapshot.front()));
   }
 
   detail::frame_view view(size_t i) const {

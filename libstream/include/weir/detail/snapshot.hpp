@@ -6,6 +6,8 @@
 // the one adapter for snapshot bytes. Runtime SPI.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "weir/codec.hpp"
+#include "weir/detail/byte_buffer.hpp"
 #include "weir/error.hpp"
 
 namespace weir::detail {
@@ -49,7 +52,8 @@ struct state_schema {
 /// Encoded entries of one kind: entry i is bytes [offsets[i], offsets[i + 1]).
 class entry_table {
 public:
-  /// Appends one entry: write(byte_writer&) encodes it.
+  /// Appends one entry: write(byte_writer&) encodes it (inline appends:
+  /// encoding a million keys is a snapshot's hot loop).
   template <class Write>
   void add(Write&& write) {
     byte_writer w(payload_);
@@ -57,15 +61,21 @@ public:
     offsets_.push_back(static_cast<uint32_t>(payload_.size()));
   }
   size_t size() const noexcept { return offsets_.size() - 1; }
+  /// Empties the table, keeping its memory for the next key group.
+  void clear() noexcept {
+    payload_.clear();
+    offsets_.resize(1);
+  }
   bool empty() const noexcept { return size() == 0; }
   std::string_view entry(size_t i) const noexcept {
-    return std::string_view(payload_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
+    return payload().substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
-  const std::string& payload() const noexcept { return payload_; }
+  std::string_view payload() const noexcept { return {payload_.data(), payload_.size()}; }
   const std::vector<uint32_t>& offsets() const noexcept { return offsets_; }
   /// Adopts decoded bytes; `offsets` were checked (first 0, ascending, last == payload size).
-  void assign(std::string payload, std::vector<uint32_t> offsets) {
-    payload_ = std::move(payload);
+  void assign(std::string_view payload, std::vector<uint32_t> offsets) {
+    payload_.clear();
+    payload_.append(payload.data(), payload.size());
     offsets_ = std::move(offsets);
   }
 
@@ -83,7 +93,7 @@ public:
   }
 
 private:
-  std::string payload_;
+  byte_buffer payload_;
   std::vector<uint32_t> offsets_{0};
 };
 
@@ -138,6 +148,20 @@ std::string encode_operator_state(const operator_state& state);
 expected<operator_state> decode_operator_state(std::string_view bytes, const std::string& what);
 
 std::vector<char> encode_task_snapshot(const task_snapshot& snapshot);
+/// The same split into messages of about `chunk_bytes` of state each (the
+/// last says `finished`; an operator's key groups may span several), so no
+/// single huge buffer is built, copied or sent. Blobs never split.
+std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapshot,
+                                                           size_t chunk_bytes = 4u << 20);
 expected<task_snapshot> decode_task_snapshot(std::string_view bytes);
+
+/// Called for each blob of a task snapshot: the operator's uid and subtask,
+/// the key group (none for the operator's own state), and a view of the
+/// blob, valid during the call.
+using blob_visitor = std::function<void(const std::string& uid, uint32_t subtask,
+                                        std::optional<uint32_t> key_group, std::string_view blob)>;
+/// Reads a task snapshot without copying its blobs (the store writes them as
+/// they are); sets `finished`. Corrupt bytes are errc::corrupt_state.
+error visit_task_snapshot(std::string_view bytes, bool& finished, const blob_visitor& visit);
 
 } // namespace weir::detail
