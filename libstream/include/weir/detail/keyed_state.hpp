@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "weir/codec.hpp"
+#include "weir/detail/flat_map.hpp"
 #include "weir/detail/operator.hpp"
 #include "weir/detail/snapshot.hpp"
 #include "weir/key_group.hpp"
@@ -26,9 +27,9 @@ struct key_hasher {
   size_t operator()(const K& key) const { return static_cast<size_t>(key_hash(key)); }
 };
 
-/// A map from key to V for one key group.
+/// A map from key to V for one key group (flat: a snapshot walks it in order).
 template <class K, class V>
-using key_map = std::unordered_map<K, V, key_hasher<K>>;
+using key_map = flat_map<K, V, key_hasher<K>>;
 
 /// Detects `void fields(weir::state_fields&)` on a State.
 template <class S, class = void>
