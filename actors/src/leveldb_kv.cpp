@@ -40,6 +40,9 @@ leveldb::ReadOptions verified() {
 expected<std::unique_ptr<leveldb_kv>> leveldb_kv::open(const std::string& dir, bool create_if_missing) {
   leveldb::DB* db = nullptr;
   auto s = leveldb::DB::Open(db_options(create_if_missing), dir, &db);
+  if (!s.ok() && s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+    return error{errc::io, "state dir '" + dir + "' is in use by another process (a job running on it?): LevelDB: "
+                             + s.ToString()};
   if (!s.ok()) return from_status("state dir '" + dir + "'", s);
   return std::unique_ptr<leveldb_kv>(new leveldb_kv(dir, db));
 }
