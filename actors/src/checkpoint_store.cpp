@@ -167,6 +167,11 @@ error checkpoint_store::commit(const checkpoint_summary& summary, uint32_t max_p
 
 error checkpoint_store::abandon(uint64_t id, const std::string& reason) {
   written_.erase(id);
+  // The supervisor may give up on a checkpoint whose manifest the store had
+  // already written (its reply was still on the way): that one exists.
+  auto manifest = kv_->get(checkpoint_prefix(id) + "manifest");
+  if (!manifest) return manifest.error_value();
+  if (*manifest) return {};
   kv_store::batch b;
   if (auto err = delete_prefix(checkpoint_prefix(id), b)) return err;
   capnp::MallocMessageBuilder message;

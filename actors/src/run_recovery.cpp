@@ -87,7 +87,8 @@ expected<std::unique_ptr<kv_store>> open_kv(const checkpoint_options& options,
 // The newest complete checkpoint that reads back whole, and the older ones
 // below it; each one skipped is named with why.
 expected<std::vector<uint64_t>> usable_checkpoints(checkpoint_store& store,
-                                                   const std::function<void(const std::string&)>& log) {
+                                                   const std::function<void(const std::string&)>& log,
+                                                   std::vector<uint64_t>& skipped) {
   auto ids = store.complete_ids();
   if (!ids) return ids.error_value();
   std::string failures;
@@ -96,6 +97,7 @@ expected<std::vector<uint64_t>> usable_checkpoints(checkpoint_store& store,
     if (!err) return std::move(*ids);
     if (log) log(err.message() + "; falling back to the checkpoint before it");
     failures += (failures.empty() ? "" : "; ") + err.message();
+    skipped.push_back(ids->back());
     ids->pop_back();
   }
   if (!failures.empty())
@@ -153,7 +155,7 @@ expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail:
         if (ids->empty() || id > ids->back())
           log(store.where() + ": checkpoint " + std::to_string(id)
               + " has state but no manifest (it never completed, or its manifest was lost): skipped");
-    auto usable = usable_checkpoints(store, log);
+    auto usable = usable_checkpoints(store, log, run.skipped);
     if (!usable) return usable.error_value();
     run.checkpoints = std::move(*usable);
     if (!run.checkpoints.empty()) {

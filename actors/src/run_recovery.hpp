@@ -19,6 +19,7 @@ struct prepared_run {
   std::shared_ptr<checkpoint_store> store;
   run_record record;                 ///< This run's record (already written).
   std::vector<uint64_t> checkpoints; ///< Complete checkpoints to restore, newest last (empty: from the beginning).
+  std::vector<uint64_t> skipped;     ///< Complete but unreadable: never to be restored.
   uint64_t next_checkpoint = 1;
   uint64_t resumed_from = 0;         ///< The checkpoint a resume starts from, or 0.
 };

@@ -1,5 +1,6 @@
 #include "store_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "messages.hpp"
@@ -16,6 +17,31 @@ caf::error to_caf(const error& err) {
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// The newest complete checkpoint not in `bad` that loads, and every task's
+/// state in it; falls back past checkpoints that cannot be read, saying so.
+/// (0, nothing) when there is none at all; an error when there were some and
+/// none loads: never a silent start from empty state.
+expected<std::pair<uint64_t, std::vector<std::vector<char>>>>
+load_newest(checkpoint_store& store, const deployment& dep, std::vector<uint64_t> bad) {
+  if (auto err = store.remove_incomplete()) return err;
+  auto ids = store.complete_ids();
+  if (!ids) return ids.error_value();
+  std::string failures;
+  for (auto it = ids->rbegin(); it != ids->rend(); ++it) {
+    if (std::find(bad.begin(), bad.end(), *it) != bad.end()) continue;
+    auto states = store.load(*it, *dep.graph, dep.plan);
+    if (states) return std::make_pair(*it, std::move(*states));
+    auto why = "checkpoint " + std::to_string(*it) + ": " + states.error_value().message();
+    if (dep.options.log) dep.options.log("cannot restore " + why + "; trying the checkpoint before it");
+    failures += (failures.empty() ? "" : "; ") + why;
+    bad.push_back(*it);
+  }
+  if (!bad.empty())
+    return error{errc::corrupt_state, "no usable checkpoint is left in " + store.where()
+                                        + (failures.empty() ? "" : ": " + failures)};
+  return std::make_pair(uint64_t{0}, std::vector<std::vector<char>>{});
 }
 
 caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const deployment> dep,
@@ -38,11 +64,10 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
       if (auto err = store->abandon(id, reason)) return to_caf(err);
       return ack_atom::value;
     },
-    [=](load_atom, uint64_t id) -> caf::result<std::vector<std::vector<char>>> {
-      if (auto err = store->remove_incomplete()) return to_caf(err);
-      auto states = store->load(id, *dep->graph, dep->plan);
-      if (!states) return to_caf(states.error_value());
-      return std::move(*states);
+    [=](load_atom, std::vector<uint64_t>& bad) -> caf::result<uint64_t, std::vector<std::vector<char>>> {
+      auto loaded = load_newest(*store, *dep, bad);
+      if (!loaded) return to_caf(loaded.error_value());
+      return {loaded->first, std::move(loaded->second)};
     },
     [=](finish_atom, bool finished) mutable -> caf::result<ack_atom> {
       run.finished = finished;

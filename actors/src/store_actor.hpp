@@ -16,7 +16,8 @@ struct deployment;
 ///   (store_atom, id, task, snapshot bytes)   -> uint64_t bytes stored
 ///   (manifest_atom, checkpoint_summary)      -> ack_atom (written, synced)
 ///   (abort_atom, id, reason)                 -> ack_atom
-///   (load_atom, id)                          -> std::vector<std::vector<char>> per task
+///   (load_atom, bad ids)                     -> (id, per task state) of the newest complete
+///                                               checkpoint that loads (0: none exists)
 ///   (finish_atom, bool finished)             -> ack_atom (the run record; then it quits)
 /// Failures come back as errors naming the store and checkpoint.
 caf::actor spawn_store_actor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,

@@ -46,9 +46,7 @@ struct supervisor_state {
   uint32_t restarts = 0;
   uint64_t completed = 0;
   uint64_t next_checkpoint = 1;
-  std::vector<uint64_t> checkpoints; // complete, newest last
-  bool had_checkpoints = false;
-  std::string load_failure;          // why the last checkpoint tried could not be read
+  uint64_t last_checkpoint = 0; // the newest this run completed or restored
   std::vector<task_report> reports;
   bool over = false;
   // -- the attempt
@@ -232,36 +230,29 @@ void reset_attempt(supervisor_actor* self) {
   st.cancelling = false;
 }
 
-// Restores the newest complete checkpoint that reads back; older ones are
-// the fallback. Having had checkpoints and none usable is an error, never a
-// silent start from empty state.
+// Restores the newest complete checkpoint the store holds that reads back
+// (the store falls back past ones that do not, and fails rather than start
+// from empty state when it had some); without any, starts from the beginning.
 void begin_attempt(supervisor_actor* self) {
   auto& st = self->state;
   reset_attempt(self);
-  if (st.checkpoints.empty()) {
-    if (st.had_checkpoints) {
-      fail_run(self, errc::corrupt_state, "no usable checkpoint is left: " + st.load_failure);
-      return;
-    }
+  if (!st.how.store) {
     spawn_all(self);
     return;
   }
-  uint64_t id = st.checkpoints.back();
   auto attempt = st.attempt;
-  self->request(st.how.store, caf::infinite, load_atom::value, id)
+  self->request(st.how.store, caf::infinite, load_atom::value, st.how.bad_checkpoints)
     .then(
-      [self, attempt](std::vector<std::vector<char>>& states) {
-        if (self->state.attempt != attempt || self->state.over) return;
-        self->state.states = std::move(states);
-        spawn_all(self);
-      },
-      [self, attempt, id](caf::error& err) {
+      [self, attempt](uint64_t id, std::vector<std::vector<char>>& states) {
         auto& st = self->state;
         if (st.attempt != attempt || st.over) return;
-        st.load_failure = "checkpoint " + std::to_string(id) + ": " + self->system().render(err);
-        say(self, "cannot restore " + st.load_failure + "; trying the checkpoint before it");
-        st.checkpoints.pop_back();
-        begin_attempt(self);
+        if (id != 0) st.last_checkpoint = id;
+        st.states = std::move(states);
+        spawn_all(self);
+      },
+      [self, attempt](caf::error& err) {
+        if (self->state.attempt != attempt || self->state.over) return;
+        fail_run(self, errc::corrupt_state, self->system().render(err));
       });
 }
 
@@ -298,8 +289,8 @@ void attempt_failed(supervisor_actor* self, errc code, const std::string& messag
   st.cancelling = true;
   say(self, "attempt " + std::to_string(st.attempt) + " failed: " + message + "; restarting ("
               + std::to_string(st.restarts) + " of " + std::to_string(strategy.max_attempts) + ") from "
-              + (st.checkpoints.empty() ? std::string("the beginning")
-                                        : "checkpoint " + std::to_string(st.checkpoints.back())));
+              + (st.last_checkpoint == 0 ? std::string("the beginning")
+                                         : "its latest complete checkpoint"));
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.tasks[t] && st.phases[t] != phase::down) self->send_exit(st.tasks[t], caf::exit_reason::user_shutdown);
   restart_when_down(self);
@@ -309,7 +300,7 @@ void all_committed(supervisor_actor* self) {
   auto& st = self->state;
   for (auto p : st.phases)
     if (p != phase::committed && p != phase::down) return;
-  run_outcome outcome{st.reports, st.completed, st.checkpoints.empty() ? 0 : st.checkpoints.back(), st.restarts};
+  run_outcome outcome{st.reports, st.completed, st.last_checkpoint, st.restarts};
   end_run(self, caf::make_message(std::move(outcome)), true);
 }
 
@@ -318,8 +309,6 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
   auto& st = self->state;
   st.dep = std::move(dep);
   st.how = std::move(how);
-  st.checkpoints = st.how.checkpoints;
-  st.had_checkpoints = !st.checkpoints.empty();
   st.next_checkpoint = st.how.next_checkpoint;
   st.sources.resize(st.dep->plan.tasks.size());
   for (uint32_t t = 0; t < st.sources.size(); ++t) {
@@ -439,11 +428,7 @@ void supervisor_host::checkpoint_completed(const checkpoint_summary& summary,
   auto& st = self_->state;
   if (summary.id != 0) {
     ++st.completed;
-    st.had_checkpoints = true;
-    st.checkpoints.push_back(summary.id);
-    auto retained = std::max<uint32_t>(1, st.dep->options.checkpoints.retained);
-    if (st.checkpoints.size() > retained)
-      st.checkpoints.erase(st.checkpoints.begin(), st.checkpoints.end() - retained);
+    st.last_checkpoint = summary.id;
   }
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.phases[t] == phase::running || st.phases[t] == phase::finished)

@@ -23,10 +23,11 @@ struct supervision {
   placement where;
   /// The store actor (see store_actor.hpp); unset without checkpoints.
   caf::actor store;
-  /// Complete checkpoints to start from, newest last: the run restores the
-  /// newest and falls back to older ones if it cannot be read. Empty starts
-  /// from the beginning.
-  std::vector<uint64_t> checkpoints;
+  /// Complete checkpoints the store holds that must not be restored (found
+  /// unreadable before the run). An attempt restores the newest other one,
+  /// falling back past those that cannot be read; with none, it starts from
+  /// the beginning.
+  std::vector<uint64_t> bad_checkpoints;
   /// The id the run's first checkpoint gets.
   uint64_t next_checkpoint = 1;
 };

@@ -119,7 +119,7 @@ job_result environment::execute(const std::string& job_name) {
   how.where = std::move(*where);
   if (prepared) {
     how.store = runtime::spawn_store_actor(sys, dep, prepared->store, prepared->record);
-    how.checkpoints = prepared->checkpoints;
+    how.bad_checkpoints = prepared->skipped;
     how.next_checkpoint = prepared->next_checkpoint;
   }
   auto started = std::chrono::steady_clock::now();

@@ -33,8 +33,18 @@ constexpr int64_t records = 6000, keys = 20;
 std::atomic<bool> failing{false};
 std::atomic<int64_t> seen{0};
 
-/// A keyed count that, while `failing`, throws at record 4000 (after a few
-/// dozen checkpoints); every checkpoint is retained until three exist.
+/// Checkpoints that completed with output so far: each commits a part file
+/// per sink subtask.
+size_t committed_files(const std::string& out) {
+  std::error_code ec;
+  size_t n = 0;
+  for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec))
+    n += it->path().filename().string().rfind("part-", 0) == 0 ? 1 : 0;
+  return n;
+}
+
+/// A keyed count that, while `failing`, throws at record 4000 or later, once
+/// at least four checkpoints completed (three are retained).
 job_result run_job(const test::temp_dir& dir, std::vector<std::string>& log) {
   seen = 0;
   environment env;
@@ -45,8 +55,8 @@ job_result run_job(const test::temp_dir& dir, std::vector<std::string>& log) {
   env.add_source<std::pair<int64_t, int64_t>>(
        test::paced(records, 5.0, [](uint64_t i) { return std::make_pair(static_cast<int64_t>(i) % keys, int64_t{1}); }))
     .uid("numbers")
-    .map([](const std::pair<int64_t, int64_t>& r) {
-      if (failing && ++seen == 4000) throw std::runtime_error("the first run fails here");
+    .map([out = dir.file("out")](const std::pair<int64_t, int64_t>& r) {
+      if (failing && ++seen >= 4000 && committed_files(out) >= 8) throw std::runtime_error("the first run fails here");
       return r;
     })
     .uid("gate")
@@ -109,8 +119,11 @@ std::vector<uint64_t> retained(const test::temp_dir& dir) {
   auto listed = list_checkpoints(dir.file("state"));
   REQUIRE(listed);
   std::vector<uint64_t> ids;
-  for (const auto& c : listed->second)
+  for (const auto& c : listed->second) {
+    UNSCOPED_INFO("checkpoint " << c.id << (c.completed ? " completed" : " abandoned: " + c.reason)
+                                << (c.retained ? ", retained" : ""));
     if (c.retained) ids.push_back(c.id);
+  }
   return ids;
 }
 

@@ -7,7 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <iostream>
+#include <optional>
 #include <map>
 #include <random>
 #include <set>
@@ -45,8 +50,19 @@ struct kill_loop_result {
   std::string last_log;
 };
 
+/// Whether a job holds the output directory `out` (its sinks have opened):
+/// the job is past start-up and running.
+bool job_running(const std::string& out) {
+  int fd = ::open((out + "/.weir-lock").c_str(), O_RDWR);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
 /// Starts `argv` again and again, killing each start at a random moment
-/// (uniform 0-6 s) until `kills` kills landed, then lets it finish.
+/// (uniform 0-max_ms after its sinks opened) until `kills` kills landed,
+/// then lets it finish.
 kill_loop_result kill_loop(const std::vector<std::string>& argv, const weir::test::temp_dir& dir, int kills,
                            std::mt19937_64& rng, int max_ms = 6000) {
   kill_loop_result r;
@@ -55,7 +71,11 @@ kill_loop_result kill_loop(const std::vector<std::string>& argv, const weir::tes
     auto log = dir.file("start-" + std::to_string(start) + ".log");
     weir::test::child_process child(argv, log);
     bool last = r.kills >= kills;
-    auto exit = child.wait(last ? 600000 : moment(rng));
+    // The lock is the only sign from another process that it runs: poll it
+    // (each wait returns early if the process exits).
+    std::optional<int> exit;
+    while (!last && !exit && !job_running(dir.file("out"))) exit = child.wait(5);
+    if (!exit) exit = child.wait(last ? 600000 : moment(rng));
     if (start > 0) {
       auto how = how_it_started(read_file(log));
       if (how >= 0) ++r.restarts_seen;

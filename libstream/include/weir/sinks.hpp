@@ -68,21 +68,23 @@ template <class T>
 class collect_sink_function final : public sink_function<T> {
 public:
   explicit collect_sink_function(std::shared_ptr<collected<T>> into) : into_(std::move(into)) {}
-  void open(const subtask_info& info) override { subtask_ = info.index; }
+  void open(const subtask_info& info) override { name_ = info.uid + "/" + std::to_string(info.index); }
   void write(const T& value) override { staged_.push_back(value); }
 
   bool transactional() const override { return true; }
   std::string pre_commit() override {
     if (staged_.empty()) return {};
     std::string txn;
-    encode_value(std::make_pair(std::make_pair(subtask_, next_++), staged_), txn);
+    encode_value(std::make_pair(name_ + "." + std::to_string(next_++), staged_), txn);
     staged_.clear();
     return txn;
   }
+  // A transaction is named by sink uid, subtask and number: several sinks may
+  // share one `collected`, and a commit repeated after a restore adds nothing.
   void commit(const std::string& txn) override {
-    std::pair<std::pair<uint32_t, uint64_t>, std::vector<T>> t;
+    std::pair<std::string, std::vector<T>> t;
     if (!decode_value(txn, t)) throw std::runtime_error("collect_sink: a transaction does not decode");
-    into_->add_once(std::to_string(t.first.first) + "." + std::to_string(t.first.second), t.second);
+    into_->add_once(t.first, t.second);
   }
   void write_state(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
   void read_state(byte_reader& in) override { next_ = codec<uint64_t>::decode(in); }
@@ -90,7 +92,7 @@ public:
 private:
   std::shared_ptr<collected<T>> into_;
   std::vector<T> staged_;
-  uint32_t subtask_ = 0;
+  std::string name_;
   uint64_t next_ = 0;
 };
 } // namespace detail
