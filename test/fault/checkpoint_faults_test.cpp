@@ -69,7 +69,7 @@ TEST_CASE("a committed-only reader sees 40 records though 50 were written", "[fa
   written = 0;
   environment env;
   env.set_chaining(true); // the failing operator writes into the sink in its own task
-  env.options().checkpoints.interval_ms = 300; // none lands between the 5 more and the failure
+  env.options().checkpoints.interval_ms = 1000; // none lands between the 5 more and the failure
   env.options().restart = restart_strategy::fixed_delay(1, 0);
   std::vector<std::string> log;
   env.options().log = [&log](const std::string& l) { log.push_back(l); };
