@@ -3,64 +3,12 @@
 #include <chrono>
 #include <random>
 
-#include "messages.hpp"
 #include "restart_delay.hpp"
+#include "supervisor_state.hpp"
 
 namespace weir::runtime {
 
-namespace {
-
-enum class phase : uint8_t { deploying, running, finished, committed, down };
-
-struct supervisor_state;
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
-
-/// What the checkpoint coordinator asks, done with the supervisor's messages.
-class supervisor_host final : public coordinator_host {
-public:
-  supervisor_host(supervisor_actor* self, uint32_t attempt) : self_(self), attempt_(attempt) {}
-  void trigger_sources(uint64_t id) override;
-  void store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& snapshot) override;
-  void store_manifest(const checkpoint_summary& summary) override;
-  void abort_checkpoint(uint64_t id, const std::string& why) override;
-  void checkpoint_completed(const checkpoint_summary& summary, const std::vector<bool>& includes_final) override;
-  void schedule_trigger(uint64_t delay_ms) override;
-  void schedule_timeout(uint64_t id, uint64_t delay_ms) override;
-  int64_t now_ms() override;
-  void fail(const std::string& why) override;
-
-private:
-  template <class F>
-  void if_current(F&& f);
-  supervisor_actor* self_;
-  uint32_t attempt_;
-};
-
-struct supervisor_state {
-  std::shared_ptr<const deployment> dep;
-  supervision how;
-  caf::response_promise promise;
-  std::mt19937_64 rng{std::random_device{}()};
-  // -- the run
-  uint32_t attempt = 0;
-  uint32_t restarts = 0;
-  uint64_t completed = 0;
-  uint64_t next_checkpoint = 1;
-  uint64_t last_checkpoint = 0; // the newest this run completed or restored
-  std::vector<task_report> reports;
-  bool over = false;
-  // -- the attempt
-  std::vector<caf::actor> tasks;
-  std::vector<phase> phases;
-  std::vector<bool> sources;
-  std::vector<std::vector<char>> states; // per task, when restoring
-  size_t spawned = 0;
-  size_t acked = 0;
-  bool cancelling = false;
-  std::unique_ptr<supervisor_host> host;
-  std::unique_ptr<checkpoint_coordinator> coordinator;
-  const char* name = "weir.supervisor";
-};
+namespace supervising {
 
 std::string task_name(supervisor_actor* self, uint32_t task) {
   auto& dep = *self->state.dep;
@@ -380,84 +328,11 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
   };
 }
 
-// -- the coordinator's requests --------------------------------------------------
-
-template <class F>
-void supervisor_host::if_current(F&& f) {
-  auto& st = self_->state;
-  if (st.attempt == attempt_ && st.coordinator && !st.over) f(*st.coordinator);
-}
-
-void supervisor_host::trigger_sources(uint64_t id) {
-  auto& st = self_->state;
-  for (uint32_t t = 0; t < st.tasks.size(); ++t)
-    if (st.sources[t] && st.phases[t] == phase::running) self_->send(st.tasks[t], trigger_atom::value, id);
-}
-
-void supervisor_host::store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& snapshot) {
-  auto* self = self_;
-  self_->request(self_->state.how.store, caf::infinite, store_atom::value, id, task, snapshot)
-    .then([this, id, task](uint64_t bytes) { if_current([&](auto& c) { c.on_stored(id, task, bytes, ""); }); },
-          [this, self, id, task](caf::error& err) {
-            auto why = self->system().render(err);
-            if_current([&](auto& c) { c.on_stored(id, task, 0, why); });
-          });
-}
-
-void supervisor_host::store_manifest(const checkpoint_summary& summary) {
-  auto* self = self_;
-  auto id = summary.id;
-  self_->request(self_->state.how.store, caf::infinite, manifest_atom::value, summary)
-    .then([this, id](ack_atom) { if_current([&](auto& c) { c.on_manifest_stored(id, ""); }); },
-          [this, self, id](caf::error& err) {
-            auto why = self->system().render(err);
-            if_current([&](auto& c) { c.on_manifest_stored(id, why); });
-          });
-}
-
-void supervisor_host::abort_checkpoint(uint64_t id, const std::string& why) {
-  auto& st = self_->state;
-  say(self_, "checkpoint " + std::to_string(id) + " abandoned: " + why);
-  for (uint32_t t = 0; t < st.tasks.size(); ++t)
-    if (st.phases[t] == phase::running) self_->send(st.tasks[t], abort_atom::value, id);
-  self_->request(st.how.store, caf::infinite, abort_atom::value, id, why).then([](ack_atom) {}, [](caf::error&) {});
-}
-
-void supervisor_host::checkpoint_completed(const checkpoint_summary& summary,
-                                           const std::vector<bool>& includes_final) {
-  auto& st = self_->state;
-  if (summary.id != 0) {
-    ++st.completed;
-    st.last_checkpoint = summary.id;
-  }
-  for (uint32_t t = 0; t < st.tasks.size(); ++t)
-    if (st.phases[t] == phase::running || st.phases[t] == phase::finished)
-      self_->send(st.tasks[t], complete_atom::value, summary.id, static_cast<bool>(includes_final[t]));
-}
-
-void supervisor_host::schedule_trigger(uint64_t delay_ms) {
-  self_->delayed_send(self_, std::chrono::milliseconds(delay_ms), trigger_atom::value, attempt_);
-}
-
-void supervisor_host::schedule_timeout(uint64_t id, uint64_t delay_ms) {
-  self_->delayed_send(self_, std::chrono::milliseconds(delay_ms), checkpoint_atom::value, timeout_atom::value,
-                      attempt_, id);
-}
-
-int64_t supervisor_host::now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-void supervisor_host::fail(const std::string& why) {
-  fail_run(self_, errc::io, why);
-}
-
-} // namespace
+} // namespace supervising
 
 caf::actor spawn_supervisor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,
                             supervision how) {
-  return sys.spawn(supervisor_behavior, std::move(dep), std::move(how));
+  return sys.spawn(supervising::supervisor_behavior, std::move(dep), std::move(how));
 }
 
 } // namespace weir::runtime
