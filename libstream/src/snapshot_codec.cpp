@@ -33,13 +33,12 @@ size_t words_for(size_t bytes) {
 /// state is copied once, not three times (builder, flat array, string).
 /// `bound_words` must cover the message; if it does not, the message is
 /// built the ordinary way.
-template <class Out, class Build>
-Out build_flat(size_t bound_words, Build&& build) {
+template <class Out, class Build> Out build_flat(size_t bound_words, Build&& build) {
   Out out(8 + bound_words * 8, '\0'); // zeroed, as Cap'n Proto requires of a segment
   size_t used = 0;
   try {
     capnp::FlatMessageBuilder message(
-      kj::arrayPtr(reinterpret_cast<capnp::word*>(&out[8]), bound_words));
+        kj::arrayPtr(reinterpret_cast<capnp::word*>(&out[8]), bound_words));
     build(message);
     used = message.getSegmentsForOutput()[0].size();
   } catch (const kj::Exception&) { // the bound was short: no state is lost, only speed
@@ -47,7 +46,8 @@ Out build_flat(size_t bound_words, Build&& build) {
     build(message);
     auto words = capnp::messageToFlatArray(message);
     auto bytes = words.asBytes();
-    return Out(reinterpret_cast<const char*>(bytes.begin()), reinterpret_cast<const char*>(bytes.end()));
+    return Out(reinterpret_cast<const char*>(bytes.begin()),
+               reinterpret_cast<const char*>(bytes.end()));
   }
   uint32_t header[2] = {0, static_cast<uint32_t>(used)};
   std::memcpy(&out[0], header, 8);
@@ -64,7 +64,8 @@ error corrupt(const std::string& what, const std::string& why) {
 template <class Root, class Read>
 error read_message(std::string_view bytes, const std::string& what, Read&& read) {
   if (bytes.size() % 8 != 0 || bytes.empty())
-    return corrupt(what, std::to_string(bytes.size()) + " bytes is not a whole Cap'n Proto message");
+    return corrupt(what,
+                   std::to_string(bytes.size()) + " bytes is not a whole Cap'n Proto message");
   kj::Array<capnp::word> copy;
   auto words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / 8);
   if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0) {
@@ -91,14 +92,18 @@ void set_entries(schema::Entries::Builder out, const entry_table& t) {
 error get_entries(schema::Entries::Reader in, entry_table& t, const std::string& what) {
   auto off = in.getOffsets();
   auto pay = in.getPayload();
-  if (off.size() < 4 || off.size() % 4 != 0) return corrupt(what, "entry offsets are not a list of UInt32");
+  if (off.size() < 4 || off.size() % 4 != 0)
+    return corrupt(what, "entry offsets are not a list of UInt32");
   std::vector<uint32_t> offsets(off.size() / 4);
   std::memcpy(offsets.data(), off.begin(), off.size());
   if (offsets.front() != 0) return corrupt(what, "the first entry offset is not 0");
   for (size_t i = 1; i < offsets.size(); ++i)
-    if (offsets[i] < offsets[i - 1]) return corrupt(what, "entry offsets decrease at entry " + std::to_string(i));
-  if (offsets.back() != pay.size()) return corrupt(what, "entry offsets do not end at the payload's end");
-  t.assign(std::string_view(reinterpret_cast<const char*>(pay.begin()), pay.size()), std::move(offsets));
+    if (offsets[i] < offsets[i - 1])
+      return corrupt(what, "entry offsets decrease at entry " + std::to_string(i));
+  if (offsets.back() != pay.size())
+    return corrupt(what, "entry offsets do not end at the payload's end");
+  t.assign(std::string_view(reinterpret_cast<const char*>(pay.begin()), pay.size()),
+           std::move(offsets));
   return {};
 }
 
@@ -106,14 +111,16 @@ state_schema read_schema(schema::KeyGroupState::Reader in) {
   state_schema s;
   s.kind = in.getKind();
   s.key_type = in.getKeyType();
-  for (auto f : in.getFields()) s.fields.emplace_back(f.getName(), f.getType());
+  for (auto f : in.getFields())
+    s.fields.emplace_back(f.getName(), f.getType());
   s.timer_type = in.getTimerType();
   return s;
 }
 
 std::string describe(const state_schema& s) {
   std::string fields;
-  for (const auto& [name, type] : s.fields) fields += (fields.empty() ? "" : ", ") + name + ": " + type;
+  for (const auto& [name, type] : s.fields)
+    fields += (fields.empty() ? "" : ", ") + name + ": " + type;
   return s.kind + " keyed by " + s.key_type + " {" + fields + "}"
          + (s.timer_type.empty() ? "" : " with timers " + s.timer_type);
 }
@@ -121,60 +128,66 @@ std::string describe(const state_schema& s) {
 error check_version(uint32_t version, const std::string& what) {
   if (version == snapshot_format_version) return {};
   return {errc::incompatible_state, what + ": snapshot format version " + std::to_string(version)
-                                      + ", this build reads version "
-                                      + std::to_string(snapshot_format_version)};
+                                        + ", this build reads version "
+                                        + std::to_string(snapshot_format_version)};
 }
 
 } // namespace
 
 std::string encode_key_group(const state_schema& s, const key_group_state& kg) {
-  size_t bound = 64 + words_for(s.kind.size()) + words_for(s.key_type.size()) + words_for(s.timer_type.size())
-                 + words_for(kg.entries.payload().size()) + words_for(4 * kg.entries.offsets().size())
-                 + words_for(kg.timers.payload().size()) + words_for(4 * kg.timers.offsets().size());
-  for (const auto& [name, type] : s.fields) bound += 2 + words_for(name.size()) + words_for(type.size());
+  size_t bound =
+      64 + words_for(s.kind.size()) + words_for(s.key_type.size()) + words_for(s.timer_type.size())
+      + words_for(kg.entries.payload().size()) + words_for(4 * kg.entries.offsets().size())
+      + words_for(kg.timers.payload().size()) + words_for(4 * kg.timers.offsets().size());
+  for (const auto& [name, type] : s.fields)
+    bound += 2 + words_for(name.size()) + words_for(type.size());
   return build_flat<std::string>(bound, [&](capnp::MessageBuilder& message) {
-  auto out = message.initRoot<schema::KeyGroupState>();
-  out.setFormatVersion(snapshot_format_version);
-  out.setKeyGroup(kg.key_group);
-  out.setKind(s.kind);
-  out.setKeyType(s.key_type);
-  auto fields = out.initFields(static_cast<unsigned>(s.fields.size()));
-  for (unsigned i = 0; i < s.fields.size(); ++i) {
-    fields[i].setName(s.fields[i].first);
-    fields[i].setType(s.fields[i].second);
-  }
-  set_entries(out.initEntries(), kg.entries);
-  out.setTimerType(s.timer_type);
-  set_entries(out.initTimers(), kg.timers);
+    auto out = message.initRoot<schema::KeyGroupState>();
+    out.setFormatVersion(snapshot_format_version);
+    out.setKeyGroup(kg.key_group);
+    out.setKind(s.kind);
+    out.setKeyType(s.key_type);
+    auto fields = out.initFields(static_cast<unsigned>(s.fields.size()));
+    for (unsigned i = 0; i < s.fields.size(); ++i) {
+      fields[i].setName(s.fields[i].first);
+      fields[i].setType(s.fields[i].second);
+    }
+    set_entries(out.initEntries(), kg.entries);
+    out.setTimerType(s.timer_type);
+    set_entries(out.initTimers(), kg.timers);
   });
 }
 
 expected<state_schema> key_group_schema(std::string_view bytes, const std::string& what) {
   state_schema s;
-  auto err = read_message<schema::KeyGroupState>(bytes, what, [&](schema::KeyGroupState::Reader in) {
-    if (auto e = check_version(in.getFormatVersion(), what)) return e;
-    s = read_schema(in);
-    return error{};
-  });
+  auto err =
+      read_message<schema::KeyGroupState>(bytes, what, [&](schema::KeyGroupState::Reader in) {
+        if (auto e = check_version(in.getFormatVersion(), what)) return e;
+        s = read_schema(in);
+        return error{};
+      });
   if (err) return err;
   return s;
 }
 
 expected<key_group_state> decode_key_group(std::string_view bytes, uint32_t key_group,
-                                           const state_schema& expected_schema, const std::string& what) {
+                                           const state_schema& expected_schema,
+                                           const std::string& what) {
   key_group_state kg;
-  auto err = read_message<schema::KeyGroupState>(bytes, what, [&](schema::KeyGroupState::Reader in) {
-    if (auto e = check_version(in.getFormatVersion(), what)) return e;
-    if (in.getKeyGroup() != key_group)
-      return corrupt(what, "holds key group " + std::to_string(in.getKeyGroup()));
-    auto stored = read_schema(in);
-    if (!(stored == expected_schema))
-      return error{errc::incompatible_state, what + ": the checkpoint holds " + describe(stored)
-                                               + " but the job keeps " + describe(expected_schema)};
-    kg.key_group = key_group;
-    if (auto e = get_entries(in.getEntries(), kg.entries, what + " entries")) return e;
-    return get_entries(in.getTimers(), kg.timers, what + " timers");
-  });
+  auto err =
+      read_message<schema::KeyGroupState>(bytes, what, [&](schema::KeyGroupState::Reader in) {
+        if (auto e = check_version(in.getFormatVersion(), what)) return e;
+        if (in.getKeyGroup() != key_group)
+          return corrupt(what, "holds key group " + std::to_string(in.getKeyGroup()));
+        auto stored = read_schema(in);
+        if (!(stored == expected_schema))
+          return error{errc::incompatible_state, what + ": the checkpoint holds " + describe(stored)
+                                                     + " but the job keeps "
+                                                     + describe(expected_schema)};
+        kg.key_group = key_group;
+        if (auto e = get_entries(in.getEntries(), kg.entries, what + " entries")) return e;
+        return get_entries(in.getTimers(), kg.timers, what + " timers");
+      });
   if (err) return err;
   return kg;
 }
@@ -191,14 +204,15 @@ std::string encode_operator_state(const operator_state& state) {
 
 expected<operator_state> decode_operator_state(std::string_view bytes, const std::string& what) {
   operator_state state;
-  auto err = read_message<schema::OperatorState>(bytes, what, [&](schema::OperatorState::Reader in) {
-    if (auto e = check_version(in.getFormatVersion(), what)) return e;
-    state.watermark = in.getWatermark();
-    state.records = in.getRecords();
-    auto data = in.getData();
-    state.data.assign(reinterpret_cast<const char*>(data.begin()), data.size());
-    return error{};
-  });
+  auto err =
+      read_message<schema::OperatorState>(bytes, what, [&](schema::OperatorState::Reader in) {
+        if (auto e = check_version(in.getFormatVersion(), what)) return e;
+        state.watermark = in.getWatermark();
+        state.records = in.getRecords();
+        auto data = in.getData();
+        state.data.assign(reinterpret_cast<const char*>(data.begin()), data.size());
+        return error{};
+      });
   if (err) return err;
   return state;
 }
@@ -207,31 +221,33 @@ std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
   size_t bound = 64;
   for (const auto& op : snapshot.operators) {
     bound += 16 + words_for(op.uid.size()) + words_for(op.operator_state.size());
-    for (const auto& kg : op.key_groups) bound += 4 + words_for(kg.second.size());
+    for (const auto& kg : op.key_groups)
+      bound += 4 + words_for(kg.second.size());
   }
   return build_flat<std::vector<char>>(bound, [&](capnp::MessageBuilder& message) {
-  auto out = message.initRoot<schema::TaskSnapshot>();
-  out.setFormatVersion(snapshot_format_version);
-  out.setCheckpoint(snapshot.checkpoint);
-  out.setTask(snapshot.task);
-  out.setFinished(snapshot.finished);
-  auto ops = out.initOperators(static_cast<unsigned>(snapshot.operators.size()));
-  for (unsigned i = 0; i < snapshot.operators.size(); ++i) {
-    const auto& op = snapshot.operators[i];
-    ops[i].setUid(op.uid);
-    ops[i].setSubtask(op.subtask);
-    ops[i].setParallelism(op.parallelism);
-    ops[i].setOperatorState(as_bytes(op.operator_state.data(), op.operator_state.size()));
-    auto kgs = ops[i].initKeyGroups(static_cast<unsigned>(op.key_groups.size()));
-    for (unsigned k = 0; k < op.key_groups.size(); ++k) {
-      kgs[k].setKeyGroup(op.key_groups[k].first);
-      kgs[k].setState(as_bytes(op.key_groups[k].second.data(), op.key_groups[k].second.size()));
+    auto out = message.initRoot<schema::TaskSnapshot>();
+    out.setFormatVersion(snapshot_format_version);
+    out.setCheckpoint(snapshot.checkpoint);
+    out.setTask(snapshot.task);
+    out.setFinished(snapshot.finished);
+    auto ops = out.initOperators(static_cast<unsigned>(snapshot.operators.size()));
+    for (unsigned i = 0; i < snapshot.operators.size(); ++i) {
+      const auto& op = snapshot.operators[i];
+      ops[i].setUid(op.uid);
+      ops[i].setSubtask(op.subtask);
+      ops[i].setParallelism(op.parallelism);
+      ops[i].setOperatorState(as_bytes(op.operator_state.data(), op.operator_state.size()));
+      auto kgs = ops[i].initKeyGroups(static_cast<unsigned>(op.key_groups.size()));
+      for (unsigned k = 0; k < op.key_groups.size(); ++k) {
+        kgs[k].setKeyGroup(op.key_groups[k].first);
+        kgs[k].setState(as_bytes(op.key_groups[k].second.data(), op.key_groups[k].second.size()));
+      }
     }
-  }
   });
 }
 
-std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapshot, size_t chunk_bytes) {
+std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapshot,
+                                                           size_t chunk_bytes) {
   std::vector<std::vector<char>> chunks;
   task_snapshot part{snapshot.checkpoint, snapshot.task, false, {}};
   size_t bytes = 0;
@@ -242,10 +258,12 @@ std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapsho
   };
   for (auto& op : snapshot.operators) {
     bytes += op.operator_state.size();
-    operator_snapshot piece{op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}};
+    operator_snapshot piece{
+        op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}};
     for (auto& kg : op.key_groups) {
       if (bytes + kg.second.size() > chunk_bytes && (bytes > 0 || !piece.key_groups.empty())) {
-        if (!piece.operator_state.empty() || !piece.key_groups.empty()) part.operators.push_back(std::move(piece));
+        if (!piece.operator_state.empty() || !piece.key_groups.empty())
+          part.operators.push_back(std::move(piece));
         flush();
         piece = operator_snapshot{op.checkpoint, op.uid, op.subtask, op.parallelism, {}, {}};
       }
@@ -260,48 +278,51 @@ std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapsho
 }
 
 error visit_task_snapshot(std::string_view bytes, bool& finished, const blob_visitor& visit) {
-  return read_message<schema::TaskSnapshot>(bytes, "task snapshot", [&](schema::TaskSnapshot::Reader in) {
-    if (auto e = check_version(in.getFormatVersion(), "task snapshot")) return e;
-    finished = in.getFinished();
-    for (auto op : in.getOperators()) {
-      std::string uid = op.getUid();
-      auto st = op.getOperatorState();
-      if (st.size() > 0)
-        visit(uid, op.getSubtask(), std::nullopt,
-              std::string_view(reinterpret_cast<const char*>(st.begin()), st.size()));
-      for (auto kg : op.getKeyGroups()) {
-        auto data = kg.getState();
-        visit(uid, op.getSubtask(), kg.getKeyGroup(),
-              std::string_view(reinterpret_cast<const char*>(data.begin()), data.size()));
-      }
-    }
-    return error{};
-  });
+  return read_message<schema::TaskSnapshot>(
+      bytes, "task snapshot", [&](schema::TaskSnapshot::Reader in) {
+        if (auto e = check_version(in.getFormatVersion(), "task snapshot")) return e;
+        finished = in.getFinished();
+        for (auto op : in.getOperators()) {
+          std::string uid = op.getUid();
+          auto st = op.getOperatorState();
+          if (st.size() > 0)
+            visit(uid, op.getSubtask(), std::nullopt,
+                  std::string_view(reinterpret_cast<const char*>(st.begin()), st.size()));
+          for (auto kg : op.getKeyGroups()) {
+            auto data = kg.getState();
+            visit(uid, op.getSubtask(), kg.getKeyGroup(),
+                  std::string_view(reinterpret_cast<const char*>(data.begin()), data.size()));
+          }
+        }
+        return error{};
+      });
 }
 
 expected<task_snapshot> decode_task_snapshot(std::string_view bytes) {
   task_snapshot snap;
-  auto err = read_message<schema::TaskSnapshot>(bytes, "task snapshot", [&](schema::TaskSnapshot::Reader in) {
-    if (auto e = check_version(in.getFormatVersion(), "task snapshot")) return e;
-    snap.checkpoint = in.getCheckpoint();
-    snap.task = in.getTask();
-    snap.finished = in.getFinished();
-    for (auto op : in.getOperators()) {
-      operator_snapshot o;
-      o.uid = op.getUid();
-      o.subtask = op.getSubtask();
-      o.parallelism = op.getParallelism();
-      auto st = op.getOperatorState();
-      o.operator_state.assign(reinterpret_cast<const char*>(st.begin()), st.size());
-      for (auto kg : op.getKeyGroups()) {
-        auto data = kg.getState();
-        o.key_groups.emplace_back(kg.getKeyGroup(),
-                                  std::string(reinterpret_cast<const char*>(data.begin()), data.size()));
-      }
-      snap.operators.push_back(std::move(o));
-    }
-    return error{};
-  });
+  auto err = read_message<schema::TaskSnapshot>(
+      bytes, "task snapshot", [&](schema::TaskSnapshot::Reader in) {
+        if (auto e = check_version(in.getFormatVersion(), "task snapshot")) return e;
+        snap.checkpoint = in.getCheckpoint();
+        snap.task = in.getTask();
+        snap.finished = in.getFinished();
+        for (auto op : in.getOperators()) {
+          operator_snapshot o;
+          o.uid = op.getUid();
+          o.subtask = op.getSubtask();
+          o.parallelism = op.getParallelism();
+          auto st = op.getOperatorState();
+          o.operator_state.assign(reinterpret_cast<const char*>(st.begin()), st.size());
+          for (auto kg : op.getKeyGroups()) {
+            auto data = kg.getState();
+            o.key_groups.emplace_back(
+                kg.getKeyGroup(),
+                std::string(reinterpret_cast<const char*>(data.begin()), data.size()));
+          }
+          snap.operators.push_back(std::move(o));
+        }
+        return error{};
+      });
   if (err) return err;
   return snap;
 }

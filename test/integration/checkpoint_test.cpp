@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "support/aggregates.hpp"
 #include "support/paced_source.hpp"
 #include "support/part_files.hpp"
 #include "support/seed.hpp"
@@ -23,13 +24,6 @@ namespace {
 
 using keyed = std::pair<int64_t, int64_t>; // key, sequence number
 
-struct test_count {
-  int64_t create_accumulator() const { return 0; }
-  template <class T>
-  int64_t add(const T&, int64_t acc) const { return acc + 1; }
-  int64_t merge(int64_t a, int64_t b) const { return a + b; }
-  int64_t get_result(int64_t acc) const { return acc; }
-};
 
 /// Parses "key,count" lines and checks every key's counts run 1..n, each once,
 /// in order; returns each key's n.
@@ -171,7 +165,7 @@ TEST_CASE("composite keys work in reduce, windows and keyed process functions, a
   auto by_pair = [](const event& e) { return std::make_pair(std::get<0>(e), std::get<1>(e)); };
   timed.key_by(by_pair)
     .window(tumbling_event_time_windows::of(std::chrono::milliseconds(1000)))
-    .aggregate(test_count{}, [](const std::pair<std::string, int64_t>& k, const time_window& w, const int64_t& n,
+    .aggregate(test::count_aggregate{}, [](const std::pair<std::string, int64_t>& k, const time_window& w, const int64_t& n,
                                 emitter<std::string>& out) {
       if (w.start == 1000 && k.first == "a" && k.second == 1 && thrown.fetch_add(1) == 0)
         throw std::runtime_error("once, after a checkpoint or two");

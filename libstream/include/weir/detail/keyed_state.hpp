@@ -137,4 +137,14 @@ inline std::optional<operator_state> restored_operator_state(const subtask_info&
   return std::move(*st);
 }
 
+/// Restores an operator's event time and late-record count from its own
+/// state, when it has one.
+inline void restore_event_time(const subtask_info& info, const operator_snapshot& in, int64_t& watermark,
+                               uint64_t& late) {
+  if (auto st = restored_operator_state(info, in)) {
+    watermark = st->watermark;
+    late = st->records;
+  }
+}
+
 } // namespace weir::detail

@@ -139,10 +139,7 @@ public:
   }
 
   void restore(const operator_snapshot& in) override {
-    if (auto st = restored_operator_state(this->info_, in)) {
-      watermark_ = st->watermark;
-      late_ = st->records;
-    }
+    restore_event_time(this->info_, in, watermark_, late_);
     restore_key_groups(this->info_, schema(), in,
       [&](uint32_t i, byte_reader& r) {
         K key = codec<K>::decode(r);
@@ -291,10 +288,7 @@ public:
   }
 
   void restore(const operator_snapshot& in) override {
-    if (auto st = restored_operator_state(this->info_, in)) {
-      watermark_ = st->watermark;
-      late_ = st->records;
-    }
+    restore_event_time(this->info_, in, watermark_, late_);
     restore_key_groups(this->info_, schema(), in,
       [&](uint32_t i, byte_reader& r) {
         K key = codec<K>::decode(r);

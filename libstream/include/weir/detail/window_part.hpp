@@ -110,10 +110,7 @@ public:
   }
 
   void restore(const operator_snapshot& in) override {
-    if (auto st = restored_operator_state(this->info_, in)) {
-      watermark_ = st->watermark;
-      late_count_ = st->records;
-    }
+    restore_event_time(this->info_, in, watermark_, late_count_);
     restore_key_groups(this->info_, schema(), in,
       [&](uint32_t i, byte_reader& r) {
         K key = codec<K>::decode(r);
