@@ -41,7 +41,7 @@ void checkpoint_coordinator::begin(bool final) {
   flight_ = flight{next_id_++, last_started_ms_, std::vector<bool>(sources_.size(), false),
                    std::vector<bool>(sources_.size(), false), 0, 0, 0, 0, final};
   uint64_t id = flight_->id;
-  host_.schedule_timeout(id, options_.timeout_ms);
+  if (options_.timeout_ms > 0) host_.schedule_timeout(id, options_.timeout_ms); // 0: no timeout
   if (!final) host_.trigger_sources(id);
   for (uint32_t t = 0; t < sources_.size() && flight_ && flight_->id == id; ++t)
     if (finished_[t]) ack(t, final_snapshots_[t], true);
@@ -76,7 +76,7 @@ void checkpoint_coordinator::on_task_finished(uint32_t task, snapshot_chunks sna
 void checkpoint_coordinator::on_stored(uint64_t id, uint32_t task, uint64_t bytes, const std::string& failure) {
   if (!flight_ || flight_->id != id) return;
   if (!failure.empty()) {
-    abandon("storing the snapshot of task " + std::to_string(task) + " failed: " + failure);
+    abandon(errc::io, "storing the snapshot of task " + std::to_string(task) + " failed: " + failure);
     return;
   }
   flight_->bytes += bytes;
@@ -90,7 +90,7 @@ void checkpoint_coordinator::on_stored(uint64_t id, uint32_t task, uint64_t byte
 void checkpoint_coordinator::on_manifest_stored(uint64_t id, const std::string& failure) {
   if (!flight_ || flight_->id != id) return;
   if (!failure.empty()) {
-    abandon("writing its manifest failed: " + failure);
+    abandon(errc::io, "writing its manifest failed: " + failure);
     return;
   }
   checkpoint_summary s{id, flight_->started_ms,
@@ -110,10 +110,10 @@ void checkpoint_coordinator::on_manifest_stored(uint64_t id, const std::string& 
 
 void checkpoint_coordinator::on_timeout(uint64_t id) {
   if (!flight_ || flight_->id != id) return;
-  abandon("not complete after " + std::to_string(options_.timeout_ms) + " ms");
+  abandon(errc::timed_out, "not complete after " + std::to_string(options_.timeout_ms) + " ms");
 }
 
-void checkpoint_coordinator::abandon(const std::string& why) {
+void checkpoint_coordinator::abandon(errc code, const std::string& why) {
   uint64_t id = flight_->id;
   bool final = flight_->final;
   flight_.reset();
@@ -121,7 +121,7 @@ void checkpoint_coordinator::abandon(const std::string& why) {
   if (final) { // the job cannot end without it: try again, a few times
     if (++final_failures_ >= 3) {
       done_ = true;
-      host_.fail("the final checkpoint failed 3 times; the last time: " + why);
+      host_.fail(code, "the final checkpoint failed 3 times; the last time: " + why);
       return;
     }
     begin(true);

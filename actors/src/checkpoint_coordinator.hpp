@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "weir/error.hpp"
 #include "weir/options.hpp"
 
 namespace weir::runtime {
@@ -52,7 +53,7 @@ public:
   /// The wall clock in epoch milliseconds.
   virtual int64_t now_ms() = 0;
   /// The job cannot go on (its final checkpoint keeps failing).
-  virtual void fail(const std::string& why) = 0;
+  virtual void fail(errc code, const std::string& why) = 0;
 };
 
 /// One attempt's checkpoints. One checkpoint at a time; a task that finished
@@ -96,7 +97,7 @@ private:
 
   void begin(bool final);
   void ack(uint32_t task, const snapshot_chunks& snapshot, bool final_snapshot);
-  void abandon(const std::string& why);
+  void abandon(errc code, const std::string& why);
   void after_checkpoint();
   bool all_finished() const;
   bool sources_running() const;

@@ -1,5 +1,6 @@
 // weir/checkpoints.hpp: a state directory read without running its job.
 
+#include <charconv>
 #include <filesystem>
 #include <set>
 
@@ -29,8 +30,10 @@ expected<std::vector<std::string>> jobs_in(runtime::kv_store& kv) {
       auto name = std::string(rest.substr(0, rest.find('/')));
       std::string plain; // undo escape_key_part
       for (size_t i = 0; i < name.size(); ++i) {
-        if (name[i] == '%' && i + 2 < name.size()) {
-          plain += static_cast<char>(std::stoi(name.substr(i + 1, 2), nullptr, 16));
+        int byte = 0;
+        if (name[i] == '%' && i + 2 < name.size()
+            && std::from_chars(name.data() + i + 1, name.data() + i + 3, byte, 16).ec == std::errc{}) {
+          plain += static_cast<char>(byte);
           i += 2;
         } else {
           plain += name[i];

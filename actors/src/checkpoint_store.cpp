@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -34,9 +35,11 @@ std::string num_key(uint32_t n) {
 /// The checkpoint id a key starts with (20 digits), if it does: keys read
 /// without checksum verification may be damaged.
 std::optional<uint64_t> leading_id(std::string_view rest) {
-  if (rest.size() < 20 || rest.substr(0, 20).find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  return std::stoull(std::string(rest.substr(0, 20)));
+  uint64_t id = 0;
+  if (rest.size() < 20) return std::nullopt;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + 20, id);
+  if (ec != std::errc{} || end != rest.data() + 20) return std::nullopt;
+  return id;
 }
 
 std::string to_bytes(capnp::MessageBuilder& message) {
@@ -165,13 +168,13 @@ error checkpoint_store::commit(const checkpoint_summary& summary, uint32_t max_p
   return kv_->write(later, false);
 }
 
-error checkpoint_store::abandon(uint64_t id, const std::string& reason) {
+expected<bool> checkpoint_store::abandon(uint64_t id, const std::string& reason) {
   written_.erase(id);
   // The supervisor may give up on a checkpoint whose manifest the store had
   // already written (its reply was still on the way): that one exists.
   auto manifest = kv_->get(checkpoint_prefix(id) + "manifest");
   if (!manifest) return manifest.error_value();
-  if (*manifest) return {};
+  if (*manifest) return true;
   kv_store::batch b;
   if (auto err = delete_prefix(checkpoint_prefix(id), b)) return err;
   capnp::MallocMessageBuilder message;
@@ -180,7 +183,8 @@ error checkpoint_store::abandon(uint64_t id, const std::string& reason) {
   h.setCompleted(false);
   h.setReason(reason);
   b.put("hist/" + escape_key_part(job_) + "/" + id_key(id), to_bytes(message));
-  return kv_->write(b, false);
+  if (auto err = kv_->write(b, false)) return err;
+  return false;
 }
 
 error checkpoint_store::delete_prefix(const std::string& prefix, kv_store::batch& b) {
@@ -229,9 +233,11 @@ expected<std::string> checkpoint_store::read_blob(uint64_t id, const blob_ref& r
   auto bytes = kv_->get(checkpoint_prefix(id) + ref.key);
   if (!bytes) return error{bytes.error_value().code(), what + ": " + bytes.error_value().message()};
   if (!*bytes) return error{errc::corrupt_state, what + " is missing"};
-  if ((*bytes)->size() != ref.size || content_hash(**bytes) != ref.hash)
+  if ((*bytes)->size() != ref.size)
     return error{errc::corrupt_state, what + " does not match its manifest (" + std::to_string((*bytes)->size())
                                         + " bytes, the manifest says " + std::to_string(ref.size) + ")"};
+  if (content_hash(**bytes) != ref.hash)
+    return error{errc::corrupt_state, what + " does not match its manifest (its content hash differs)"};
   return std::move(**bytes);
 }
 

@@ -71,8 +71,8 @@ public:
   error commit(const checkpoint_summary& summary, uint32_t max_parallelism,
                const std::vector<std::pair<std::string, uint32_t>>& operators);
   /// Deletes what was written for `id` and records why it was abandoned;
-  /// a checkpoint whose manifest is written is complete and kept.
-  error abandon(uint64_t id, const std::string& reason);
+  /// a checkpoint whose manifest is written is complete and kept (returns true).
+  expected<bool> abandon(uint64_t id, const std::string& reason);
 
   // -- reading -----------------------------------------------------------------
 

@@ -68,6 +68,7 @@ void output_gate::try_send(uint32_t ch) {
   auto& out = outputs_[ch];
   while (!out.pending.empty() && (out.pending.front().control || out.credit > 0)) {
     if (!out.pending.front().control) --out.credit;
+    if (out.pending.front().barrier) --unsent_barriers_;
     transport_.send_frame(ch, std::move(out.pending.front().bytes));
     out.pending.pop_front();
   }

@@ -38,14 +38,18 @@ public:
   /// Seals partial batches and queues a control frame `make(consumer channel,
   /// sequence)` on every output, behind the records before it.
   template <class Make>
-  void broadcast(Make&& make) {
+  void broadcast(Make&& make, bool barrier = false) {
     for (uint32_t ch = 0; ch < outputs_.size(); ++ch) {
       auto& out = outputs_[ch];
       if (!out.batch->builder().empty()) seal(ch);
-      out.pending.push_back({make(out.consumer_channel, out.next_sequence++), true});
+      out.pending.push_back({make(out.consumer_channel, out.next_sequence++), true, barrier});
+      unsent_barriers_ += barrier ? 1 : 0;
       try_send(ch);
     }
   }
+
+  /// Barriers queued behind data that waits for credit (over all channels).
+  size_t unsent_barriers() const noexcept { return unsent_barriers_; }
 
   /// Channels holding frames they have no credit for; the task produces
   /// nothing more while this is non-zero.
@@ -66,6 +70,7 @@ private:
   struct pending_frame {
     std::vector<char> bytes;
     bool control = false;
+    bool barrier = false;
   };
   struct output {
     std::unique_ptr<detail::output_channel> batch;
@@ -84,6 +89,7 @@ private:
   std::chrono::milliseconds buffer_timeout_;
   std::vector<output> outputs_;
   size_t blocked_ = 0;
+  size_t unsent_barriers_ = 0;
   uint64_t records_out_ = 0;
   bool flush_armed_ = false;
   bool idle_ = false;

@@ -60,9 +60,10 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
       if (auto err = store->commit(s, dep->graph->max_parallelism, operators)) return to_caf(err);
       return ack_atom::value;
     },
-    [=](abort_atom, uint64_t id, std::string& reason) -> caf::result<ack_atom> {
-      if (auto err = store->abandon(id, reason)) return to_caf(err);
-      return ack_atom::value;
+    [=](abort_atom, uint64_t id, std::string& reason) -> caf::result<bool> {
+      auto kept = store->abandon(id, reason);
+      if (!kept) return to_caf(kept.error_value());
+      return *kept;
     },
     [=](load_atom, std::vector<uint64_t>& bad) -> caf::result<uint64_t, std::vector<std::vector<char>>> {
       auto loaded = load_newest(*store, *dep, bad);

@@ -15,7 +15,7 @@ struct deployment;
 /// thread. It answers:
 ///   (store_atom, id, task, snapshot bytes)   -> uint64_t bytes stored
 ///   (manifest_atom, checkpoint_summary)      -> ack_atom (written, synced)
-///   (abort_atom, id, reason)                 -> ack_atom
+///   (abort_atom, id, reason)                 -> bool: kept (its manifest was written)
 ///   (load_atom, bad ids)                     -> (id, per task state) of the newest complete
 ///                                               checkpoint that loads (0: none exists)
 ///   (finish_atom, bool finished)             -> ack_atom (the run record; then it quits)

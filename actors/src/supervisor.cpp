@@ -57,6 +57,24 @@ void end_run(supervisor_actor* self, caf::message outcome, bool finished) {
           });
 }
 
+error error_of(supervisor_actor* self, const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.match_elements<uint8_t, std::string>())
+    return {static_cast<errc>(ctx.get_as<uint8_t>(0)), ctx.get_as<std::string>(1)};
+  return {errc::operator_failed, self->system().render(err)};
+}
+
+void abandon_in_store(supervisor_actor* self, uint64_t id, const std::string& why) {
+  auto what = "checkpoint " + std::to_string(id);
+  self->request(self->state.how.store, caf::infinite, abort_atom::value, id, why)
+    .then(
+      [self, what, why](bool kept) {
+        say(self, kept ? what + " was complete in the store already (" + why + "); a restore may use it"
+                       : what + " abandoned: " + why);
+      },
+      [self, what](caf::error& err) { say(self, what + ": " + self->system().render(err)); });
+}
+
 void fail_run(supervisor_actor* self, errc code, const std::string& message) {
   end_run(self, caf::make_message(caf::make_error(caf::sec::runtime_error, static_cast<uint8_t>(code), message)),
           false);
@@ -99,8 +117,14 @@ void restore_all(supervisor_actor* self) {
     self->request(st.tasks[t], caf::infinite, restore_atom::value, std::move(st.states[t]))
       .then([self, attempt](ack_atom) { acked(self, attempt, start_all); },
             [self, t](caf::error& err) {
-              attempt_failed(self, errc::corrupt_state,
-                             task_name(self, t) + " could not restore: " + self->system().render(err));
+              // State the job cannot use stays unusable however often it is
+              // tried: that ends the run; anything else is worth another attempt.
+              auto e = error_of(self, err);
+              auto why = task_name(self, t) + " could not restore: " + e.message();
+              if (e.code() == errc::incompatible_state)
+                fail_run(self, e.code(), why);
+              else
+                attempt_failed(self, e.code(), why);
             });
   st.states.clear();
 }
@@ -221,11 +245,8 @@ void attempt_failed(supervisor_actor* self, errc code, const std::string& messag
   const auto& strategy = st.dep->options.restart;
   if (st.coordinator) {
     st.next_checkpoint = st.coordinator->next_id();
-    if (auto id = st.coordinator->in_flight()) { // nothing of it commits
-      say(self, "checkpoint " + std::to_string(id) + " abandoned: the attempt failed");
-      self->request(st.how.store, caf::infinite, abort_atom::value, id, std::string("the attempt failed: ") + message)
-        .then([](ack_atom) {}, [](caf::error&) {});
-    }
+    if (auto id = st.coordinator->in_flight()) // nothing of it commits
+      abandon_in_store(self, id, "the attempt failed: " + message);
   }
   st.coordinator.reset();
   if (strategy.type == restart_strategy::kind::none || st.restarts >= strategy.max_attempts) {

@@ -41,10 +41,9 @@ void supervisor_host::store_manifest(const checkpoint_summary& summary) {
 
 void supervisor_host::abort_checkpoint(uint64_t id, const std::string& why) {
   auto& st = self_->state;
-  say(self_, "checkpoint " + std::to_string(id) + " abandoned: " + why);
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.phases[t] == phase::running) self_->send(st.tasks[t], abort_atom::value, id);
-  self_->request(st.how.store, caf::infinite, abort_atom::value, id, why).then([](ack_atom) {}, [](caf::error&) {});
+  abandon_in_store(self_, id, why);
 }
 
 void supervisor_host::checkpoint_completed(const checkpoint_summary& summary,
@@ -73,8 +72,8 @@ int64_t supervisor_host::now_ms() {
            std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void supervisor_host::fail(const std::string& why) {
-  fail_run(self_, errc::io, why);
+void supervisor_host::fail(errc code, const std::string& why) {
+  fail_run(self_, code, why);
 }
 
 } // namespace weir::runtime::supervising

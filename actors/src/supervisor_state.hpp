@@ -35,7 +35,7 @@ public:
   void schedule_trigger(uint64_t delay_ms) override;
   void schedule_timeout(uint64_t id, uint64_t delay_ms) override;
   int64_t now_ms() override;
-  void fail(const std::string& why) override;
+  void fail(errc code, const std::string& why) override;
 
 private:
   template <class F>
@@ -76,5 +76,8 @@ std::string task_name(supervisor_actor* self, uint32_t task);
 void say(supervisor_actor* self, const std::string& what);
 /// Ends the run with an error: stops what still runs, answers, quits.
 void fail_run(supervisor_actor* self, errc code, const std::string& message);
+/// Tells the store checkpoint `id` is abandoned, and says what became of it
+/// (a manifest already written keeps it complete).
+void abandon_in_store(supervisor_actor* self, uint64_t id, const std::string& why);
 
 } // namespace weir::runtime::supervising

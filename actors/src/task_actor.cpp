@@ -93,14 +93,14 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
       self->state.transport->inputs = std::move(inputs);
       return ack_atom::value;
     },
-    [self, check](restore_atom, std::vector<char>& bytes) -> caf::result<ack_atom> {
+    // A restore that fails is answered (code and message), not reported as
+    // a task failure: the supervisor decides whether another attempt helps.
+    [self](restore_atom, std::vector<char>& bytes) -> caf::result<ack_atom> {
       auto snap = detail::decode_task_snapshot(std::string_view(bytes.data(), bytes.size()));
       auto err = snap ? self->state.core->restore(*snap) : snap.error_value();
-      if (err) {
-        check(err);
-        return caf::make_error(caf::sec::runtime_error, err.to_string());
-      }
-      return ack_atom::value;
+      if (!err) return ack_atom::value;
+      self->quit(caf::exit_reason::user_shutdown);
+      return caf::make_error(caf::sec::runtime_error, static_cast<uint8_t>(err.code()), err.message());
     },
     [self, check](start_atom) { check(self->state.core->start()); },
     [self, check](frame_atom, uint32_t ch, std::vector<char>& bytes) {

@@ -1,5 +1,7 @@
 #include "task_core.hpp"
 
+#include <kj/exception.h>
+
 #include <algorithm>
 
 namespace weir::runtime {
@@ -35,6 +37,8 @@ error task_core::guard(F&& f) {
     return {errc::malformed_record, name_ + ": " + ex.what()};
   } catch (const std::exception& ex) {
     return {errc::operator_failed, name_ + ": " + ex.what()};
+  } catch (const kj::Exception& ex) { // Cap'n Proto refusing a snapshot too large for it
+    return {errc::operator_failed, name_ + ": " + ex.getDescription().cStr()};
   }
 }
 
@@ -77,8 +81,10 @@ error task_core::trigger_checkpoint(uint64_t id) {
   if (chain_.source() == nullptr) return {errc::protocol, name_ + ": only sources are triggered"};
   return guard([&] {
     // A source that has ended sends end of input instead of the barrier;
-    // its consumers count an ended input as aligned.
-    if (input_done_) return;
+    // its consumers count an ended input as aligned. A source whose last
+    // barrier still waits behind data without credit declines: under long
+    // backpressure barriers would pile up one per checkpoint timeout.
+    if (input_done_ || out_.unsent_barriers() > 0) return;
     deferred_trigger_ = std::max(deferred_trigger_, id);
     if (started_ && !chain_.paused()) take_checkpoint(std::exchange(deferred_trigger_, 0));
   });
@@ -361,7 +367,7 @@ void task_core::take_checkpoint(uint64_t id) {
   snap.checkpoint = id;
   snap.task = task_index_;
   chain_.snapshot(id, snap.operators);
-  out_.broadcast([id](uint32_t ch, uint64_t seq) { return detail::make_barrier_frame(ch, seq, id); });
+  out_.broadcast([id](uint32_t ch, uint64_t seq) { return detail::make_barrier_frame(ch, seq, id); }, true);
   uint64_t aligned_us = 0;
   if (chain_.source() == nullptr)
     aligned_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(

@@ -128,10 +128,14 @@ private:
     std::error_code ec;
     for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
       auto f = detail::parse_part_name(it->path().filename().string(), info_.uid);
-      if (!f || it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
+      std::error_code kind;
+      if (!f || it->is_symlink(kind) || !it->is_regular_file(kind)) continue;
       bool mine = f->subtask == info_.index;
       bool orphan = info_.index == 0 && f->subtask >= info_.parallelism;
-      if ((mine && doomed(*f)) || orphan) fs::remove(it->path(), ec);
+      std::error_code removed;
+      if (((mine && doomed(*f)) || orphan) && !fs::remove(it->path(), removed) && removed)
+        throw std::runtime_error("cannot remove '" + it->path().string() + "': " + removed.message()
+                                 + " (it must not stay: its output would be seen twice)");
     }
     if (ec) throw std::runtime_error("cannot clear old part files in '" + dir_ + "': " + ec.message());
   }

@@ -176,7 +176,7 @@ TEST_CASE("a stalled input times its checkpoint out and the job runs on", "[faul
   CHECK(sorted(out->values()) == expected_counts());
 }
 
-TEST_CASE("a task failing mid-alignment abandons that checkpoint; the next one completes",
+TEST_CASE("a task failing mid-alignment abandons that checkpoint and the next one completes",
           "[fault][alignment]") {
   auto out = std::make_shared<collected<std::string>>();
   static std::atomic<int> b_seen{0};

@@ -19,6 +19,7 @@ struct checkpoint_options {
   /// Milliseconds between two checkpoints; 0 takes none.
   uint64_t interval_ms = 0;
   /// A checkpoint not complete after this long is aborted; the job runs on.
+  /// 0: no timeout.
   uint64_t timeout_ms = 60000;
   /// At least this long between the end of one checkpoint and the next.
   uint64_t min_pause_ms = 0;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -68,7 +69,12 @@ template <class T>
 class collect_sink_function final : public sink_function<T> {
 public:
   explicit collect_sink_function(std::shared_ptr<collected<T>> into) : into_(std::move(into)) {}
-  void open(const subtask_info& info) override { name_ = info.uid + "/" + std::to_string(info.index); }
+  // Each opening of the subtask gets its own epoch: after a fallback to an
+  // older checkpoint, new transactions never take the name of one a newer
+  // checkpoint committed (which add_once would then drop).
+  void open(const subtask_info& info) override {
+    name_ = info.uid + "/" + std::to_string(info.index) + "/" + std::to_string(std::random_device{}());
+  }
   void write(const T& value) override { staged_.push_back(value); }
 
   bool transactional() const override { return true; }

@@ -114,7 +114,7 @@ public:
     else if (mode_ == mode::encode)
       codec<T>::encode(member, *writer_);
     else
-      member = codec<T>::decode(*reader_);
+      decode_into(member);
     return *this;
   }
 
@@ -127,6 +127,15 @@ public:
   explicit state_fields(byte_reader& in) : mode_(mode::decode), reader_(&in) {}
 
 private:
+  template <class T>
+  void decode_into(T& member) {
+    member = codec<T>::decode(*reader_);
+  }
+  // In place: the member keeps its reduce function (a codec would build a
+  // reducing_state with a default-constructed one).
+  template <class V, class F>
+  void decode_into(reducing_state<V, F>& member);
+
   mode mode_;
   std::vector<std::pair<std::string, std::string>>* schema_ = nullptr;
   byte_writer* writer_ = nullptr;
@@ -210,6 +219,12 @@ struct codec<map_state<UK, UV>> {
     return s;
   }
 };
+
+template <class V, class F>
+void state_fields::decode_into(reducing_state<V, F>& member) {
+  member.clear();
+  detail::decode_optional<V>(*reader_, [&](const V& v) { member.add(v); }); // the first add keeps v as is
+}
 
 namespace detail {
 template <class V>

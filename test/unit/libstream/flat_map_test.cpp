@@ -74,3 +74,16 @@ TEST_CASE("flat_map keeps every key across growth", "[unit][flat_map]") {
   CHECK_FALSE(map.try_emplace(5, "again").second);
   CHECK(map.find(100000) == map.end());
 }
+
+// Found in review: one map holds one key group, whose keys all share the low
+// hash bits that chose the group; taking the home slot from those bits made
+// every key probe past every other.
+TEST_CASE("keys sharing their low hash bits still spread over the table", "[unit][flat_map][regression]") {
+  struct group_hash { // what one key group's keys look like: hash % 128 is the same for all
+    size_t operator()(int64_t k) const { return static_cast<size_t>(k) * 128 + 5; }
+  };
+  flat_map<int64_t, int64_t, group_hash> map;
+  for (int64_t k = 0; k < 10000; ++k) map[k * 7919] = k;
+  CHECK(map.size() == 10000);
+  CHECK(map.longest_probe() < 64);
+}

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <functional>
+
 #include "support/aggregates.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/detail/keyed_state.hpp"
@@ -298,6 +301,50 @@ TEST_CASE("type names describe state without the job's code", "[unit][snapshot]"
   struct none {};
   CHECK(detail::state_traits<none>::schema().empty());
   CHECK(detail::state_traits<kv>::schema() == std::vector<std::pair<std::string, std::string>>{{"value", "pair<string,int64>"}});
+}
+
+namespace {
+
+/// A State whose reducing_state carries its function: restore must keep it.
+struct largest {
+  reducing_state<int64_t, std::function<int64_t(int64_t, int64_t)>> max{
+    [](int64_t a, int64_t b) { return std::max(a, b); }};
+  void fields(state_fields& f) { f("max", max); }
+};
+
+} // namespace
+
+TEST_CASE("a restored reducing_state keeps its reduce function", "[unit][snapshot]") {
+  largest before;
+  before.max.add(7);
+  before.max.add(3);
+  std::string blob;
+  byte_writer w(blob);
+  state_fields enc(w);
+  before.fields(enc);
+
+  largest after;
+  after.max.add(100); // replaced by the restore
+  byte_reader r(blob);
+  state_fields dec(r);
+  after.fields(dec);
+  REQUIRE(r.ok());
+  REQUIRE(after.max.has_value());
+  CHECK(after.max.value() == 7);
+  after.max.add(5);
+  CHECK(after.max.value() == 7); // max, not a default-constructed (empty) function
+  after.max.add(9);
+  CHECK(after.max.value() == 9);
+
+  largest empty_before;
+  std::string empty_blob;
+  byte_writer ew(empty_blob);
+  state_fields eenc(ew);
+  empty_before.fields(eenc);
+  byte_reader er(empty_blob);
+  state_fields edec(er);
+  after.fields(edec);
+  CHECK_FALSE(after.max.has_value());
 }
 
 namespace {

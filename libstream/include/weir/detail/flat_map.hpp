@@ -6,6 +6,7 @@
 // VM each such miss cost 150-300 ns, so a snapshot of 2 M keys took over a
 // third of a second. Runtime SPI.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -116,6 +117,15 @@ public:
     }
   }
 
+  /// The longest distance of an entry from its home slot (a diagnostic:
+  /// lookups probe that far at worst).
+  size_t longest_probe() const {
+    size_t longest = 0;
+    for (size_t i = 0; i < capacity_; ++i)
+      if (used_[i]) longest = std::max(longest, (i - home(slots_[i].value.first)) & (capacity_ - 1));
+    return longest;
+  }
+
   void clear() noexcept {
     for (size_t i = 0; i < capacity_; ++i)
       if (used_[i]) destroy(i);
@@ -129,7 +139,11 @@ private:
     value_type value;
   };
 
-  size_t home(const K& key) const { return Hash{}(key) & (capacity_ - 1); }
+  // The high bits of a Fibonacci multiple: one map holds one key group, and
+  // all its keys share the hash bits that chose the group (the low ones).
+  size_t home(const K& key) const {
+    return static_cast<size_t>((static_cast<uint64_t>(Hash{}(key)) * 0x9e3779b97f4a7c15ULL) >> shift_);
+  }
   size_t next(size_t i) const { return (i + 1) & (capacity_ - 1); }
 
   void destroy(size_t i) noexcept {
@@ -142,6 +156,8 @@ private:
     auto old_slots = std::exchange(slots_, std::make_unique<slot[]>(capacity));
     auto old_used = std::exchange(used_, std::make_unique<uint8_t[]>(capacity)); // zeroed
     size_t old_capacity = std::exchange(capacity_, capacity);
+    shift_ = 64;
+    for (size_t c = capacity; c > 1; c >>= 1) --shift_;
     for (size_t i = 0; i < old_capacity; ++i) {
       if (!old_used[i]) continue;
       size_t j = home(old_slots[i].value.first);
@@ -157,12 +173,14 @@ private:
     std::swap(used_, o.used_);
     std::swap(size_, o.size_);
     std::swap(capacity_, o.capacity_);
+    std::swap(shift_, o.shift_);
   }
 
   std::unique_ptr<slot[]> slots_;
   std::unique_ptr<uint8_t[]> used_;
   size_t size_ = 0;
   size_t capacity_ = 0;
+  unsigned shift_ = 64; // 64 - log2(capacity)
 };
 
 } // namespace weir::detail
