@@ -60,13 +60,21 @@ struct row {
   std::vector<checkpoint_run> ckpt;
 };
 
-/// Records for a run of about `seconds`, from a short run without checkpoints.
+/// Records for a run of about `seconds`, from runs without checkpoints. A
+/// short first run underestimates the rate (state still growing, caches
+/// cold), so the size is measured again until a run lasts a quarter of the
+/// target.
 expected<uint64_t> calibrate(checkpoint_config c, double seconds) {
   c.interval_ms = 0;
   c.records = std::max<uint64_t>(2 * c.keys, 2000000);
-  auto run = bench::run_checkpoint_bench(c);
-  if (!run) return run.error_value();
-  return static_cast<uint64_t>(static_cast<double>(c.records) / run->seconds * seconds);
+  for (int round = 0; round < 3; ++round) {
+    auto run = bench::run_checkpoint_bench(c);
+    if (!run) return run.error_value();
+    auto sized = static_cast<uint64_t>(static_cast<double>(c.records) / run->seconds * seconds);
+    if (run->seconds >= seconds / 4) return sized;
+    c.records = sized / 2;
+  }
+  return c.records * 2;
 }
 
 expected<row> measure(checkpoint_config c, uint64_t repeat, uint64_t interval) {
@@ -101,6 +109,9 @@ void print_row(const checkpoint_config& c, const row& r) {
               c.windowed ? "windowed" : "keyed", c.keys / 1e6, c.records / 1e6, none / 1e6, with / 1e6,
               100 * with / none, static_cast<unsigned long long>(agg.checkpoints), agg.mean_ms, agg.max_ms,
               agg.max_alignment_ms, agg.mean_bytes / (1 << 20));
+  if (agg.checkpoints == 0)
+    std::printf("(no checkpoint completed in these runs, so the ratio measures nothing: run longer "
+                "than the interval with --seconds)\n");
   std::fflush(stdout);
 }
 

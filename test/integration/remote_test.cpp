@@ -193,7 +193,7 @@ TEST_CASE("settings made outside the job builder reach the nodes", "[integration
   CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
 }
 
-TEST_CASE("checkpoints of tasks on a node reach the coordinator's state dir; results exact",
+TEST_CASE("checkpoints of tasks on a node reach the coordinator's state dir with exact results",
           "[integration][remote][checkpoint]") {
   node_process node;
   test::temp_dir dir;

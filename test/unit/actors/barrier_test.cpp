@@ -142,7 +142,7 @@ TEST_CASE("every arrival order of two aligned inputs snapshots exactly the pre-b
   CHECK(orders == 924);
 }
 
-TEST_CASE("an aborted checkpoint releases the held input; its late barrier is ignored", "[unit][barrier]") {
+TEST_CASE("an aborted checkpoint releases the held input and its late barrier is ignored", "[unit][barrier]") {
   two_input_sum job;
   test::stepped_task t(job.env, 2, unbatched());
   REQUIRE_FALSE(t->start());
