@@ -1,8 +1,11 @@
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "cli_args.hpp"
 #include "commands.hpp"
+#include "nexmark/generator.hpp"
 #include "nexmark/queries.hpp"
 #include "weir/stream.hpp"
 
@@ -10,10 +13,15 @@ namespace weir::apps {
 
 namespace {
 
-const char* nexmark_usage = R"(usage: weir nexmark --query Q --input FILE --output DIR [options]
+const char* nexmark_usage = R"(usage: weir nexmark --query Q --events N [--rate R] [--seed S] --output DIR [options]
+       weir nexmark --query Q --input FILE --output DIR [options]
+       weir nexmark generate --events N --output FILE [--rate R] [--seed S]
 
-Runs a Nexmark query over events in JSON lines (one person, auction or bid per
-line, dateTime in ms) and writes its CSV result lines to DIR/part-* files.
+Runs a Nexmark query over generated events (--events) or over events in JSON
+lines (--input: one person, auction or bid per line, dateTime in ms) and
+writes its CSV result lines to DIR/part-* files. `generate` writes the
+generated events as JSON lines instead, the same events a run with the same
+--events, --rate and --seed processes.
 
 queries:
   q0   pass-through of bids: auction,bidder,price,dateTime
@@ -27,8 +35,11 @@ queries:
   q11  bids per bidder per session (10 s gap): bidder,bid_count,session_start,session_end
 
 options:
+  --events N                generate N events (1 person, 3 auctions, 46 bids in 50)
+  --rate R                  events per second of event time (default 1000000)
+  --seed S                  the generator's seed (default 1)
   --parallelism N           subtasks per operator, 1-128 (default 1)
-  --out-of-orderness-ms D   events arrive at most D ms out of order (default 0)
+  --out-of-orderness-ms D   with --input: events arrive at most D ms out of order (default 0)
   --skip-bad-lines          count and skip malformed lines instead of failing
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR           where checkpoints go (default weir-state/nexmark-Q)
@@ -42,10 +53,49 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
+/// `weir nexmark generate`: the generator's events as JSON lines.
+int generate_command(int argc, char** argv, int first) {
+  auto args = parse_cli(argc, argv, first, {"events", "output", "rate", "seed"}, {});
+  if (!args) return usage_error(args.error_value().message());
+  if (args->help) {
+    std::fputs(nexmark_usage, stdout);
+    return 0;
+  }
+  if (!args->positional.empty()) return usage_error("unexpected argument '" + args->positional[0] + "'");
+  auto events = args->get_number("events", 0, 0, UINT64_MAX / 2);
+  auto rate = args->get_number("rate", 1000000, 1, 1000000000000ULL);
+  auto seed = args->get_number("seed", 1, 0, UINT64_MAX);
+  for (const auto* n : {&events, &rate, &seed})
+    if (!*n) return usage_error(n->error_value().message());
+  if (!args->has("events") || !args->has("output")) return usage_error("--events and --output are required");
+  auto path = args->get("output");
+  std::FILE* out = std::fopen(path.c_str(), "wbx"); // never overwrite: x fails if it exists
+  if (out == nullptr)
+    return usage_error("cannot create '" + path + "': " + std::strerror(errno)
+                       + (errno == EEXIST ? " (remove it first)" : ""));
+  nexmark::generator gen({*seed, *rate});
+  for (uint64_t n = 0; n < *events; ++n) {
+    auto line = nexmark::to_json(gen.at(n));
+    line += '\n';
+    if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) break;
+  }
+  bool ok = std::fflush(out) == 0 && std::ferror(out) == 0;
+  int err = errno;
+  ok = std::fclose(out) == 0 && ok;
+  if (!ok) {
+    std::fprintf(stderr, "weir nexmark generate: writing '%s' failed: %s\n", path.c_str(), std::strerror(err));
+    return 1;
+  }
+  std::printf("nexmark generate: %llu events to %s\n", static_cast<unsigned long long>(*events), path.c_str());
+  return 0;
+}
+
 } // namespace
 
 int nexmark_command(int argc, char** argv, int first) {
-  std::set<std::string> valued{"query", "input", "output", "parallelism", "out-of-orderness-ms"};
+  if (first < argc && std::string(argv[first]) == "generate") return generate_command(argc, argv, first + 1);
+  std::set<std::string> valued{"query", "input", "output", "parallelism", "out-of-orderness-ms",
+                               "events", "rate", "seed"};
   std::set<std::string> flags{"skip-bad-lines"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
@@ -58,17 +108,29 @@ int nexmark_command(int argc, char** argv, int first) {
   if (!args->positional.empty()) return usage_error("unexpected argument '" + args->positional[0] + "'");
   auto p = args->get_number("parallelism", 1, 1, 128);
   auto bound = args->get_number("out-of-orderness-ms", 0, 0, 86400000);
-  if (!p) return usage_error(p.error_value().message());
-  if (!bound) return usage_error(bound.error_value().message());
-  if (!args->has("query") || !args->has("input") || !args->has("output"))
-    return usage_error("--query, --input and --output are required");
-  if (auto err = check_readable_file(args->get("input"))) return usage_error(err.message());
+  auto events = args->get_number("events", 0, 0, UINT64_MAX / 2);
+  auto rate = args->get_number("rate", 1000000, 1, 1000000000000ULL);
+  auto seed = args->get_number("seed", 1, 0, UINT64_MAX);
+  for (const auto* n : {&p, &bound, &events, &rate, &seed})
+    if (!*n) return usage_error(n->error_value().message());
+  bool generated = args->has("events");
+  if (!args->has("query") || !args->has("output") || generated == args->has("input"))
+    return usage_error("--query, --output and one of --input FILE or --events N are required");
+  if (generated && (args->has("skip-bad-lines") || args->has("out-of-orderness-ms")))
+    return usage_error("--skip-bad-lines and --out-of-orderness-ms apply to --input only");
+  if (!generated && (args->has("rate") || args->has("seed")))
+    return usage_error("--rate and --seed apply to --events only");
+  if (!generated)
+    if (auto err = check_readable_file(args->get("input"))) return usage_error(err.message());
   if (auto err = check_output_dir(args->get("output"))) return usage_error(err.message());
   environment env;
-  job_args job{{"query", args->get("query")},         {"input", args->get("input")},
-               {"output", args->get("output")},       {"parallelism", std::to_string(*p)},
-               {"out-of-orderness-ms", std::to_string(*bound)},
-               {"skip-bad-lines", args->has("skip-bad-lines") ? "true" : "false"}};
+  job_args job{{"query", args->get("query")}, {"output", args->get("output")}, {"parallelism", std::to_string(*p)}};
+  if (generated) {
+    job.insert({{"events", std::to_string(*events)}, {"rate", std::to_string(*rate)}, {"seed", std::to_string(*seed)}});
+  } else {
+    job.insert({{"input", args->get("input")}, {"out-of-orderness-ms", std::to_string(*bound)},
+                {"skip-bad-lines", args->has("skip-bad-lines") ? "true" : "false"}});
+  }
   if (auto err = build_registered_job(env, "nexmark", job)) return usage_error(err.message());
   auto name = "nexmark-" + args->get("query");
   if (auto err = apply_checkpoint_options(*args, name, env.options())) return usage_error(err.message());
@@ -77,7 +139,7 @@ int nexmark_command(int argc, char** argv, int first) {
     std::fprintf(stderr, "weir nexmark: job failed: %s\n", result.failure.to_string().c_str());
     return 1;
   }
-  std::printf("nexmark %s: %llu lines in, %llu results out, %llu bad lines skipped, %llu late, %.3f s%s\n",
+  std::printf("nexmark %s: %llu events in, %llu results out, %llu bad lines skipped, %llu late, %.3f s%s\n",
               args->get("query").c_str(), static_cast<unsigned long long>(result.source_records),
               static_cast<unsigned long long>(result.sink_records),
               static_cast<unsigned long long>(nexmark::skipped_bad_lines()),

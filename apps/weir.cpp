@@ -16,7 +16,7 @@ over node daemons.
 
 commands:
   run <job>        run a sample job (weir run --help lists jobs and options)
-  nexmark          run a Nexmark query over a JSON-lines file (weir nexmark --help)
+  nexmark          run a Nexmark query over generated events or a JSON-lines file (weir nexmark --help)
   checkpoints      list or verify a state directory's checkpoints
                    (weir checkpoints --help)
   node             serve tasks of jobs for a coordinator (weir node --help)

@@ -62,6 +62,10 @@ int64_t event_time(const event& e) noexcept;
 /// "column 17: expected a number for \"id\"". Never throws.
 expected<event> parse_event(std::string_view line);
 
+/// One JSON line in the format parse_event reads (without a newline):
+/// parse_event(to_json(e)) == e for every event.
+std::string to_json(const event& e);
+
 } // namespace weir::nexmark
 
 namespace weir {

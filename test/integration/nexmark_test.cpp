@@ -6,6 +6,7 @@
 #include <iostream>
 #include <random>
 
+#include "nexmark/generator.hpp"
 #include "nexmark/queries.hpp"
 #include "support/part_files.hpp"
 #include "support/seed.hpp"
@@ -217,4 +218,40 @@ TEST_CASE("blank lines in a nexmark file are skipped", "[integration][nexmark][r
   lines.insert(lines.begin() + 2, "");
   lines.push_back("");
   CHECK(run_query("q0", lines, "1") == expected_lines("q0"));
+}
+
+namespace {
+
+/// Runs `query` on `events` generated events (1000 per second of event time).
+std::vector<std::string> run_generated(const std::string& query, uint64_t events, const std::string& parallelism,
+                                       size_t batch = 256) {
+  test::temp_dir dir;
+  nexmark::register_nexmark();
+  environment env;
+  env.options().batch_size = batch;
+  REQUIRE_FALSE(build_registered_job(env, "nexmark",
+                                     {{"query", query}, {"events", std::to_string(events)}, {"rate", "1000"},
+                                      {"seed", "42"}, {"output", dir.file("out")}, {"parallelism", parallelism}}));
+  auto result = env.execute("nexmark");
+  if (!result.ok()) FAIL(result.failure.to_string());
+  CHECK(result.late_records == 0);
+  CHECK(result.source_records == events);
+  return sorted(test::part_lines(dir.file("out")));
+}
+
+} // namespace
+
+TEST_CASE("generated events give the same results at any parallelism and as their JSON lines",
+          "[integration][nexmark][generator]") {
+  constexpr uint64_t events = 30000; // 30 s of event time: several windows of each kind
+  nexmark::generator gen({42, 1000});
+  std::vector<std::string> lines;
+  for (uint64_t n = 0; n < events; ++n) lines.push_back(nexmark::to_json(gen.at(n)));
+  for (const auto& q : nexmark::query_names()) {
+    INFO("query " << q);
+    auto one = run_generated(q, events, "1");
+    CHECK_FALSE(one.empty());
+    CHECK(run_generated(q, events, "3", 100) == one);
+    CHECK(run_query(q, lines, "2", 0, false, 512) == one);
+  }
 }
