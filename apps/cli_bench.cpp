@@ -9,12 +9,15 @@
 #include <vector>
 
 #include "bench/pipeline_bench.hpp"
+#include "bench/stats.hpp"
 #include "cli_args.hpp"
 #include "commands.hpp"
 
 namespace weir::apps {
 
 namespace {
+
+using bench::median;
 
 using bench::fold_result;
 using bench::pipeline_config;
@@ -170,12 +173,6 @@ uint64_t records_for(const bench_plan& plan, const pipeline_config& c) {
   return plan.quick ? n / 4 : n;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t mid = v.size() / 2;
-  return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
 /// Runs the loop once; returns its records/s and sets `result`.
 double timed_loop(uint64_t records, fold_result& result) {
   auto start = std::chrono::steady_clock::now();
@@ -246,6 +243,7 @@ void print_row(const pipeline_config& c, uint64_t records, const row& r) {
 
 int bench_command(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "checkpoint") return bench_checkpoint_command(argc, argv, first + 1);
+  if (first < argc && std::string(argv[first]) == "nexmark") return bench_nexmark_command(argc, argv, first + 1);
   auto args = parse_cli(argc, argv, first,
                         {"records", "repeat", "modes", "parallelism", "batch-sizes", "windows",
                          "threads"},
@@ -256,7 +254,7 @@ int bench_command(int argc, char** argv, int first) {
     return 0;
   }
   if (args->positional.size() != 1 || args->positional[0] != "pipeline")
-    return usage_error("the benchmarks are 'pipeline' and 'checkpoint'");
+    return usage_error("the benchmarks are 'pipeline', 'checkpoint' and 'nexmark'");
   auto plan = make_plan(*args);
   if (!plan) return usage_error(plan.error_value().message());
   print_header(*plan);

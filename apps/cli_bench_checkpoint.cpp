@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "bench/checkpoint_bench.hpp"
+#include "bench/stats.hpp"
 #include "cli_args.hpp"
 #include "commands.hpp"
 
 namespace weir::apps {
 
 namespace {
+
+using bench::median;
 
 using bench::checkpoint_config;
 using bench::checkpoint_run;
@@ -47,11 +50,6 @@ options:
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir bench checkpoint: %s (try weir bench checkpoint --help)\n", message.c_str());
   return 2;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 struct row {

@@ -64,17 +64,14 @@ private:
   fold_result acc_;
 };
 
-/// CPU time of all threads of this process. While execute() blocks, only the
-/// job's threads run, so the difference across it is what the job cost; wall
-/// time alone mixes that cost with how well the scheduler used the cores.
+} // namespace
+
 double process_cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
-
-} // namespace
 
 __attribute__((noinline)) fold_result run_loop(uint64_t records) {
   fold_result acc;

@@ -49,6 +49,12 @@ struct pipeline_run {
   fold_result folded; ///< summed over the sink's subtasks
 };
 
+/// CPU time (user + system) of all threads of this process so far. While
+/// execute() blocks only the job's threads run, so the difference across it
+/// is what the job cost; wall time alone mixes that cost with how well the
+/// scheduler used the cores.
+double process_cpu_seconds();
+
 /// Generates, maps, filters and folds `records` bids in the calling thread,
 /// exactly as the job does. Not inlined into callers, so a clock read on
 /// either side of the call brackets the whole loop.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "nexmark/event.hpp"
+#include "nexmark/format.hpp"
 #include "nexmark/generator_source.hpp"
 #include "nexmark/source.hpp"
 #include "weir/sinks.hpp"
@@ -19,14 +20,6 @@ using lines = stream<std::string>;
 using events = stream<event>;
 
 std::atomic<uint64_t> bad_lines{0};
-
-std::string join(std::initializer_list<std::string> fields) {
-  std::string out;
-  for (const auto& f : fields) out += (out.empty() ? "" : ",") + f;
-  return out;
-}
-
-std::string str(int64_t v) { return std::to_string(v); }
 
 events bids_only(events in) {
   return in.filter([](const event& e) { return std::holds_alternative<bid>(e); }).uid("bids");
@@ -236,17 +229,6 @@ events read_file(environment& env, const std::string& input, int64_t bound_ms, b
     .uid("event-time");
 }
 
-/// Generated events, in order per subtask: each record already carries its
-/// event time, so the watermark follows it with no disorder bound.
-events generated(environment& env, const generator_config& config, uint64_t count) {
-  auto gen = std::make_shared<const generator>(config);
-  return env.add_source<event>([gen, count] { return std::make_unique<generator_source>(gen, count); },
-                               "generator")
-    .uid("generator")
-    .assign_timestamps_and_watermarks(watermark_strategy<event>::for_monotonous_timestamps())
-    .uid("event-time");
-}
-
 error build(environment& env, const job_args& args) {
   auto get = [&](const char* k, const char* fallback) {
     auto it = args.find(k);
@@ -265,13 +247,30 @@ error build(environment& env, const job_args& args) {
   config.seed = std::strtoull(get("seed", "1").c_str(), nullptr, 10);
   config.rate = std::max<uint64_t>(1, std::strtoull(get("rate", "1000000").c_str(), nullptr, 10));
   int64_t bound = std::atoll(get("out-of-orderness-ms", "0").c_str());
-  events evs = generate ? generated(env, config, std::strtoull(get("events", "0").c_str(), nullptr, 10))
+  events evs = generate ? generated_events(env, config, std::strtoull(get("events", "0").c_str(), nullptr, 10))
                         : read_file(env, input, bound, get("skip-bad-lines", "false") == "true");
   q->second(evs).sink(file_sink(output)).uid("out");
   return {};
 }
 
 } // namespace
+
+/// Generated events, in order per subtask: each record already carries its
+/// event time, so the watermark follows it with no disorder bound.
+stream<event> generated_events(environment& env, const generator_config& config, uint64_t count) {
+  auto gen = std::make_shared<const generator>(config);
+  return env.add_source<event>([gen, count] { return std::make_unique<generator_source>(gen, count); },
+                               "generator")
+    .uid("generator")
+    .assign_timestamps_and_watermarks(watermark_strategy<event>::for_monotonous_timestamps())
+    .uid("event-time");
+}
+
+expected<stream<std::string>> apply_query(const std::string& name, stream<event> in) {
+  auto q = queries().find(name);
+  if (q == queries().end()) return error{errc::bad_argument, "unknown query '" + name + "'"};
+  return q->second(in);
+}
 
 const std::vector<std::string>& query_names() {
   static const std::vector<std::string> names{"q0", "q1", "q2", "q3", "q5", "q7", "q8", "q11"};

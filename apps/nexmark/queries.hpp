@@ -4,13 +4,24 @@
 #include <string>
 #include <vector>
 
+#include "nexmark/event.hpp"
+#include "nexmark/generator.hpp"
 #include "weir/error.hpp"
 #include "weir/job_registry.hpp"
+#include "weir/stream.hpp"
 
 namespace weir::nexmark {
 
 /// The queries `weir nexmark` runs (nexmark.md defines each one's output).
 const std::vector<std::string>& query_names();
+
+/// Query `name` (one of query_names()) over `events`, as CSV lines; an
+/// unknown name is an errc::bad_argument error.
+expected<stream<std::string>> apply_query(const std::string& name, stream<event> events);
+
+/// `count` generated events (source uid "generator"), timestamped, with
+/// watermarks ("event-time"), at the environment's parallelism.
+stream<event> generated_events(environment& env, const generator_config& config, uint64_t count);
 
 /// Registers the job "nexmark" with args: query, input, output, parallelism,
 /// out-of-orderness-ms, skip-bad-lines ("true"/"false").

@@ -76,3 +76,15 @@ TEST_CASE("weir nexmark refuses options that do not go together", "[integration]
     CHECK_THAT(r.output, Catch::Contains(c.says));
   }
 }
+
+TEST_CASE("weir bench nexmark checks every query's job against its loop", "[integration][nexmark][cli]") {
+  auto r = weir_cli({"bench", "nexmark", "--events", "20000", "--runs", "1", "--parallelism", "2"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  for (const char* q : {"| q0 |", "| q1 |", "| q2 |", "| q3 |", "| q5 |", "| q7 |", "| q8 |", "| q11 |"})
+    CHECK_THAT(r.output, Catch::Contains(q));
+  CHECK_THAT(r.output, Catch::Contains("| q5 | replay | 2 |"));
+  auto bad = weir_cli({"bench", "nexmark", "--query", "q99"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("unknown query 'q99'"));
+}

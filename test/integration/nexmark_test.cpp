@@ -6,6 +6,7 @@
 #include <iostream>
 #include <random>
 
+#include "nexmark/baseline.hpp"
 #include "nexmark/generator.hpp"
 #include "nexmark/queries.hpp"
 #include "support/part_files.hpp"
@@ -222,6 +223,21 @@ TEST_CASE("blank lines in a nexmark file are skipped", "[integration][nexmark][r
 
 namespace {
 
+struct line_collector final : nexmark::line_sink {
+  std::vector<std::string> lines;
+  void take(const std::string& line) override { lines.push_back(line); }
+};
+
+/// The hand-written loop's lines for `query` over events 0 .. count-1.
+std::vector<std::string> loop_lines(const std::string& query, const nexmark::generator& gen, uint64_t count) {
+  line_collector out;
+  auto loop = nexmark::make_query_loop(query, out);
+  REQUIRE(loop);
+  for (uint64_t n = 0; n < count; ++n) loop->add(gen.at(n));
+  loop->finish();
+  return sorted(out.lines);
+}
+
 /// Runs `query` on `events` generated events (1000 per second of event time).
 std::vector<std::string> run_generated(const std::string& query, uint64_t events, const std::string& parallelism,
                                        size_t batch = 256) {
@@ -253,5 +269,36 @@ TEST_CASE("generated events give the same results at any parallelism and as thei
     CHECK_FALSE(one.empty());
     CHECK(run_generated(q, events, "3", 100) == one);
     CHECK(run_query(q, lines, "2", 0, false, 512) == one);
+    CHECK(loop_lines(q, gen, events) == one); // the benchmark's baseline computes the same
+  }
+}
+
+TEST_CASE("the benchmark's loops agree with the queries where windows and sessions meet exactly",
+          "[integration][nexmark][generator]") {
+  // Few keys, times on a 2 s grid: bids land on window bounds and exactly
+  // one session gap (10 s) after a bidder's last bid.
+  auto seed = test::test_seed();
+  std::cout << "nexmark loop boundary seed " << seed << " (WEIR_TEST_SEED)" << std::endl;
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> lines;
+  int64_t t = 0;
+  for (int i = 0; i < 400; ++i) {
+    t += 2000 * static_cast<int64_t>(rng() % 3);
+    if (i % 20 == 0)
+      lines.push_back(person(1000 + i / 20, "p" + std::to_string(i), "c", i % 40 == 0 ? "OR" : "TX", t));
+    else if (i % 7 == 0)
+      lines.push_back(auction(2000 + i, 1000 + static_cast<int64_t>(rng() % 20), 10, t));
+    else
+      lines.push_back(bid(2000 + static_cast<int64_t>(rng() % 5), 1000 + static_cast<int64_t>(rng() % 4),
+                          static_cast<int64_t>(rng() % 4), t));
+  }
+  for (const auto& q : nexmark::query_names()) {
+    INFO("query " << q);
+    line_collector out;
+    auto loop = nexmark::make_query_loop(q, out);
+    REQUIRE(loop);
+    for (const auto& l : lines) loop->add(*nexmark::parse_event(l));
+    loop->finish();
+    CHECK(sorted(out.lines) == run_query(q, lines, "2", 0, false, 64));
   }
 }

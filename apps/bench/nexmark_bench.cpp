@@ -1,0 +1,198 @@
+#include "bench/nexmark_bench.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "nexmark/baseline.hpp"
+#include "nexmark/queries.hpp"
+#include "weir/stream.hpp"
+
+namespace weir::apps::bench {
+
+namespace {
+
+using nexmark::event;
+
+uint64_t hash_bytes(const std::string& s) noexcept {
+  uint64_t h = 0xcbf29ce484222325ull; // FNV-1a, then a finalizer to spread it
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+double rss_mib() {
+  long pages = 0, resident = 0;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  int got = std::fscanf(f, "%ld %ld", &pages, &resident);
+  std::fclose(f);
+  return got == 2 ? static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20) : 0;
+}
+
+/// Samples the resident set every 10 ms on its own thread while it lives.
+class rss_sampler {
+public:
+  rss_sampler() : thread_([this] { run(); }) {}
+  ~rss_sampler() { stop(); }
+  double stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return peak_;
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    do peak_ = std::max(peak_, rss_mib());
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(10), [this] { return done_; }));
+    peak_ = std::max(peak_, rss_mib());
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  double peak_ = 0;
+  std::thread thread_;
+};
+
+/// Times `body` (wall, CPU, peak RSS).
+template <class F>
+nexmark_run measured(F&& body) {
+  nexmark_run run;
+  rss_sampler rss;
+  double cpu = process_cpu_seconds();
+  auto start = std::chrono::steady_clock::now();
+  body(run);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.cpu_seconds = process_cpu_seconds() - cpu;
+  run.peak_rss_mib = rss.stop();
+  return run;
+}
+
+struct fold_lines final : nexmark::line_sink {
+  fold_result acc;
+  void take(const std::string& line) override { fold_line(acc, line); }
+};
+
+/// Folds its subtask's lines locally and publishes them once at the end (see
+/// pipeline_bench's fold_sink).
+class fold_line_sink final : public sink_function<std::string> {
+public:
+  explicit fold_line_sink(std::shared_ptr<std::vector<fold_result>> slots) : slots_(std::move(slots)) {}
+  void open(const subtask_info& info) override { index_ = info.index; }
+  void write(const std::string& line) override { fold_line(acc_, line); }
+  void end_of_input() override { slots_->at(index_) = acc_; }
+
+private:
+  std::shared_ptr<std::vector<fold_result>> slots_;
+  uint32_t index_ = 0;
+  fold_result acc_;
+};
+
+/// Replays pre-generated events: subtask i of p takes events n % p == i.
+class replay_source final : public source_function<event> {
+public:
+  explicit replay_source(std::shared_ptr<const std::vector<event>> events) : events_(std::move(events)) {}
+  void open(const subtask_info& info) override {
+    step_ = info.parallelism;
+    if (!restored_) next_ = info.index;
+  }
+  source_status poll(emitter<event>& out, size_t max_records) override {
+    const auto& all = *events_;
+    for (size_t i = 0; i < max_records && next_ < all.size(); ++i, next_ += step_) {
+      out.set_timestamp(nexmark::event_time(all[next_]));
+      out.emit(all[next_]);
+    }
+    return next_ < all.size() ? source_status::more : source_status::exhausted;
+  }
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
+  void read_position(byte_reader& in) override {
+    next_ = codec<uint64_t>::decode(in);
+    restored_ = true;
+  }
+
+private:
+  std::shared_ptr<const std::vector<event>> events_;
+  uint64_t step_ = 1, next_ = 0;
+  bool restored_ = false;
+};
+
+stream<event> replayed_events(environment& env, std::shared_ptr<const std::vector<event>> events) {
+  return env.add_source<event>([events] { return std::make_unique<replay_source>(events); }, "replay")
+    .uid("replay")
+    .assign_timestamps_and_watermarks(watermark_strategy<event>::for_monotonous_timestamps())
+    .uid("event-time");
+}
+
+/// A temporary state dir, removed with its contents when it goes.
+struct temp_state_dir {
+  std::string path;
+  temp_state_dir() {
+    char templ[] = "/tmp/weir-bench-nexmark-XXXXXX";
+    if (::mkdtemp(templ) != nullptr) path = templ;
+  }
+  ~temp_state_dir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
+} // namespace
+
+void fold_line(fold_result& acc, const std::string& line) noexcept {
+  ++acc.count;
+  acc.checksum += hash_bytes(line);
+}
+
+__attribute__((noinline)) expected<nexmark_run> run_nexmark_loop(const nexmark_config& config) {
+  fold_lines out;
+  auto loop = nexmark::make_query_loop(config.query, out);
+  if (!loop) return error{errc::bad_argument, "no hand-written loop for query '" + config.query + "'"};
+  auto run = measured([&](nexmark_run&) {
+    if (config.replay) {
+      for (const auto& e : *config.replay) loop->add(e);
+    } else {
+      nexmark::generator gen(config.generator);
+      for (uint64_t n = 0; n < config.events; ++n) loop->add(gen.at(n));
+    }
+    loop->finish();
+  });
+  run.folded = out.acc;
+  return run;
+}
+
+expected<nexmark_run> run_nexmark_job(const nexmark_config& config) {
+  auto slots = std::make_shared<std::vector<fold_result>>(config.parallelism);
+  environment env;
+  env.set_parallelism(config.parallelism).set_chaining(config.chained);
+  temp_state_dir state;
+  if (config.checkpoint_interval_ms > 0) {
+    if (state.path.empty()) return error{errc::io, "cannot make a temporary state dir"};
+    env.options().checkpoints.interval_ms = config.checkpoint_interval_ms;
+    env.options().checkpoints.state_dir = state.path + "/state";
+  }
+  auto events = config.replay ? replayed_events(env, config.replay)
+                              : nexmark::generated_events(env, config.generator, config.events);
+  auto lines = nexmark::apply_query(config.query, events);
+  if (!lines) return lines.error_value();
+  lines->sink([slots] { return std::make_unique<fold_line_sink>(slots); }).uid("fold");
+  job_result result;
+  auto run = measured([&](nexmark_run&) { result = env.execute("bench-nexmark-" + config.query); });
+  if (!result.ok()) return result.failure;
+  for (const auto& slot : *slots) run.folded += slot;
+  return run;
+}
+
+} // namespace weir::apps::bench

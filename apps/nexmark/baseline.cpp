@@ -1,0 +1,213 @@
+#include "nexmark/baseline.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "nexmark/format.hpp"
+#include "nexmark/queries.hpp"
+
+namespace weir::nexmark {
+
+namespace {
+
+constexpr int64_t ten_s = 10000;
+
+/// A loop over bids only; the others are skipped.
+class bid_loop : public query_loop {
+public:
+  explicit bid_loop(line_sink& out) : out_(out) {}
+  void add(const event& e) final {
+    if (const auto* b = std::get_if<bid>(&e)) on_bid(*b);
+  }
+
+protected:
+  virtual void on_bid(const bid& b) = 0;
+  line_sink& out_;
+};
+
+class q0_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override { out_.take(join({str(b.auction), str(b.bidder), str(b.price), str(b.date_time)})); }
+};
+
+class q1_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override {
+    out_.take(join({str(b.auction), str(b.bidder), euros(b.price), str(b.date_time)}));
+  }
+};
+
+class q2_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override {
+    if (b.auction % 123 == 0) out_.take(join({str(b.auction), str(b.price)}));
+  }
+};
+
+/// q3: a hash map per seller instead of keyed state.
+class q3_loop final : public query_loop {
+public:
+  explicit q3_loop(line_sink& out) : out_(out) {}
+  void add(const event& e) override {
+    if (const auto* p = std::get_if<person>(&e)) {
+      auto& s = sellers_[p->id];
+      if (p->state != "OR" && p->state != "ID" && p->state != "CA") {
+        s.not_local = true;
+        s.pending.clear();
+        return;
+      }
+      s.seller = *p;
+      s.known = true;
+      for (auto id : s.pending) out_.take(line(*p, id));
+      s.pending.clear();
+    } else if (const auto* a = std::get_if<auction>(&e); a != nullptr && a->category == 10) {
+      auto& s = sellers_[a->seller];
+      if (s.known)
+        out_.take(line(s.seller, a->id));
+      else if (!s.not_local)
+        s.pending.push_back(a->id);
+    }
+  }
+
+private:
+  struct seller {
+    person seller;
+    bool known = false;
+    bool not_local = false;
+    std::vector<int64_t> pending;
+  };
+  static std::string line(const person& p, int64_t auction) {
+    return join({csv_field(p.name), csv_field(p.city), csv_field(p.state), str(auction)});
+  }
+  line_sink& out_;
+  std::unordered_map<int64_t, seller> sellers_;
+};
+
+/// q5: bid counts per auction for each open sliding window (10 s every 2 s);
+/// a window closes once event time reaches its end.
+class q5_loop final : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() override { close_before(INT64_MAX); }
+
+private:
+  void on_bid(const bid& b) override {
+    close_before(b.date_time);
+    int64_t last = b.date_time - b.date_time % 2000; // the newest window holding it
+    for (int64_t start = last; start > b.date_time - ten_s; start -= 2000) ++windows_[start][b.auction];
+  }
+  void close_before(int64_t now) {
+    while (!windows_.empty() && windows_.begin()->first + ten_s <= now) {
+      auto& [start, counts] = *windows_.begin();
+      int64_t most = 0;
+      for (const auto& [a, n] : counts) most = std::max(most, n);
+      for (const auto& [a, n] : counts)
+        if (n == most) out_.take(join({str(start), str(start + ten_s), str(a), str(most)}));
+      windows_.erase(windows_.begin());
+    }
+  }
+  std::map<int64_t, std::unordered_map<int64_t, int64_t>> windows_;
+};
+
+/// q7: the highest bids of the current 10 s window.
+class q7_loop final : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() override { close(); }
+
+private:
+  void on_bid(const bid& b) override {
+    int64_t start = b.date_time - b.date_time % ten_s;
+    if (!top_.empty() && start != start_) close();
+    start_ = start;
+    if (!top_.empty() && b.price < top_.front().price) return;
+    if (!top_.empty() && b.price > top_.front().price) top_.clear();
+    top_.push_back(b);
+  }
+  void close() {
+    for (const auto& b : top_)
+      out_.take(join({str(start_), str(start_ + ten_s), str(b.auction), str(b.price), str(b.bidder), str(b.date_time)}));
+    top_.clear();
+  }
+  int64_t start_ = 0;
+  std::vector<bid> top_;
+};
+
+/// q8: persons and sellers of the current 10 s window.
+class q8_loop final : public query_loop {
+public:
+  explicit q8_loop(line_sink& out) : out_(out) {}
+  void add(const event& e) override {
+    if (std::holds_alternative<bid>(e)) return;
+    int64_t t = event_time(e);
+    int64_t start = t - t % ten_s;
+    if (start != start_) close();
+    start_ = start;
+    if (const auto* p = std::get_if<person>(&e))
+      persons_.push_back({p->id, p->name});
+    else
+      sellers_.insert(std::get<auction>(e).seller);
+  }
+  void finish() override { close(); }
+
+private:
+  void close() {
+    for (const auto& [id, name] : persons_)
+      if (sellers_.count(id) != 0) out_.take(join({str(start_), str(id), csv_field(name)}));
+    persons_.clear();
+    sellers_.clear();
+  }
+  line_sink& out_;
+  int64_t start_ = INT64_MIN;
+  std::vector<std::pair<int64_t, std::string>> persons_;
+  std::unordered_set<int64_t> sellers_;
+};
+
+/// q11: each bidder's open session; a bid after its end starts another.
+class q11_loop final : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() override {
+    for (const auto& [bidder, s] : sessions_) write(bidder, s);
+  }
+
+private:
+  struct session {
+    int64_t start, end, bids;
+  };
+  void on_bid(const bid& b) override {
+    auto [it, fresh] = sessions_.try_emplace(b.bidder, session{b.date_time, b.date_time + ten_s, 1});
+    if (fresh) return;
+    auto& s = it->second;
+    // Windows that touch merge, as Flink's sessions do: a bid exactly one
+    // gap after the last one continues the session.
+    if (b.date_time <= s.end) {
+      s.end = std::max(s.end, b.date_time + ten_s);
+      ++s.bids;
+    } else {
+      write(b.bidder, s);
+      s = {b.date_time, b.date_time + ten_s, 1};
+    }
+  }
+  void write(int64_t bidder, const session& s) { out_.take(join({str(bidder), str(s.bids), str(s.start), str(s.end)})); }
+  std::unordered_map<int64_t, session> sessions_;
+};
+
+} // namespace
+
+std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& out) {
+  if (name == "q0") return std::make_unique<q0_loop>(out);
+  if (name == "q1") return std::make_unique<q1_loop>(out);
+  if (name == "q2") return std::make_unique<q2_loop>(out);
+  if (name == "q3") return std::make_unique<q3_loop>(out);
+  if (name == "q5") return std::make_unique<q5_loop>(out);
+  if (name == "q7") return std::make_unique<q7_loop>(out);
+  if (name == "q8") return std::make_unique<q8_loop>(out);
+  if (name == "q11") return std::make_unique<q11_loop>(out);
+  return nullptr;
+}
+
+} // namespace weir::nexmark
