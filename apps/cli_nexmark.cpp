@@ -33,6 +33,15 @@ queries:
   q8   persons who opened an auction in the 10 s window they registered in:
        window_start,person_id,name
   q11  bids per bidder per session (10 s gap): bidder,bid_count,session_start,session_end
+  q14  bids with 1,000,000 < price x 0.908 < 50,000,000, their UTC time of day and
+       the number of 'c' in extra:
+       auction,bidder,price_eur,bidTimeType,dateTime,extra,c_counts
+  q20  bids on category-10 auctions joined with the auction (unbounded):
+       auction,bidder,price,channel,url,bid_dateTime,bid_extra,itemName,description,
+       initialBid,reserve,auction_dateTime,expires,seller,category,auction_extra
+  q21  bids with a channel id (named channel, else the url's channel_id; else dropped):
+       auction,bidder,price,channel,channel_id
+  q22  bids with their url's first three directories: auction,bidder,price,channel,dir1,dir2,dir3
 
 options:
   --events N                generate N events (1 person, 3 auctions, 46 bids in 50)

@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "nexmark/bid_fields.hpp"
 #include "nexmark/format.hpp"
 #include "nexmark/queries.hpp"
 
@@ -45,6 +46,61 @@ class q2_loop final : public bid_loop {
   void on_bid(const bid& b) override {
     if (b.auction % 123 == 0) out_.take(join({str(b.auction), str(b.price)}));
   }
+};
+
+class q14_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override {
+    if (auto line = q14_line(b)) out_.take(*line);
+  }
+};
+
+class q21_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override {
+    if (auto line = q21_line(b)) out_.take(*line);
+  }
+};
+
+class q22_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override { out_.take(q22_line(b)); }
+};
+
+/// q20: a hash map per auction id instead of keyed state.
+class q20_loop final : public query_loop {
+public:
+  explicit q20_loop(line_sink& out) : out_(out) {}
+  void add(const event& e) override {
+    if (const auto* a = std::get_if<auction>(&e)) {
+      auto& s = auctions_[a->id];
+      if (a->category != 10) {
+        s.other_category = true;
+        s.pending.clear();
+        return;
+      }
+      s.auction_of = *a;
+      s.known = true;
+      for (const auto& b : s.pending) out_.take(q20_line(b, *a));
+      s.pending.clear();
+    } else if (const auto* b = std::get_if<bid>(&e)) {
+      auto& s = auctions_[b->auction];
+      if (s.known)
+        out_.take(q20_line(*b, s.auction_of));
+      else if (!s.other_category)
+        s.pending.push_back(*b);
+    }
+  }
+
+private:
+  struct state {
+    auction auction_of;
+    bool known = false;
+    bool other_category = false;
+    std::vector<bid> pending;
+  };
+  line_sink& out_;
+  std::unordered_map<int64_t, state> auctions_;
 };
 
 /// q3: a hash map per seller instead of keyed state.
@@ -207,6 +263,10 @@ std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& 
   if (name == "q7") return std::make_unique<q7_loop>(out);
   if (name == "q8") return std::make_unique<q8_loop>(out);
   if (name == "q11") return std::make_unique<q11_loop>(out);
+  if (name == "q14") return std::make_unique<q14_loop>(out);
+  if (name == "q20") return std::make_unique<q20_loop>(out);
+  if (name == "q21") return std::make_unique<q21_loop>(out);
+  if (name == "q22") return std::make_unique<q22_loop>(out);
   return nullptr;
 }
 

@@ -119,6 +119,22 @@ std::vector<std::string> expected_lines(const std::string& query) {
   if (query == "q11")
     return sorted({"1000,3," + at(1000) + "," + at(21000), "1001,1," + at(3000) + "," + at(13000),
                    "1001,1," + at(25000) + "," + at(35000), "1002,1," + at(9000) + "," + at(19000)});
+  if (query == "q14") return {}; // every price here is below its range: see the q14 test
+  if (query == "q20") {
+    auto a2000 = ",,lamp,old,100,150," + at(1500) + "," + at(61500) + ",1000,10,";
+    auto a2001 = ",,lamp,old,100,150," + at(2500) + "," + at(62500) + ",1002,10,";
+    return sorted({"2000,1000,100,Google,https://x.com/a," + at(1000) + a2000, // came before its auction
+                   "2000,1001,200,Google,https://x.com/a," + at(3000) + a2000,
+                   "2001,1000,150,Google,https://x.com/a," + at(5000) + a2001,
+                   "2001,1002,200,Google,https://x.com/a," + at(9000) + a2001,
+                   "2000,1000,120,Google,https://x.com/a," + at(11000) + a2000});
+  }
+  if (query == "q21")
+    return sorted({"2000,1000,100,Google,1", "2000,1001,200,Google,1", "2001,1000,150,Google,1",
+                   "2001,1002,200,Google,1", "2000,1000,120,Google,1", "2460,1001,300,Google,1"});
+  if (query == "q22")
+    return sorted({"2000,1000,100,Google,a,,", "2000,1001,200,Google,a,,", "2001,1000,150,Google,a,,",
+                   "2001,1002,200,Google,a,,", "2000,1000,120,Google,a,,", "2460,1001,300,Google,a,,"});
   return {};
 }
 
@@ -193,7 +209,7 @@ TEST_CASE("windowed nexmark queries give the same result at random parallelism a
       lines.push_back(bid(2000 + static_cast<int64_t>(rng() % 90), 1000 + static_cast<int64_t>(rng() % 30),
                           static_cast<int64_t>(rng() % 500), t));
   }
-  for (const char* q : {"q3", "q5", "q7", "q8", "q11"}) {
+  for (const char* q : {"q3", "q5", "q7", "q8", "q11", "q20"}) {
     auto baseline = run_query(q, lines, "1");
     REQUIRE_FALSE(baseline.empty());
     for (int run = 0; run < 2; ++run) {
@@ -301,4 +317,55 @@ TEST_CASE("the benchmark's loops agree with the queries where windows and sessio
     loop->finish();
     CHECK(sorted(out.lines) == run_query(q, lines, "2", 0, false, 64));
   }
+}
+
+namespace {
+
+std::string bid_with(int64_t price, const std::string& channel, const std::string& url, const std::string& extra,
+                     int64_t date_time) {
+  return R"({"type":"bid","auction":7,"bidder":8,"price":)" + std::to_string(price) + R"(,"channel":")" + channel
+         + R"(","url":")" + url + R"(","dateTime":)" + std::to_string(date_time) + R"(,"extra":")" + extra + R"("})";
+}
+
+} // namespace
+
+TEST_CASE("q14, q21 and q22 compute their columns as nexmark.md defines", "[integration][nexmark]") {
+  // 2023-11-14 is day 19675; its 07:00, 08:00, 18:59:59.999, 19:00, 20:00 and 06:59 UTC.
+  const int64_t day = 19675LL * 86400000;
+  auto h = [&](int64_t hours, int64_t ms = 0) { return day + hours * 3600000 + ms; };
+  std::vector<std::string> in{
+    bid_with(1101321, "x", "u", "", h(8)),            // 0.908 * p = 999,999.468: out
+    bid_with(1101322, "x", "u", "cc,c", h(8)),        // 1,000,000.376: in, dayTime
+    bid_with(55066079, "x", "u", "CÃ§", h(18, 3599999)), // 49,999,999.732: in, dayTime
+    bid_with(55066080, "x", "u", "", h(12)),          // 50,000,000.64: out
+    bid_with(2000000, "x", "u", "", h(7)),            // otherTime
+    bid_with(2000000, "x", "u", "", h(19)),           // otherTime
+    bid_with(2000000, "x", "u", "", h(20)),           // nightTime
+    bid_with(2000000, "x", "u", "", h(6, 59 * 60000)), // nightTime
+  };
+  CHECK(run_query("q14", in, "2") == sorted({
+    "7,8,1000000.376,dayTime," + std::to_string(h(8)) + ",\"cc,c\",3",
+    "7,8,49999999.732,dayTime," + std::to_string(h(18, 3599999)) + ",CÃ§,0",
+    "7,8,1816000.000,otherTime," + std::to_string(h(7)) + ",,0",
+    "7,8,1816000.000,otherTime," + std::to_string(h(19)) + ",,0",
+    "7,8,1816000.000,nightTime," + std::to_string(h(20)) + ",,0",
+    "7,8,1816000.000,nightTime," + std::to_string(h(6, 59 * 60000)) + ",,0"}));
+
+  std::vector<std::string> urls{
+    bid_with(1, "APPLE", "https://a/b?channel_id=9", "", 1),      // a named channel wins: 0
+    bid_with(2, "bAiDu", "", "", 2),                                // 3
+    bid_with(3, "Apple Inc", "https://a/b?x=1&channel_id=42&y=2", "", 3), // 42
+    bid_with(4, "c", "channel_id=&x", "", 4),                       // empty, at the start
+    bid_with(5, "c", "https://a/b?channel_id=5", "", 5),            // after '?': dropped
+    bid_with(6, "c", "https://a/b?xchannel_id=6&channel_id=7", "", 6), // the second one: 7
+    bid_with(7, "c", "https://a/b", "", 7),                         // none: dropped
+  };
+  CHECK(run_query("q21", urls, "1") == sorted({"7,8,1,APPLE,0", "7,8,2,bAiDu,3", "7,8,3,Apple Inc,42",
+                                               "7,8,4,c,", "7,8,6,c,7"}));
+
+  std::vector<std::string> dirs{
+    bid_with(1, "c", "https://h/a/b/c/x?q", "", 1), bid_with(2, "c", "https://h/a", "", 2),
+    bid_with(3, "c", "https://h//b,c/", "", 3), bid_with(4, "c", "plain", "", 4)};
+  CHECK(run_query("q22", dirs, "2") == sorted({"7,8,1,c,a,b,c", "7,8,2,c,a,,", "7,8,3,c,,\"b,c\",",
+                                               "7,8,4,c,,,"}));
 }

@@ -1,0 +1,85 @@
+#include "nexmark/bid_fields.hpp"
+
+#include <array>
+
+#include "nexmark/format.hpp"
+#include "nexmark/queries.hpp"
+
+namespace weir::nexmark {
+
+const char* bid_time_type(int64_t date_time_ms) noexcept {
+  constexpr int64_t hour_ms = 3600000;
+  int64_t hours = date_time_ms / hour_ms - (date_time_ms % hour_ms < 0 ? 1 : 0); // floor
+  int64_t h = ((hours % 24) + 24) % 24;
+  if (h >= 8 && h <= 18) return "dayTime";
+  if (h <= 6 || h >= 20) return "nightTime";
+  return "otherTime";
+}
+
+int64_t count_c(std::string_view s) noexcept {
+  int64_t n = 0;
+  for (char c : s) n += c == 'c';
+  return n;
+}
+
+namespace {
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::optional<std::string> channel_id(std::string_view channel, std::string_view url) {
+  static const std::array<std::string_view, 4> named{"apple", "google", "facebook", "baidu"};
+  for (size_t i = 0; i < named.size(); ++i)
+    if (equals_ignoring_ascii_case(channel, named[i])) return std::to_string(i);
+  constexpr std::string_view param = "channel_id=";
+  for (size_t at = url.find(param); at != std::string_view::npos; at = url.find(param, at + 1)) {
+    if (at != 0 && url[at - 1] != '&') continue;
+    auto value = url.substr(at + param.size());
+    return std::string(value.substr(0, value.find('&')));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> url_part(std::string_view url, size_t index) noexcept {
+  size_t start = 0;
+  for (size_t i = 0; i < index; ++i) {
+    auto slash = url.find('/', start);
+    if (slash == std::string_view::npos) return std::nullopt;
+    start = slash + 1;
+  }
+  return url.substr(start, url.find('/', start) - start);
+}
+
+std::optional<std::string> q14_line(const bid& b) {
+  if (!q14_price_in_range(b.price)) return std::nullopt;
+  return join({str(b.auction), str(b.bidder), euros(b.price), bid_time_type(b.date_time), str(b.date_time),
+               csv_field(b.extra), str(count_c(b.extra))});
+}
+
+std::optional<std::string> q21_line(const bid& b) {
+  auto id = channel_id(b.channel, b.url);
+  if (!id) return std::nullopt;
+  return join({str(b.auction), str(b.bidder), str(b.price), csv_field(b.channel), csv_field(*id)});
+}
+
+std::string q22_line(const bid& b) {
+  auto part = [&](size_t i) { return csv_field(std::string(url_part(b.url, i).value_or(""))); };
+  return join({str(b.auction), str(b.bidder), str(b.price), csv_field(b.channel), part(3), part(4), part(5)});
+}
+
+std::string q20_line(const bid& b, const auction& a) {
+  return join({str(b.auction), str(b.bidder), str(b.price), csv_field(b.channel), csv_field(b.url),
+               str(b.date_time), csv_field(b.extra), csv_field(a.item_name), csv_field(a.description),
+               str(a.initial_bid), str(a.reserve), str(a.date_time), str(a.expires), str(a.seller),
+               str(a.category), csv_field(a.extra)});
+}
+
+} // namespace weir::nexmark

@@ -1,0 +1,43 @@
+#pragma once
+
+// Per-bid calculations of q14, q21 and q22 (nexmark.md), shared by the
+// queries and the benchmark's loops.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nexmark/event.hpp"
+
+namespace weir::nexmark {
+
+/// q14: whether 1,000,000 < 0.908 * price < 50,000,000, exactly.
+constexpr bool q14_price_in_range(int64_t price) noexcept {
+  return price >= 1101322 && price <= 55066079;
+}
+
+/// q14: "dayTime" (UTC hours 8-18), "nightTime" (0-6, 20-23) or "otherTime" (7, 19).
+const char* bid_time_type(int64_t date_time_ms) noexcept;
+
+/// q14: how many bytes of `s` are 'c'.
+int64_t count_c(std::string_view s) noexcept;
+
+/// q21: 0-3 for apple, google, facebook, baidu (ASCII case ignored), else
+/// the value of the first `channel_id` parameter that starts the url or
+/// follows a '&' (possibly empty); none when neither applies.
+std::optional<std::string> channel_id(std::string_view channel, std::string_view url);
+
+/// q22: part `index` of `url` split at every '/', empty parts kept; none
+/// when there are fewer parts.
+std::optional<std::string_view> url_part(std::string_view url, size_t index) noexcept;
+
+// -- result lines (nexmark.md's columns), none when the bid is dropped ------
+
+std::optional<std::string> q14_line(const bid& b);
+std::optional<std::string> q21_line(const bid& b);
+std::string q22_line(const bid& b);
+/// q20: a bid with its (category 10) auction.
+std::string q20_line(const bid& b, const auction& a);
+
+} // namespace weir::nexmark
