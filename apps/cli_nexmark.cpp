@@ -36,6 +36,10 @@ queries:
   q14  bids with 1,000,000 < price x 0.908 < 50,000,000, their UTC time of day and
        the number of 'c' in extra:
        auction,bidder,price_eur,bidTimeType,dateTime,extra,c_counts
+  q18  the last bid of every bidder on every auction, at the end of input:
+       auction,bidder,price,channel,url,dateTime,extra
+  q19  the 10 first bids of every auction in bid order, at the end of input:
+       auction,bidder,price,channel,url,dateTime,extra,rank_number
   q20  bids on category-10 auctions joined with the auction (unbounded):
        auction,bidder,price,channel,url,bid_dateTime,bid_extra,itemName,description,
        initialBid,reserve,auction_dateTime,expires,seller,category,auction_extra

@@ -103,6 +103,46 @@ private:
   std::unordered_map<int64_t, state> auctions_;
 };
 
+struct pair_hash {
+  size_t operator()(const std::pair<int64_t, int64_t>& p) const noexcept {
+    return std::hash<int64_t>{}(p.first * 0x9e3779b97f4a7c15LL ^ p.second);
+  }
+};
+
+/// q18: the latest bid per (bidder, auction), written at the end.
+class q18_loop final : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() override {
+    for (const auto& [key, b] : last_) out_.take(q18_line(b));
+  }
+
+private:
+  void on_bid(const bid& b) override {
+    auto [it, fresh] = last_.try_emplace({b.bidder, b.auction}, b);
+    if (!fresh && later_than(b, it->second)) it->second = b;
+  }
+  std::unordered_map<std::pair<int64_t, int64_t>, bid, pair_hash> last_;
+};
+
+/// q19: the 10 first bids per auction in bid order, written at the end.
+class q19_loop final : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() override {
+    for (const auto& [auction, top] : top_) {
+      int64_t rank = 0;
+      for (const auto& b : top) out_.take(q19_line(b, ++rank));
+    }
+  }
+
+private:
+  void on_bid(const bid& b) override {
+    keep_top(top_[b.auction], b, 10);
+  }
+  std::unordered_map<int64_t, std::vector<bid>> top_;
+};
+
 /// q3: a hash map per seller instead of keyed state.
 class q3_loop final : public query_loop {
 public:
@@ -264,6 +304,8 @@ std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& 
   if (name == "q8") return std::make_unique<q8_loop>(out);
   if (name == "q11") return std::make_unique<q11_loop>(out);
   if (name == "q14") return std::make_unique<q14_loop>(out);
+  if (name == "q18") return std::make_unique<q18_loop>(out);
+  if (name == "q19") return std::make_unique<q19_loop>(out);
   if (name == "q20") return std::make_unique<q20_loop>(out);
   if (name == "q21") return std::make_unique<q21_loop>(out);
   if (name == "q22") return std::make_unique<q22_loop>(out);

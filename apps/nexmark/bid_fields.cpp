@@ -1,6 +1,9 @@
 #include "nexmark/bid_fields.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <tuple>
 
 #include "nexmark/format.hpp"
 #include "nexmark/queries.hpp"
@@ -56,6 +59,61 @@ std::optional<std::string_view> url_part(std::string_view url, size_t index) noe
     start = slash + 1;
   }
   return url.substr(start, url.find('/', start) - start);
+}
+
+bool ranks_before(const bid& a, const bid& b) noexcept {
+  return std::tie(b.price, a.date_time, a.bidder, a.channel, a.url, a.extra)
+         < std::tie(a.price, b.date_time, b.bidder, b.channel, b.url, b.extra);
+}
+
+void keep_top(std::vector<bid>& top, const bid& b, size_t n) {
+  if (top.size() >= n && !ranks_before(b, top.back())) return;
+  top.insert(std::upper_bound(top.begin(), top.end(), b, ranks_before), b);
+  if (top.size() > n) top.pop_back();
+}
+
+bool later_than(const bid& a, const bid& b) noexcept {
+  return std::tie(a.date_time, a.price, a.channel, a.url, a.extra)
+         > std::tie(b.date_time, b.price, b.channel, b.url, b.extra);
+}
+
+int64_t day_start(int64_t ms) noexcept {
+  int64_t days = ms / day_ms - (ms % day_ms < 0 ? 1 : 0);
+  return days * day_ms;
+}
+
+std::string utc_day(int64_t ms) {
+  // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar
+  // in 400-year eras of 146,097 days).
+  int64_t z = day_start(ms) / day_ms + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(year),
+                static_cast<long long>(month), static_cast<long long>(day));
+  return buf;
+}
+
+std::string utc_minute(int64_t ms) {
+  int64_t minutes = (ms - day_start(ms)) / 60000;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
+  return buf;
+}
+
+std::string q18_line(const bid& b) {
+  return join({str(b.auction), str(b.bidder), str(b.price), csv_field(b.channel), csv_field(b.url),
+               str(b.date_time), csv_field(b.extra)});
+}
+
+std::string q19_line(const bid& b, int64_t rank) {
+  return q18_line(b) + "," + str(rank);
 }
 
 std::optional<std::string> q14_line(const bid& b) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nexmark/event.hpp"
 
@@ -32,11 +33,40 @@ std::optional<std::string> channel_id(std::string_view channel, std::string_view
 /// when there are fewer parts.
 std::optional<std::string_view> url_part(std::string_view url, size_t index) noexcept;
 
+// -- orders and calendars -------------------------------------------------
+
+/// Bid order (nexmark.md, "Winning bids"): the higher price first, then the
+/// earlier dateTime, the lower bidder, then channel, url, extra ascending.
+bool ranks_before(const bid& a, const bid& b) noexcept;
+
+/// Keeps `top` the first `n` bids in bid order with `b` offered: inserted
+/// after the bids it does not rank before, the last dropped beyond `n`.
+void keep_top(std::vector<bid>& top, const bid& b, size_t n);
+
+/// q18: whether `a` is a later last bid than `b`: greater by (dateTime,
+/// price, channel, url, extra).
+bool later_than(const bid& a, const bid& b) noexcept;
+
+/// The UTC day of `ms` as yyyy-MM-dd, and its minute as HH:mm.
+std::string utc_day(int64_t ms);
+std::string utc_minute(int64_t ms);
+/// The first ms of the UTC day holding `ms`.
+int64_t day_start(int64_t ms) noexcept;
+constexpr int64_t day_ms = 86400000;
+
+/// q15-q17: 1 below 10,000, 2 below 1,000,000, else 3.
+constexpr int price_rank(int64_t price) noexcept {
+  return price < 10000 ? 1 : price < 1000000 ? 2 : 3;
+}
+
 // -- result lines (nexmark.md's columns), none when the bid is dropped ------
 
 std::optional<std::string> q14_line(const bid& b);
 std::optional<std::string> q21_line(const bid& b);
 std::string q22_line(const bid& b);
+/// q18: the pair's last bid; q19: a bid with its rank (1-10).
+std::string q18_line(const bid& b);
+std::string q19_line(const bid& b, int64_t rank);
 /// q20: a bid with its (category 10) auction.
 std::string q20_line(const bid& b, const auction& a);
 

@@ -42,5 +42,8 @@ lines q5(events in);
 lines q7(events in);
 lines q8(events in);
 lines q11(events in);
+// queries_final.cpp: results when event time ends
+lines q18(events in);
+lines q19(events in);
 
 } // namespace weir::nexmark::detail

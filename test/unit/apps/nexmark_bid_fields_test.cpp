@@ -47,3 +47,53 @@ TEST_CASE("q22's url parts keep empty parts and end where the url does", "[unit]
   CHECK(url_part("a/", 1) == "");
   CHECK(url_part("a/", 2) == std::nullopt);
 }
+
+namespace {
+
+bid make(int64_t price, int64_t time, int64_t bidder, const std::string& channel = "c") {
+  bid b;
+  b.price = price;
+  b.date_time = time;
+  b.bidder = bidder;
+  b.channel = channel;
+  return b;
+}
+
+} // namespace
+
+TEST_CASE("bid order: higher price, earlier time, lower bidder, then the strings", "[unit][nexmark]") {
+  CHECK(ranks_before(make(2, 9, 9), make(1, 1, 1)));
+  CHECK(ranks_before(make(2, 1, 9), make(2, 2, 1)));
+  CHECK(ranks_before(make(2, 1, 1), make(2, 1, 2)));
+  CHECK(ranks_before(make(2, 1, 1, "a"), make(2, 1, 1, "b")));
+  CHECK_FALSE(ranks_before(make(2, 1, 1), make(2, 1, 1))); // equal bids are interchangeable
+  std::vector<bid> top;
+  for (int64_t p : {5, 1, 9, 3, 9, 7}) keep_top(top, make(p, p == 9 && top.size() > 2 ? 0 : 1, 1), 3);
+  REQUIRE(top.size() == 3);
+  CHECK(top[0].price == 9);
+  CHECK(top[0].date_time == 0); // the earlier of the two 9s
+  CHECK(top[1].price == 9);
+  CHECK(top[2].price == 7);
+}
+
+TEST_CASE("q18's last bid: later time, then higher price, then the strings", "[unit][nexmark]") {
+  CHECK(later_than(make(1, 2, 1), make(9, 1, 1)));
+  CHECK(later_than(make(2, 1, 1), make(1, 1, 1)));
+  CHECK(later_than(make(1, 1, 1, "b"), make(1, 1, 1, "a")));
+  CHECK_FALSE(later_than(make(1, 1, 1), make(1, 1, 2))); // the bidder does not order them
+}
+
+TEST_CASE("UTC days and minutes", "[unit][nexmark]") {
+  CHECK(utc_day(0) == "1970-01-01");
+  CHECK(utc_day(-1) == "1969-12-31");
+  CHECK(utc_minute(-1) == "23:59");
+  CHECK(utc_day(1700000000000) == "2023-11-14");
+  CHECK(utc_minute(1700000000000) == "22:13");
+  CHECK(utc_day(951782400000) == "2000-02-29"); // a leap day in a century year
+  CHECK(utc_day(4107542400000) == "2100-03-01"); // 2100 is no leap year
+  CHECK(day_start(1700000000000) == 1699920000000);
+  CHECK(price_rank(9999) == 1);
+  CHECK(price_rank(10000) == 2);
+  CHECK(price_rank(999999) == 2);
+  CHECK(price_rank(1000000) == 3);
+}
