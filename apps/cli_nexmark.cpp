@@ -36,6 +36,11 @@ queries:
   q14  bids with 1,000,000 < price x 0.908 < 50,000,000, their UTC time of day and
        the number of 'c' in extra:
        auction,bidder,price_eur,bidTimeType,dateTime,extra,c_counts
+  q15  per UTC day: bids, distinct bidders and auctions, in total and per price rank:
+       day,total_bids,rank1_bids,rank2_bids,rank3_bids,total_bidders,rank1_bidders,...
+  q16  the same per channel and day, with the latest minute: channel,day,minute,...
+  q17  per auction and day: auction,day,total_bids,rank1_bids,rank2_bids,rank3_bids,
+       min_price,max_price,avg_price,sum_price
   q18  the last bid of every bidder on every auction, at the end of input:
        auction,bidder,price,channel,url,dateTime,extra
   q19  the 10 first bids of every auction in bid order, at the end of input:

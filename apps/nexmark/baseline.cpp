@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nexmark/bid_fields.hpp"
+#include "nexmark/daily_stats.hpp"
 #include "nexmark/format.hpp"
 #include "nexmark/queries.hpp"
 
@@ -101,6 +102,77 @@ private:
   };
   line_sink& out_;
   std::unordered_map<int64_t, state> auctions_;
+};
+
+/// q15/q16: one group's day in hash maps.
+struct day_group {
+  rank_counts bids{};
+  std::unordered_map<int64_t, uint8_t> bidders, auctions; // id -> rank mask
+  int64_t latest = INT64_MIN;
+  void add(const bid& b) {
+    int rank = price_rank(b.price);
+    count_rank(bids, rank);
+    bidders[b.bidder] |= static_cast<uint8_t>(1 << rank);
+    auctions[b.auction] |= static_cast<uint8_t>(1 << rank);
+    latest = std::max(latest, b.date_time);
+  }
+  std::string counts() const {
+    return daily_counts_fields(bids, distinct_by_rank(bidders), distinct_by_rank(auctions));
+  }
+};
+
+/// Groups of `G` per UTC day (std::map, so days close in order) and per key
+/// `K`; a day is written once event time reaches its end.
+template <class K, class G>
+class daily_loop : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() final { close_before(INT64_MAX); }
+
+protected:
+  virtual K key_of(const bid& b) const = 0;
+  virtual void add_to(G& group, const bid& b) const = 0;
+  virtual std::string line(const K& key, int64_t day, const G& group) const = 0;
+
+private:
+  void on_bid(const bid& b) final {
+    close_before(b.date_time);
+    add_to(days_[day_start(b.date_time)][key_of(b)], b);
+  }
+  void close_before(int64_t now) {
+    while (!days_.empty() && days_.begin()->first + day_ms <= now) {
+      for (const auto& [key, group] : days_.begin()->second) out_.take(line(key, days_.begin()->first, group));
+      days_.erase(days_.begin());
+    }
+  }
+  std::map<int64_t, std::unordered_map<K, G>> days_;
+};
+
+class q15_loop final : public daily_loop<int64_t, day_group> {
+  using daily_loop::daily_loop;
+  int64_t key_of(const bid&) const override { return 0; }
+  void add_to(day_group& g, const bid& b) const override { g.add(b); }
+  std::string line(const int64_t&, int64_t day, const day_group& g) const override {
+    return utc_day(day) + "," + g.counts();
+  }
+};
+
+class q16_loop final : public daily_loop<std::string, day_group> {
+  using daily_loop::daily_loop;
+  std::string key_of(const bid& b) const override { return b.channel; }
+  void add_to(day_group& g, const bid& b) const override { g.add(b); }
+  std::string line(const std::string& channel, int64_t day, const day_group& g) const override {
+    return join({csv_field(channel), utc_day(day), utc_minute(g.latest), g.counts()});
+  }
+};
+
+class q17_loop final : public daily_loop<int64_t, price_stats> {
+  using daily_loop::daily_loop;
+  int64_t key_of(const bid& b) const override { return b.auction; }
+  void add_to(price_stats& s, const bid& b) const override { s.add(b.price); }
+  std::string line(const int64_t& auction, int64_t day, const price_stats& s) const override {
+    return join({str(auction), utc_day(day), s.fields()});
+  }
 };
 
 struct pair_hash {
@@ -304,6 +376,9 @@ std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& 
   if (name == "q8") return std::make_unique<q8_loop>(out);
   if (name == "q11") return std::make_unique<q11_loop>(out);
   if (name == "q14") return std::make_unique<q14_loop>(out);
+  if (name == "q15") return std::make_unique<q15_loop>(out);
+  if (name == "q16") return std::make_unique<q16_loop>(out);
+  if (name == "q17") return std::make_unique<q17_loop>(out);
   if (name == "q18") return std::make_unique<q18_loop>(out);
   if (name == "q19") return std::make_unique<q19_loop>(out);
   if (name == "q20") return std::make_unique<q20_loop>(out);

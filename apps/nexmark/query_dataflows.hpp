@@ -42,6 +42,10 @@ lines q5(events in);
 lines q7(events in);
 lines q8(events in);
 lines q11(events in);
+// queries_daily.cpp: statistics per UTC day
+lines q15(events in);
+lines q16(events in);
+lines q17(events in);
 // queries_final.cpp: results when event time ends
 lines q18(events in);
 lines q19(events in);

@@ -120,6 +120,11 @@ std::vector<std::string> expected_lines(const std::string& query) {
     return sorted({"1000,3," + at(1000) + "," + at(21000), "1001,1," + at(3000) + "," + at(13000),
                    "1001,1," + at(25000) + "," + at(35000), "1002,1," + at(9000) + "," + at(19000)});
   if (query == "q14") return {}; // every price here is below its range: see the q14 test
+  if (query == "q15") return {"2023-11-14,6,6,0,0,3,3,0,0,3,3,0,0"};
+  if (query == "q16") return {"Google,2023-11-14,22:13,6,6,0,0,3,3,0,0,3,3,0,0"};
+  if (query == "q17")
+    return sorted({"2000,2023-11-14,3,3,0,0,100,200,140,420", "2001,2023-11-14,2,2,0,0,150,200,175,350",
+                   "2460,2023-11-14,1,1,0,0,300,300,300,300"});
   if (query == "q18") {
     auto line = [](const std::string& abp, int64_t rel) { return abp + ",Google,https://x.com/a," + at(rel) + ","; };
     return sorted({line("2000,1000,120", 11000), line("2000,1001,200", 3000), line("2001,1000,150", 5000),
@@ -221,7 +226,7 @@ TEST_CASE("windowed nexmark queries give the same result at random parallelism a
       lines.push_back(bid(2000 + static_cast<int64_t>(rng() % 90), 1000 + static_cast<int64_t>(rng() % 30),
                           static_cast<int64_t>(rng() % 500), t));
   }
-  for (const char* q : {"q3", "q5", "q7", "q8", "q11", "q18", "q19", "q20"}) {
+  for (const char* q : {"q3", "q5", "q7", "q8", "q11", "q15", "q16", "q17", "q18", "q19", "q20"}) {
     auto baseline = run_query(q, lines, "1");
     REQUIRE_FALSE(baseline.empty());
     for (int run = 0; run < 2; ++run) {
@@ -380,4 +385,30 @@ TEST_CASE("q14, q21 and q22 compute their columns as nexmark.md defines", "[inte
     bid_with(3, "c", "https://h//b,c/", "", 3), bid_with(4, "c", "plain", "", 4)};
   CHECK(run_query("q22", dirs, "2") == sorted({"7,8,1,c,a,b,c", "7,8,2,c,a,,", "7,8,3,c,,\"b,c\",",
                                                "7,8,4,c,,,"}));
+}
+
+TEST_CASE("daily statistics count price ranks and distinct ids per UTC day", "[integration][nexmark]") {
+  const int64_t day = 19675LL * 86400000; // 2023-11-14
+  auto b = [](int64_t auction, int64_t bidder, int64_t price, const std::string& channel, int64_t t) {
+    return R"({"type":"bid","auction":)" + std::to_string(auction) + R"(,"bidder":)" + std::to_string(bidder)
+           + R"(,"price":)" + std::to_string(price) + R"(,"channel":")" + channel
+           + R"(","url":"u","dateTime":)" + std::to_string(t) + R"(,"extra":""})";
+  };
+  std::vector<std::string> in{
+    b(1, 10, 5000, "A", day + 1000),              // rank 1
+    b(1, 10, 20000, "A", day + 300000),           // rank 2, 00:05
+    b(2, 11, 2000000, "a", day + 3600000),        // rank 3, another channel (case counts)
+    b(2, 10, 3000000, "A", day + 86400000 - 1),   // rank 3, the day's last ms
+    b(1, 12, 7000, "A", day + 86400000),          // the next day
+  };
+  for (const char* p : {"1", "3"}) {
+    INFO("parallelism " << p);
+    CHECK(run_query("q15", in, p) == sorted({"2023-11-14,4,1,1,2,2,1,1,2,2,1,1,1", "2023-11-15,1,1,0,0,1,1,0,0,1,1,0,0"}));
+    CHECK(run_query("q16", in, p) == sorted({"A,2023-11-14,23:59,3,1,1,1,1,1,1,1,2,1,1,1",
+                                             "a,2023-11-14,01:00,1,0,0,1,1,0,0,1,1,0,0,1",
+                                             "A,2023-11-15,00:00,1,1,0,0,1,1,0,0,1,1,0,0"}));
+    CHECK(run_query("q17", in, p) == sorted({"1,2023-11-14,2,1,1,0,5000,20000,12500,25000",
+                                             "2,2023-11-14,2,0,0,2,2000000,3000000,2500000,5000000",
+                                             "1,2023-11-15,1,1,0,0,7000,7000,7000,7000"}));
+  }
 }
