@@ -28,10 +28,17 @@ queries:
   q1   bids in euros (price x 0.908): auction,bidder,price_eur,dateTime
   q2   bids with auction % 123 == 0: auction,price
   q3   category-10 auctions of sellers in OR, ID or CA: name,city,state,auction_id
+  q4   each time an auction closes with a winning bid, its category's average winning
+       price so far: category,auction,avg_price
   q5   hot items per 10 s window sliding by 2 s: window_start,window_end,auction,num_bids
+  q6   each time an auction closes with a winner, the average winning price of its
+       seller's last 10: seller,auction,avg_price
   q7   highest bid per 10 s window: window_start,window_end,auction,price,bidder,dateTime
   q8   persons who opened an auction in the 10 s window they registered in:
        window_start,person_id,name
+  q9   every auction that closes with a winning bid, with that bid:
+       id,itemName,description,initialBid,reserve,dateTime,expires,seller,category,
+       extra,auction,bidder,price,bid_dateTime,bid_extra
   q11  bids per bidder per session (10 s gap): bidder,bid_count,session_start,session_end
   q14  bids with 1,000,000 < price x 0.908 < 50,000,000, their UTC time of day and
        the number of 'c' in extra:

@@ -1,7 +1,10 @@
 #include "nexmark/baseline.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <optional>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -102,6 +105,96 @@ private:
   };
   line_sink& out_;
   std::unordered_map<int64_t, state> auctions_;
+};
+
+/// q4, q6, q9: open auctions in a hash map, closed in (expires, id) order
+/// once event time passes their expiry; `closed` hears each winner.
+class winning_loop : public query_loop {
+public:
+  void add(const event& e) final {
+    int64_t t = event_time(e);
+    close_before(t);
+    if (t != early_time_) early_.clear(); // an auction opening later cannot take them
+    early_time_ = t;
+    if (const auto* a = std::get_if<auction>(&e)) {
+      auto& o = open_[a->id];
+      o.a = *a;
+      for (const auto& b : early_[a->id]) offer(o, b);
+      early_.erase(a->id);
+      closing_.emplace(a->expires, a->id);
+    } else if (const auto* b = std::get_if<bid>(&e)) {
+      auto it = open_.find(b->auction);
+      if (it != open_.end()) offer(it->second, *b);
+      else early_[b->auction].push_back(*b);
+    }
+  }
+  void finish() final { close_before(INT64_MAX); }
+
+protected:
+  virtual void closed(const auction& a, const bid& winner) = 0;
+
+private:
+  struct open_auction {
+    auction a;
+    std::optional<bid> best;
+  };
+  static void offer(open_auction& o, const bid& b) {
+    if (qualifies(b, o.a) && (!o.best || ranks_before(b, *o.best))) o.best = b;
+  }
+  void close_before(int64_t now) {
+    while (!closing_.empty() && closing_.begin()->first < now) {
+      auto id = closing_.begin()->second;
+      closing_.erase(closing_.begin());
+      auto it = open_.find(id);
+      if (it->second.best) closed(it->second.a, *it->second.best);
+      open_.erase(it);
+    }
+  }
+  std::unordered_map<int64_t, open_auction> open_;
+  std::set<std::pair<int64_t, int64_t>> closing_; // (expires, id)
+  std::unordered_map<int64_t, std::vector<bid>> early_;
+  int64_t early_time_ = INT64_MIN;
+};
+
+class q9_loop final : public winning_loop {
+public:
+  explicit q9_loop(line_sink& out) : out_(out) {}
+
+private:
+  void closed(const auction& a, const bid& b) override { out_.take(q9_line(a, b)); }
+  line_sink& out_;
+};
+
+class q4_loop final : public winning_loop {
+public:
+  explicit q4_loop(line_sink& out) : out_(out) {}
+
+private:
+  void closed(const auction& a, const bid& b) override {
+    auto& [sum, count] = categories_[a.category];
+    sum += b.price;
+    ++count;
+    out_.take(join({str(a.category), str(a.id), str(sum / count)}));
+  }
+  line_sink& out_;
+  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> categories_; // sum, count
+};
+
+class q6_loop final : public winning_loop {
+public:
+  explicit q6_loop(line_sink& out) : out_(out) {}
+
+private:
+  void closed(const auction& a, const bid& b) override {
+    auto& last = sellers_[a.seller];
+    last.push_back(b.price);
+    if (last.size() > 10) last.pop_front();
+    int64_t sum = 0;
+    for (auto p : last) sum += p;
+    out_.take(join({str(a.seller), str(a.id), str(sum / static_cast<int64_t>(last.size()))}));
+  }
+  line_sink& out_;
+  std::unordered_map<int64_t, std::deque<int64_t>> sellers_;
 };
 
 /// q15/q16: one group's day in hash maps.
@@ -371,6 +464,9 @@ std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& 
   if (name == "q1") return std::make_unique<q1_loop>(out);
   if (name == "q2") return std::make_unique<q2_loop>(out);
   if (name == "q3") return std::make_unique<q3_loop>(out);
+  if (name == "q4") return std::make_unique<q4_loop>(out);
+  if (name == "q6") return std::make_unique<q6_loop>(out);
+  if (name == "q9") return std::make_unique<q9_loop>(out);
   if (name == "q5") return std::make_unique<q5_loop>(out);
   if (name == "q7") return std::make_unique<q7_loop>(out);
   if (name == "q8") return std::make_unique<q8_loop>(out);

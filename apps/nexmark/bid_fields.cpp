@@ -72,6 +72,10 @@ void keep_top(std::vector<bid>& top, const bid& b, size_t n) {
   if (top.size() > n) top.pop_back();
 }
 
+bool qualifies(const bid& b, const auction& a) noexcept {
+  return b.auction == a.id && a.date_time <= b.date_time && b.date_time <= a.expires && b.price >= a.reserve;
+}
+
 bool later_than(const bid& a, const bid& b) noexcept {
   return std::tie(a.date_time, a.price, a.channel, a.url, a.extra)
          > std::tie(b.date_time, b.price, b.channel, b.url, b.extra);
@@ -131,6 +135,12 @@ std::optional<std::string> q21_line(const bid& b) {
 std::string q22_line(const bid& b) {
   auto part = [&](size_t i) { return csv_field(std::string(url_part(b.url, i).value_or(""))); };
   return join({str(b.auction), str(b.bidder), str(b.price), csv_field(b.channel), part(3), part(4), part(5)});
+}
+
+std::string q9_line(const auction& a, const bid& b) {
+  return join({str(a.id), csv_field(a.item_name), csv_field(a.description), str(a.initial_bid), str(a.reserve),
+               str(a.date_time), str(a.expires), str(a.seller), str(a.category), csv_field(a.extra), str(b.auction),
+               str(b.bidder), str(b.price), str(b.date_time), csv_field(b.extra)});
 }
 
 std::string q20_line(const bid& b, const auction& a) {

@@ -43,6 +43,10 @@ bool ranks_before(const bid& a, const bid& b) noexcept;
 /// after the bids it does not rank before, the last dropped beyond `n`.
 void keep_top(std::vector<bid>& top, const bid& b, size_t n);
 
+/// Whether `b` qualifies for auction `a` (nexmark.md, "Winning bids"):
+/// its auction, within [a.dateTime, a.expires], at least the reserve.
+bool qualifies(const bid& b, const auction& a) noexcept;
+
 /// q18: whether `a` is a later last bid than `b`: greater by (dateTime,
 /// price, channel, url, extra).
 bool later_than(const bid& a, const bid& b) noexcept;
@@ -67,6 +71,8 @@ std::string q22_line(const bid& b);
 /// q18: the pair's last bid; q19: a bid with its rank (1-10).
 std::string q18_line(const bid& b);
 std::string q19_line(const bid& b, int64_t rank);
+/// q9: an auction that closed with its winning bid.
+std::string q9_line(const auction& a, const bid& b);
 /// q20: a bid with its (category 10) auction.
 std::string q20_line(const bid& b, const auction& a);
 

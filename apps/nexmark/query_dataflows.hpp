@@ -42,6 +42,10 @@ lines q5(events in);
 lines q7(events in);
 lines q8(events in);
 lines q11(events in);
+// queries_winning.cpp: winning bids when auctions close
+lines q4(events in);
+lines q6(events in);
+lines q9(events in);
 // queries_daily.cpp: statistics per UTC day
 lines q15(events in);
 lines q16(events in);

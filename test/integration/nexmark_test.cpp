@@ -120,6 +120,11 @@ std::vector<std::string> expected_lines(const std::string& query) {
     return sorted({"1000,3," + at(1000) + "," + at(21000), "1001,1," + at(3000) + "," + at(13000),
                    "1001,1," + at(25000) + "," + at(35000), "1002,1," + at(9000) + "," + at(19000)});
   if (query == "q14") return {}; // every price here is below its range: see the q14 test
+  if (query == "q4") return sorted({"10,2000,200", "10,2001,200"});
+  if (query == "q6") return sorted({"1000,2000,200", "1002,2001,200"});
+  if (query == "q9")
+    return sorted({"2000,lamp,old,100,150," + at(1500) + "," + at(61500) + ",1000,10,,2000,1001,200," + at(3000) + ",",
+                   "2001,lamp,old,100,150," + at(2500) + "," + at(62500) + ",1002,10,,2001,1002,200," + at(9000) + ","});
   if (query == "q15") return {"2023-11-14,6,6,0,0,3,3,0,0,3,3,0,0"};
   if (query == "q16") return {"Google,2023-11-14,22:13,6,6,0,0,3,3,0,0,3,3,0,0"};
   if (query == "q17")
@@ -410,5 +415,61 @@ TEST_CASE("daily statistics count price ranks and distinct ids per UTC day", "[i
     CHECK(run_query("q17", in, p) == sorted({"1,2023-11-14,2,1,1,0,5000,20000,12500,25000",
                                              "2,2023-11-14,2,0,0,2,2000000,3000000,2500000,5000000",
                                              "1,2023-11-15,1,1,0,0,7000,7000,7000,7000"}));
+  }
+}
+
+namespace {
+
+std::string auction_with(int64_t id, int64_t seller, int64_t category, int64_t reserve, int64_t rel, int64_t expires_rel) {
+  return R"({"type":"auction","id":)" + std::to_string(id) + R"(,"itemName":"i","description":"d","initialBid":1,)"
+         + R"("reserve":)" + std::to_string(reserve) + R"(,"dateTime":)" + at(rel) + R"(,"expires":)" + at(expires_rel)
+         + R"(,"seller":)" + std::to_string(seller) + R"(,"category":)" + std::to_string(category) + R"(,"extra":""})";
+}
+
+} // namespace
+
+TEST_CASE("winning bids: qualification at its edges, bid order, closing order and the last 10",
+          "[integration][nexmark]") {
+  std::vector<std::string> in{
+    auction_with(1, 7, 10, 100, 0, 5000),
+    bid(1, 50, 99, 10),     // below the reserve
+    bid(1, 51, 100, 20),    // at the reserve: qualifies
+    bid(1, 52, 300, 30),    // the winner: 300 at 30 ...
+    bid(1, 53, 300, 40),    // ... not this later 300
+    bid(1, 54, 900, 5001),  // after expires
+    auction_with(2, 7, 10, 10, 1000, 5000), // closes with 1 (same expires, higher id)
+    bid(2, 55, 50, 5000),   // exactly at expires: qualifies
+    auction_with(3, 8, 10, 10, 2000, 4000), // closes first
+    bid(3, 56, 10, 1999),   // before it opened
+    bid(3, 57, 20, 3000),
+    auction_with(4, 8, 11, 10, 2500, 4500), // no bid: no line
+  };
+  // q6: seller 9 closes 12 auctions, prices 1000 .. 12000 in closing order.
+  for (int i = 0; i < 12; ++i) {
+    in.push_back(auction_with(100 + i, 9, 12, 1, 6000 + i, 20000 + i));
+    in.push_back(bid(100 + i, 60, 1000 * (i + 1), 6000 + i));
+  }
+  std::stable_sort(in.begin(), in.end(), [](const std::string& a, const std::string& b) {
+    auto time = [](const std::string& l) { return std::stoll(l.substr(l.find("\"dateTime\":") + 11)); };
+    return time(a) < time(b);
+  });
+  std::vector<std::string> q4{"10,3,20", "10,1,160", "10,2,123"};
+  std::vector<std::string> q6{"8,3,20", "7,1,300", "7,2,175"};
+  int64_t sum = 0;
+  for (int i = 0; i < 12; ++i) {
+    sum += 1000 * (i + 1);
+    q4.push_back("12," + std::to_string(100 + i) + "," + std::to_string(sum / (i + 1)));
+    int64_t last10 = 0, n = std::min(i + 1, 10);
+    for (int k = i + 1 - static_cast<int>(n); k <= i; ++k) last10 += 1000 * (k + 1);
+    q6.push_back("9," + std::to_string(100 + i) + "," + std::to_string(last10 / n));
+  }
+  for (const char* p : {"1", "3"}) {
+    INFO("parallelism " << p);
+    CHECK(run_query("q4", in, p) == sorted(q4));
+    CHECK(run_query("q6", in, p) == sorted(q6));
+    auto q9 = run_query("q9", in, p);
+    REQUIRE(q9.size() == 15);
+    CHECK(q9[0] == "1,i,d,1,100," + at(0) + "," + at(5000) + ",7,10,,1,52,300," + at(30) + ",");
+    CHECK(q9[1] == "100,i,d,1,1," + at(6000) + "," + at(20000) + ",9,12,,100,60,1000," + at(6000) + ",");
   }
 }
