@@ -40,6 +40,8 @@ queries:
        id,itemName,description,initialBid,reserve,dateTime,expires,seller,category,
        extra,auction,bidder,price,bid_dateTime,bid_extra
   q11  bids per bidder per session (10 s gap): bidder,bid_count,session_start,session_end
+  q12  bids per bidder per 10 s window of processing time:
+       bidder,bid_count,window_start,window_end
   q14  bids with 1,000,000 < price x 0.908 < 50,000,000, their UTC time of day and
        the number of 'c' in extra:
        auction,bidder,price_eur,bidTimeType,dateTime,extra,c_counts

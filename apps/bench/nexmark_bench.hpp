@@ -40,6 +40,12 @@ struct nexmark_run {
 
 /// Folds one result line: count + a 64-bit hash of its bytes (wrapping sum).
 void fold_line(fold_result& acc, const std::string& line) noexcept;
+/// q12's fold: its lines depend on processing time, but the bids per bidder
+/// do not: adds `bid_count`, and `bid_count` times the hash of `bidder`.
+void fold_bidder_total(fold_result& acc, const std::string& line) noexcept;
+using line_fold = void (*)(fold_result&, const std::string&) noexcept;
+/// The fold that makes the job's and the loop's results comparable.
+line_fold fold_for(const std::string& query) noexcept;
 
 /// The hand-written loop over the same events, in the calling thread.
 expected<nexmark_run> run_nexmark_loop(const nexmark_config& config);

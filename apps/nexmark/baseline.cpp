@@ -107,6 +107,20 @@ private:
   std::unordered_map<int64_t, state> auctions_;
 };
 
+/// q12: bids per bidder. Its windows are of processing time, so only the
+/// per-bidder totals can match the job's: one line per bidder, in one window.
+class q12_loop final : public bid_loop {
+public:
+  using bid_loop::bid_loop;
+  void finish() override {
+    for (const auto& [bidder, n] : counts_) out_.take(join({str(bidder), str(n), "0", str(ten_s)}));
+  }
+
+private:
+  void on_bid(const bid& b) override { ++counts_[b.bidder]; }
+  std::unordered_map<int64_t, int64_t> counts_;
+};
+
 /// q4, q6, q9: open auctions in a hash map, closed in (expires, id) order
 /// once event time passes their expiry; `closed` hears each winner.
 class winning_loop : public query_loop {
@@ -471,6 +485,7 @@ std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& 
   if (name == "q7") return std::make_unique<q7_loop>(out);
   if (name == "q8") return std::make_unique<q8_loop>(out);
   if (name == "q11") return std::make_unique<q11_loop>(out);
+  if (name == "q12") return std::make_unique<q12_loop>(out);
   if (name == "q14") return std::make_unique<q14_loop>(out);
   if (name == "q15") return std::make_unique<q15_loop>(out);
   if (name == "q16") return std::make_unique<q16_loop>(out);

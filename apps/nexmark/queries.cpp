@@ -26,7 +26,7 @@ using query_fn = lines (*)(events);
 
 const std::map<std::string, query_fn>& queries() {
   static const std::map<std::string, query_fn> all{{"q0", q0}, {"q1", q1}, {"q2", q2},  {"q3", q3}, {"q4", q4},
-                                                   {"q5", q5}, {"q6", q6}, {"q7", q7}, {"q8", q8}, {"q9", q9}, {"q11", q11},
+                                                   {"q5", q5}, {"q6", q6}, {"q7", q7}, {"q8", q8}, {"q9", q9}, {"q11", q11}, {"q12", q12},
                                                    {"q14", q14}, {"q15", q15}, {"q16", q16}, {"q17", q17}, {"q18", q18}, {"q19", q19}, {"q20", q20}, {"q21", q21}, {"q22", q22}};
   return all;
 }

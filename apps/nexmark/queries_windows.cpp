@@ -96,4 +96,15 @@ lines q11(events in) {
     .uid("q11");
 }
 
+lines q12(events in) {
+  return bids_only(in)
+    .key_by([](const event& e) { return as_bid(e).bidder; })
+    .window(tumbling_processing_time_windows::of(milliseconds(10000)))
+    .aggregate(counter<event>{}, [](const int64_t& bidder, const time_window& w, const int64_t& n,
+                                   emitter<std::string>& out) {
+      out.emit(join({str(bidder), str(n), str(w.start), str(w.end)}));
+    })
+    .uid("q12");
+}
+
 } // namespace weir::nexmark::detail
