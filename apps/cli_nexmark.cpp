@@ -42,6 +42,8 @@ queries:
   q11  bids per bidder per session (10 s gap): bidder,bid_count,session_start,session_end
   q12  bids per bidder per 10 s window of processing time:
        bidder,bid_count,window_start,window_end
+  q13  every bid with each value of its key auction % 10000 in --side-input FILE
+       (key,value lines): auction,bidder,price,dateTime,value
   q14  bids with 1,000,000 < price x 0.908 < 50,000,000, their UTC time of day and
        the number of 'c' in extra:
        auction,bidder,price_eur,bidTimeType,dateTime,extra,c_counts
@@ -65,6 +67,7 @@ options:
   --events N                generate N events (1 person, 3 auctions, 46 bids in 50)
   --rate R                  events per second of event time (default 1000000)
   --seed S                  the generator's seed (default 1)
+  --side-input FILE         q13's key,value lines (read whole before the job runs)
   --parallelism N           subtasks per operator, 1-128 (default 1)
   --out-of-orderness-ms D   with --input: events arrive at most D ms out of order (default 0)
   --skip-bad-lines          count and skip malformed lines instead of failing
@@ -122,7 +125,7 @@ int generate_command(int argc, char** argv, int first) {
 int nexmark_command(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "generate") return generate_command(argc, argv, first + 1);
   std::set<std::string> valued{"query", "input", "output", "parallelism", "out-of-orderness-ms",
-                               "events", "rate", "seed"};
+                               "events", "rate", "seed", "side-input"};
   std::set<std::string> flags{"skip-bad-lines"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
@@ -152,6 +155,7 @@ int nexmark_command(int argc, char** argv, int first) {
   if (auto err = check_output_dir(args->get("output"))) return usage_error(err.message());
   environment env;
   job_args job{{"query", args->get("query")}, {"output", args->get("output")}, {"parallelism", std::to_string(*p)}};
+  if (args->has("side-input")) job["side-input"] = args->get("side-input");
   if (generated) {
     job.insert({{"events", std::to_string(*events)}, {"rate", std::to_string(*rate)}, {"seed", std::to_string(*seed)}});
   } else {

@@ -71,6 +71,21 @@ class q22_loop final : public bid_loop {
   void on_bid(const bid& b) override { out_.take(q22_line(b)); }
 };
 
+/// q13: the side table looked up per bid.
+class q13_loop final : public bid_loop {
+public:
+  q13_loop(line_sink& out, std::shared_ptr<const side_table> side) : bid_loop(out), side_(std::move(side)) {}
+
+private:
+  void on_bid(const bid& b) override {
+    auto it = side_->find(b.auction % 10000);
+    if (it == side_->end()) return;
+    for (const auto& value : it->second)
+      out_.take(join({str(b.auction), str(b.bidder), str(b.price), str(b.date_time), csv_field(value)}));
+  }
+  std::shared_ptr<const side_table> side_;
+};
+
 /// q20: a hash map per auction id instead of keyed state.
 class q20_loop final : public query_loop {
 public:
@@ -473,7 +488,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& out) {
+std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& out, const query_inputs& inputs) {
+  if (name == "q13") return inputs.side ? std::make_unique<q13_loop>(out, inputs.side) : nullptr;
   if (name == "q0") return std::make_unique<q0_loop>(out);
   if (name == "q1") return std::make_unique<q1_loop>(out);
   if (name == "q2") return std::make_unique<q2_loop>(out);

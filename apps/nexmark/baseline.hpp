@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nexmark/event.hpp"
+#include "nexmark/queries.hpp"
 
 namespace weir::nexmark {
 
@@ -29,7 +30,8 @@ public:
   virtual void finish() {}
 };
 
-/// The loop for query `name`, or null when there is none.
-std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& out);
+/// The loop for query `name`, or null when there is none (or q13 has no
+/// side input).
+std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& out, const query_inputs& inputs = {});
 
 } // namespace weir::nexmark

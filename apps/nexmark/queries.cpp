@@ -26,7 +26,7 @@ using query_fn = lines (*)(events);
 
 const std::map<std::string, query_fn>& queries() {
   static const std::map<std::string, query_fn> all{{"q0", q0}, {"q1", q1}, {"q2", q2},  {"q3", q3}, {"q4", q4},
-                                                   {"q5", q5}, {"q6", q6}, {"q7", q7}, {"q8", q8}, {"q9", q9}, {"q11", q11}, {"q12", q12},
+                                                   {"q5", q5}, {"q6", q6}, {"q7", q7}, {"q8", q8}, {"q9", q9}, {"q11", q11}, {"q12", q12}, {"q13", nullptr},
                                                    {"q14", q14}, {"q15", q15}, {"q16", q16}, {"q17", q17}, {"q18", q18}, {"q19", q19}, {"q20", q20}, {"q21", q21}, {"q22", q22}};
   return all;
 }
@@ -88,7 +88,15 @@ error build(environment& env, const job_args& args) {
   int64_t bound = std::atoll(get("out-of-orderness-ms", "0").c_str());
   events evs = generate ? generated_events(env, config, std::strtoull(get("events", "0").c_str(), nullptr, 10))
                         : read_file(env, input, bound, get("skip-bad-lines", "false") == "true");
-  q->second(evs).sink(file_sink(output)).uid("out");
+  query_inputs inputs;
+  if (args.count("side-input") != 0) {
+    auto side = read_side_input(get("side-input", ""));
+    if (!side) return side.error_value();
+    inputs.side = *side;
+  }
+  auto results = apply_query(q->first, evs, inputs);
+  if (!results) return results.error_value();
+  results->sink(file_sink(output)).uid("out");
   return {};
 }
 
@@ -105,9 +113,13 @@ stream<event> generated_events(environment& env, const generator_config& config,
     .uid("event-time");
 }
 
-expected<stream<std::string>> apply_query(const std::string& name, stream<event> in) {
+expected<stream<std::string>> apply_query(const std::string& name, stream<event> in, const query_inputs& inputs) {
   auto q = queries().find(name);
   if (q == queries().end()) return error{errc::bad_argument, "unknown query '" + name + "'"};
+  if (name == "q13") {
+    if (!inputs.side) return error{errc::bad_argument, "q13 needs a side input (--side-input FILE)"};
+    return q13(in, inputs.side);
+  }
   return q->second(in);
 }
 

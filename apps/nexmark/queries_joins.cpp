@@ -64,6 +64,18 @@ struct q20_state {
 
 } // namespace
 
+lines q13(events in, std::shared_ptr<const side_table> side) {
+  return bids_only(in)
+    .flat_map([side](const event& e, emitter<std::string>& out) {
+      const auto& b = as_bid(e);
+      auto it = side->find(b.auction % 10000);
+      if (it == side->end()) return;
+      for (const auto& value : it->second)
+        out.emit(join({str(b.auction), str(b.bidder), str(b.price), str(b.date_time), csv_field(value)}));
+    })
+    .uid("q13");
+}
+
 lines q20(events in) {
   return in.filter([](const event& e) { return !std::holds_alternative<person>(e); }).uid("q20-filter")
     .key_by([](const event& e) {

@@ -8,6 +8,7 @@
 
 #include "nexmark/event.hpp"
 #include "nexmark/format.hpp"
+#include "nexmark/side_input.hpp"
 #include "weir/stream.hpp"
 
 namespace weir::nexmark::detail {
@@ -37,6 +38,8 @@ lines q22(events in);
 // queries_joins.cpp: unbounded joins on keyed state
 lines q3(events in);
 lines q20(events in);
+/// Every bid with each side-input value of its key auction % 10000.
+lines q13(events in, std::shared_ptr<const side_table> side);
 // queries_windows.cpp: event-time windows
 lines q5(events in);
 lines q7(events in);

@@ -86,6 +86,19 @@ std::vector<std::string> comparable(const std::string& query, std::vector<std::s
   return sorted(out);
 }
 
+/// The side input every test run gets (only q13 reads it): two values for
+/// auction 2000 (one with a comma), an empty one for 2460, and from 1000 on
+/// every third key (2001 among them), the multiples of 7 twice.
+std::string side_input_text() {
+  std::string text = "2000,a\n2000,x, y\n2460,\n\n";
+  for (int k = 1000; k < 10000; ++k) {
+    if (k % 3 != 0 || k == 2460) continue;
+    text += std::to_string(k) + ",v" + std::to_string(k) + "\n";
+    if (k % 7 == 0) text += std::to_string(k) + ",w\n";
+  }
+  return text;
+}
+
 std::vector<std::string> run_query(const std::string& query, const std::vector<std::string>& lines,
                                    const std::string& parallelism, int64_t bound = 0, bool skip = false,
                                    size_t batch = 3, bool chaining = false) {
@@ -93,6 +106,7 @@ std::vector<std::string> run_query(const std::string& query, const std::vector<s
   std::string text;
   for (auto& l : lines) text += l + "\n";
   test::write_file(dir.file("events.json"), text);
+  test::write_file(dir.file("side.txt"), side_input_text());
   nexmark::register_nexmark();
   environment env;
   env.options().batch_size = batch;
@@ -101,7 +115,8 @@ std::vector<std::string> run_query(const std::string& query, const std::vector<s
                                      {{"query", query}, {"input", dir.file("events.json")},
                                       {"output", dir.file("out")}, {"parallelism", parallelism},
                                       {"out-of-orderness-ms", std::to_string(bound)},
-                                      {"skip-bad-lines", skip ? "true" : "false"}}));
+                                      {"skip-bad-lines", skip ? "true" : "false"},
+                                      {"side-input", dir.file("side.txt")}}));
   auto result = env.execute("nexmark");
   if (!result.ok()) FAIL(result.failure.to_string());
   CHECK(result.late_records == 0);
@@ -144,6 +159,12 @@ std::vector<std::string> expected_lines(const std::string& query) {
     return sorted({"1000,3," + at(1000) + "," + at(21000), "1001,1," + at(3000) + "," + at(13000),
                    "1001,1," + at(25000) + "," + at(35000), "1002,1," + at(9000) + "," + at(19000)});
   if (query == "q12") return {"1000,3", "1001,2", "1002,1"}; // per-bidder totals: see comparable()
+  if (query == "q13")
+    return sorted({"2000,1000,100," + at(1000) + ",a", "2000,1000,100," + at(1000) + ",\"x, y\"",
+                   "2000,1001,200," + at(3000) + ",a", "2000,1001,200," + at(3000) + ",\"x, y\"",
+                   "2000,1000,120," + at(11000) + ",a", "2000,1000,120," + at(11000) + ",\"x, y\"",
+                   "2001,1000,150," + at(5000) + ",v2001", "2001,1002,200," + at(9000) + ",v2001",
+                   "2460,1001,300," + at(25000) + ","});
   if (query == "q14") return {}; // every price here is below its range: see the q14 test
   if (query == "q4") return sorted({"10,2000,200", "10,2001,200"});
   if (query == "q6") return sorted({"1000,2000,200", "1002,2001,200"});
@@ -286,6 +307,15 @@ TEST_CASE("blank lines in a nexmark file are skipped", "[integration][nexmark][r
 
 namespace {
 
+/// side_input_text() as the loops take it.
+nexmark::query_inputs test_inputs() {
+  test::temp_dir dir;
+  test::write_file(dir.file("side.txt"), side_input_text());
+  auto side = nexmark::read_side_input(dir.file("side.txt"));
+  REQUIRE(side);
+  return {*side};
+}
+
 struct line_collector final : nexmark::line_sink {
   std::vector<std::string> lines;
   void take(const std::string& line) override { lines.push_back(line); }
@@ -294,7 +324,7 @@ struct line_collector final : nexmark::line_sink {
 /// The hand-written loop's lines for `query` over events 0 .. count-1.
 std::vector<std::string> loop_lines(const std::string& query, const nexmark::generator& gen, uint64_t count) {
   line_collector out;
-  auto loop = nexmark::make_query_loop(query, out);
+  auto loop = nexmark::make_query_loop(query, out, test_inputs());
   REQUIRE(loop);
   for (uint64_t n = 0; n < count; ++n) loop->add(gen.at(n));
   loop->finish();
@@ -305,12 +335,14 @@ std::vector<std::string> loop_lines(const std::string& query, const nexmark::gen
 std::vector<std::string> run_generated(const std::string& query, uint64_t events, const std::string& parallelism,
                                        size_t batch = 256) {
   test::temp_dir dir;
+  test::write_file(dir.file("side.txt"), side_input_text());
   nexmark::register_nexmark();
   environment env;
   env.options().batch_size = batch;
   REQUIRE_FALSE(build_registered_job(env, "nexmark",
                                      {{"query", query}, {"events", std::to_string(events)}, {"rate", "1000"},
-                                      {"seed", "42"}, {"output", dir.file("out")}, {"parallelism", parallelism}}));
+                                      {"seed", "42"}, {"output", dir.file("out")}, {"parallelism", parallelism},
+                                      {"side-input", dir.file("side.txt")}}));
   auto result = env.execute("nexmark");
   if (!result.ok()) FAIL(result.failure.to_string());
   CHECK(result.late_records == 0);
@@ -358,7 +390,7 @@ TEST_CASE("the benchmark's loops agree with the queries where windows and sessio
   for (const auto& q : nexmark::query_names()) {
     INFO("query " << q);
     line_collector out;
-    auto loop = nexmark::make_query_loop(q, out);
+    auto loop = nexmark::make_query_loop(q, out, test_inputs());
     REQUIRE(loop);
     for (const auto& l : lines) loop->add(*nexmark::parse_event(l));
     loop->finish();
@@ -497,4 +529,25 @@ TEST_CASE("winning bids: qualification at its edges, bid order, closing order an
     CHECK(q9[0] == "1,i,d,1,100," + at(0) + "," + at(5000) + ",7,10,,1,52,300," + at(30) + ",");
     CHECK(q9[1] == "100,i,d,1,1," + at(6000) + "," + at(20000) + ",9,12,,100,60,1000," + at(6000) + ",");
   }
+}
+
+TEST_CASE("a bad side input fails the q13 job before it runs, naming file and line", "[integration][nexmark]") {
+  test::temp_dir dir;
+  nexmark::register_nexmark();
+  struct bad {
+    const char* text;
+    const char* says;
+  };
+  for (const auto& b : {bad{"1,a\nno comma\n", ":2: expected key,value"}, bad{"1,a\n\n-3,x\n", ":3: the key '-3'"},
+                        bad{"12x,y\n", ":1: the key '12x'"}, bad{",y\n", ":1: the key ''"}}) {
+    test::write_file(dir.file("side.txt"), b.text);
+    environment env;
+    auto err = build_registered_job(env, "nexmark", {{"query", "q13"}, {"events", "10"}, {"output", dir.file("o")},
+                                                     {"side-input", dir.file("side.txt")}});
+    CHECK(err.code() == errc::bad_argument);
+    CHECK_THAT(err.message(), Catch::Contains("side input " + dir.file("side.txt") + b.says));
+  }
+  environment env;
+  auto missing = build_registered_job(env, "nexmark", {{"query", "q13"}, {"events", "10"}, {"output", dir.file("o")}});
+  CHECK_THAT(missing.message(), Catch::Contains("q13 needs a side input"));
 }
