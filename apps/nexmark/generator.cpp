@@ -167,6 +167,24 @@ void generator::bid_at(uint64_t n, bid& b) const {
   letters(r, r.below(2 * pad + 1), b.extra);
 }
 
+std::array<event, 3> reusable_events() {
+  return {person{}, auction{}, bid{}};
+}
+
+const event& generator::at(uint64_t n, std::array<event, 3>& reuse) const {
+  switch (kind_of(n)) {
+    case event_kind::person:
+      person_at(n, std::get<person>(reuse[0]));
+      return reuse[0];
+    case event_kind::auction:
+      auction_at(n, std::get<auction>(reuse[1]));
+      return reuse[1];
+    default:
+      bid_at(n, std::get<bid>(reuse[2]));
+      return reuse[2];
+  }
+}
+
 event generator::at(uint64_t n) const {
   switch (kind_of(n)) {
     case event_kind::person: {

@@ -4,6 +4,7 @@
 // n alone decides event n, so any subtask can generate any share of the
 // numbers, and a checkpoint only needs the next number.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct generator_config {
 enum class event_kind : uint8_t { person, auction, bid };
 event_kind kind_of(uint64_t n) noexcept;
 
+/// Three events, one of each kind, for generator::at(n, reuse).
+std::array<event, 3> reusable_events();
+
 /// Generates events by number. Deterministic for a config: the same n gives
 /// the same event in any process, subtask or order. Immutable after
 /// construction, so one generator may be shared by threads.
@@ -41,6 +45,9 @@ public:
   void auction_at(uint64_t n, auction& out) const;
   void bid_at(uint64_t n, bid& out) const;
   event at(uint64_t n) const;
+  /// Event n written into the one of `reuse` of its kind (index 0 a person,
+  /// 1 an auction, 2 a bid), reusing its strings' memory; returns that one.
+  const event& at(uint64_t n, std::array<event, 3>& reuse) const;
 
 private:
   generator_config config_;

@@ -16,7 +16,7 @@ void generator_source::open(const subtask_info& info) {
 source_status generator_source::poll(emitter<event>& out, size_t max_records) {
   for (size_t i = 0; i < max_records && next_ < events_; ++i, next_ += step_) {
     out.set_timestamp(gen_->time_of(next_));
-    out.emit(gen_->at(next_));
+    out.emit(gen_->at(next_, reuse_));
   }
   return next_ < events_ ? source_status::more : source_status::exhausted;
 }

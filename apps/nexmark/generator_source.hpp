@@ -26,6 +26,7 @@ public:
 private:
   std::shared_ptr<const generator> gen_;
   uint64_t events_;
+  std::array<event, 3> reuse_ = reusable_events(); // generated into, so strings keep their memory
   uint64_t step_ = 1;
   uint64_t next_ = 0;
   bool restored_ = false;

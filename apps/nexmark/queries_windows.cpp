@@ -44,16 +44,34 @@ std::vector<const bid*> highest(const std::vector<Get>& items, const bid& (*of)(
   return out;
 }
 
-const bid& bid_of_event(const event& e) { return as_bid(e); }
 const bid& bid_of_windowed(const windowed_bid& w) { return std::get<2>(w); }
+
+/// The bids at the highest price (all ties), kept as records arrive, so a
+/// window holds its few leaders instead of all its bids.
+struct highest_bids {
+  std::vector<bid> create_accumulator() const { return {}; }
+  std::vector<bid> add(const event& e, std::vector<bid> top) const {
+    const auto& b = as_bid(e);
+    if (!top.empty() && b.price < top.front().price) return top;
+    if (!top.empty() && b.price > top.front().price) top.clear();
+    top.push_back(b);
+    return top;
+  }
+  std::vector<bid> merge(std::vector<bid> a, std::vector<bid> b) const {
+    if (a.empty() || (!b.empty() && b.front().price > a.front().price)) return b;
+    if (!b.empty() && b.front().price == a.front().price) a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }
+  std::vector<bid> get_result(const std::vector<bid>& top) const { return top; }
+};
 
 lines q7(events in) {
   return bids_only(in)
     .key_by([](const event& e) { return as_bid(e).auction; })
     .window(tumbling_event_time_windows::of(milliseconds(10000)))
-    .process([](const int64_t&, const time_window& w, const std::vector<event>& bids,
-                emitter<windowed_bid>& out) {
-      for (const bid* b : highest(bids, &bid_of_event)) out.emit({w.start, w.end, *b});
+    .aggregate(highest_bids{}, [](const int64_t&, const time_window& w, const std::vector<bid>& top,
+                                  emitter<windowed_bid>& out) {
+      for (const auto& b : top) out.emit({w.start, w.end, b});
     })
     .uid("q7-per-auction")
     .key_by([](const windowed_bid& w) { return std::get<1>(w); })
