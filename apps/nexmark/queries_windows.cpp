@@ -103,26 +103,28 @@ lines q8(events in) {
     .uid("q8");
 }
 
-lines q11(events in) {
+namespace {
+
+/// Bids per bidder in the windows of `assigner`: "bidder,count,start,end".
+lines bids_per_bidder(events in, window_assigner assigner, const char* uid) {
   return bids_only(in)
     .key_by([](const event& e) { return as_bid(e).bidder; })
-    .window(event_time_session_windows::with_gap(milliseconds(10000)))
+    .window(assigner)
     .aggregate(counter<event>{}, [](const int64_t& bidder, const time_window& w, const int64_t& n,
                                    emitter<std::string>& out) {
       out.emit(join({str(bidder), str(n), str(w.start), str(w.end)}));
     })
-    .uid("q11");
+    .uid(uid);
+}
+
+} // namespace
+
+lines q11(events in) {
+  return bids_per_bidder(in, event_time_session_windows::with_gap(milliseconds(10000)), "q11");
 }
 
 lines q12(events in) {
-  return bids_only(in)
-    .key_by([](const event& e) { return as_bid(e).bidder; })
-    .window(tumbling_processing_time_windows::of(milliseconds(10000)))
-    .aggregate(counter<event>{}, [](const int64_t& bidder, const time_window& w, const int64_t& n,
-                                   emitter<std::string>& out) {
-      out.emit(join({str(bidder), str(n), str(w.start), str(w.end)}));
-    })
-    .uid("q12");
+  return bids_per_bidder(in, tumbling_processing_time_windows::of(milliseconds(10000)), "q12");
 }
 
 } // namespace weir::nexmark::detail
