@@ -119,6 +119,16 @@ struct codec {
   static T decode(byte_reader&) { return T{}; }
 };
 
+// Byte order: every built-in codec, frame and snapshot is little-endian, as
+// Cap'n Proto is, so bytes written on one machine read the same on another
+// (a checkpoint moved, a node of a cluster). Numbers are copied as they lie
+// in memory, which is little-endian on every host Weir builds for (x86-64,
+// AArch64); a big-endian host is refused here rather than silently writing
+// another format.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "weir: the built-in codecs write numbers little-endian by copying them; "
+              "Weir builds on little-endian hosts only");
+
 template <class T>
 struct codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
   static void encode(const T& value, byte_writer& out) { out.put_raw(&value, sizeof(T)); }
