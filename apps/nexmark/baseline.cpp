@@ -472,9 +472,9 @@ private:
     auto [it, fresh] = sessions_.try_emplace(b.bidder, session{b.date_time, b.date_time + ten_s, 1});
     if (fresh) return;
     auto& s = it->second;
-    // Windows that touch merge, as Flink's sessions do: a bid exactly one
-    // gap after the last one continues the session.
-    if (b.date_time <= s.end) {
+    // A bid exactly one gap after the last one starts a new session (Weir
+    // merges overlapping sessions, not touching ones).
+    if (b.date_time < s.end) {
       s.end = std::max(s.end, b.date_time + ten_s);
       ++s.bids;
     } else {

@@ -17,9 +17,13 @@ struct time_window {
 
   /// The last timestamp inside the window; it fires when the watermark reaches it.
   int64_t max_timestamp() const noexcept { return end - 1; }
-  /// Overlapping or touching windows intersect (and merge, for sessions).
+  /// Windows that share a timestamp intersect (and merge, for sessions).
+  /// Touching windows ([a, b) and [b, c)) do not: a session [a, b) fires once
+  /// the watermark reaches b - 1, so a record at b, which may arrive before or
+  /// after that watermark, must not decide whether it merges. (Flink merges
+  /// touching sessions, and its result then depends on that timing.)
   bool intersects(const time_window& other) const noexcept {
-    return start <= other.end && end >= other.start;
+    return start < other.end && end > other.start;
   }
   time_window cover(const time_window& other) const noexcept {
     return {start < other.start ? start : other.start, end > other.end ? end : other.end};

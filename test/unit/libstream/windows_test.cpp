@@ -34,12 +34,14 @@ TEST_CASE("a record is in size / slide sliding windows", "[unit][windows]") {
   }
 }
 
-TEST_CASE("session windows touch and merge", "[unit][windows]") {
+TEST_CASE("session windows that overlap merge and touching ones stay apart", "[unit][windows]") {
   auto a = event_time_session_windows::with_gap(milliseconds(10));
   auto w = windows_of(a, 5);
   REQUIRE(w == std::vector<time_window>{{5, 15}});
-  CHECK(w[0].intersects({15, 25}));
-  CHECK_FALSE(w[0].intersects({16, 26}));
+  CHECK(w[0].intersects({14, 24}));
+  CHECK(w[0].intersects({-4, 6}));
+  CHECK_FALSE(w[0].intersects({15, 25})); // a record one gap after the last starts a new session
+  CHECK_FALSE(w[0].intersects({-5, 5}));
   CHECK(w[0].cover({15, 25}) == time_window{5, 25});
 }
 
