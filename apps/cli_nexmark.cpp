@@ -113,6 +113,7 @@ int generate_command(int argc, char** argv, int first) {
   int err = errno;
   ok = std::fclose(out) == 0 && ok;
   if (!ok) {
+    std::remove(path.c_str()); // no partial file left to block the next try (it never overwrites)
     std::fprintf(stderr, "weir nexmark generate: writing '%s' failed: %s\n", path.c_str(), std::strerror(err));
     return 1;
   }
@@ -150,6 +151,8 @@ int nexmark_command(int argc, char** argv, int first) {
     return usage_error("--skip-bad-lines and --out-of-orderness-ms apply to --input only");
   if (!generated && (args->has("rate") || args->has("seed")))
     return usage_error("--rate and --seed apply to --events only");
+  if (args->has("side-input") != (args->get("query") == "q13"))
+    return usage_error(args->has("side-input") ? "--side-input applies to q13 only" : "q13 needs a side input (--side-input FILE)");
   if (!generated)
     if (auto err = check_readable_file(args->get("input"))) return usage_error(err.message());
   if (auto err = check_output_dir(args->get("output"))) return usage_error(err.message());

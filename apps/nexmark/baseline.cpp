@@ -201,7 +201,7 @@ public:
 private:
   void closed(const auction& a, const bid& b) override {
     auto& [sum, count] = categories_[a.category];
-    sum += b.price;
+    sum = checked_add(sum, b.price, "q4 loop");
     ++count;
     out_.take(join({str(a.category), str(a.id), str(sum / count)}));
   }
@@ -219,7 +219,7 @@ private:
     last.push_back(b.price);
     if (last.size() > 10) last.pop_front();
     int64_t sum = 0;
-    for (auto p : last) sum += p;
+    for (auto p : last) sum = checked_add(sum, p, "q6 loop");
     out_.take(join({str(a.seller), str(a.id), str(sum / static_cast<int64_t>(last.size()))}));
   }
   line_sink& out_;

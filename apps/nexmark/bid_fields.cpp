@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <stdexcept>
 #include <tuple>
 
 #include "nexmark/format.hpp"
@@ -81,9 +82,15 @@ bool later_than(const bid& a, const bid& b) noexcept {
          > std::tie(b.date_time, b.price, b.channel, b.url, b.extra);
 }
 
+int64_t checked_add(int64_t a, int64_t b, const char* what) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) throw std::overflow_error(std::string(what) + " overflows int64");
+  return sum;
+}
+
 int64_t day_start(int64_t ms) noexcept {
   int64_t days = ms / day_ms - (ms % day_ms < 0 ? 1 : 0);
-  return days * day_ms;
+  return days < INT64_MIN / day_ms ? INT64_MIN : days * day_ms;
 }
 
 std::string utc_day(int64_t ms) {

@@ -54,7 +54,10 @@ bool later_than(const bid& a, const bid& b) noexcept;
 /// The UTC day of `ms` as yyyy-MM-dd, and its minute as HH:mm.
 std::string utc_day(int64_t ms);
 std::string utc_minute(int64_t ms);
-/// The first ms of the UTC day holding `ms`.
+/// a + b, or a std::overflow_error naming `what` (the job fails saying so).
+int64_t checked_add(int64_t a, int64_t b, const char* what);
+
+/// The first ms of the UTC day holding `ms` (INT64_MIN for the partial first day).
 int64_t day_start(int64_t ms) noexcept;
 constexpr int64_t day_ms = 86400000;
 

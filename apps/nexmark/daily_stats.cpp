@@ -19,18 +19,18 @@ std::string daily_counts_fields(const rank_counts& bids, const rank_counts& bidd
   return join({counts(bids), counts(bidders), counts(auctions)});
 }
 
-void price_stats::add(int64_t price) noexcept {
+void price_stats::add(int64_t price) {
   count_rank(bids, price_rank(price));
   min = std::min(min, price);
   max = std::max(max, price);
-  sum += price;
+  sum = checked_add(sum, price, "q17: an auction's daily price sum");
 }
 
-void price_stats::merge(const price_stats& o) noexcept {
+void price_stats::merge(const price_stats& o) {
   for (size_t i = 0; i < bids.size(); ++i) bids[i] += o.bids[i];
   min = std::min(min, o.min);
   max = std::max(max, o.max);
-  sum += o.sum;
+  sum = checked_add(sum, o.sum, "q17: an auction's daily price sum");
 }
 
 std::string price_stats::fields() const {

@@ -39,8 +39,8 @@ std::string daily_counts_fields(const rank_counts& bids, const rank_counts& bidd
 struct price_stats {
   rank_counts bids{};
   int64_t min = INT64_MAX, max = INT64_MIN, sum = 0;
-  void add(int64_t price) noexcept;
-  void merge(const price_stats& o) noexcept;
+  void add(int64_t price); // throws std::overflow_error when the sum overflows
+  void merge(const price_stats& o);
   /// "total,rank1,rank2,rank3,min,max,avg,sum" (avg = sum / total, truncated).
   std::string fields() const;
 };

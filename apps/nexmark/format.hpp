@@ -12,8 +12,10 @@ namespace weir::nexmark {
 /// Fields joined by commas (each already formatted; see csv_field).
 inline std::string join(std::initializer_list<std::string> fields) {
   std::string out;
+  bool first = true; // not out.empty(): a first field may be empty
   for (const auto& f : fields) {
-    if (!out.empty()) out += ',';
+    if (!first) out += ',';
+    first = false;
     out += f;
   }
   return out;

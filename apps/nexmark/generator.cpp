@@ -140,9 +140,11 @@ void generator::auction_at(uint64_t n, auction& a) const {
   a.initial_bid = price(r);
   a.reserve = a.initial_bid + price(r);
   a.date_time = time_of(n);
-  // On average the event time it takes to open 100 more auctions (3 per 50 events).
-  uint64_t mean_ms = std::max<uint64_t>(1, auctions_in_flight * events_per_epoch * 1000 / (3 * config_.rate));
-  a.expires = a.date_time + 1 + static_cast<int64_t>(r.below(2 * mean_ms));
+  // On average the event time it takes to open 100 more auctions (3 per 50
+  // events), drawn in microseconds so fast rates keep their mean; at least 1 ms.
+  uint64_t mean_us = auctions_in_flight * events_per_epoch * 1000000 / (3 * config_.rate);
+  uint64_t life_ms = (r.below(2 * mean_us + 1) + 500) / 1000;
+  a.expires = a.date_time + static_cast<int64_t>(std::max<uint64_t>(1, life_ms));
   a.seller = some_person(n, r);
   a.category = 10 + static_cast<int64_t>(r.below(5));
   a.extra.clear();

@@ -30,8 +30,12 @@ void mark(map_state<int64_t, uint8_t>& ranks_of, int64_t id, int rank) {
 /// than the watermark bound allows is dropped rather than writing its day twice).
 template <class K>
 void add_bid(const bid& b, daily_state& s, keyed_context<K>& ctx) {
-  int64_t last_ms = day_start(b.date_time) + day_ms - 1;
-  if (last_ms <= ctx.current_watermark()) return;
+  int64_t start = day_start(b.date_time);
+  int64_t last_ms = start > INT64_MAX - day_ms ? INT64_MAX : start + day_ms - 1;
+  if (last_ms <= ctx.current_watermark()) {
+    if (s.bids.empty()) ctx.clear_state(); // leave no empty group behind
+    return;
+  }
   if (s.bids.empty()) {
     s.bids.assign(4, 0);
     ctx.register_event_time_timer(last_ms);

@@ -41,7 +41,11 @@ void on_auction_event(const event& e, auction_state& s, keyed_context<int64_t>& 
   } else if (as_bid(e).date_time > ctx.current_watermark()) {
     s.early.add(as_bid(e));
     ctx.register_event_time_timer(as_bid(e).date_time);
-  } // else: its auction would have opened before the watermark and has closed, or never comes
+  } else if (s.early.empty()) {
+    // Its auction would have opened before the watermark and closed, or never
+    // comes: nothing to keep, and no empty state left behind.
+    ctx.clear_state();
+  }
 }
 
 void on_auction_timer(int64_t t, auction_state& s, keyed_context<int64_t>& ctx, emitter<winner>& out) {
@@ -118,7 +122,7 @@ lines q9(events in) {
 lines q4(events in) {
   return in_closing_order(winners(in), category_of, "q4",
                           [](closing_state& s, int64_t category, int64_t id, int64_t price, emitter<std::string>& out) {
-                            s.sum += price;
+                            s.sum = checked_add(s.sum, price, "q4: a category's sum of winning prices");
                             ++s.count;
                             out.emit(join({str(category), str(id), str(s.sum / s.count)}));
                           });
@@ -131,7 +135,7 @@ lines q6(events in) {
                             last.push_back(price);
                             if (last.size() > 10) last.erase(last.begin());
                             int64_t sum = 0;
-                            for (auto p : last) sum += p;
+                            for (auto p : last) sum = checked_add(sum, p, "q6: a seller's sum of winning prices");
                             out.emit(join({str(seller), str(id), str(sum / static_cast<int64_t>(last.size()))}));
                             s.last.update(std::move(last));
                           });

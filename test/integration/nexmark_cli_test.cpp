@@ -68,6 +68,7 @@ TEST_CASE("weir nexmark refuses options that do not go together", "[integration]
     {{"--query", "q1", "--input", "x", "--seed", "3", "--output", out}, "apply to --events only"},
     {{"generate", "--events", "10"}, "--events and --output are required"},
     {{"--query", "q13", "--events", "10", "--output", out}, "q13 needs a side input"},
+    {{"--query", "q0", "--events", "10", "--side-input", "x", "--output", out}, "--side-input applies to q13 only"},
     {{"--query", "q13", "--events", "10", "--side-input", "/nonexistent/side", "--output", out},
      "side input: input '/nonexistent/side': No such file or directory"},
   };
