@@ -277,15 +277,19 @@ void codec<nexmark::person>::encode(const nexmark::person& p, byte_writer& out) 
 
 nexmark::person codec<nexmark::person>::decode(byte_reader& in) {
   nexmark::person p;
-  p.id = codec<int64_t>::decode(in);
-  p.name = codec<std::string>::decode(in);
-  p.email_address = codec<std::string>::decode(in);
-  p.credit_card = codec<std::string>::decode(in);
-  p.city = codec<std::string>::decode(in);
-  p.state = codec<std::string>::decode(in);
-  p.date_time = codec<int64_t>::decode(in);
-  p.extra = codec<std::string>::decode(in);
+  decode_into(in, p);
   return p;
+}
+
+void codec<nexmark::person>::decode_into(byte_reader& in, nexmark::person& p) {
+  p.id = codec<int64_t>::decode(in);
+  weir::decode_into(in, p.name);
+  weir::decode_into(in, p.email_address);
+  weir::decode_into(in, p.credit_card);
+  weir::decode_into(in, p.city);
+  weir::decode_into(in, p.state);
+  p.date_time = codec<int64_t>::decode(in);
+  weir::decode_into(in, p.extra);
 }
 
 void codec<nexmark::auction>::encode(const nexmark::auction& a, byte_writer& out) {
@@ -303,17 +307,21 @@ void codec<nexmark::auction>::encode(const nexmark::auction& a, byte_writer& out
 
 nexmark::auction codec<nexmark::auction>::decode(byte_reader& in) {
   nexmark::auction a;
+  decode_into(in, a);
+  return a;
+}
+
+void codec<nexmark::auction>::decode_into(byte_reader& in, nexmark::auction& a) {
   a.id = codec<int64_t>::decode(in);
-  a.item_name = codec<std::string>::decode(in);
-  a.description = codec<std::string>::decode(in);
+  weir::decode_into(in, a.item_name);
+  weir::decode_into(in, a.description);
   a.initial_bid = codec<int64_t>::decode(in);
   a.reserve = codec<int64_t>::decode(in);
   a.date_time = codec<int64_t>::decode(in);
   a.expires = codec<int64_t>::decode(in);
   a.seller = codec<int64_t>::decode(in);
   a.category = codec<int64_t>::decode(in);
-  a.extra = codec<std::string>::decode(in);
-  return a;
+  weir::decode_into(in, a.extra);
 }
 
 void codec<nexmark::bid>::encode(const nexmark::bid& b, byte_writer& out) {
@@ -328,14 +336,18 @@ void codec<nexmark::bid>::encode(const nexmark::bid& b, byte_writer& out) {
 
 nexmark::bid codec<nexmark::bid>::decode(byte_reader& in) {
   nexmark::bid b;
+  decode_into(in, b);
+  return b;
+}
+
+void codec<nexmark::bid>::decode_into(byte_reader& in, nexmark::bid& b) {
   b.auction = codec<int64_t>::decode(in);
   b.bidder = codec<int64_t>::decode(in);
   b.price = codec<int64_t>::decode(in);
-  b.channel = codec<std::string>::decode(in);
-  b.url = codec<std::string>::decode(in);
+  weir::decode_into(in, b.channel);
+  weir::decode_into(in, b.url);
   b.date_time = codec<int64_t>::decode(in);
-  b.extra = codec<std::string>::decode(in);
-  return b;
+  weir::decode_into(in, b.extra);
 }
 
 } // namespace weir

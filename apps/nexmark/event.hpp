@@ -75,18 +75,24 @@ struct codec<nexmark::person> {
   static std::string type_name() { return "nexmark.person"; }
   static void encode(const nexmark::person& p, byte_writer& out);
   static nexmark::person decode(byte_reader& in);
+  /// Into an existing person, reusing its strings' memory.
+  static void decode_into(byte_reader& in, nexmark::person& p);
 };
 template <>
 struct codec<nexmark::auction> {
   static std::string type_name() { return "nexmark.auction"; }
   static void encode(const nexmark::auction& a, byte_writer& out);
   static nexmark::auction decode(byte_reader& in);
+  /// Into an existing auction, reusing its strings' memory.
+  static void decode_into(byte_reader& in, nexmark::auction& a);
 };
 template <>
 struct codec<nexmark::bid> {
   static std::string type_name() { return "nexmark.bid"; }
   static void encode(const nexmark::bid& b, byte_writer& out);
   static nexmark::bid decode(byte_reader& in);
+  /// Into an existing bid, reusing its strings' memory.
+  static void decode_into(byte_reader& in, nexmark::bid& b);
 };
 
 } // namespace weir

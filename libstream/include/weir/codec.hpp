@@ -150,7 +150,33 @@ struct codec<std::string> {
     auto size = in.get_varint();
     return std::string(in.get_view(static_cast<size_t>(size)));
   }
+  /// Into an existing string, reusing its capacity.
+  static void decode_into(byte_reader& in, std::string& out) {
+    auto size = in.get_varint();
+    auto view = in.get_view(static_cast<size_t>(size));
+    out.assign(view.data(), view.size());
+  }
 };
+
+namespace detail {
+template <class T, class = void>
+struct has_decode_into : std::false_type {};
+template <class T>
+struct has_decode_into<T, std::void_t<decltype(codec<T>::decode_into(std::declval<byte_reader&>(), std::declval<T&>()))>>
+  : std::true_type {};
+} // namespace detail
+
+/// Decodes a T into `out`, reusing the memory `out` holds (a string's
+/// capacity, a vector's elements) where T's codec has a
+/// `static void decode_into(byte_reader&, T&)`; else `out = decode(in)`.
+/// The runtime decodes every record of a batch into one such value.
+template <class T>
+void decode_into(byte_reader& in, T& out) {
+  if constexpr (detail::has_decode_into<T>::value)
+    codec<T>::decode_into(in, out);
+  else
+    out = codec<T>::decode(in);
+}
 
 template <class T>
 std::string type_name_of();
@@ -166,6 +192,10 @@ struct codec<std::pair<A, B>> {
     A a = codec<A>::decode(in);
     B b = codec<B>::decode(in);
     return {std::move(a), std::move(b)};
+  }
+  static void decode_into(byte_reader& in, std::pair<A, B>& out) {
+    weir::decode_into(in, out.first);
+    weir::decode_into(in, out.second);
   }
 };
 
@@ -183,6 +213,9 @@ struct codec<std::tuple<Ts...>> {
   static std::tuple<Ts...> decode(byte_reader& in) {
     // Braced initialization evaluates left to right, matching encode's order.
     return std::tuple<Ts...>{codec<Ts>::decode(in)...};
+  }
+  static void decode_into(byte_reader& in, std::tuple<Ts...>& out) {
+    std::apply([&](auto&... xs) { (weir::decode_into(in, xs), ...); }, out); // a fold: left to right
   }
 };
 
@@ -222,6 +255,14 @@ struct codec<std::variant<Ts...>> {
   static std::variant<Ts...> decode(byte_reader& in) {
     auto index = in.get_varint();
     return decode_alternative(in, index, std::index_sequence_for<Ts...>{});
+  }
+  /// Into `out`: in place when it holds the same alternative.
+  static void decode_into(byte_reader& in, std::variant<Ts...>& out) {
+    auto index = in.get_varint();
+    if (index == out.index())
+      std::visit([&](auto& x) { weir::decode_into(in, x); }, out);
+    else
+      out = decode_alternative(in, index, std::index_sequence_for<Ts...>{});
   }
 
 private:

@@ -4,6 +4,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "weir/codec.hpp"
@@ -74,4 +75,39 @@ TEST_CASE("an unterminated varint fails", "[unit][codec]") {
   byte_reader r(bytes);
   r.get_varint();
   CHECK_FALSE(r.ok());
+}
+
+TEST_CASE("decode_into reuses a value and gives what a fresh decode gives", "[unit][codec]") {
+  using rec = std::variant<std::pair<int64_t, std::string>, std::tuple<std::string, double>, int32_t>;
+  std::vector<rec> values{rec{std::pair<int64_t, std::string>{1, std::string(100, 'x')}},
+                          rec{std::pair<int64_t, std::string>{2, "short"}},
+                          rec{std::tuple<std::string, double>{"", 2.5}},
+                          rec{int32_t{7}},
+                          rec{std::pair<int64_t, std::string>{3, ""}}};
+  rec into;
+  for (const auto& v : values) {
+    std::string bytes;
+    weir::byte_writer w(bytes);
+    weir::codec<rec>::encode(v, w);
+    weir::byte_reader fresh(bytes), reused(bytes);
+    auto decoded = weir::codec<rec>::decode(fresh);
+    weir::decode_into(reused, into);
+    REQUIRE(reused.ok());
+    CHECK(reused.at_end());
+    CHECK(into == decoded);
+    CHECK(into == v);
+  }
+  // A string shorter than the one it replaces keeps the buffer but not the old bytes.
+  std::string s(64, 'a');
+  std::string bytes;
+  weir::byte_writer w(bytes);
+  weir::codec<std::string>::encode("bc", w);
+  weir::byte_reader r(bytes);
+  weir::decode_into(r, s);
+  CHECK(s == "bc");
+  CHECK(s.capacity() >= 64);
+  // Truncated input still fails the reader.
+  weir::byte_reader cut(std::string_view(bytes).substr(0, 2));
+  weir::decode_into(cut, s);
+  CHECK_FALSE(cut.ok());
 }

@@ -3,6 +3,7 @@
 // The built-in operator parts: one class per operator kind, each a
 // collector of its input that calls the user function and emits downstream.
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -363,18 +364,24 @@ public:
     size_t i = begin;
     for (; i < end && blocked == 0; ++i) {
       byte_reader in(frame.value(i));
-      T value = codec<T>::decode(in);
+      // Every record decodes into the same value, so its strings keep their
+      // memory from one record to the next (no allocation per field).
+      if (value_)
+        decode_into(in, *value_);
+      else
+        value_.emplace(codec<T>::decode(in));
       if (!in.ok() || !in.at_end())
         throw record_error("record " + std::to_string(i) + " of frame " + std::to_string(frame.sequence())
                            + " on channel " + std::to_string(frame.channel())
                            + " does not decode as its record type");
-      head_->collect(value, frame.timestamp(i));
+      head_->collect(*value_, frame.timestamp(i));
     }
     return i;
   }
 
 private:
   collector<T>* head_;
+  std::optional<T> value_; // collect() takes a reference valid for the call only
 };
 
 } // namespace weir::detail
