@@ -141,6 +141,16 @@ inline std::vector<std::string> loop_lines(const std::string& query, const nexma
   return comparable(query, out.lines);
 }
 
+/// The benchmark loop's lines for `query` over JSON `lines`, as comparable() gives them.
+inline std::vector<std::string> loop_lines_over(const std::string& query, const std::vector<std::string>& lines) {
+  line_collector out;
+  auto loop = nexmark::make_query_loop(query, out, test_inputs());
+  REQUIRE(loop);
+  for (const auto& l : lines) loop->add(*nexmark::parse_event(l));
+  loop->finish();
+  return comparable(query, out.lines);
+}
+
 /// Runs `query` on `events` generated events (1000 per second of event time).
 inline std::vector<std::string> run_generated(const std::string& query, uint64_t events, const std::string& parallelism,
                                        size_t batch = 256) {
