@@ -44,7 +44,9 @@ options:
   --query Q|all              a query, or all of them (default all)
   --events N                 events per run (default 1000000)
   --parallelism P            of every operator, 1-128 (default 1)
-  --checkpoint-interval MS   checkpoints into a temporary LevelDB (default 0: none)
+  --checkpoint-interval MS   checkpoints into a temporary LevelDB (default 0: none); the
+                             job also runs without them in each round, and the table adds
+                             its rate and the share the checkpointed job kept
   --runs K                   runs of each, the table shows medians (default 3)
   --sources LIST             generator,replay (default both)
   --chain                    chain forward-connected operators into one actor
@@ -59,6 +61,7 @@ int usage_error(const std::string& message) {
 
 struct row {
   std::vector<double> job_eps, loop_eps, job_cpu, loop_cpu, rss;
+  std::vector<double> plain_eps; // with --checkpoint-interval: the job without checkpoints
   uint64_t lines = 0;
 };
 
@@ -68,21 +71,33 @@ void progress(const std::string& what) {
   std::fflush(stderr);
 }
 
-/// Runs loop and job `runs` times, interleaved; fails on a mismatch.
+error mismatch(const nexmark_config& c, const char* source, const nexmark_run& job, const nexmark_run& loop) {
+  return error(errc::operator_failed,
+               "results differ: " + c.query + " (" + source + "): the job wrote " + std::to_string(job.folded.count)
+                 + " lines, the loop " + std::to_string(loop.folded.count)
+                 + (job.folded.count == loop.folded.count ? ", with different checksums" : ""));
+}
+
+/// Runs loop and job `runs` times, interleaved (with checkpoints, also the
+/// job without them); fails on a mismatch.
 expected<row> measure(const nexmark_config& c, uint64_t runs, const char* source) {
   row r;
   auto events = static_cast<double>(c.events);
+  auto plain = c;
+  plain.checkpoint_interval_ms = 0;
   for (uint64_t k = 0; k < runs; ++k) {
     progress(c.query + " " + source + ": run " + std::to_string(k + 1) + " of " + std::to_string(runs));
     auto loop = bench::run_nexmark_loop(c);
     if (!loop) return loop.error_value();
     auto job = bench::run_nexmark_job(c);
     if (!job) return job.error_value();
-    if (job->folded != loop->folded)
-      return error(errc::operator_failed,
-                   "results differ: " + c.query + " (" + source + "): the job wrote "
-                     + std::to_string(job->folded.count) + " lines, the loop " + std::to_string(loop->folded.count)
-                     + (job->folded.count == loop->folded.count ? ", with different checksums" : ""));
+    if (job->folded != loop->folded) return mismatch(c, source, *job, *loop);
+    if (c.checkpoint_interval_ms > 0) {
+      auto without = bench::run_nexmark_job(plain);
+      if (!without) return without.error_value();
+      if (without->folded != loop->folded) return mismatch(plain, source, *without, *loop);
+      r.plain_eps.push_back(events / without->seconds);
+    }
     r.lines = job->folded.count;
     r.job_eps.push_back(events / job->seconds);
     r.loop_eps.push_back(events / loop->seconds);
@@ -97,10 +112,12 @@ expected<row> measure(const nexmark_config& c, uint64_t runs, const char* source
 void print_row(const nexmark_config& c, const char* source, const row& r) {
   double job = median(r.job_eps), loop = median(r.loop_eps);
   double job_cpu = median(r.job_cpu), loop_cpu = median(r.loop_cpu);
-  std::printf("| %s | %s | %u | %.2fM | %.3fM | %.3fM | %.1f%% | %.2f | %.1f%% | %.0f | %llu |\n", c.query.c_str(),
+  std::printf("| %s | %s | %u | %.2fM | %.3fM | %.3fM | %.1f%% | %.2f | %.1f%% | %.0f | %llu |", c.query.c_str(),
               source, c.parallelism, static_cast<double>(c.events) / 1e6, job / 1e6, loop / 1e6, 100 * job / loop,
               job_cpu, job_cpu > 0 ? 100 * loop_cpu / job_cpu : 0.0, median(r.rss),
               static_cast<unsigned long long>(r.lines));
+  if (!r.plain_eps.empty()) std::printf(" %.3fM | %.1f%% |", median(r.plain_eps) / 1e6, 100 * job / median(r.plain_eps));
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -167,9 +184,11 @@ int bench_nexmark_command(int argc, char** argv, int first) {
               c.checkpoint_interval_ms > 0 ? ("every " + std::to_string(c.checkpoint_interval_ms) + " ms").c_str()
                                            : "none",
               static_cast<unsigned long long>(*runs), std::thread::hardware_concurrency());
+  bool checkpoints = c.checkpoint_interval_ms > 0;
   std::printf("| query | source | parallelism | events | job events/s | loop events/s | ratio | job CPU s "
-              "| ratio per CPU s | peak RSS MiB | result lines |\n");
-  std::printf("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+              "| ratio per CPU s | peak RSS MiB | result lines |%s\n",
+              checkpoints ? " without checkpoints events/s | kept |" : "");
+  std::printf("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n", checkpoints ? "--:|--:|" : "");
   for (const auto& q : *queries) {
     for (const auto& source : *sources) {
       c.query = q;

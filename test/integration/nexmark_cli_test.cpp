@@ -88,6 +88,12 @@ TEST_CASE("weir bench nexmark checks every query's job against its loop", "[inte
   for (const char* q : {"| q0 |", "| q1 |", "| q2 |", "| q3 |", "| q5 |", "| q7 |", "| q8 |", "| q11 |"})
     CHECK_THAT(r.output, Catch::Contains(q));
   CHECK_THAT(r.output, Catch::Contains("| q5 | replay | 2 |"));
+  auto ckpt = weir_cli({"bench", "nexmark", "--query", "q5", "--events", "20000", "--runs", "1", "--sources",
+                        "generator", "--checkpoint-interval", "5"});
+  INFO(ckpt.output);
+  REQUIRE(ckpt.exit_code == 0);
+  CHECK_THAT(ckpt.output, Catch::Contains("without checkpoints events/s | kept |"));
+  CHECK_THAT(ckpt.output, Catch::Contains("| q5 | generator | 1 |"));
   auto bad = weir_cli({"bench", "nexmark", "--query", "q99"});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.output, Catch::Contains("unknown query 'q99'"));
