@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "nexmark/baseline.hpp"
+#include "nexmark/generator_source.hpp"
 #include "nexmark/queries.hpp"
 #include "weir/stream.hpp"
 
@@ -111,33 +112,21 @@ private:
   fold_result acc_;
 };
 
-/// Replays pre-generated events: subtask i of p takes events n % p == i.
-class replay_source final : public source_function<event> {
+/// Replays pre-generated events, each stamped with its event time.
+class replay_source final : public nexmark::strided_event_source {
 public:
-  explicit replay_source(std::shared_ptr<const std::vector<event>> events) : events_(std::move(events)) {}
-  void open(const subtask_info& info) override {
-    step_ = info.parallelism;
-    if (!restored_) next_ = info.index;
-  }
+  explicit replay_source(std::shared_ptr<const std::vector<event>> events)
+    : strided_event_source(events->size()), events_(std::move(events)) {}
   source_status poll(emitter<event>& out, size_t max_records) override {
-    const auto& all = *events_;
-    for (size_t i = 0; i < max_records && next_ < all.size(); ++i, next_ += step_) {
-      out.set_timestamp(nexmark::event_time(all[next_]));
-      out.emit(all[next_]);
-    }
-    return next_ < all.size() ? source_status::more : source_status::exhausted;
-  }
-  bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
-  void read_position(byte_reader& in) override {
-    next_ = codec<uint64_t>::decode(in);
-    restored_ = true;
+    return emit_share(max_records, [&](uint64_t n) {
+      const auto& e = (*events_)[n];
+      out.set_timestamp(nexmark::event_time(e));
+      out.emit(e);
+    });
   }
 
 private:
   std::shared_ptr<const std::vector<event>> events_;
-  uint64_t step_ = 1, next_ = 0;
-  bool restored_ = false;
 };
 
 stream<event> replayed_events(environment& env, std::shared_ptr<const std::vector<event>> events) {
