@@ -39,6 +39,8 @@ queries:
   q9   every auction that closes with a winning bid, with that bid:
        id,itemName,description,initialBid,reserve,dateTime,expires,seller,category,
        extra,auction,bidder,price,bid_dateTime,bid_extra
+  q10  every bid in a directory per UTC minute, committed by the watermark:
+       DIR/dt=yyyy-MM-dd/hm=HH:mm/part-* and _SUCCESS: auction,bidder,price,dateTime,extra
   q11  bids per bidder per session (10 s gap): bidder,bid_count,session_start,session_end
   q12  bids per bidder per 10 s window of processing time:
        bidder,bid_count,window_start,window_end

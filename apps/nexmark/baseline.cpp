@@ -52,6 +52,11 @@ class q2_loop final : public bid_loop {
   }
 };
 
+class q10_loop final : public bid_loop {
+  using bid_loop::bid_loop;
+  void on_bid(const bid& b) override { out_.take(q10_line(b)); }
+};
+
 class q14_loop final : public bid_loop {
   using bid_loop::bid_loop;
   void on_bid(const bid& b) override {
@@ -509,6 +514,7 @@ std::unique_ptr<query_loop> make_query_loop(const std::string& name, line_sink& 
   if (name == "q18") return std::make_unique<q18_loop>(out);
   if (name == "q19") return std::make_unique<q19_loop>(out);
   if (name == "q20") return std::make_unique<q20_loop>(out);
+  if (name == "q10") return std::make_unique<q10_loop>(out);
   if (name == "q21") return std::make_unique<q21_loop>(out);
   if (name == "q22") return std::make_unique<q22_loop>(out);
   return nullptr;

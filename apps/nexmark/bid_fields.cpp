@@ -127,6 +127,10 @@ std::string q19_line(const bid& b, int64_t rank) {
   return q18_line(b) + "," + str(rank);
 }
 
+std::string q10_line(const bid& b) {
+  return join({str(b.auction), str(b.bidder), str(b.price), str(b.date_time), csv_field(b.extra)});
+}
+
 std::optional<std::string> q14_line(const bid& b) {
   if (!q14_price_in_range(b.price)) return std::nullopt;
   return join({str(b.auction), str(b.bidder), euros(b.price), bid_time_type(b.date_time), str(b.date_time),

@@ -68,6 +68,8 @@ constexpr int price_rank(int64_t price) noexcept {
 
 // -- result lines (nexmark.md's columns), none when the bid is dropped ------
 
+/// q10: the bid as written into its minute's partition.
+std::string q10_line(const bid& b);
 std::optional<std::string> q14_line(const bid& b);
 std::optional<std::string> q21_line(const bid& b);
 std::string q22_line(const bid& b);

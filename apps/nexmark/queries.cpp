@@ -26,7 +26,7 @@ using query_fn = lines (*)(events);
 
 const std::map<std::string, query_fn>& queries() {
   static const std::map<std::string, query_fn> all{{"q0", q0}, {"q1", q1}, {"q2", q2},  {"q3", q3}, {"q4", q4},
-                                                   {"q5", q5}, {"q6", q6}, {"q7", q7}, {"q8", q8}, {"q9", q9}, {"q11", q11}, {"q12", q12}, {"q13", nullptr},
+                                                   {"q5", q5}, {"q6", q6}, {"q7", q7}, {"q8", q8}, {"q9", q9}, {"q10", q10}, {"q11", q11}, {"q12", q12}, {"q13", nullptr},
                                                    {"q14", q14}, {"q15", q15}, {"q16", q16}, {"q17", q17}, {"q18", q18}, {"q19", q19}, {"q20", q20}, {"q21", q21}, {"q22", q22}};
   return all;
 }
@@ -96,7 +96,10 @@ error build(environment& env, const job_args& args) {
   }
   auto results = apply_query(q->first, evs, inputs);
   if (!results) return results.error_value();
-  results->sink(file_sink(output)).uid("out");
+  if (writes_partitions(q->first))
+    results->sink(partitioned_file_sink(output, hive_minutes())).uid("out");
+  else
+    results->sink(file_sink(output)).uid("out");
   return {};
 }
 
@@ -121,6 +124,10 @@ expected<stream<std::string>> apply_query(const std::string& name, stream<event>
     return q13(in, inputs.side);
   }
   return q->second(in);
+}
+
+bool writes_partitions(const std::string& query) {
+  return query == "q10";
 }
 
 const std::vector<std::string>& query_names() {

@@ -16,6 +16,11 @@ namespace weir::nexmark {
 /// The queries `weir nexmark` runs (nexmark.md defines each one's output).
 const std::vector<std::string>& query_names();
 
+/// Whether the query's lines go into partitions by the minute of their event
+/// time (DIR/dt=yyyy-MM-dd/hm=HH:mm/part-*, each committed with _SUCCESS)
+/// rather than into DIR/part-*.
+bool writes_partitions(const std::string& query);
+
 /// What some queries need besides the events.
 struct query_inputs {
   /// q13's side input (see side_input.hpp); required by q13.

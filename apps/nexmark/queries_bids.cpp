@@ -30,6 +30,11 @@ lines q2(events in) {
     .uid("q2");
 }
 
+// The partition of each line is its bid's minute: the record's event time.
+lines q10(events in) {
+  return bids_only(in).map([](const event& e) { return q10_line(as_bid(e)); }).uid("q10");
+}
+
 /// A map from bids to lines that drops a bid when `line` gives none.
 template <class F>
 lines bid_lines(events in, const char* uid, F line) {

@@ -32,6 +32,8 @@ struct counter {
 lines q0(events in);
 lines q1(events in);
 lines q2(events in);
+/// Lines timestamped with their bid's dateTime, for a partitioned sink.
+lines q10(events in);
 lines q14(events in);
 lines q21(events in);
 lines q22(events in);

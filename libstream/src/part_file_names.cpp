@@ -5,6 +5,7 @@ namespace weir::detail {
 namespace {
 
 constexpr std::string_view in_progress = ".inprogress";
+constexpr std::string_view late_mark = ".late";
 
 std::optional<uint64_t> digits(std::string_view s) {
   if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
@@ -23,8 +24,8 @@ std::string visible_part_name(const std::string& uid, uint32_t subtask, uint64_t
   return "part-" + uid + "-" + std::to_string(subtask) + "." + txn_suffix(txn);
 }
 
-std::string hidden_part_name(const std::string& uid, uint32_t subtask, uint64_t txn) {
-  return "." + visible_part_name(uid, subtask, txn) + std::string(in_progress);
+std::string hidden_part_name(const std::string& uid, uint32_t subtask, uint64_t txn, bool late) {
+  return "." + visible_part_name(uid, subtask, txn) + std::string(late ? late_mark : "") + std::string(in_progress);
 }
 
 std::optional<part_file_name> parse_part_name(std::string_view name, const std::string& uid) {
@@ -33,6 +34,10 @@ std::optional<part_file_name> parse_part_name(std::string_view name, const std::
       && name.substr(name.size() - in_progress.size()) == in_progress) {
     out.hidden = true;
     name = name.substr(1, name.size() - 1 - in_progress.size());
+    if (name.size() > late_mark.size() && name.substr(name.size() - late_mark.size()) == late_mark) {
+      out.late = true;
+      name.remove_suffix(late_mark.size());
+    }
   }
   std::string prefix = "part-" + uid + "-";
   if (name.substr(0, prefix.size()) != prefix) return std::nullopt;

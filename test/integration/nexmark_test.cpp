@@ -36,6 +36,9 @@ std::vector<std::string> expected_lines(const std::string& query) {
                    "2001,1000,136.200," + at(5000), "2001,1002,181.600," + at(9000),
                    "2000,1000,108.960," + at(11000), "2460,1001,272.400," + at(25000)});
   if (query == "q2") return {"2460,300"};
+  if (query == "q10") // all in the minute 22:13 (query_output() checks the directory)
+    return sorted({"2000,1000,100," + at(1000) + ",", "2000,1001,200," + at(3000) + ",", "2001,1000,150," + at(5000) + ",",
+                   "2001,1002,200," + at(9000) + ",", "2000,1000,120," + at(11000) + ",", "2460,1001,300," + at(25000) + ","});
   if (query == "q3")
     return sorted({"Ann Smith,Boise,ID,2000", "\"Bob, Jr.\",Portland,OR,2003", "Dee,LA,CA,2004"});
   if (query == "q5") {
@@ -246,3 +249,31 @@ TEST_CASE("a price sum that overflows fails the query saying so", "[integration]
   CHECK_THAT(result.failure.message(), Catch::Contains("q17: an auction's daily price sum overflows int64"));
 }
 
+
+TEST_CASE("q10 writes a bid into its UTC minute's directory and commits each one", "[integration][nexmark]") {
+  // T + 40 s is 22:14:00.000: the last millisecond of 22:13 and the first of 22:14.
+  test::temp_dir dir;
+  test::write_file(dir.file("events.json"), bid(2000, 1000, 7, 39999) + "\n" + bid(2001, 1001, 8, 40000) + "\n"
+                                              + bid(2002, 1002, 9, 40001) + "\n");
+  nexmark::register_nexmark();
+  environment env;
+  REQUIRE_FALSE(build_registered_job(env, "nexmark", {{"query", "q10"}, {"input", dir.file("events.json")},
+                                                      {"output", dir.file("out")}, {"parallelism", "2"}}));
+  auto result = env.execute("nexmark");
+  REQUIRE(result.ok());
+  auto minute = [&](const char* hm) { return dir.file("out") + "/dt=2023-11-14/hm=" + hm; };
+  auto lines_in = [](const std::string& d) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(d))
+      if (e.path().filename().string().rfind("part-", 0) == 0) {
+        std::ifstream in(e.path());
+        for (std::string l; std::getline(in, l);) out.push_back(l);
+      }
+    return out;
+  };
+  CHECK(lines_in(minute("22:13")) == std::vector<std::string>{"2000,1000,7," + at(39999) + ","});
+  CHECK(sorted(lines_in(minute("22:14")))
+        == sorted({"2001,1001,8," + at(40000) + ",", "2002,1002,9," + at(40001) + ","}));
+  CHECK(std::filesystem::exists(minute("22:13") + "/_SUCCESS"));
+  CHECK(std::filesystem::exists(minute("22:14") + "/_SUCCESS"));
+}

@@ -81,7 +81,14 @@ public:
   virtual ~sink_function() = default;
   virtual void open(const subtask_info&) {}
   virtual void write(const T& value) = 0;
-  /// All input has arrived: flush (a transactional sink publishes at commit).
+  /// What the runtime calls for each record: `timestamp` is its event time
+  /// (INT64_MIN when it has none). A sink that needs the time overrides this.
+  virtual void write_at(const T& value, int64_t timestamp) { write(value); }
+  /// Event time reached `watermark` at the sink: every record up to it has
+  /// been written. A sink that closes buckets by event time overrides this.
+  virtual void on_watermark(int64_t watermark) {}
+  /// All input has arrived and event time has ended: flush (a transactional
+  /// sink publishes at commit).
   virtual void end_of_input() {}
 
   // -- two-phase commit (optional) ------------------------------------------

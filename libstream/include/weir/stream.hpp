@@ -18,6 +18,7 @@
 #include "weir/event_time.hpp"
 #include "weir/functions.hpp"
 #include "weir/options.hpp"
+#include "weir/partitioned_files.hpp"
 #include "weir/state.hpp"
 #include "weir/detail/graph.hpp"
 #include "weir/detail/keyed_process_part.hpp"
@@ -305,6 +306,16 @@ public:
       return std::make_unique<detail::sink_part<T>>(info, factory());
     };
     return sink_ref(env_, attach(std::move(n)));
+  }
+
+  /// Writes records into event-time partitions (see partitioned_file_sink).
+  /// The edge is a rebalance unless this stream chose hash or broadcast: a
+  /// subtask commits a partition on the watermark of every upstream subtask.
+  sink_ref sink(partitioned_sink<T> files) {
+    if (partitioned_ && partitioning_ == partitioning::forward)
+      throw std::logic_error("weir: a partitioned file sink needs every upstream subtask's watermark; "
+                             "use rebalance(), a keyed stream or broadcast(), not forward()");
+    return (partitioned_ ? *this : rebalance()).sink(std::move(files.factory));
   }
 
   /// Runtime SPI: appends a consumer node of this stream and returns its id.

@@ -196,9 +196,13 @@ public:
     guarded(this->info_, [&] { fn_->open(this->info_); });
     if (restored_) guarded(this->info_, [&] { fn_->recover(std::exchange(recovered_, {})); });
   }
-  void collect(const T& value, int64_t) override {
-    guarded(this->info_, [&] { fn_->write(value); });
+  void collect(const T& value, int64_t ts) override {
+    guarded(this->info_, [&] { fn_->write_at(value, ts); });
     ++written_;
+  }
+  watermark_result on_watermark(int64_t watermark) override {
+    guarded(this->info_, [&] { fn_->on_watermark(watermark); });
+    return watermark;
   }
   void end_of_input() override { guarded(this->info_, [&] { fn_->end_of_input(); }); }
   uint64_t records_written() const override { return written_; }
