@@ -1,5 +1,9 @@
 #include "weir/error.hpp"
 
+#include <kj/exception.h>
+
+#include "weir/detail/operator.hpp"
+
 namespace weir {
 
 const char* to_string(errc code) noexcept {
@@ -24,4 +28,19 @@ std::string error::to_string() const {
   return std::string(weir::to_string(code_)) + ": " + message_;
 }
 
+namespace detail {
+
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const kj::Exception& ex) { // first: kj's are std::exceptions too, with a stack in what()
+    return std::string("Cap'n Proto: ") + ex.getDescription().cStr();
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+} // namespace detail
 } // namespace weir

@@ -30,6 +30,10 @@ public:
       str_->append(static_cast<const char*>(data), size);
   }
 
+  /// Bytes written so far into the output (a codec aligning its data to
+  /// words pads by it: a batch's payload starts word-aligned).
+  size_t position() const noexcept { return buf_ != nullptr ? buf_->size() : str_->size(); }
+
   /// LEB128 unsigned varint: 1 byte for lengths under 128.
   void put_varint(uint64_t v) {
     char buf[10];
@@ -56,6 +60,8 @@ public:
 
   bool ok() const noexcept { return ok_; }
   bool at_end() const noexcept { return pos_ == end_; }
+  /// Marks the input malformed (a codec that found its bytes invalid).
+  void fail() noexcept { ok_ = false; }
   size_t remaining() const noexcept { return static_cast<size_t>(end_ - pos_); }
 
   bool get_raw(void* dst, size_t size) {

@@ -172,6 +172,10 @@ public:
   virtual uint64_t records_emitted() const = 0;
 };
 
+/// What the exception being handled says; for one that is no std::exception
+/// (a kj::Exception from reading a malformed Cap'n Proto record) as well.
+std::string describe_current_exception();
+
 /// Runs `f`, turning anything it throws into an operator_failure naming `who`
 /// (failures of downstream parts pass through unchanged).
 template <class F>
@@ -180,10 +184,8 @@ decltype(auto) guarded(const subtask_info& who, F&& f) {
     return f();
   } catch (const operator_failure&) {
     throw;
-  } catch (const std::exception& ex) {
-    throw operator_failure(who, ex.what());
   } catch (...) {
-    throw operator_failure(who, "unknown exception");
+    throw operator_failure(who, describe_current_exception());
   }
 }
 
