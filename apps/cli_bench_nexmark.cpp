@@ -50,6 +50,9 @@ options:
   --runs K                   runs of each, the table shows medians (default 3)
   --sources LIST             generator,replay (default both)
   --chain                    chain forward-connected operators into one actor
+  --records struct|capnp     the job's event records: C++ structs with Weir's codec (default),
+                             or Cap'n Proto structs read in place (schemas/nexmark.capnp;
+                             q0, q1 and q2); the loop is the same
   --seed S                   the generator's seed (default 1)
   -h, --help                 show this help
 )";
@@ -139,7 +142,7 @@ expected<std::vector<std::string>> parse_list(const std::string& list, const std
 
 int bench_nexmark_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first,
-                        {"query", "events", "parallelism", "checkpoint-interval", "runs", "sources", "seed"}, {"chain"});
+                        {"query", "events", "parallelism", "checkpoint-interval", "runs", "sources", "seed", "records"}, {"chain"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
     std::fputs(usage, stdout);
@@ -153,9 +156,12 @@ int bench_nexmark_command(int argc, char** argv, int first) {
   auto seed = args->get_number("seed", 1, 0, UINT64_MAX);
   for (const auto* n : {&events, &parallelism, &interval, &runs, &seed})
     if (!*n) return usage_error(n->error_value().message());
+  auto records = args->get("records", "struct");
+  if (records != "struct" && records != "capnp") return usage_error("--records is struct or capnp, not '" + records + "'");
+  bool capnp = records == "capnp";
+  const auto& names = capnp ? nexmark::record_query_names() : nexmark::query_names();
   auto query = args->get("query", "all");
-  auto queries = query == "all" ? expected<std::vector<std::string>>(nexmark::query_names())
-                                : parse_list(query, nexmark::query_names(), "query");
+  auto queries = query == "all" ? expected<std::vector<std::string>>(names) : parse_list(query, names, "query");
   auto sources = parse_list(args->get("sources", "generator,replay"), {"generator", "replay"}, "source");
   if (!queries) return usage_error(queries.error_value().message());
   if (!sources) return usage_error(sources.error_value().message());
@@ -168,7 +174,9 @@ int bench_nexmark_command(int argc, char** argv, int first) {
   c.chained = args->has("chain");
   c.checkpoint_interval_ms = *interval;
   c.generator.seed = *seed;
+  c.capnp_records = capnp;
   std::shared_ptr<const std::vector<nexmark::event>> held;
+  std::shared_ptr<const std::vector<nexmark::event_record>> held_records;
   if (replay) {
     progress("generating " + std::to_string(c.events) + " events to replay");
     auto all = std::make_shared<std::vector<nexmark::event>>();
@@ -176,14 +184,20 @@ int bench_nexmark_command(int argc, char** argv, int first) {
     nexmark::generator gen(c.generator);
     for (uint64_t n = 0; n < c.events; ++n) all->push_back(gen.at(n));
     held = std::move(all);
+    if (capnp) {
+      auto recs = std::make_shared<std::vector<nexmark::event_record>>();
+      recs->reserve(c.events);
+      for (const auto& e : *held) recs->push_back(nexmark::to_record(e));
+      held_records = std::move(recs);
+    }
   }
   std::printf("weir bench nexmark: %llu events (rate %llu/s of event time, seed %llu), parallelism %u%s, "
-              "checkpoints %s, %llu run(s) each (median), %u hardware threads\n\n",
+              "checkpoints %s, %s records, %llu run(s) each (median), %u hardware threads\n\n",
               static_cast<unsigned long long>(c.events), static_cast<unsigned long long>(c.generator.rate),
               static_cast<unsigned long long>(c.generator.seed), c.parallelism, c.chained ? ", chained" : "",
               c.checkpoint_interval_ms > 0 ? ("every " + std::to_string(c.checkpoint_interval_ms) + " ms").c_str()
                                            : "none",
-              static_cast<unsigned long long>(*runs), std::thread::hardware_concurrency());
+              capnp ? "Cap'n Proto" : "struct", static_cast<unsigned long long>(*runs), std::thread::hardware_concurrency());
   bool checkpoints = c.checkpoint_interval_ms > 0;
   std::printf("| query | source | parallelism | events | job events/s | loop events/s | ratio | job CPU s "
               "| ratio per CPU s | peak RSS MiB | result lines |%s\n",
@@ -193,6 +207,7 @@ int bench_nexmark_command(int argc, char** argv, int first) {
     for (const auto& source : *sources) {
       c.query = q;
       c.replay = source == "replay" ? held : nullptr;
+      c.replay_records = source == "replay" ? held_records : nullptr;
       auto r = measure(c, *runs, source.c_str());
       if (!r) {
         std::fprintf(stderr, "weir bench nexmark: %s\n", r.error_value().to_string().c_str());

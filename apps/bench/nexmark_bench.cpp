@@ -112,29 +112,40 @@ private:
   fold_result acc_;
 };
 
-/// Replays pre-generated events, each stamped with its event time.
-class replay_source final : public nexmark::strided_event_source {
+int64_t time_of(const event& e) {
+  return nexmark::event_time(e);
+}
+int64_t time_of(const nexmark::event_record& e) {
+  return nexmark::event_time(e.get());
+}
+
+/// Replays pre-generated events (structs or records), each stamped with its event time.
+template <class T>
+class replay_source final : public nexmark::strided_source<T> {
 public:
-  explicit replay_source(std::shared_ptr<const std::vector<event>> events)
-    : strided_event_source(events->size()), events_(std::move(events)) {}
-  source_status poll(emitter<event>& out, size_t max_records) override {
-    return emit_share(max_records, [&](uint64_t n) {
+  explicit replay_source(std::shared_ptr<const std::vector<T>> events)
+    : nexmark::strided_source<T>(events->size()), events_(std::move(events)) {}
+  source_status poll(emitter<T>& out, size_t max_records) override {
+    return this->emit_share(max_records, [&](uint64_t n) {
       const auto& e = (*events_)[n];
-      out.set_timestamp(nexmark::event_time(e));
+      out.set_timestamp(time_of(e));
       out.emit(e);
     });
   }
 
 private:
-  std::shared_ptr<const std::vector<event>> events_;
+  std::shared_ptr<const std::vector<T>> events_;
 };
 
-stream<event> replayed_events(environment& env, std::shared_ptr<const std::vector<event>> events) {
-  return env.add_source<event>([events] { return std::make_unique<replay_source>(events); }, "replay")
+template <class T>
+stream<T> replayed(environment& env, std::shared_ptr<const std::vector<T>> events) {
+  return env.add_source<T>([events] { return std::make_unique<replay_source<T>>(events); }, "replay")
     .uid("replay")
-    .assign_timestamps_and_watermarks(watermark_strategy<event>::for_monotonous_timestamps())
+    .assign_timestamps_and_watermarks(watermark_strategy<T>::for_monotonous_timestamps())
     .uid("event-time");
 }
+
+expected<stream<std::string>> query_lines(environment& env, const nexmark_config& config);
 
 /// A temporary state dir, removed with its contents when it goes.
 struct temp_state_dir {
@@ -153,6 +164,18 @@ struct temp_state_dir {
 nexmark::query_inputs inputs_of(const nexmark_config&) {
   static const auto side = nexmark::synthetic_side_input(10000);
   return {side};
+}
+
+/// The query's lines over the configured events: struct events or Cap'n
+/// Proto records, generated in the source or replayed.
+expected<stream<std::string>> query_lines(environment& env, const nexmark_config& config) {
+  if (config.capnp_records)
+    return nexmark::apply_record_query(
+      config.query, config.replay_records ? replayed(env, config.replay_records)
+                                          : nexmark::generated_event_records(env, config.generator, config.events));
+  auto events = config.replay ? replayed(env, config.replay)
+                              : nexmark::generated_events(env, config.generator, config.events);
+  return nexmark::apply_query(config.query, events, inputs_of(config));
 }
 
 } // namespace
@@ -206,9 +229,7 @@ expected<nexmark_run> run_nexmark_job(const nexmark_config& config) {
     env.options().checkpoints.interval_ms = config.checkpoint_interval_ms;
     env.options().checkpoints.state_dir = state.path + "/state";
   }
-  auto events = config.replay ? replayed_events(env, config.replay)
-                              : nexmark::generated_events(env, config.generator, config.events);
-  auto lines = nexmark::apply_query(config.query, events, inputs_of(config));
+  auto lines = query_lines(env, config);
   if (!lines) return lines.error_value();
   auto fold = fold_for(config.query);
   lines->sink([slots, fold] { return std::make_unique<fold_line_sink>(slots, fold); }).uid("fold");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/pipeline_bench.hpp"
+#include "nexmark/capnp_events.hpp"
 #include "nexmark/event.hpp"
 #include "nexmark/generator.hpp"
 #include "weir/error.hpp"
@@ -27,6 +28,10 @@ struct nexmark_config {
   /// Replay these pre-generated events (the runtime's own cost) instead of
   /// generating inside the source (end to end). Event n is (*replay)[n].
   std::shared_ptr<const std::vector<nexmark::event>> replay;
+  /// Run the job over Cap'n Proto event records (read in place) instead of
+  /// struct events; the loop stays the same. Replayed from `replay_records`.
+  bool capnp_records = false;
+  std::shared_ptr<const std::vector<nexmark::event_record>> replay_records;
   nexmark::generator_config generator;
 };
 

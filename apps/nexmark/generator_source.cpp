@@ -4,22 +4,10 @@
 
 namespace weir::nexmark {
 
-void strided_event_source::open(const subtask_info& info) {
-  step_ = info.parallelism;
-  if (!restored_) next_ = info.index;
-  else if (next_ % step_ != info.index)
-    throw std::runtime_error("restored position " + std::to_string(next_) + " is not one of subtask "
-                             + std::to_string(info.index) + "'s event numbers (parallelism "
-                             + std::to_string(step_) + ")");
-}
-
-void strided_event_source::write_position(byte_writer& out) const {
-  codec<uint64_t>::encode(next_, out);
-}
-
-void strided_event_source::read_position(byte_reader& in) {
-  next_ = codec<uint64_t>::decode(in);
-  restored_ = true;
+void refuse_position(uint64_t position, uint32_t subtask, uint64_t parallelism) {
+  throw std::runtime_error("restored position " + std::to_string(position) + " is not one of subtask "
+                           + std::to_string(subtask) + "'s event numbers (parallelism "
+                           + std::to_string(parallelism) + ")");
 }
 
 } // namespace weir::nexmark

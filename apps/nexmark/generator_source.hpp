@@ -7,20 +7,32 @@
 
 namespace weir::nexmark {
 
+/// Throws: a restored position that is not one of the subtask's numbers.
+[[noreturn]] void refuse_position(uint64_t position, uint32_t subtask, uint64_t parallelism);
+
 /// The share of events 0 .. count-1 one source subtask emits: subtask i of p
 /// takes the numbers n with n % p == i, so every subtask's event time
 /// advances at the same pace. Its position is the next event number, so a
 /// restore continues exactly there; another subtask's position is refused.
-/// Subclasses say how to emit event n in poll() through emit_share().
-class strided_event_source : public source_function<event> {
+/// Subclasses say how to emit event n in poll() through emit_share(). T is
+/// the record type (an event struct, or a Cap'n Proto event record).
+template <class T>
+class strided_source : public source_function<T> {
 public:
-  void open(const subtask_info& info) override;
+  void open(const subtask_info& info) override {
+    step_ = info.parallelism;
+    if (!restored_) next_ = info.index;
+    else if (next_ % step_ != info.index) refuse_position(next_, info.index, step_);
+  }
   bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override;
-  void read_position(byte_reader& in) override;
+  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
+  void read_position(byte_reader& in) override {
+    next_ = codec<uint64_t>::decode(in);
+    restored_ = true;
+  }
 
 protected:
-  explicit strided_event_source(uint64_t count) : count_(count) {}
+  explicit strided_source(uint64_t count) : count_(count) {}
 
   /// Calls emit(n) for up to `max_records` of this subtask's next numbers.
   template <class Emit>
@@ -35,6 +47,8 @@ private:
   uint64_t next_ = 0;
   bool restored_ = false;
 };
+
+using strided_event_source = strided_source<event>;
 
 /// Generates its share of `events` events, each stamped with its event time.
 class generator_source final : public strided_event_source {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "nexmark/baseline.hpp"
+#include "nexmark/capnp_events.hpp"
 #include "nexmark/generator.hpp"
 #include "nexmark/queries.hpp"
 #include "support/part_files.hpp"
