@@ -29,6 +29,11 @@ size_t scheduler_threads(size_t requested) {
   return std::max<size_t>(2, std::thread::hardware_concurrency());
 }
 
+void configure_scheduler(caf::actor_system_config& cfg, size_t threads, size_t spin_polls) {
+  cfg.set("scheduler.max-threads", scheduler_threads(threads));
+  cfg.set("work-stealing.aggressive-poll-attempts", spin_polls);
+}
+
 void register_runtime_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<endpoint>("weir.endpoint");
   cfg.add_message_type<std::vector<endpoint>>("std::vector<weir.endpoint>");

@@ -132,6 +132,9 @@ typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
 /// The CAF scheduler threads to run with: `requested`, or if 0 one per core
 /// (at least 2).
 size_t scheduler_threads(size_t requested);
+/// Sets the scheduler's threads (scheduler_threads(threads)) and how long an
+/// idle thread polls before it sleeps (runtime_options::scheduler_spin_polls).
+void configure_scheduler(caf::actor_system_config& cfg, size_t threads, size_t spin_polls);
 
 /// Registers Weir's message types and options with a CAF config. Every
 /// process of a job must call it: a type one side lacks arrives empty.

@@ -107,7 +107,7 @@ job_result environment::execute(const std::string& job_name) {
   }
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
-  cfg.set("scheduler.max-threads", runtime::scheduler_threads(options_.scheduler_threads));
+  runtime::configure_scheduler(cfg, options_.scheduler_threads, options_.scheduler_spin_polls);
   if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto where = place(sys, *graph_, dep->plan, options_);

@@ -7,13 +7,14 @@
 #include "messages.hpp"
 #include "node_actor.hpp"
 #include "weir/node.hpp"
+#include "weir/options.hpp"
 
 namespace weir {
 
 error run_node(const node_options& options) {
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
-  cfg.set("scheduler.max-threads", runtime::scheduler_threads(0));
+  runtime::configure_scheduler(cfg, 0, runtime_options{}.scheduler_spin_polls);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid "
