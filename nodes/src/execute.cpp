@@ -107,7 +107,9 @@ job_result environment::execute(const std::string& job_name) {
   }
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
-  runtime::configure_scheduler(cfg, options_.scheduler_threads, options_.scheduler_spin_polls);
+  runtime::configure_scheduler(cfg, options_.scheduler_threads,
+                               options_.scheduler_spin_polls > 0 ? options_.scheduler_spin_polls
+                                                                 : spin_polls_for(options_.batch_size));
   if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto where = place(sys, *graph_, dep->plan, options_);

@@ -14,7 +14,8 @@ namespace weir {
 error run_node(const node_options& options) {
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
-  runtime::configure_scheduler(cfg, 0, runtime_options{}.scheduler_spin_polls);
+  // A node runs tasks of jobs it does not know yet: the default batch's setting.
+  runtime::configure_scheduler(cfg, 0, spin_polls_for(runtime_options{}.batch_size));
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid "

@@ -111,3 +111,9 @@ TEST_CASE("parallelism above max parallelism is an error", "[unit][plan]") {
   REQUIRE_FALSE(plan);
   CHECK_THAT(plan.error_value().message(), Catch::Contains("above max parallelism 4"));
 }
+
+TEST_CASE("the scheduler spins by default only for batches large enough to gain from it", "[unit][options]") {
+  CHECK(weir::spin_polls_for(1023) == 100); // CAF's own default
+  CHECK(weir::spin_polls_for(1024) == 10000);
+  CHECK(weir::runtime_options{}.scheduler_spin_polls == 0); // 0: by the batch size
+}
