@@ -1,16 +1,13 @@
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <unistd.h>
+#include <utility>
 
-#include "output_dir_lock.hpp"
 #include "part_file_names.hpp"
+#include "sink_files.hpp"
 #include "weir/sinks.hpp"
 
 namespace weir {
@@ -19,10 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
-}
-
 // A rename replaces whatever is at its target: only a regular file may be.
 void require_replaceable(const std::string& path) {
   std::error_code ec;
@@ -30,15 +23,6 @@ void require_replaceable(const std::string& path) {
   if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular)
     throw std::runtime_error("'" + path + "' is in the way and is not a regular file; "
                              "Weir replaces only its own part files");
-}
-
-// Renames are durable once the directory itself is synced.
-void sync_directory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) fail("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) fail("cannot sync directory", dir);
 }
 
 /// A file_sink subtask: one hidden file per transaction (checkpoint
@@ -52,30 +36,21 @@ public:
 
   void open(const subtask_info& info) override {
     info_ = info;
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec || !fs::is_directory(dir_, ec))
-      throw std::runtime_error("cannot create output directory '" + dir_ + "'"
-                               + (ec ? ": " + ec.message() : ": a file of that name is in the way"));
-    lock_ = std::make_unique<detail::output_dir_lock>(dir_, info.run_id);
+    lock_ = detail::hold_output_dir(dir_, info.run_id);
     if (!restored_) remove_files([](const detail::part_file_name&) { return true; });
   }
 
   void write(const std::string& line) override {
     if (file_ == nullptr) begin();
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF)
-      fail("cannot write", path(hidden(txn_)));
+      detail::fail_on("cannot write", path(hidden(txn_)));
   }
 
   bool transactional() const override { return true; }
 
   std::string pre_commit() override {
     if (file_ == nullptr) return {};
-    auto p = path(hidden(txn_));
-    bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-    bool closed = std::fclose(file_) == 0;
-    file_ = nullptr;
-    if (!flushed || !closed) fail("cannot flush", p);
+    detail::close_synced(std::exchange(file_, nullptr), path(hidden(txn_)));
     std::string txn;
     encode_value(txn_, txn);
     return txn;
@@ -88,8 +63,8 @@ public:
     std::error_code ec;
     if (fs::exists(from, ec)) {
       require_replaceable(to);
-      if (std::rename(from.c_str(), to.c_str()) != 0) fail("cannot rename to " + to, from);
-      sync_directory(dir_);
+      if (std::rename(from.c_str(), to.c_str()) != 0) detail::fail_on("cannot rename to " + to, from);
+      detail::sync_directory(dir_);
     } else if (!fs::exists(to, ec)) {
       throw std::runtime_error("pre-committed part file '" + from + "' is gone: its output cannot be committed");
     } // else committed before: commits are idempotent
@@ -118,7 +93,7 @@ private:
     txn_ = next_txn_++;
     auto p = path(hidden(txn_));
     file_ = std::fopen(p.c_str(), "wb");
-    if (file_ == nullptr) fail("cannot create", p);
+    if (file_ == nullptr) detail::fail_on("cannot create", p);
   }
 
   // Removes this subtask's part files that `doomed` names (subtask 0 also

@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
@@ -12,8 +11,8 @@
 #include <unistd.h>
 #include <unordered_map>
 
-#include "output_dir_lock.hpp"
 #include "part_file_names.hpp"
+#include "sink_files.hpp"
 #include "weir/partitioned_files.hpp"
 
 namespace weir {
@@ -25,25 +24,13 @@ namespace fs = std::filesystem;
 constexpr size_t max_open_files = 64;
 constexpr const char* success_file = "_SUCCESS";
 
-[[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
-}
-
-void sync_directory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) fail("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) fail("cannot sync directory", dir);
-}
-
 // Renames a pre-committed file into view. Several subtasks may commit one
 // partition at once: a file already renamed by another is committed too.
 void publish(const std::string& from, const std::string& to) {
   if (std::rename(from.c_str(), to.c_str()) == 0) return;
   std::error_code ec;
   if (errno == ENOENT && fs::is_regular_file(to, ec)) return;
-  fail("cannot rename to " + to, from);
+  detail::fail_on("cannot rename to " + to, from);
 }
 
 std::string utc(int64_t ms, const char* format) {
@@ -87,12 +74,7 @@ public:
 
   void open(const subtask_info& info) override {
     info_ = info;
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec || !fs::is_directory(dir_, ec))
-      throw std::runtime_error("cannot create output directory '" + dir_ + "'"
-                               + (ec ? ": " + ec.message() : ": a file of that name is in the way"));
-    lock_ = std::make_unique<detail::output_dir_lock>(dir_, info.run_id);
+    lock_ = detail::hold_output_dir(dir_, info.run_id);
     if (!restored_) clear_earlier_run();
   }
 
@@ -106,7 +88,7 @@ public:
       throw std::runtime_error("event time " + std::to_string(timestamp) + " has no partition");
     auto& f = file_for(partition_start(timestamp));
     if (std::fwrite(line.data(), 1, line.size(), f.file) != line.size() || std::fputc('\n', f.file) == EOF)
-      fail("cannot write", hidden_path(f));
+      detail::fail_on("cannot write", hidden_path(f));
   }
 
   void on_watermark(int64_t watermark) override {
@@ -197,7 +179,7 @@ private:
       fs::create_directories(partition_dir, ec);
       if (ec) throw std::runtime_error("cannot create partition directory '" + partition_dir.string() + "': " + ec.message());
       if (auto* f = std::fopen(path.c_str(), "wb")) return f;
-      if (errno != ENOENT || attempt == 3) fail("cannot create", path);
+      if (errno != ENOENT || attempt == 3) detail::fail_on("cannot create", path);
     }
   }
 
@@ -211,9 +193,7 @@ private:
   void close(int64_t start) {
     auto node = open_.extract(start);
     auto& f = node.mapped();
-    bool flushed = std::fflush(f.file) == 0 && ::fsync(::fileno(f.file)) == 0;
-    bool closed = std::fclose(f.file) == 0;
-    if (!flushed || !closed) fail("cannot flush", hidden_path(f));
+    detail::close_synced(f.file, hidden_path(f));
     closed_.emplace_back(f.partition, f.number, f.late);
   }
 
@@ -224,7 +204,7 @@ private:
     std::error_code ec;
     if (fs::exists(from, ec)) {
       publish(from, to);
-      sync_directory(dir.string());
+      detail::sync_directory(dir.string());
     } else if (!fs::exists(to, ec)) {
       throw std::runtime_error("pre-committed part file '" + from + "' is gone: its output cannot be committed");
     }
@@ -244,9 +224,9 @@ private:
     if (ec) throw std::runtime_error("cannot list partition '" + dir.string() + "': " + ec.message());
     auto success = (dir / success_file).string();
     int fd = ::open(success.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) fail("cannot create", success);
+    if (fd < 0) detail::fail_on("cannot create", success);
     ::close(fd);
-    sync_directory(dir.string());
+    detail::sync_directory(dir.string());
   }
 
   // A fresh run: this subtask's part files of an earlier run (subtask 0 also
