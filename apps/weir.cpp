@@ -19,6 +19,8 @@ commands:
   nexmark          run a Nexmark query over generated events or a JSON-lines file (weir nexmark --help)
   checkpoints      list or verify a state directory's checkpoints
                    (weir checkpoints --help)
+  state query      an operator's keyed state in a checkpoint, as JSON lines,
+                   without the job (weir state --help)
   node             serve tasks of jobs for a coordinator (weir node --help)
   bench pipeline   measure generator -> map -> filter -> sink against a
                    hand-written loop (weir bench --help)
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
   if (command == "bench") return weir::apps::bench_command(argc, argv, 2);
   if (command == "nexmark") return weir::apps::nexmark_command(argc, argv, 2);
   if (command == "checkpoints") return weir::apps::checkpoints_command(argc, argv, 2);
+  if (command == "state") return weir::apps::state_command(argc, argv, 2);
   std::fprintf(stderr, "weir: unknown command '%s' (try weir --help)\n", command.c_str());
   return 2;
 }

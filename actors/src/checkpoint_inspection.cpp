@@ -1,12 +1,15 @@
 // weir/checkpoints.hpp: a state directory read without running its job.
 
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "checkpoint_store.hpp"
 #include "leveldb_kv.hpp"
 #include "weir/checkpoints.hpp"
+#include "weir/detail/snapshot.hpp"
+#include "weir/detail/state_json.hpp"
 
 namespace weir {
 
@@ -76,6 +79,44 @@ error for_each_job(const std::string& state_dir, F&& per_job) {
   return {};
 }
 
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  char buf[3];
+  for (unsigned char c : bytes) {
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    out += buf;
+  }
+  return out;
+}
+
+/// One keyed state entry (the key, then each field) as a JSON object, or
+/// nothing when its key is not `only`.
+std::optional<std::string> entry_json(const detail::state_schema& schema, uint32_t key_group, std::string_view entry,
+                                      const std::optional<std::string>& only, const std::string& what) {
+  byte_reader in(entry);
+  auto key = detail::json_of(schema.key_type, in);
+  if (!key) {
+    if (only) return std::nullopt; // a key only the job's code reads matches no key given as text
+    return "{\"key_group\":" + std::to_string(key_group) + ",\"key\":{\"type\":" + detail::json_string(schema.key_type)
+           + ",\"undecoded\":\"" + hex(entry) + "\"}}";
+  }
+  if (only && *key != *only && *key != detail::json_string(*only)) return std::nullopt;
+  std::string out = "{\"key_group\":" + std::to_string(key_group) + ",\"key\":" + *key;
+  for (const auto& [name, type] : schema.fields) {
+    auto rest = entry.substr(entry.size() - in.remaining());
+    auto value = detail::json_of(type, in);
+    if (!value) {
+      out += "," + detail::json_string(name) + ":{\"type\":" + detail::json_string(type) + ",\"undecoded\":\""
+             + hex(rest) + "\"}";
+      return out + "}";
+    }
+    out += "," + detail::json_string(name) + ":" + *value;
+  }
+  if (!in.at_end()) throw detail::state_error(errc::corrupt_state, what + ": an entry is longer than its fields");
+  return out + "}";
+}
+
 } // namespace
 
 expected<std::pair<std::vector<run_info>, std::vector<checkpoint_info>>>
@@ -120,6 +161,57 @@ expected<std::vector<checkpoint_check>> verify_checkpoints(const std::string& st
   });
   if (err) return err;
   return out;
+}
+
+expected<uint64_t> query_state(const std::string& state_dir, const state_query& query,
+                               const std::function<void(const std::string&)>& line) {
+  std::vector<std::string> jobs;
+  if (auto err = for_each_job(state_dir, [&](checkpoint_store& store) -> error {
+        jobs.push_back(store.job());
+        return {};
+      }))
+    return err;
+  auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? std::string("none") : out;
+  };
+  std::string job = query.job;
+  if (job.empty() && jobs.size() == 1) job = jobs.front();
+  if (job.empty()) return error{errc::bad_argument, "'" + state_dir + "' holds several jobs: say which (" + list(jobs) + ")"};
+  if (std::find(jobs.begin(), jobs.end(), job) == jobs.end())
+    return error{errc::bad_argument, "'" + state_dir + "' holds no job '" + job + "' (it holds: " + list(jobs) + ")"};
+  uint64_t read = 0;
+  auto err = for_each_job(state_dir, [&](checkpoint_store& store) -> error {
+    if (store.job() != job) return {};
+    auto ids = store.complete_ids();
+    if (!ids) return ids.error_value();
+    std::vector<std::string> names;
+    for (auto id : *ids) names.push_back(std::to_string(id));
+    if (ids->empty()) return error{errc::bad_argument, "job '" + job + "' has no retained checkpoint in '" + state_dir + "'"};
+    read = query.checkpoint == 0 ? ids->back() : query.checkpoint;
+    if (std::find(ids->begin(), ids->end(), read) == ids->end())
+      return error{errc::bad_argument, "job '" + job + "' has no retained checkpoint " + std::to_string(read)
+                                         + " (retained: " + list(names) + ")"};
+    auto blobs = store.key_group_blobs(read, query.operator_uid);
+    if (!blobs) return blobs.error_value();
+    try {
+      for (const auto& [kg, bytes] : *blobs) {
+        auto what = "checkpoint " + std::to_string(read) + " operator '" + query.operator_uid + "' key group "
+                    + std::to_string(kg);
+        auto decoded = detail::decode_key_group_as_stored(bytes, what);
+        if (!decoded) return decoded.error_value();
+        const auto& [schema, state] = *decoded;
+        for (size_t i = 0; i < state.entries.size(); ++i)
+          if (auto json = entry_json(schema, kg, state.entries.entry(i), query.key, what)) line(*json);
+      }
+    } catch (const detail::state_error& e) {
+      return error{e.code(), e.what()};
+    }
+    return {};
+  });
+  if (err) return err;
+  return read;
 }
 
 } // namespace weir

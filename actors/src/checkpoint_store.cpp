@@ -241,6 +241,34 @@ expected<std::string> checkpoint_store::read_blob(uint64_t id, const blob_ref& r
   return std::move(**bytes);
 }
 
+expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_group_blobs(uint64_t id,
+                                                                                        const std::string& uid) {
+  auto m = manifest(id);
+  if (!m) return m.error_value();
+  std::string known;
+  bool found = false;
+  for (const auto& [op, parallelism] : m->operators) {
+    known += (known.empty() ? "" : ", ") + op;
+    found = found || op == uid;
+  }
+  if (!found)
+    return error{errc::bad_argument, where() + ": checkpoint " + std::to_string(id) + " holds no operator '" + uid
+                                       + "' (it holds: " + known + ")"};
+  auto prefix = "state/" + escape_key_part(uid) + "/";
+  std::vector<std::pair<uint32_t, std::string>> out;
+  for (const auto& ref : m->blobs) {
+    if (ref.key.compare(0, prefix.size(), prefix) != 0) continue;
+    uint32_t kg = 0;
+    auto digits = std::string_view(ref.key).substr(prefix.size());
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), kg).ec != std::errc{}) continue;
+    auto blob = read_blob(id, ref);
+    if (!blob) return blob.error_value();
+    out.emplace_back(kg, std::move(*blob));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 error checkpoint_store::verify(uint64_t id) {
   auto m = manifest(id);
   if (!m) return m.error_value();

@@ -83,6 +83,10 @@ public:
   /// detail::task_snapshot per task), each blob checked against the manifest.
   expected<std::vector<std::vector<char>>> load(uint64_t id, const detail::job_graph& graph,
                                                 const detail::physical_plan& plan);
+  /// The keyed state blobs of operator `uid` in checkpoint `id` (key group,
+  /// an encoded key_group_state), each checked against the manifest; the
+  /// operator must be in the checkpoint (errc::bad_argument listing those that are).
+  expected<std::vector<std::pair<uint32_t, std::string>>> key_group_blobs(uint64_t id, const std::string& uid);
   /// Reads every blob of checkpoint `id`; an error names the first it cannot use.
   error verify(uint64_t id);
   expected<std::vector<checkpoint_history>> history();

@@ -192,6 +192,21 @@ expected<key_group_state> decode_key_group(std::string_view bytes, uint32_t key_
   return kg;
 }
 
+expected<std::pair<state_schema, key_group_state>> decode_key_group_as_stored(std::string_view bytes,
+                                                                               const std::string& what) {
+  std::pair<state_schema, key_group_state> out;
+  auto err =
+      read_message<schema::KeyGroupState>(bytes, what, [&](schema::KeyGroupState::Reader in) {
+        if (auto e = check_version(in.getFormatVersion(), what)) return e;
+        out.first = read_schema(in);
+        out.second.key_group = in.getKeyGroup();
+        if (auto e = get_entries(in.getEntries(), out.second.entries, what + " entries")) return e;
+        return get_entries(in.getTimers(), out.second.timers, what + " timers");
+      });
+  if (err) return err;
+  return out;
+}
+
 std::string encode_operator_state(const operator_state& state) {
   capnp::MallocMessageBuilder message(static_cast<unsigned>(state.data.size() / 8 + 32));
   auto out = message.initRoot<schema::OperatorState>();

@@ -5,6 +5,8 @@
 /// by the runtime library (weir_actors); link weir::weir.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,5 +55,26 @@ struct checkpoint_check {
 /// Reads every blob of every retained checkpoint in `state_dir` and checks
 /// it against its manifest (size, hash) and LevelDB's checksums.
 expected<std::vector<checkpoint_check>> verify_checkpoints(const std::string& state_dir);
+
+/// One operator's keyed state in one checkpoint, as `weir state query` asks.
+struct state_query {
+  std::string job;            ///< Empty: the state directory's only job.
+  uint64_t checkpoint = 0;    ///< 0: the latest retained checkpoint.
+  std::string operator_uid;
+  std::optional<std::string> key; ///< Only this key: its JSON, or a string key's text.
+};
+
+/// Reads the operator's keyed state from the checkpoint without the job's
+/// code, decoded by the types the checkpoint names, and calls `line` with a
+/// JSON object per key, in key group order:
+///   {"key_group":7,"key":"river","value":3}
+/// (fields by their stored names). A field whose type only the job's code
+/// can read (a custom codec's) is {"type":"...","undecoded":"<hex>"}, and the
+/// fields after it are left out. Returns the checkpoint read. Errors
+/// (errc::bad_argument) name what is not there and list what is: the job,
+/// the checkpoint, the operator; a blob that does not read is corrupt_state.
+/// The job must not be running (LevelDB lets one process in).
+expected<uint64_t> query_state(const std::string& state_dir, const state_query& query,
+                               const std::function<void(const std::string&)>& line);
 
 } // namespace weir

@@ -134,6 +134,10 @@ struct task_snapshot {
 };
 
 std::string encode_key_group(const state_schema& schema, const key_group_state& kg);
+/// Decodes a key group blob with the schema it carries (for readers without
+/// the job's code); corrupt bytes are errc::corrupt_state naming `what`.
+expected<std::pair<state_schema, key_group_state>> decode_key_group_as_stored(std::string_view bytes,
+                                                                               const std::string& what);
 /// Checks the format version, that the blob is key group `key_group`, and
 /// that its schema equals `expected` (else errc::incompatible_state naming
 /// the difference); corrupt bytes are errc::corrupt_state. `what` names the
