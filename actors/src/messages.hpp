@@ -38,6 +38,9 @@ using store_atom = caf::atom_constant<caf::atom("store")>;
 using manifest_atom = caf::atom_constant<caf::atom("manifest")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using control_atom = caf::atom_constant<caf::atom("control")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).

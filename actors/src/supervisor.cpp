@@ -265,6 +265,29 @@ void attempt_failed(supervisor_actor* self, errc code, const std::string& messag
   restart_when_down(self);
 }
 
+const char* phase_name(phase p) {
+  switch (p) {
+    case phase::deploying: return "deploying";
+    case phase::running: return "running";
+    case phase::finished: return "finished";
+    case phase::committed: return "committed";
+    case phase::down: return "down";
+  }
+  return "?";
+}
+
+/// What `weir job status` prints: the job, its attempt, checkpoints and tasks.
+std::string status_text(supervisor_actor* self) {
+  auto& st = self->state;
+  std::string out = "job " + st.dep->graph->name + ": " + (st.cancelling ? "restarting" : "running") + ", attempt "
+                    + std::to_string(st.attempt) + ", " + std::to_string(st.restarts) + " restart(s), "
+                    + std::to_string(st.completed) + " checkpoint(s) completed"
+                    + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "") + "\n";
+  for (uint32_t t = 0; t < st.phases.size(); ++t)
+    out += "  " + task_name(self, t) + ": " + phase_name(st.phases[t]) + "\n";
+  return out;
+}
+
 void all_committed(supervisor_actor* self) {
   auto& st = self->state;
   for (auto p : st.phases)
@@ -335,6 +358,14 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     },
     [self](restart_atom, uint32_t attempt) {
       if (self->state.attempt == attempt && self->state.cancelling && !self->state.over) begin_attempt(self);
+    },
+    [self](status_atom) { return status_text(self); },
+    [self](cancel_atom) -> caf::result<std::string> {
+      auto name = self->state.dep->graph->name;
+      auto answer = self->make_response_promise<std::string>();
+      answer.deliver("cancelling job '" + name + "'");
+      fail_run(self, errc::cancelled, "job '" + name + "' was cancelled by a control request");
+      return answer;
     },
     [self](timeout_atom) {
       auto& st = self->state;

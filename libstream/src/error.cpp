@@ -20,6 +20,7 @@ const char* to_string(errc code) noexcept {
     case errc::timed_out: return "timed_out";
     case errc::corrupt_state: return "corrupt_state";
     case errc::incompatible_state: return "incompatible_state";
+    case errc::cancelled: return "cancelled";
   }
   return "unknown";
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 
+#include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "run_recovery.hpp"
 #include "store_actor.hpp"
@@ -110,7 +111,9 @@ job_result environment::execute(const std::string& job_name) {
   runtime::configure_scheduler(cfg, options_.scheduler_threads,
                                options_.scheduler_spin_polls > 0 ? options_.scheduler_spin_polls
                                                                  : spin_polls_for(options_.batch_size));
-  if (!options_.nodes.empty()) cfg.load<caf::io::middleman>();
+  // A job checkpointing into a state directory is reachable there (weir/control.hpp).
+  bool reachable = prepared && !options_.checkpoints.state_dir.empty();
+  if (!options_.nodes.empty() || reachable) cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   auto where = place(sys, *graph_, dep->plan, options_);
   if (!where) {
@@ -126,6 +129,19 @@ job_result environment::execute(const std::string& job_name) {
   }
   auto started = std::chrono::steady_clock::now();
   auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(how));
+  std::unique_ptr<nodes::control_endpoint> control;
+  if (reachable) {
+    auto ep = nodes::control_endpoint::open(sys, supervisor, options_.checkpoints.state_dir);
+    if (!ep) {
+      caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+      result.failure = ep.error_value();
+      return result;
+    }
+    control = std::move(*ep);
+    if (options_.log)
+      options_.log("job '" + graph_->name + "': control endpoint on 127.0.0.1:" + std::to_string(control->port())
+                   + " (weir job status --state-dir " + options_.checkpoints.state_dir + ")");
+  }
   caf::scoped_actor self{sys};
   self->request(supervisor, caf::infinite, runtime::run_atom::value)
     .receive(
@@ -141,6 +157,7 @@ job_result environment::execute(const std::string& job_name) {
       },
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  control.reset(); // its files go before the job is reported ended
   return result;
 }
 

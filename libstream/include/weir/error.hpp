@@ -22,6 +22,7 @@ enum class errc : uint8_t {
   timed_out,        ///< A job did not finish within its time limit.
   corrupt_state,    ///< A checkpoint or its state cannot be read back.
   incompatible_state, ///< Stored state does not fit the job (another schema, operator, parallelism).
+  cancelled,        ///< A control request cancelled the job.
 };
 
 /// Returns a stable lowercase name for `code`, e.g. "malformed_frame".

@@ -1,0 +1,59 @@
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <fstream>
+#include <string>
+
+#include "control_endpoint.hpp"
+#include "messages.hpp"
+#include "weir/control.hpp"
+
+namespace weir {
+
+namespace {
+
+expected<std::string> first_line(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty())
+    return error{errc::unreachable, "no job is running on this state directory (no readable " + std::string(what)
+                                      + " '" + path + "')"};
+  return line;
+}
+
+} // namespace
+
+expected<std::string> control_job(const std::string& state_dir, const std::string& command) {
+  auto port_text = first_line(nodes::control_port_file(state_dir), "control file");
+  if (!port_text) return port_text.error_value();
+  auto token = first_line(nodes::control_token_file(state_dir), "token file");
+  if (!token) return error{errc::io, token.error_value().message() + ": it is readable by the job's owner only"};
+  char* end = nullptr;
+  auto port = std::strtoul(port_text->c_str(), &end, 10);
+  if (end == port_text->c_str() || *end != '\0' || port == 0 || port > 65535)
+    return error{errc::io, "'" + nodes::control_port_file(state_dir) + "' holds no port"};
+  caf::actor_system_config cfg;
+  runtime::configure_scheduler(cfg, 2, 100);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto where = "127.0.0.1:" + std::to_string(port);
+  auto job = sys.middleman().remote_actor("127.0.0.1", static_cast<uint16_t>(port));
+  if (!job)
+    return error{errc::unreachable, "no job answers at " + where + " (none runs on '" + state_dir
+                                      + "', or its control files are left from one that was killed): "
+                                      + sys.render(job.error())};
+  caf::scoped_actor self{sys};
+  expected<std::string> out = error{errc::unreachable, "the job at " + where + " did not answer within 10 s"};
+  self->request(*job, std::chrono::seconds(10), runtime::control_atom::value, *token, command)
+    .receive(
+      [&](std::string& answer) {
+        if (answer.rfind("refused:", 0) == 0)
+          out = error{errc::bad_argument, answer};
+        else
+          out = std::move(answer);
+      },
+      [&](caf::error& err) { out = error{errc::unreachable, "the job at " + where + ": " + sys.render(err)}; });
+  return out;
+}
+
+} // namespace weir
