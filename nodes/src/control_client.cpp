@@ -1,7 +1,11 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 
 #include "control_endpoint.hpp"
@@ -21,6 +25,34 @@ expected<std::string> first_line(const std::string& path, const char* what) {
   return line;
 }
 
+/// Asks the control actor at `port`; blocks as long as CAF's connect and
+/// handshake do (they have no timeout of their own).
+expected<std::string> ask(uint16_t port, const std::string& token, const std::string& command,
+                          const std::string& state_dir) {
+  caf::actor_system_config cfg;
+  runtime::configure_scheduler(cfg, 2, 100);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto where = "127.0.0.1:" + std::to_string(port);
+  auto job = sys.middleman().remote_actor("127.0.0.1", port);
+  if (!job)
+    return error{errc::unreachable, "no job answers at " + where + " (none runs on '" + state_dir
+                                      + "', or its control files are left from one that was killed): "
+                                      + sys.render(job.error())};
+  caf::scoped_actor self{sys};
+  expected<std::string> out = error{errc::unreachable, "the job at " + where + " did not answer within 10 s"};
+  self->request(*job, std::chrono::seconds(10), runtime::control_atom::value, token, command)
+    .receive(
+      [&](std::string& answer) {
+        if (answer.rfind("refused:", 0) == 0)
+          out = error{errc::bad_argument, answer};
+        else
+          out = std::move(answer);
+      },
+      [&](caf::error& err) { out = error{errc::unreachable, "the job at " + where + ": " + sys.render(err)}; });
+  return out;
+}
+
 } // namespace
 
 expected<std::string> control_job(const std::string& state_dir, const std::string& command) {
@@ -32,28 +64,28 @@ expected<std::string> control_job(const std::string& state_dir, const std::strin
   auto port = std::strtoul(port_text->c_str(), &end, 10);
   if (end == port_text->c_str() || *end != '\0' || port == 0 || port > 65535)
     return error{errc::io, "'" + nodes::control_port_file(state_dir) + "' holds no port"};
-  caf::actor_system_config cfg;
-  runtime::configure_scheduler(cfg, 2, 100);
-  cfg.load<caf::io::middleman>();
-  caf::actor_system sys{cfg};
-  auto where = "127.0.0.1:" + std::to_string(port);
-  auto job = sys.middleman().remote_actor("127.0.0.1", static_cast<uint16_t>(port));
-  if (!job)
-    return error{errc::unreachable, "no job answers at " + where + " (none runs on '" + state_dir
-                                      + "', or its control files are left from one that was killed): "
-                                      + sys.render(job.error())};
-  caf::scoped_actor self{sys};
-  expected<std::string> out = error{errc::unreachable, "the job at " + where + " did not answer within 10 s"};
-  self->request(*job, std::chrono::seconds(10), runtime::control_atom::value, *token, command)
-    .receive(
-      [&](std::string& answer) {
-        if (answer.rfind("refused:", 0) == 0)
-          out = error{errc::bad_argument, answer};
-        else
-          out = std::move(answer);
-      },
-      [&](caf::error& err) { out = error{errc::unreachable, "the job at " + where + ": " + sys.render(err)}; });
-  return out;
+  // The request runs on a thread of its own: a port that something else took
+  // over (a server that accepts and never speaks) would block CAF's
+  // handshake for good. After 15 s the caller gets an error and the thread is
+  // left to the process's exit.
+  struct outcome {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<expected<std::string>> answer;
+  };
+  auto result = std::make_shared<outcome>();
+  std::thread([result, port, token = *token, command, state_dir] {
+    auto answer = ask(static_cast<uint16_t>(port), token, command, state_dir);
+    std::lock_guard<std::mutex> guard(result->mutex);
+    result->answer = std::move(answer);
+    result->done.notify_one();
+  }).detach();
+  std::unique_lock<std::mutex> lock(result->mutex);
+  if (!result->done.wait_for(lock, std::chrono::seconds(15), [&] { return result->answer.has_value(); }))
+    return error{errc::unreachable, "nothing answered as a Weir job at 127.0.0.1:" + std::to_string(port)
+                                      + " within 15 s (another program may hold the port '"
+                                      + nodes::control_port_file(state_dir) + "' names)"};
+  return std::move(*result->answer);
 }
 
 } // namespace weir

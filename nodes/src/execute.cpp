@@ -131,16 +131,13 @@ job_result environment::execute(const std::string& job_name) {
   auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(how));
   std::unique_ptr<nodes::control_endpoint> control;
   if (reachable) {
+    // Without an endpoint the job still runs; it cannot be reached, and says so.
     auto ep = nodes::control_endpoint::open(sys, supervisor, options_.checkpoints.state_dir);
-    if (!ep) {
-      caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
-      result.failure = ep.error_value();
-      return result;
-    }
-    control = std::move(*ep);
-    if (options_.log)
-      options_.log("job '" + graph_->name + "': control endpoint on 127.0.0.1:" + std::to_string(control->port())
-                   + " (weir job status --state-dir " + options_.checkpoints.state_dir + ")");
+    std::string said = ep ? "control endpoint on 127.0.0.1:" + std::to_string((*ep)->port()) + " (weir job status --state-dir "
+                              + options_.checkpoints.state_dir + ")"
+                          : "no control endpoint: " + ep.error_value().message();
+    if (ep) control = std::move(*ep);
+    if (options_.log) options_.log("job '" + graph_->name + "': " + said);
   }
   caf::scoped_actor self{sys};
   self->request(supervisor, caf::infinite, runtime::run_atom::value)

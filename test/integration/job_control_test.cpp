@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "support/process.hpp"
@@ -79,4 +82,25 @@ TEST_CASE("control files left by a killed job are named as such", "[integration]
   CHECK_THAT(status.output, Catch::Contains("no job answers at 127.0.0.1:") && Catch::Contains("killed"));
   auto usage = weir_cli({"job", "pause", "--state-dir", state});
   CHECK(usage.exit_code == 2);
+}
+
+TEST_CASE("a port held by a server that never speaks gives an error, not a hang", "[integration][control]") {
+  weir::test::temp_dir dir;
+  auto state = dir.file("state");
+  std::filesystem::create_directories(state);
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0); // the kernel accepts connections; nobody answers them
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  weir::test::write_file(state + "/weir-control", std::to_string(ntohs(addr.sin_port)) + "\n");
+  weir::test::write_file(state + "/weir-control.token", "whatever\n");
+  auto status = weir_cli({"job", "status", "--state-dir", state});
+  ::close(listener);
+  CHECK(status.exit_code == 1);
+  CHECK_THAT(status.output, Catch::Contains("nothing answered") && Catch::Contains("within 15 s"));
 }
