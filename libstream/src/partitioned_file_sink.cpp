@@ -171,15 +171,20 @@ private:
     return open_.emplace(start, std::move(f)).first->second;
   }
 
-  // Another subtask's cleanup of an earlier run may remove the directory
-  // between creating it and the file: create it again.
+  // Another subtask's cleanup of an earlier run may remove a directory it
+  // emptied just as this one creates the path or the file in it: try again.
+  // (Each subtask cleans once, when it opens, so a few tries suffice.)
   static std::FILE* create(const std::string& path, const fs::path& partition_dir) {
     for (int attempt = 0;; ++attempt) {
       std::error_code ec;
       fs::create_directories(partition_dir, ec);
-      if (ec) throw std::runtime_error("cannot create partition directory '" + partition_dir.string() + "': " + ec.message());
-      if (auto* f = std::fopen(path.c_str(), "wb")) return f;
-      if (errno != ENOENT || attempt == 3) detail::fail_on("cannot create", path);
+      if (!ec)
+        if (auto* f = std::fopen(path.c_str(), "wb")) return f;
+      bool vanished = ec ? ec == std::errc::no_such_file_or_directory : errno == ENOENT;
+      if (vanished && attempt < 8) continue;
+      if (ec)
+        throw std::runtime_error("cannot create partition directory '" + partition_dir.string() + "': " + ec.message());
+      detail::fail_on("cannot create", path);
     }
   }
 
@@ -234,31 +239,51 @@ private:
   // the directories left empty. No _SUCCESS of this run exists yet: one is
   // written only when a checkpoint completes, after every subtask opened.
   void clear_earlier_run() {
+    std::vector<fs::path> emptied; // directories this cleanup took files from
+    auto take = [&](const fs::path& file) {
+      remove(file);
+      emptied.push_back(file.parent_path());
+    };
     for_each_file([&](const fs::path& path, const detail::part_file_name& f) {
-      if (f.subtask == info_.index || (info_.index == 0 && f.subtask >= info_.parallelism)) remove(path);
+      if (f.subtask == info_.index || (info_.index == 0 && f.subtask >= info_.parallelism)) take(path);
     });
-    std::vector<fs::path> dirs;
+    auto success = [&](const fs::path& path) {
+      if (path.filename() == success_file) take(path);
+    };
+    walk(fs::path(dir_), success, true);
+    // Partition directories left empty go, children before parents, up to
+    // DIR; one still (or again) in use fails rmdir, as it should.
+    auto root = fs::path(dir_).lexically_normal();
+    std::sort(emptied.begin(), emptied.end());
+    emptied.erase(std::unique(emptied.begin(), emptied.end()), emptied.end());
+    std::sort(emptied.rbegin(), emptied.rend());
+    for (auto d : emptied)
+      for (; d.lexically_normal() != root && d.has_parent_path() && ::rmdir(d.c_str()) == 0; d = d.parent_path()) {
+      }
+  }
+
+  // Every regular file under DIR (symlinks not followed). A directory that
+  // vanishes meanwhile (another subtask cleaning up) is skipped, not an error.
+  template <class Visit>
+  void walk(const fs::path& dir, Visit& visit, bool top) const {
     std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    fs::directory_iterator it(dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
       std::error_code kind;
       if (it->is_symlink(kind)) continue;
-      if (it->is_directory(kind)) dirs.push_back(it->path());
-      else if (it->path().filename() == success_file && it->is_regular_file(kind)) remove(it->path());
+      if (it->is_directory(kind)) walk(it->path(), visit, false);
+      else if (it->is_regular_file(kind)) visit(it->path());
     }
-    if (ec) throw std::runtime_error("cannot clear old part files in '" + dir_ + "': " + ec.message());
-    std::sort(dirs.rbegin(), dirs.rend()); // children before their parents
-    for (const auto& d : dirs) ::rmdir(d.c_str()); // fails, as it should, while not empty
+    if (ec && (top || ec != std::errc::no_such_file_or_directory))
+      throw std::runtime_error("cannot list part files in '" + dir.string() + "': " + ec.message());
   }
 
   template <class Visit>
   void for_each_file(Visit&& visit) {
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-      std::error_code kind;
-      if (it->is_symlink(kind) || !it->is_regular_file(kind)) continue;
-      if (auto f = detail::parse_part_name(it->path().filename().string(), info_.uid)) visit(it->path(), *f);
-    }
-    if (ec) throw std::runtime_error("cannot list part files in '" + dir_ + "': " + ec.message());
+    auto each = [&](const fs::path& path) {
+      if (auto f = detail::parse_part_name(path.filename().string(), info_.uid)) visit(path, *f);
+    };
+    walk(fs::path(dir_), each, true);
   }
 
   static void remove(const fs::path& path) {

@@ -260,6 +260,7 @@ TEST_CASE("q10 writes a bid into its UTC minute's directory and commits each one
   REQUIRE_FALSE(build_registered_job(env, "nexmark", {{"query", "q10"}, {"input", dir.file("events.json")},
                                                       {"output", dir.file("out")}, {"parallelism", "2"}}));
   auto result = env.execute("nexmark");
+  INFO(result.failure.to_string());
   REQUIRE(result.ok());
   auto minute = [&](const char* hm) { return dir.file("out") + "/dt=2023-11-14/hm=" + hm; };
   auto lines_in = [](const std::string& d) {

@@ -129,7 +129,7 @@ TEST_CASE("a partitioned sink stays exact across a failure and a restore from a 
   REQUIRE(result.ok());
   CHECK(thrown == 2); // the fault happened, and the record came again after the restore
   CHECK(result.restarts == 1);
-  CHECK(result.checkpoints >= 2);
+  CHECK(result.checkpoints >= 1); // usually a dozen; a machine loaded 15 times over managed one
   check_exact(dir.file("out"), n);
 }
 
