@@ -6,31 +6,18 @@
 #include <map>
 #include <set>
 
+#include "support/opaque.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/checkpoints.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
 
 using namespace weir;
+using weir::test::opaque;
 
 namespace {
 
 using counted = std::pair<std::string, int64_t>;
-
-/// A type whose codec gives no type name: its bytes are opaque to readers.
-struct opaque {
-  int64_t x = 0;
-};
-
-} // namespace
-
-template <>
-struct weir::codec<opaque> {
-  static void encode(const opaque& o, byte_writer& out) { codec<int64_t>::encode(o.x, out); }
-  static opaque decode(byte_reader& in) { return {codec<int64_t>::decode(in)}; }
-};
-
-namespace {
 
 /// Words counted per word in a reduce (uid "count"), and per word a keyed
 /// process function's state of several kinds (uid "seen"), checkpointed.

@@ -4,10 +4,12 @@
 
 #include <variant>
 
+#include "support/opaque.hpp"
 #include "weir/detail/state_json.hpp"
 #include "weir/state.hpp"
 
 using namespace weir;
+using weir::test::opaque;
 
 namespace {
 
@@ -22,17 +24,7 @@ std::optional<std::string> as_json(const T& value) {
   return json;
 }
 
-struct opaque {
-  int64_t x = 0;
-};
-
 } // namespace
-
-template <>
-struct weir::codec<opaque> {
-  static void encode(const opaque& o, byte_writer& out) { codec<int64_t>::encode(o.x, out); }
-  static opaque decode(byte_reader& in) { return {codec<int64_t>::decode(in)}; }
-};
 
 TEST_CASE("stored values read back as JSON by their type names", "[unit][state-query]") {
   CHECK(as_json(int64_t{-7}) == "-7");
