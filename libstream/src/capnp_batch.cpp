@@ -62,19 +62,22 @@ void put_capnp_record_words(const capnp::word* words, size_t count, byte_writer&
   out.put_raw(words, count * word_bytes);
 }
 
-void capnp_batch::reset(const frame_view& frame, size_t begin, size_t end) {
-  size_t n = end - begin;
+void capnp_batch::lay_out(const frame_view& frame) {
+  size_t n = frame.size();
+  frame_id id{frame.channel(), frame.sequence(), n > 0 ? frame.value(0).data() : nullptr};
+  if (laid_out_ == id) return;
+  laid_out_.reset(); // until this frame is laid out whole
   records_.clear();
   spans_.clear();
   size_t total = 1 + n;
-  for (size_t i = begin; i < end; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     byte_reader in(frame.value(i));
     auto words = capnp_record_words(in);
     if (!in.ok() || !in.at_end()) malformed(frame, i, "its length, padding or words do not add up");
     records_.push_back(words);
     total += words.size() / word_bytes;
   }
-  if (total >= (uint64_t{1} << 29)) malformed(frame, begin, "the batch is too large for one segment");
+  if (total >= (uint64_t{1} << 29)) malformed(frame, 0, "the batch is too large for one segment");
   if (total > capacity_) {
     capacity_ = std::max(total, 2 * capacity_);
     words_.reset(new capnp::word[capacity_]);
@@ -89,11 +92,11 @@ void capnp_batch::reset(const frame_view& frame, size_t begin, size_t end) {
     uint64_t root = load(&words_[at]);
     uint64_t element = 0;
     if (root != 0) {
-      if ((root & 3) != 0) malformed(frame, begin + k, "its root is not a struct pointer");
+      if ((root & 3) != 0) malformed(frame, k, "its root is not a struct pointer");
       auto offset = static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(root)) >> 2);
       auto moved = static_cast<int64_t>(at + 1) + offset - static_cast<int64_t>(k + 2);
       if (moved < -(int64_t{1} << 29) || moved >= (int64_t{1} << 29))
-        malformed(frame, begin + k, "its root points outside the batch");
+        malformed(frame, k, "its root points outside the batch");
       element = (root & 0xffffffff00000000) | (static_cast<uint64_t>(moved) << 2 & 0xfffffffc);
     }
     store(&words_[1 + k], element);
@@ -108,6 +111,7 @@ void capnp_batch::reset(const frame_view& frame, size_t begin, size_t end) {
   message_.reset();
   message_.emplace(kj::arrayPtr(segment_, 1), options);
   list_ = message_->getRoot<capnp::AnyPointer>().getAs<capnp::AnyList>().as<capnp::List<capnp::AnyPointer>>();
+  laid_out_ = id;
 }
 
 } // namespace weir::detail

@@ -171,11 +171,11 @@ public:
   explicit typed_batch_reader(collector<capnp_record<S>>* head) : head_(head) {}
 
   size_t read(const frame_view& frame, size_t begin, size_t end, const size_t& blocked) override {
-    batch_.reset(frame, begin, end);
+    batch_.lay_out(frame);
     size_t i = begin;
     for (; i < end && blocked == 0; ++i) {
       try {
-        value_ = capnp_record<S>::view(batch_.at(i - begin).template getAs<S>(), batch_.words(i - begin));
+        value_ = capnp_record<S>::view(batch_.at(i).template getAs<S>(), batch_.words(i));
       } catch (const kj::Exception& e) {
         throw record_error("record " + std::to_string(i) + " of frame " + std::to_string(frame.sequence())
                            + " on channel " + std::to_string(frame.channel()) + " is not a "

@@ -119,6 +119,31 @@ TEST_CASE("records of a batch are read where they lie, and copies outlive the ba
   CHECK(out.values[5]->getPrice() == 0);
 }
 
+TEST_CASE("a frame whose reading pauses resumes at the record where it stopped", "[unit][capnp]") {
+  std::vector<bid_record> in;
+  for (int i = 0; i < 4; ++i) in.push_back(make_bid(i, "u" + std::to_string(i)));
+  auto frame = frame_of(in);
+  auto view = detail::decode_frame(reinterpret_cast<const char*>(frame.data()), frame.size() * 8);
+  REQUIRE(view);
+  size_t blocked = 0;
+  struct pausing final : detail::collector<bid_record> {
+    capture seen;
+    size_t* blocked = nullptr;
+    void collect(const bid_record& value, int64_t ts) override {
+      seen.collect(value, ts);
+      if (seen.values.size() == 2) *blocked = 1; // the output ran out of credit
+    }
+  } out;
+  out.blocked = &blocked;
+  detail::typed_batch_reader<bid_record> reader(&out);
+  REQUIRE(reader.read(*view, 0, view->size(), blocked) == 2);
+  blocked = 0;
+  REQUIRE(reader.read(*view, 2, view->size(), blocked) == 4);
+  for (int64_t i = 0; i < 4; ++i) CHECK(out.seen.values[static_cast<size_t>(i)]->getPrice() == i);
+  // One layout for the frame: the resumed records lie after the first ones.
+  CHECK(out.seen.urls[2] > out.seen.urls[1]);
+}
+
 TEST_CASE("a record passed on is copied as its bytes, not re-encoded", "[unit][capnp]") {
   auto frame = frame_of({make_bid(3, "https://x.com/b")});
   auto first = read_all(frame);

@@ -35,16 +35,19 @@ inline kj::Array<capnp::word> copy_words(kj::ArrayPtr<const capnp::word> words) 
   return out;
 }
 
-/// The records [begin, end) of a frame laid out as one segment: a list of
-/// struct pointers (one per record) followed by the records' words, so one
-/// message reader serves the whole batch and each record is read where it
-/// lies, with Cap'n Proto's bounds checks. One copy of the payload per batch,
-/// no decode and no allocation per record. Not thread-safe.
+/// The records of a frame laid out as one segment: a list of struct pointers
+/// (one per record) followed by the records' words, so one message reader
+/// serves the whole batch and each record is read where it lies, with Cap'n
+/// Proto's bounds checks. One copy of the payload per batch, however often
+/// the frame's reading pauses and resumes; no decode and no allocation per
+/// record. Not thread-safe.
 class capnp_batch {
 public:
-  /// Lays out the records; throws record_error for one whose bytes are malformed.
-  void reset(const frame_view& frame, size_t begin, size_t end);
-  /// Record i (counted from `begin`) as a pointer to read it as a struct.
+  /// Lays out every record of `frame`, unless it is the frame laid out last
+  /// (a reading that resumed); throws record_error for a record whose bytes
+  /// are malformed, before any record of the frame is read.
+  void lay_out(const frame_view& frame);
+  /// Record i of the frame as a pointer to read it as a struct.
   capnp::AnyPointer::Reader at(size_t i) const { return list_[static_cast<unsigned>(i)]; }
   /// Record i's words (its root pointer first), as they came.
   kj::ArrayPtr<const capnp::word> words(size_t i) const {
@@ -52,6 +55,17 @@ public:
   }
 
 private:
+  // Which frame is laid out: a channel's sequence numbers never repeat, and
+  // the payload's address tells a restarted reader's frames apart.
+  struct frame_id {
+    uint32_t channel = 0;
+    uint64_t sequence = 0;
+    const char* payload = nullptr;
+    bool operator==(const frame_id& o) const noexcept {
+      return channel == o.channel && sequence == o.sequence && payload == o.payload;
+    }
+  };
+  std::optional<frame_id> laid_out_;
   std::unique_ptr<capnp::word[]> words_; // not zeroed: every word is written
   size_t capacity_ = 0;
   std::vector<std::string_view> records_;
