@@ -71,8 +71,9 @@ error check_output_dir(const std::string& dir) {
   return {errc::io, "output '" + dir + "' is not a directory"};
 }
 
-const std::set<std::string> checkpoint_valued{"checkpoint-interval", "state-dir", "restart-attempts"};
-const std::set<std::string> checkpoint_flags{"fresh"};
+const std::set<std::string> checkpoint_valued{"checkpoint-interval", "state-dir", "restart-attempts",
+                                              "from-savepoint"};
+const std::set<std::string> checkpoint_flags{"fresh", "allow-non-restored-state"};
 
 error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options) {
   auto interval = args.get_number("checkpoint-interval", 1000, 0, 86400000);
@@ -83,6 +84,13 @@ error apply_checkpoint_options(const cli_args& args, const std::string& job, run
   c.interval_ms = *interval;
   c.state_dir = args.get("state-dir", "weir-state/" + job);
   c.fresh = args.has("fresh");
+  c.from_savepoint = args.get("from-savepoint");
+  c.allow_non_restored_state = args.has("allow-non-restored-state");
+  if (c.fresh && !c.from_savepoint.empty()) return {errc::bad_argument, "say --fresh or --from-savepoint, not both"};
+  if (c.allow_non_restored_state && c.from_savepoint.empty())
+    return {errc::bad_argument, "--allow-non-restored-state goes with --from-savepoint"};
+  if (!c.from_savepoint.empty() && c.interval_ms == 0)
+    return {errc::bad_argument, "--from-savepoint needs checkpoints (a --checkpoint-interval above 0)"};
   options.restart = restart_strategy::exponential_backoff(static_cast<uint32_t>(*attempts), 100, 10000);
   options.log = [](const std::string& line) { std::fprintf(stderr, "weir: %s\n", line.c_str()); };
   return {};
@@ -93,7 +101,11 @@ std::string checkpoint_summary(const job_result& result, const runtime_options& 
   if (options.checkpoints.interval_ms > 0)
     out += ", " + std::to_string(result.checkpoints) + " checkpoint" + (result.checkpoints == 1 ? "" : "s")
            + " (latest " + std::to_string(result.last_checkpoint) + ") in " + options.checkpoints.state_dir;
-  if (result.resumed_from > 0) out += ", resumed from checkpoint " + std::to_string(result.resumed_from);
+  if (!result.restored_savepoint.empty())
+    out += ", started from savepoint " + result.restored_savepoint;
+  else if (result.resumed_from > 0)
+    out += ", resumed from checkpoint " + std::to_string(result.resumed_from);
+  if (!result.stopped_with.empty()) out += ", stopped with savepoint " + result.stopped_with;
   if (result.restarts > 0)
     out += ", " + std::to_string(result.restarts) + " restart" + (result.restarts == 1 ? "" : "s");
   return out;

@@ -76,6 +76,10 @@ options:
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR           where checkpoints go (default weir-state/nexmark-Q)
   --fresh                   start over, discarding an unfinished run's checkpoints
+  --from-savepoint S        start from savepoint S (NAME or NAME@VERSION) in the
+                            state dir instead, its state mapped by operator uid
+  --allow-non-restored-state  with --from-savepoint: leave state of operators
+                            the job no longer has behind instead of refusing
   --restart-attempts N      restarts after a failure (default 3)
   -h, --help                show this help
 )";

@@ -36,6 +36,10 @@ options:
                           weir-state/wordcount): a run that did not finish
                           resumes from its latest checkpoint when run again
   --fresh                 start over, discarding an unfinished run's checkpoints
+  --from-savepoint S      start from savepoint S (NAME or NAME@VERSION) in the
+                          state dir instead, its state mapped by operator uid
+  --allow-non-restored-state  with --from-savepoint: leave state of operators
+                          the job no longer has behind instead of refusing
   --restart-attempts N    restarts after a failure, from the latest checkpoint
                           (default 3)
   -h, --help              show this help

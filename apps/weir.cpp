@@ -21,8 +21,10 @@ commands:
                    (weir checkpoints --help)
   state query      an operator's keyed state in a checkpoint, as JSON lines,
                    without the job (weir state --help)
-  job              status or cancel the job running on a state directory
-                   (weir job --help)
+  job              status, cancel or stop (with a savepoint) the job running
+                   on a state directory (weir job --help)
+  savepoint        create, list, inspect or delete savepoints
+                   (weir savepoint --help)
   node             serve tasks of jobs for a coordinator (weir node --help)
   bench pipeline   measure generator -> map -> filter -> sink against a
                    hand-written loop (weir bench --help)
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   if (command == "checkpoints") return weir::apps::checkpoints_command(argc, argv, 2);
   if (command == "state") return weir::apps::state_command(argc, argv, 2);
   if (command == "job") return weir::apps::job_command(argc, argv, 2);
+  if (command == "savepoint") return weir::apps::savepoint_command(argc, argv, 2);
   std::fprintf(stderr, "weir: unknown command '%s' (try weir --help)\n", command.c_str());
   return 2;
 }

@@ -31,6 +31,18 @@ struct CheckpointManifest {
   maxParallelism @8 :UInt32;
   operators @9 :List(OperatorInfo);
   blobs @10 :List(BlobRef);
+  # Set in a savepoint's copy of the manifest (under sp/<job>/<name>/<version>/).
+  savepoint @11 :SavepointInfo;
+}
+
+# What makes a savepoint self-describing beyond its checkpoint's manifest.
+struct SavepointInfo {
+  name @0 :Text;
+  version @1 :UInt32;
+  createdMs @2 :Int64;
+  # The job's "name = value" fingerprint lines when it was taken.
+  fingerprint @3 :Text;
+  weirVersion @4 :Text;
 }
 
 # One line of `weir checkpoints list`, for completed and abandoned ones.

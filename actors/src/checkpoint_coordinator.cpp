@@ -36,10 +36,45 @@ void checkpoint_coordinator::on_trigger() {
   begin(false);
 }
 
+void checkpoint_coordinator::request_savepoint(uint64_t request, std::string name) {
+  if (!persist_) {
+    host_.savepoint_done(request, nullptr, "the job keeps no checkpoints (it runs without a checkpoint interval)");
+    return;
+  }
+  if (done_ || !sources_running()) {
+    host_.savepoint_done(request, nullptr, "the job's sources have finished: it is ending");
+    return;
+  }
+  if (waiting_savepoints_.size() >= max_waiting_savepoints) {
+    host_.savepoint_done(request, nullptr, std::to_string(max_waiting_savepoints) + " savepoints wait already");
+    return;
+  }
+  waiting_savepoints_.emplace_back(request, std::move(name));
+  if (!flight_) begin_savepoint();
+}
+
+// A savepoint is a checkpoint the store also keeps under its name: the same
+// barriers, the same commit of sinks.
+void checkpoint_coordinator::begin_savepoint() {
+  auto next = std::move(waiting_savepoints_.front());
+  waiting_savepoints_.pop_front();
+  begin(false);
+  if (flight_) flight_->savepoint = std::move(next);
+  else host_.savepoint_done(next.first, nullptr, "it was abandoned as it started");
+}
+
+void checkpoint_coordinator::fail_waiting_savepoints(const std::string& why) {
+  while (!waiting_savepoints_.empty()) {
+    auto request = waiting_savepoints_.front().first;
+    waiting_savepoints_.pop_front();
+    host_.savepoint_done(request, nullptr, why);
+  }
+}
+
 void checkpoint_coordinator::begin(bool final) {
   last_started_ms_ = host_.now_ms();
   flight_ = flight{next_id_++, last_started_ms_, std::vector<bool>(sources_.size(), false),
-                   std::vector<bool>(sources_.size(), false), 0, 0, 0, 0, final};
+                   std::vector<bool>(sources_.size(), false), 0, 0, 0, 0, final, std::nullopt};
   uint64_t id = flight_->id;
   if (options_.timeout_ms > 0) host_.schedule_timeout(id, options_.timeout_ms); // 0: no timeout
   if (!final) host_.trigger_sources(id);
@@ -83,11 +118,13 @@ void checkpoint_coordinator::on_stored(uint64_t id, uint32_t task, uint64_t byte
   if (--flight_->pending > 0 || flight_->acks < sources_.size()) return;
   checkpoint_summary s{id, flight_->started_ms,
                        static_cast<uint64_t>(std::max<int64_t>(0, host_.now_ms() - flight_->started_ms)),
-                       flight_->alignment_us, flight_->bytes, flight_->final};
+                       flight_->alignment_us, flight_->bytes, flight_->final, {}, 0};
+  if (flight_->savepoint) s.savepoint = flight_->savepoint->second;
   host_.store_manifest(s);
 }
 
-void checkpoint_coordinator::on_manifest_stored(uint64_t id, const std::string& failure) {
+void checkpoint_coordinator::on_manifest_stored(uint64_t id, const std::string& failure,
+                                                uint32_t savepoint_version, const std::string& savepoint_failure) {
   if (!flight_ || flight_->id != id) return;
   if (!failure.empty()) {
     abandon(errc::io, "writing its manifest failed: " + failure);
@@ -95,12 +132,20 @@ void checkpoint_coordinator::on_manifest_stored(uint64_t id, const std::string& 
   }
   checkpoint_summary s{id, flight_->started_ms,
                        static_cast<uint64_t>(std::max<int64_t>(0, host_.now_ms() - flight_->started_ms)),
-                       flight_->alignment_us, flight_->bytes, flight_->final};
+                       flight_->alignment_us, flight_->bytes, flight_->final, {}, 0};
   auto includes_final = flight_->uses_final;
   bool final = flight_->final;
+  auto savepoint = std::move(flight_->savepoint);
   flight_.reset();
   ++completed_;
+  if (savepoint) {
+    s.savepoint = savepoint->second;
+    s.savepoint_version = savepoint_failure.empty() ? savepoint_version : 0;
+  }
   host_.checkpoint_completed(s, includes_final);
+  if (savepoint)
+    host_.savepoint_done(savepoint->first, savepoint_failure.empty() ? &s : nullptr,
+                         "keeping checkpoint " + std::to_string(id) + " as a savepoint failed: " + savepoint_failure);
   if (final) {
     done_ = true;
     return;
@@ -116,8 +161,10 @@ void checkpoint_coordinator::on_timeout(uint64_t id) {
 void checkpoint_coordinator::abandon(errc code, const std::string& why) {
   uint64_t id = flight_->id;
   bool final = flight_->final;
+  auto savepoint = std::move(flight_->savepoint);
   flight_.reset();
   host_.abort_checkpoint(id, why);
+  if (savepoint) host_.savepoint_done(savepoint->first, nullptr, "checkpoint " + std::to_string(id) + " was abandoned: " + why);
   if (final) { // the job cannot end without it: try again, a few times
     if (++final_failures_ >= 3) {
       done_ = true;
@@ -134,10 +181,17 @@ void checkpoint_coordinator::abandon(errc code, const std::string& why) {
 // task finished, else the next one after the interval (at least the pause).
 void checkpoint_coordinator::after_checkpoint() {
   if (done_) return;
+  if (!waiting_savepoints_.empty()) {
+    if (sources_running()) {
+      begin_savepoint();
+      return;
+    }
+    fail_waiting_savepoints("the job's sources have finished: it is ending");
+  }
   if (all_finished()) {
     if (!persist_) {
       done_ = true;
-      host_.checkpoint_completed({0, host_.now_ms(), 0, 0, 0, true}, std::vector<bool>(sources_.size(), true));
+      host_.checkpoint_completed({0, host_.now_ms(), 0, 0, 0, true, {}, 0}, std::vector<bool>(sources_.size(), true));
       return;
     }
     begin(true);

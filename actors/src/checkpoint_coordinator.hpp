@@ -5,6 +5,7 @@
 // carries out what it asks for through coordinator_host and reports back.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ struct checkpoint_summary {
   uint64_t alignment_us = 0; ///< The longest any task held its inputs for it.
   uint64_t bytes = 0;       ///< State stored.
   bool final = false;       ///< Taken once every task had finished.
+  std::string savepoint;    ///< Non-empty: the store also keeps it as a version of this savepoint.
+  uint32_t savepoint_version = 0; ///< The version the store kept (once stored).
 };
 
 /// What the coordinator asks of the supervisor. Calls into the coordinator
@@ -54,6 +57,9 @@ public:
   virtual int64_t now_ms() = 0;
   /// The job cannot go on (its final checkpoint keeps failing).
   virtual void fail(errc code, const std::string& why) = 0;
+  /// Savepoint request `request` ended: `taken` is its checkpoint (the
+  /// version kept set), or null and `failure` says why none was taken.
+  virtual void savepoint_done(uint64_t request, const checkpoint_summary* taken, const std::string& failure) = 0;
 };
 
 /// One attempt's checkpoints. One checkpoint at a time; a task that finished
@@ -72,8 +78,17 @@ public:
   void on_snapshot(uint32_t task, uint64_t id, snapshot_chunks snapshot, uint64_t alignment_us);
   void on_task_finished(uint32_t task, snapshot_chunks snapshot);
   void on_stored(uint64_t id, uint32_t task, uint64_t bytes, const std::string& failure);
-  void on_manifest_stored(uint64_t id, const std::string& failure);
+  /// The store wrote the manifest (`failure` empty) and, for a savepoint,
+  /// kept version `savepoint_version` of it (or `savepoint_failure` says why not).
+  void on_manifest_stored(uint64_t id, const std::string& failure, uint32_t savepoint_version = 0,
+                          const std::string& savepoint_failure = "");
   void on_timeout(uint64_t id);
+  /// Takes a savepoint named `name` as the next checkpoint: at once when none
+  /// is in flight, else right after the one in flight (requests wait in
+  /// order, at most max_waiting_savepoints). Reported by savepoint_done(request, ...).
+  void request_savepoint(uint64_t request, std::string name);
+
+  static constexpr size_t max_waiting_savepoints = 16;
 
   /// The checkpoint in flight, or 0.
   uint64_t in_flight() const noexcept { return flight_ ? flight_->id : 0; }
@@ -93,9 +108,12 @@ private:
     uint64_t bytes = 0;
     uint64_t alignment_us = 0;
     bool final = false;
+    std::optional<std::pair<uint64_t, std::string>> savepoint; // request, name
   };
 
   void begin(bool final);
+  void begin_savepoint();
+  void fail_waiting_savepoints(const std::string& why);
   void ack(uint32_t task, const snapshot_chunks& snapshot, bool final_snapshot);
   void abandon(errc code, const std::string& why);
   void after_checkpoint();
@@ -110,6 +128,7 @@ private:
   std::vector<bool> finished_;
   std::vector<snapshot_chunks> final_snapshots_;
   std::optional<flight> flight_;
+  std::deque<std::pair<uint64_t, std::string>> waiting_savepoints_; // request, name
   int64_t last_started_ms_ = 0;
   uint32_t final_failures_ = 0;
   uint64_t completed_ = 0;

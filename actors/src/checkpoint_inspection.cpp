@@ -6,7 +6,7 @@
 #include <set>
 
 #include "checkpoint_store.hpp"
-#include "leveldb_kv.hpp"
+#include "store_access.hpp"
 #include "weir/checkpoints.hpp"
 #include "weir/detail/snapshot.hpp"
 #include "weir/detail/state_json.hpp"
@@ -16,69 +16,7 @@ namespace weir {
 namespace {
 
 using runtime::checkpoint_store;
-
-expected<std::unique_ptr<runtime::leveldb_kv>> open_existing(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir + "/CURRENT", ec))
-    return error{errc::io, "'" + dir + "' holds no state (no LevelDB there)"};
-  return runtime::leveldb_kv::open(dir, false);
-}
-
-/// The jobs with a run record, or with checkpoints, in the store.
-expected<std::vector<std::string>> jobs_in(runtime::kv_store& kv) {
-  std::set<std::string> jobs;
-  auto collect = [&](const std::string& prefix) {
-    return kv.scan(prefix, true, [&](std::string_view key, std::string_view) {
-      auto rest = key.substr(prefix.size());
-      auto name = std::string(rest.substr(0, rest.find('/')));
-      std::string plain; // undo escape_key_part
-      for (size_t i = 0; i < name.size(); ++i) {
-        int byte = 0;
-        if (name[i] == '%' && i + 2 < name.size()
-            && std::from_chars(name.data() + i + 1, name.data() + i + 3, byte, 16).ec == std::errc{}) {
-          plain += static_cast<char>(byte);
-          i += 2;
-        } else {
-          plain += name[i];
-        }
-      }
-      jobs.insert(plain);
-      return true;
-    });
-  };
-  if (auto err = collect("run/")) return err;
-  if (auto err = collect("hist/")) return err;
-  return std::vector<std::string>(jobs.begin(), jobs.end());
-}
-
-/// Runs `per_job(store)` for each job of the state directory.
-template <class F>
-error for_each_job(const std::string& state_dir, F&& per_job) {
-  auto db = open_existing(state_dir);
-  if (!db) return db.error_value();
-  std::shared_ptr<runtime::kv_store> kv(std::move(*db));
-  auto jobs = jobs_in(*kv);
-  if (!jobs) return jobs.error_value();
-  for (const auto& job : *jobs) {
-    // The store owns its kv: lend it the shared one without giving it away.
-    struct borrowed final : runtime::kv_store {
-      std::shared_ptr<runtime::kv_store> kv;
-      error write(const batch& b, bool sync) override { return kv->write(b, sync); }
-      expected<std::optional<std::string>> get(const std::string& k) override { return kv->get(k); }
-      error scan(const std::string& p, bool keys_only,
-                 const std::function<bool(std::string_view, std::string_view)>& fn) override {
-        return kv->scan(p, keys_only, fn);
-      }
-      std::string where() const override { return kv->where(); }
-    };
-    auto lent = std::make_unique<borrowed>();
-    lent->kv = kv;
-    checkpoint_store store(std::move(lent), job, 1);
-    if (auto err = per_job(store)) return err;
-  }
-  return {};
-}
-
+using runtime::for_each_job;
 
 std::string hex(std::string_view bytes) {
   std::string out;
@@ -115,6 +53,23 @@ std::optional<std::string> entry_json(const detail::state_schema& schema, uint32
   }
   if (!in.at_end()) throw detail::state_error(errc::corrupt_state, what + ": an entry is longer than its fields");
   return out + "}";
+}
+
+/// The savepoint or retained checkpoint a query names (the latest checkpoint
+/// when it names none).
+expected<runtime::snapshot_ref> snapshot_to_query(checkpoint_store& store, const state_query& query) {
+  if (!query.savepoint.empty()) return store.find_savepoint(query.savepoint);
+  auto ids = store.complete_ids();
+  if (!ids) return ids.error_value();
+  std::string retained;
+  for (auto id : *ids) retained += (retained.empty() ? "" : ", ") + std::to_string(id);
+  if (ids->empty())
+    return error{errc::bad_argument, "job '" + store.job() + "' has no retained checkpoint in " + store.where()};
+  auto read = query.checkpoint == 0 ? ids->back() : query.checkpoint;
+  if (std::find(ids->begin(), ids->end(), read) == ids->end())
+    return error{errc::bad_argument, "job '" + store.job() + "' has no retained checkpoint " + std::to_string(read)
+                                       + " (retained: " + retained + ")"};
+  return runtime::snapshot_ref(read);
 }
 
 } // namespace
@@ -165,40 +120,18 @@ expected<std::vector<checkpoint_check>> verify_checkpoints(const std::string& st
 
 expected<uint64_t> query_state(const std::string& state_dir, const state_query& query,
                                const std::function<void(const std::string&)>& line) {
-  std::vector<std::string> jobs;
-  if (auto err = for_each_job(state_dir, [&](checkpoint_store& store) -> error {
-        jobs.push_back(store.job());
-        return {};
-      }))
-    return err;
-  auto list = [](const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out.empty() ? std::string("none") : out;
-  };
-  std::string job = query.job;
-  if (job.empty() && jobs.size() == 1) job = jobs.front();
-  if (job.empty()) return error{errc::bad_argument, "'" + state_dir + "' holds several jobs: say which (" + list(jobs) + ")"};
-  if (std::find(jobs.begin(), jobs.end(), job) == jobs.end())
-    return error{errc::bad_argument, "'" + state_dir + "' holds no job '" + job + "' (it holds: " + list(jobs) + ")"};
   uint64_t read = 0;
-  auto err = for_each_job(state_dir, [&](checkpoint_store& store) -> error {
-    if (store.job() != job) return {};
-    auto ids = store.complete_ids();
-    if (!ids) return ids.error_value();
-    std::vector<std::string> names;
-    for (auto id : *ids) names.push_back(std::to_string(id));
-    if (ids->empty()) return error{errc::bad_argument, "job '" + job + "' has no retained checkpoint in '" + state_dir + "'"};
-    read = query.checkpoint == 0 ? ids->back() : query.checkpoint;
-    if (std::find(ids->begin(), ids->end(), read) == ids->end())
-      return error{errc::bad_argument, "job '" + job + "' has no retained checkpoint " + std::to_string(read)
-                                         + " (retained: " + list(names) + ")"};
-    auto blobs = store.key_group_blobs(read, query.operator_uid);
+  auto err = runtime::with_job(state_dir, query.job, [&](checkpoint_store& store) -> error {
+    auto at = snapshot_to_query(store, query);
+    if (!at) return at.error_value();
+    auto m = store.manifest(*at);
+    if (!m) return m.error_value();
+    read = m->summary.id;
+    auto blobs = store.key_group_blobs(*at, query.operator_uid);
     if (!blobs) return blobs.error_value();
     try {
       for (const auto& [kg, bytes] : *blobs) {
-        auto what = "checkpoint " + std::to_string(read) + " operator '" + query.operator_uid + "' key group "
-                    + std::to_string(kg);
+        auto what = at->describe() + " operator '" + query.operator_uid + "' key group " + std::to_string(kg);
         auto decoded = detail::decode_key_group_as_stored(bytes, what);
         if (!decoded) return decoded.error_value();
         const auto& [schema, state] = *decoded;

@@ -1,70 +1,18 @@
 #include "checkpoint_store.hpp"
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-#include <kj/exception.h>
-
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
-#include <cstring>
 #include <set>
 
 #include "content_hash.hpp"
+#include "store_records.hpp"
 #include "weir/detail/snapshot.hpp"
 #include "weir/schema/checkpoint.capnp.h"
 
 namespace weir::runtime {
 
+using namespace records;
+
 namespace {
-
-constexpr uint32_t manifest_format_version = 1;
-
-std::string id_key(uint64_t id) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(id));
-  return buf;
-}
-
-std::string num_key(uint32_t n) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%05u", n);
-  return buf;
-}
-
-/// The checkpoint id a key starts with (20 digits), if it does: keys read
-/// without checksum verification may be damaged.
-std::optional<uint64_t> leading_id(std::string_view rest) {
-  uint64_t id = 0;
-  if (rest.size() < 20) return std::nullopt;
-  auto [end, ec] = std::from_chars(rest.data(), rest.data() + 20, id);
-  if (ec != std::errc{} || end != rest.data() + 20) return std::nullopt;
-  return id;
-}
-
-std::string to_bytes(capnp::MessageBuilder& message) {
-  auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
-
-/// The one place stored records are read back: aligned copy, limits, and a
-/// Cap'n Proto exception turned into errc::corrupt_state naming `what`.
-template <class Root, class Read>
-error read_record(const std::string& bytes, const std::string& what, Read&& read) {
-  if (bytes.empty() || bytes.size() % 8 != 0)
-    return {errc::corrupt_state, what + ": " + std::to_string(bytes.size()) + " bytes is not a record"};
-  auto words = kj::heapArray<capnp::word>(bytes.size() / 8);
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
-  try {
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = bytes.size() / 8 + 64;
-    capnp::FlatArrayMessageReader reader(words, options);
-    return read(reader.getRoot<Root>());
-  } catch (const kj::Exception& ex) {
-    return {errc::corrupt_state, what + ": Cap'n Proto rejected it: " + ex.getDescription().cStr()};
-  }
-}
 
 void set_summary(schema::CheckpointHistory::Builder h, const checkpoint_summary& s) {
   h.setId(s.id);
@@ -75,33 +23,22 @@ void set_summary(schema::CheckpointHistory::Builder h, const checkpoint_summary&
   h.setFinal(s.final);
 }
 
-std::string encode_manifest(const checkpoint_manifest& m) {
-  capnp::MallocMessageBuilder message;
-  auto out = message.initRoot<schema::CheckpointManifest>();
-  out.setFormatVersion(manifest_format_version);
-  out.setId(m.summary.id);
-  out.setJob(m.job);
-  out.setStartedMs(m.summary.started_ms);
-  out.setDurationMs(m.summary.duration_ms);
-  out.setAlignmentUs(m.summary.alignment_us);
-  out.setBytes(m.summary.bytes);
-  out.setFinal(m.summary.final);
-  out.setMaxParallelism(m.max_parallelism);
-  auto ops = out.initOperators(static_cast<unsigned>(m.operators.size()));
-  for (unsigned i = 0; i < m.operators.size(); ++i) {
-    ops[i].setUid(m.operators[i].first);
-    ops[i].setParallelism(m.operators[i].second);
-  }
-  auto blobs = out.initBlobs(static_cast<unsigned>(m.blobs.size()));
-  for (unsigned i = 0; i < m.blobs.size(); ++i) {
-    blobs[i].setKey(m.blobs[i].key);
-    blobs[i].setSize(m.blobs[i].size);
-    blobs[i].setHash(m.blobs[i].hash);
-  }
-  return to_bytes(message);
+/// Whether `m` holds any blob of operator `uid` (an operator without state
+/// is listed with none).
+bool holds_state_of(const checkpoint_manifest& m, const std::string& uid) {
+  auto escaped = escape_key_part(uid);
+  for (const auto& b : m.blobs)
+    for (const char* kind : {"state/", "op/"})
+      if (b.key.rfind(kind + escaped + "/", 0) == 0) return true;
+  return false;
 }
 
 } // namespace
+
+std::string snapshot_ref::describe() const {
+  if (is_savepoint()) return "savepoint '" + savepoint + "' version " + std::to_string(version);
+  return "checkpoint " + std::to_string(checkpoint);
+}
 
 std::string escape_key_part(const std::string& s) {
   std::string out;
@@ -150,7 +87,7 @@ expected<uint64_t> checkpoint_store::write_task(uint64_t id, const std::string& 
 
 error checkpoint_store::commit(const checkpoint_summary& summary, uint32_t max_parallelism,
                                const std::vector<std::pair<std::string, uint32_t>>& operators) {
-  checkpoint_manifest m{summary, job_, max_parallelism, operators, std::move(written_[summary.id])};
+  checkpoint_manifest m{summary, job_, max_parallelism, operators, std::move(written_[summary.id]), std::nullopt};
   written_.erase(summary.id);
   kv_store::batch b;
   b.put(checkpoint_prefix(summary.id) + "manifest", encode_manifest(m));
@@ -207,30 +144,23 @@ expected<std::vector<uint64_t>> checkpoint_store::complete_ids() {
   return ids;
 }
 
-expected<checkpoint_manifest> checkpoint_store::manifest(uint64_t id) {
-  auto what = where() + ": checkpoint " + std::to_string(id) + " manifest";
-  auto bytes = kv_->get(checkpoint_prefix(id) + "manifest");
+expected<checkpoint_manifest> checkpoint_store::manifest(const snapshot_ref& at) {
+  auto what = where() + ": " + at.describe() + " manifest";
+  auto bytes = kv_->get(prefix_of(at) + "manifest");
   if (!bytes) return error{bytes.error_value().code(), what + ": " + bytes.error_value().message()};
   if (!*bytes) return error{errc::corrupt_state, what + " is missing"};
-  checkpoint_manifest m;
-  auto err = read_record<schema::CheckpointManifest>(**bytes, what, [&](schema::CheckpointManifest::Reader in) {
-    if (in.getFormatVersion() != manifest_format_version)
-      return error{errc::incompatible_state, what + ": format version " + std::to_string(in.getFormatVersion())};
-    m.summary = {in.getId(), in.getStartedMs(), in.getDurationMs(), in.getAlignmentUs(), in.getBytes(), in.getFinal()};
-    if (m.summary.id != id) return error{errc::corrupt_state, what + " names checkpoint " + std::to_string(m.summary.id)};
-    m.job = in.getJob();
-    m.max_parallelism = in.getMaxParallelism();
-    for (auto op : in.getOperators()) m.operators.emplace_back(op.getUid(), op.getParallelism());
-    for (auto b : in.getBlobs()) m.blobs.push_back({b.getKey(), b.getSize(), b.getHash()});
-    return error{};
-  });
-  if (err) return err;
+  auto m = decode_manifest(**bytes, what);
+  if (!m) return m;
+  if (!at.is_savepoint() && m->summary.id != at.checkpoint)
+    return error{errc::corrupt_state, what + " names checkpoint " + std::to_string(m->summary.id)};
+  if (at.is_savepoint() && (!m->savepoint || m->savepoint->name != at.savepoint || m->savepoint->version != at.version))
+    return error{errc::corrupt_state, what + " does not name this savepoint"};
   return m;
 }
 
-expected<std::string> checkpoint_store::read_blob(uint64_t id, const blob_ref& ref) {
-  auto what = where() + ": checkpoint " + std::to_string(id) + " blob '" + ref.key + "'";
-  auto bytes = kv_->get(checkpoint_prefix(id) + ref.key);
+expected<std::string> checkpoint_store::read_blob(const snapshot_ref& at, const blob_ref& ref) {
+  auto what = where() + ": " + at.describe() + " blob '" + ref.key + "'";
+  auto bytes = kv_->get(prefix_of(at) + ref.key);
   if (!bytes) return error{bytes.error_value().code(), what + ": " + bytes.error_value().message()};
   if (!*bytes) return error{errc::corrupt_state, what + " is missing"};
   if ((*bytes)->size() != ref.size)
@@ -241,9 +171,9 @@ expected<std::string> checkpoint_store::read_blob(uint64_t id, const blob_ref& r
   return std::move(**bytes);
 }
 
-expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_group_blobs(uint64_t id,
+expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_group_blobs(const snapshot_ref& at,
                                                                                         const std::string& uid) {
-  auto m = manifest(id);
+  auto m = manifest(at);
   if (!m) return m.error_value();
   std::string known;
   bool found = false;
@@ -252,7 +182,7 @@ expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_gr
     found = found || op == uid;
   }
   if (!found)
-    return error{errc::bad_argument, where() + ": checkpoint " + std::to_string(id) + " holds no operator '" + uid
+    return error{errc::bad_argument, where() + ": " + at.describe() + " holds no operator '" + uid
                                        + "' (it holds: " + known + ")"};
   auto prefix = "state/" + escape_key_part(uid) + "/";
   std::vector<std::pair<uint32_t, std::string>> out;
@@ -261,7 +191,7 @@ expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_gr
     uint32_t kg = 0;
     auto digits = std::string_view(ref.key).substr(prefix.size());
     if (std::from_chars(digits.data(), digits.data() + digits.size(), kg).ec != std::errc{}) continue;
-    auto blob = read_blob(id, ref);
+    auto blob = read_blob(at, ref);
     if (!blob) return blob.error_value();
     out.emplace_back(kg, std::move(*blob));
   }
@@ -269,19 +199,20 @@ expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_gr
   return out;
 }
 
-error checkpoint_store::verify(uint64_t id) {
-  auto m = manifest(id);
+error checkpoint_store::verify(const snapshot_ref& at) {
+  auto m = manifest(at);
   if (!m) return m.error_value();
   for (const auto& ref : m->blobs)
-    if (auto blob = read_blob(id, ref); !blob) return blob.error_value();
+    if (auto blob = read_blob(at, ref); !blob) return blob.error_value();
   return {};
 }
 
-expected<std::vector<std::vector<char>>> checkpoint_store::load(uint64_t id, const detail::job_graph& graph,
-                                                                const detail::physical_plan& plan) {
-  auto m = manifest(id);
+expected<std::vector<std::vector<char>>> checkpoint_store::load(const snapshot_ref& at, const detail::job_graph& graph,
+                                                                const detail::physical_plan& plan,
+                                                                bool allow_unmatched) {
+  auto m = manifest(at);
   if (!m) return m.error_value();
-  auto what = where() + ": checkpoint " + std::to_string(id);
+  auto what = where() + ": " + at.describe();
   std::map<std::string, const blob_ref*> blobs;
   for (const auto& b : m->blobs) blobs[b.key] = &b;
   std::map<std::string, uint32_t> stored_ops(m->operators.begin(), m->operators.end());
@@ -293,9 +224,14 @@ expected<std::vector<std::vector<char>>> checkpoint_store::load(uint64_t id, con
                                                + std::to_string(plan.vertex_parallelism[v.id])};
     stored_ops.erase(v.uid);
   }
-  if (!stored_ops.empty())
-    return error{errc::incompatible_state, what + " holds state of operator '" + stored_ops.begin()->first
-                                             + "' the job does not have"};
+  std::string unmatched;
+  for (const auto& [uid, parallelism] : stored_ops)
+    if (holds_state_of(*m, uid)) unmatched += (unmatched.empty() ? "'" : ", '") + uid + "'";
+  if (!unmatched.empty() && !allow_unmatched)
+    return error{errc::incompatible_state, what + " holds state of operators the job does not have: " + unmatched
+                                             + (at.is_savepoint() ? " (--allow-non-restored-state leaves it behind)"
+                                                                  : "")};
+  uint64_t id = m->summary.id;
   std::vector<std::vector<char>> tasks;
   for (uint32_t t = 0; t < plan.tasks.size(); ++t) {
     const auto& spec = plan.tasks[t];
@@ -313,14 +249,14 @@ expected<std::vector<std::vector<char>>> checkpoint_store::load(uint64_t id, con
       op.parallelism = info.parallelism;
       auto uid = escape_key_part(info.uid);
       if (auto b = blobs.find("op/" + uid + "/" + num_key(info.index)); b != blobs.end()) {
-        auto blob = read_blob(id, *b->second);
+        auto blob = read_blob(at, *b->second);
         if (!blob) return blob.error_value();
         op.operator_state = std::move(*blob);
       }
       for (uint32_t kg = info.key_groups.first; kg < info.key_groups.last; ++kg) {
         auto b = blobs.find("state/" + uid + "/" + num_key(kg));
         if (b == blobs.end()) continue;
-        auto blob = read_blob(id, *b->second);
+        auto blob = read_blob(at, *b->second);
         if (!blob) return blob.error_value();
         op.key_groups.emplace_back(kg, std::move(*blob));
       }
@@ -339,7 +275,7 @@ expected<std::vector<checkpoint_history>> checkpoint_store::history() {
     failure = read_record<schema::CheckpointHistory>(std::string(v), where() + ": history",
                                                      [&](schema::CheckpointHistory::Reader in) {
       h.summary = {in.getId(), in.getStartedMs(), in.getDurationMs(), in.getAlignmentUs(), in.getBytes(),
-                   in.getFinal()};
+                   in.getFinal(), {}, 0};
       h.completed = in.getCompleted();
       h.reason = in.getReason();
       return error{};

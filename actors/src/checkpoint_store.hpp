@@ -25,13 +25,41 @@ struct blob_ref {
   uint64_t hash = 0;
 };
 
+/// What a savepoint's manifest adds to its checkpoint's.
+struct savepoint_meta {
+  std::string name;
+  uint32_t version = 0;
+  int64_t created_ms = 0;
+  std::string fingerprint; ///< The job's run_fingerprint() when it was taken.
+  std::string weir_version;
+};
+
 struct checkpoint_manifest {
   checkpoint_summary summary;
   std::string job;
   uint32_t max_parallelism = 0;
   std::vector<std::pair<std::string, uint32_t>> operators; ///< uid, parallelism
   std::vector<blob_ref> blobs;
+  std::optional<savepoint_meta> savepoint; ///< Set in a savepoint's copy.
 };
+
+/// A stored snapshot: checkpoint `checkpoint`, or version `version` of the
+/// savepoint named `savepoint`.
+struct snapshot_ref {
+  uint64_t checkpoint = 0;
+  std::string savepoint;
+  uint32_t version = 0;
+
+  snapshot_ref(uint64_t id = 0) : checkpoint(id) {} // NOLINT: a checkpoint id is a snapshot_ref
+  snapshot_ref(std::string name, uint32_t v) : savepoint(std::move(name)), version(v) {}
+  bool is_savepoint() const noexcept { return !savepoint.empty(); }
+  /// "checkpoint 12", "savepoint 'nightly' version 2".
+  std::string describe() const;
+};
+
+/// A savepoint name: 1-64 of [A-Za-z0-9._-], not starting with '.'; an
+/// error (errc::bad_argument) says why `name` is not one.
+error check_savepoint_name(const std::string& name);
 
 /// A line of the checkpoint history: completed, or abandoned with a reason.
 struct checkpoint_history {
@@ -78,17 +106,41 @@ public:
 
   /// Ids of complete checkpoints (with a manifest), ascending.
   expected<std::vector<uint64_t>> complete_ids();
-  expected<checkpoint_manifest> manifest(uint64_t id);
-  /// Every task's state in checkpoint `id` for `plan` (an encoded
+  expected<checkpoint_manifest> manifest(const snapshot_ref& at);
+  /// Every task's state in snapshot `at` for `plan` (an encoded
   /// detail::task_snapshot per task), each blob checked against the manifest.
-  expected<std::vector<std::vector<char>>> load(uint64_t id, const detail::job_graph& graph,
-                                                const detail::physical_plan& plan);
-  /// The keyed state blobs of operator `uid` in checkpoint `id` (key group,
+  /// The snapshot must hold every operator of the job it holds state of, at
+  /// the job's parallelism (errc::incompatible_state otherwise); with
+  /// `allow_unmatched`, state of operators the job lacks is left out.
+  expected<std::vector<std::vector<char>>> load(const snapshot_ref& at, const detail::job_graph& graph,
+                                                const detail::physical_plan& plan, bool allow_unmatched = false);
+  /// The keyed state blobs of operator `uid` in snapshot `at` (key group,
   /// an encoded key_group_state), each checked against the manifest; the
-  /// operator must be in the checkpoint (errc::bad_argument listing those that are).
-  expected<std::vector<std::pair<uint32_t, std::string>>> key_group_blobs(uint64_t id, const std::string& uid);
-  /// Reads every blob of checkpoint `id`; an error names the first it cannot use.
-  error verify(uint64_t id);
+  /// operator must be in the snapshot (errc::bad_argument listing those that are).
+  expected<std::vector<std::pair<uint32_t, std::string>>> key_group_blobs(const snapshot_ref& at,
+                                                                        const std::string& uid);
+  /// Reads every blob of snapshot `at`; an error names the first it cannot use.
+  error verify(const snapshot_ref& at);
+  /// One blob of snapshot `at` as its manifest lists it, checked against it.
+  expected<std::string> blob(const snapshot_ref& at, const blob_ref& ref) { return read_blob(at, ref); }
+
+  // -- savepoints ----------------------------------------------------------------
+
+  /// Keeps complete checkpoint `id` as the next version of savepoint
+  /// `meta.name` (a copy of its manifest and blobs under the savepoint, so
+  /// checkpoint retention never touches it), synced. Returns the version.
+  expected<uint32_t> keep_as_savepoint(uint64_t id, savepoint_meta meta);
+  /// Every savepoint version of the job: (name, version), by name then version.
+  expected<std::vector<std::pair<std::string, uint32_t>>> savepoints();
+  /// The newest version of savepoint `name` (errc::bad_argument naming the
+  /// savepoints there are when it has none).
+  expected<uint32_t> latest_version(const std::string& name);
+  /// Savepoint "NAME" (its latest version) or "NAME@VERSION", which must
+  /// exist (errc::bad_argument naming what there is).
+  expected<snapshot_ref> find_savepoint(const std::string& text);
+  /// Deletes version `version` of savepoint `name`, or every version when 0;
+  /// returns how many were deleted (errc::bad_argument when none matched).
+  expected<uint32_t> delete_savepoint(const std::string& name, uint32_t version);
   expected<std::vector<checkpoint_history>> history();
   /// 1 + the highest checkpoint id ever used here (ids never repeat).
   expected<uint64_t> next_id();
@@ -107,7 +159,9 @@ public:
 
 private:
   std::string checkpoint_prefix(uint64_t id) const;
-  expected<std::string> read_blob(uint64_t id, const blob_ref& ref);
+  std::string savepoint_prefix(const std::string& name) const;
+  std::string prefix_of(const snapshot_ref& at) const;
+  expected<std::string> read_blob(const snapshot_ref& at, const blob_ref& ref);
   error delete_prefix(const std::string& prefix, kv_store::batch& b);
 
   std::unique_ptr<kv_store> kv_;

@@ -26,19 +26,27 @@ caf::behavior control_behavior(caf::event_based_actor* self, caf::actor supervis
       if (!same_token(given, token))
         return std::string("refused: the token does not match this job's (a client reads it from the state directory)");
       auto answer = self->make_response_promise<std::string>();
-      auto ask = [&](auto atom) {
-        self->request(supervisor, std::chrono::seconds(10), atom)
-          .then([answer](std::string& reply) mutable { answer.deliver(std::move(reply)); },
-                [answer](caf::error&) mutable {
-                  answer.deliver(std::string("refused: the job did not answer (it may be ending)"));
-                });
+      auto pass_on = [answer](auto& request) mutable {
+        request.then([answer](std::string& reply) mutable { answer.deliver(std::move(reply)); },
+                     [answer](caf::error&) mutable {
+                       answer.deliver(std::string("refused: the job did not answer (it may be ending)"));
+                     });
       };
-      if (command == "status")
-        ask(status_atom::value);
-      else if (command == "cancel")
-        ask(cancel_atom::value);
-      else
-        answer.deliver("refused: unknown command '" + command + "' (status, cancel)");
+      auto verb = command.substr(0, command.find(' '));
+      auto name = command.size() > verb.size() ? command.substr(verb.size() + 1) : std::string();
+      if (command == "status") {
+        auto r = self->request(supervisor, std::chrono::seconds(10), status_atom::value);
+        pass_on(r);
+      } else if (command == "cancel") {
+        auto r = self->request(supervisor, std::chrono::seconds(10), cancel_atom::value);
+        pass_on(r);
+      } else if ((verb == "savepoint" || verb == "stop") && !name.empty()) {
+        // Answered when the savepoint is taken or fails, however long that takes.
+        auto r = self->request(supervisor, caf::infinite, savepoint_atom::value, name, verb == "stop");
+        pass_on(r);
+      } else {
+        answer.deliver("refused: unknown command '" + command + "' (status, cancel, savepoint NAME, stop NAME)");
+      }
       return answer;
     },
   };

@@ -10,7 +10,8 @@
 namespace weir::runtime {
 
 /// Spawns the actor that answers control requests (control_atom, token,
-/// command) for `supervisor`: "status" and "cancel" go to the supervisor,
+/// command) for `supervisor`: "status", "cancel", "savepoint NAME" and
+/// "stop NAME" (stop with a savepoint) go to the supervisor,
 /// anything else, or a request whose token differs from `token`, is refused
 /// (an answer starting "refused:"). It quits when the supervisor does.
 caf::actor spawn_control_actor(caf::actor_system& sys, caf::actor supervisor, std::string token);

@@ -41,6 +41,8 @@ using finish_atom = caf::atom_constant<caf::atom("finish")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using control_atom = caf::atom_constant<caf::atom("control")>;
+using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).
@@ -73,7 +75,7 @@ typename Inspector::result_type inspect(Inspector& f, wire_options& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint_summary& x) {
   return f(caf::meta::type_name("weir.checkpoint_summary"), x.id, x.started_ms, x.duration_ms,
-           x.alignment_us, x.bytes, x.final);
+           x.alignment_us, x.bytes, x.final, x.savepoint, x.savepoint_version);
 }
 
 wire_options to_wire(const runtime_options& o);
@@ -125,11 +127,13 @@ struct run_outcome {
   uint64_t checkpoints = 0;     ///< Completed in this run.
   uint64_t last_checkpoint = 0; ///< Latest complete, or 0.
   uint32_t restarts = 0;
+  std::string stopped_with; ///< Stopped on request after this savepoint ("name@version"); empty: finished.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
-  return f(caf::meta::type_name("weir.run_outcome"), x.reports, x.checkpoints, x.last_checkpoint, x.restarts);
+  return f(caf::meta::type_name("weir.run_outcome"), x.reports, x.checkpoints, x.last_checkpoint, x.restarts,
+           x.stopped_with);
 }
 
 /// The CAF scheduler threads to run with: `requested`, or if 0 one per core

@@ -1,6 +1,7 @@
 #include "run_recovery.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -105,6 +106,36 @@ expected<std::vector<uint64_t>> usable_checkpoints(checkpoint_store& store,
   return std::move(*ids);
 }
 
+// A run from a savepoint: everything that can be checked is, before anything
+// starts; the state dir's own checkpoints give way to it.
+error start_from_savepoint(checkpoint_store& store, const detail::job_graph& graph,
+                           const detail::physical_plan& plan, const checkpoint_options& options,
+                           const std::function<void(const std::string&)>& log, prepared_run& run) {
+  auto at = store.find_savepoint(options.from_savepoint);
+  if (!at) return at.error_value();
+  if (auto uids = detail::generated_stateful_uids(graph); !uids.empty())
+    return error{errc::bad_argument, "job '" + graph.name + "' relies on generated uids for stateful operators: "
+                                       + uids + "; a savepoint maps state by uid, so give each one with .uid(\"...\")"};
+  auto m = store.manifest(*at);
+  if (!m) return m.error_value();
+  if (auto err = store.verify(*at)) return err;
+  // A dry run of the restore: unmatched operators and parallelism are refused now.
+  if (auto states = store.load(*at, graph, plan, options.allow_non_restored_state); !states)
+    return states.error_value();
+  auto ids = store.complete_ids();
+  if (!ids) return ids.error_value();
+  if (!ids->empty() && log)
+    log("starting from " + at->describe() + ": discarding the " + std::to_string(ids->size())
+        + " checkpoint(s) of the earlier run in " + store.where());
+  if (auto err = store.discard_checkpoints()) return err;
+  if (log) log("job '" + graph.name + "' starts from " + at->describe() + " (checkpoint " + std::to_string(m->summary.id)
+               + " of the run that took it) in " + store.where());
+  run.savepoint = *at;
+  run.resumed_from = m->summary.id;
+  run.next_checkpoint = m->summary.id + 1;
+  return {};
+}
+
 } // namespace
 
 std::string run_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan) {
@@ -134,7 +165,9 @@ expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail:
       log(why + ": discarding its " + std::to_string(ids->size()) + " checkpoint(s) in " + store.where());
     return store.discard_checkpoints();
   };
-  if (*earlier && options.fresh) {
+  if (!options.from_savepoint.empty()) {
+    if (auto err = start_from_savepoint(store, graph, plan, options, log, run)) return err;
+  } else if (*earlier && options.fresh) {
     if (auto err = discard("--fresh")) return err;
   } else if (*earlier && (*earlier)->finished) {
     if (auto err = discard("the previous run of '" + graph.name + "' finished; starting a fresh run")) return err;
@@ -171,7 +204,8 @@ expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail:
   }
   auto next = store.next_id();
   if (!next) return next.error_value();
-  run.next_checkpoint = *next;
+  // Ids stay above the restored savepoint's: sinks order their commits by them.
+  run.next_checkpoint = std::max(run.next_checkpoint, *next);
   run.record = {graph.name, fingerprint, false, wall_ms(), 0};
   if (auto err = store.put_run(run.record)) return err;
   return run;

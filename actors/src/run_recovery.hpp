@@ -22,6 +22,7 @@ struct prepared_run {
   std::vector<uint64_t> skipped;     ///< Complete but unreadable: never to be restored.
   uint64_t next_checkpoint = 1;
   uint64_t resumed_from = 0;         ///< The checkpoint a resume starts from, or 0.
+  std::optional<snapshot_ref> savepoint; ///< The savepoint the run starts from (until its first checkpoint).
 };
 
 /// What must match for a run to resume another: the job's name, its
@@ -36,7 +37,11 @@ std::string run_fingerprint(const detail::job_graph& graph, const detail::physic
 /// Says what it does through `log`. Refuses (errc::incompatible_state) an
 /// unfinished run that differs, naming the difference; a state dir another
 /// process holds (errc::io, LevelDB's lock); a run none of whose checkpoints
-/// can be read (errc::corrupt_state, naming each and why). A LevelDB that
+/// can be read (errc::corrupt_state, naming each and why). With
+/// options.from_savepoint the run starts from that savepoint instead (see
+/// checkpoint_options), checked before anything starts: a savepoint that is
+/// not there or does not read back, a stateful operator with a generated
+/// uid, or savepoint state the job has no operator for is refused. A LevelDB that
 /// cannot be opened is copied aside and repaired, loudly, then verified.
 expected<prepared_run> prepare_run(const detail::job_graph& graph, const detail::physical_plan& plan,
                                    const checkpoint_options& options,

@@ -21,13 +21,22 @@ int64_t wall_ms() {
 
 /// The newest complete checkpoint not in `bad` that loads, and every task's
 /// state in it; falls back past checkpoints that cannot be read, saying so.
-/// (0, nothing) when there is none at all; an error when there were some and
-/// none loads: never a silent start from empty state.
+/// Without any checkpoint, the savepoint the run started from, if any; else
+/// (0, nothing). An error when there were some and none loads: never a
+/// silent start from empty state.
 expected<std::pair<uint64_t, std::vector<std::vector<char>>>>
-load_newest(checkpoint_store& store, const deployment& dep, std::vector<uint64_t> bad) {
+load_newest(checkpoint_store& store, const deployment& dep, std::vector<uint64_t> bad,
+            const std::optional<snapshot_ref>& savepoint) {
   if (auto err = store.remove_incomplete()) return err;
   auto ids = store.complete_ids();
   if (!ids) return ids.error_value();
+  if (ids->empty() && savepoint) {
+    auto m = store.manifest(*savepoint);
+    if (!m) return m.error_value();
+    auto states = store.load(*savepoint, *dep.graph, dep.plan, dep.options.checkpoints.allow_non_restored_state);
+    if (!states) return states.error_value();
+    return std::make_pair(m->summary.id, std::move(*states));
+  }
   std::string failures;
   for (auto it = ids->rbegin(); it != ids->rend(); ++it) {
     if (std::find(bad.begin(), bad.end(), *it) != bad.end()) continue;
@@ -45,7 +54,8 @@ load_newest(checkpoint_store& store, const deployment& dep, std::vector<uint64_t
 }
 
 caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const deployment> dep,
-                             std::shared_ptr<checkpoint_store> store, run_record run) {
+                             std::shared_ptr<checkpoint_store> store, run_record run,
+                             std::optional<snapshot_ref> savepoint) {
   std::vector<std::pair<std::string, uint32_t>> operators;
   for (const auto& v : dep->graph->vertices) operators.emplace_back(v.uid, dep->plan.vertex_parallelism[v.id]);
   return {
@@ -56,9 +66,13 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
       if (!n) return to_caf(n.error_value());
       return *n;
     },
-    [=](manifest_atom, checkpoint_summary& s) -> caf::result<ack_atom> {
+    [=](manifest_atom, checkpoint_summary& s) -> caf::result<uint32_t, std::string> {
       if (auto err = store->commit(s, dep->graph->max_parallelism, operators)) return to_caf(err);
-      return ack_atom::value;
+      if (s.savepoint.empty()) return {uint32_t{0}, std::string{}};
+      // The checkpoint is complete whatever becomes of its savepoint copy.
+      auto version = store->keep_as_savepoint(s.id, {s.savepoint, 0, wall_ms(), run.fingerprint, WEIR_VERSION});
+      if (!version) return {uint32_t{0}, version.error_value().message()};
+      return {*version, std::string{}};
     },
     [=](abort_atom, uint64_t id, std::string& reason) -> caf::result<bool> {
       auto kept = store->abandon(id, reason);
@@ -66,7 +80,7 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
       return *kept;
     },
     [=](load_atom, std::vector<uint64_t>& bad) -> caf::result<uint64_t, std::vector<std::vector<char>>> {
-      auto loaded = load_newest(*store, *dep, bad);
+      auto loaded = load_newest(*store, *dep, bad, savepoint);
       if (!loaded) return to_caf(loaded.error_value());
       return {loaded->first, std::move(loaded->second)};
     },
@@ -84,8 +98,10 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
 } // namespace
 
 caf::actor spawn_store_actor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,
-                             std::shared_ptr<checkpoint_store> store, run_record run) {
-  return sys.spawn<caf::detached>(store_behavior, std::move(dep), std::move(store), std::move(run));
+                             std::shared_ptr<checkpoint_store> store, run_record run,
+                             std::optional<snapshot_ref> savepoint) {
+  return sys.spawn<caf::detached>(store_behavior, std::move(dep), std::move(store), std::move(run),
+                                  std::move(savepoint));
 }
 
 } // namespace weir::runtime

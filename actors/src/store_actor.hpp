@@ -14,13 +14,17 @@ struct deployment;
 /// own (detached): LevelDB writes never run on a task's or the supervisor's
 /// thread. It answers:
 ///   (store_atom, id, task, snapshot bytes)   -> uint64_t bytes stored
-///   (manifest_atom, checkpoint_summary)      -> ack_atom (written, synced)
+///   (manifest_atom, checkpoint_summary)      -> (savepoint version, savepoint failure):
+///                                               written and synced; a summary naming a
+///                                               savepoint is also kept as its next version
 ///   (abort_atom, id, reason)                 -> bool: kept (its manifest was written)
 ///   (load_atom, bad ids)                     -> (id, per task state) of the newest complete
-///                                               checkpoint that loads (0: none exists)
+///                                               checkpoint that loads; without one, of
+///                                               `savepoint` when set (0: none exists)
 ///   (finish_atom, bool finished)             -> ack_atom (the run record; then it quits)
 /// Failures come back as errors naming the store and checkpoint.
 caf::actor spawn_store_actor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,
-                             std::shared_ptr<checkpoint_store> store, run_record run);
+                             std::shared_ptr<checkpoint_store> store, run_record run,
+                             std::optional<snapshot_ref> savepoint = std::nullopt);
 
 } // namespace weir::runtime

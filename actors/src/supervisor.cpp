@@ -32,13 +32,12 @@ std::optional<uint32_t> sender_task(supervisor_actor* self) {
 void begin_attempt(supervisor_actor* self);
 void attempt_failed(supervisor_actor* self, errc code, const std::string& message);
 
-/// Ends the run: stops what still runs, records the outcome in the store,
-/// answers the caller and quits.
 void end_run(supervisor_actor* self, caf::message outcome, bool finished) {
   auto& st = self->state;
   if (st.over) return;
   st.over = true;
   st.coordinator.reset();
+  fail_savepoints(self, "the job ended before it was taken");
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.tasks[t] && st.phases[t] != phase::down) self->send_exit(st.tasks[t], caf::exit_reason::user_shutdown);
   auto deliver = [self, outcome]() mutable {
@@ -241,7 +240,7 @@ void restart_when_down(supervisor_actor* self) {
 
 void attempt_failed(supervisor_actor* self, errc code, const std::string& message) {
   auto& st = self->state;
-  if (st.over || st.cancelling) return;
+  if (st.over || st.cancelling || st.stopping) return;
   const auto& strategy = st.dep->options.restart;
   if (st.coordinator) {
     st.next_checkpoint = st.coordinator->next_id();
@@ -249,6 +248,7 @@ void attempt_failed(supervisor_actor* self, errc code, const std::string& messag
       abandon_in_store(self, id, "the attempt failed: " + message);
   }
   st.coordinator.reset();
+  fail_savepoints(self, "the job failed (" + message + ")");
   if (strategy.type == restart_strategy::kind::none || st.restarts >= strategy.max_attempts) {
     std::string why = st.restarts > 0 ? " (after " + std::to_string(st.restarts) + " restarts)" : "";
     fail_run(self, code, message + why);
@@ -292,7 +292,7 @@ void all_committed(supervisor_actor* self) {
   auto& st = self->state;
   for (auto p : st.phases)
     if (p != phase::committed && p != phase::down) return;
-  run_outcome outcome{st.reports, st.completed, st.last_checkpoint, st.restarts};
+  run_outcome outcome{st.reports, st.completed, st.last_checkpoint, st.restarts, {}};
   end_run(self, caf::make_message(std::move(outcome)), true);
 }
 
@@ -313,7 +313,9 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (!st.tasks[t] || st.tasks[t].address() != msg.source) continue;
       auto was = st.phases[t];
       st.phases[t] = phase::down;
-      if (st.cancelling)
+      if (st.stopping)
+        stopped_when_down(self);
+      else if (st.cancelling)
         restart_when_down(self);
       else if (was != phase::committed)
         attempt_failed(self, errc::operator_failed, task_name(self, t) + " died: " + self->system().render(msg.reason));
@@ -341,7 +343,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     },
     [self](committed_atom, uint32_t) {
       auto t = sender_task(self);
-      if (!t || self->state.cancelling) return;
+      if (!t || self->state.cancelling || self->state.stopping) return;
       self->state.phases[*t] = phase::committed;
       all_committed(self);
     },
@@ -350,7 +352,11 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     },
     [self](trigger_atom, uint32_t attempt) {
       auto& st = self->state;
-      if (st.attempt == attempt && st.coordinator) st.coordinator->on_trigger();
+      if (st.attempt == attempt && st.coordinator && !st.stopping) st.coordinator->on_trigger();
+    },
+    [self](savepoint_atom, std::string& name, bool stop) { return request_savepoint(self, std::move(name), stop); },
+    [self](stop_atom, uint32_t attempt) {
+      if (self->state.attempt == attempt && self->state.stopping && !self->state.over) stop_after_savepoint(self);
     },
     [self](checkpoint_atom, timeout_atom, uint32_t attempt, uint64_t id) {
       auto& st = self->state;

@@ -32,7 +32,9 @@ void supervisor_host::store_manifest(const checkpoint_summary& summary) {
   auto* self = self_;
   auto id = summary.id;
   self_->request(self_->state.how.store, caf::infinite, manifest_atom::value, summary)
-    .then([this, id](ack_atom) { if_current([&](auto& c) { c.on_manifest_stored(id, ""); }); },
+    .then([this, id](uint32_t version, std::string& savepoint_failure) {
+            if_current([&](auto& c) { c.on_manifest_stored(id, "", version, savepoint_failure); });
+          },
           [this, self, id](caf::error& err) {
             auto why = self->system().render(err);
             if_current([&](auto& c) { c.on_manifest_stored(id, why); });
@@ -74,6 +76,10 @@ int64_t supervisor_host::now_ms() {
 
 void supervisor_host::fail(errc code, const std::string& why) {
   fail_run(self_, code, why);
+}
+
+void supervisor_host::savepoint_done(uint64_t request, const checkpoint_summary* taken, const std::string& failure) {
+  savepoint_answered(self_, request, taken, failure);
 }
 
 } // namespace weir::runtime::supervising

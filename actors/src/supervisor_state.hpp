@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -36,12 +37,20 @@ public:
   void schedule_timeout(uint64_t id, uint64_t delay_ms) override;
   int64_t now_ms() override;
   void fail(errc code, const std::string& why) override;
+  void savepoint_done(uint64_t request, const checkpoint_summary* taken, const std::string& failure) override;
 
 private:
   template <class F>
   void if_current(F&& f);
   supervisor_actor* self_;
   uint32_t attempt_;
+};
+
+/// A savepoint asked for through the control endpoint, answered when it ends.
+struct savepoint_request {
+  caf::response_promise answer; // delivers a std::string
+  std::string name;
+  bool stop = false; // stop the job once it is taken
 };
 
 struct supervisor_state {
@@ -57,6 +66,13 @@ struct supervisor_state {
   uint64_t last_checkpoint = 0; // the newest this run completed or restored
   std::vector<task_report> reports;
   bool over = false;
+  // -- savepoints
+  std::map<uint64_t, savepoint_request> savepoints; // by request id
+  uint64_t next_savepoint_request = 1;
+  bool stopping = false;         // a stop-with-savepoint waits for its tasks to go down
+  std::string stopped_with;      // "name@version" of that savepoint
+  caf::response_promise stop_answer;
+  std::string stop_text;
   // -- the attempt
   std::vector<caf::actor> tasks;
   std::vector<phase> phases;
@@ -76,6 +92,22 @@ std::string task_name(supervisor_actor* self, uint32_t task);
 void say(supervisor_actor* self, const std::string& what);
 /// Ends the run with an error: stops what still runs, answers, quits.
 void fail_run(supervisor_actor* self, errc code, const std::string& message);
+/// Answers savepoint request `request` (see coordinator_host::savepoint_done);
+/// a stop request then stops the job.
+void savepoint_answered(supervisor_actor* self, uint64_t request, const checkpoint_summary* taken,
+                        const std::string& failure);
+/// A control request for a savepoint (stop: then stop the job): refused at
+/// once, or answered when it is taken or fails.
+caf::result<std::string> request_savepoint(supervisor_actor* self, std::string name, bool stop);
+/// Answers every savepoint request still waiting with a failure.
+void fail_savepoints(supervisor_actor* self, const std::string& why);
+/// Stops every task after a stop-with-savepoint; stopped_when_down ends the
+/// run once all are down.
+void stop_after_savepoint(supervisor_actor* self);
+void stopped_when_down(supervisor_actor* self);
+/// Ends the run: stops what still runs, records the outcome in the store
+/// (`finished`: the run is complete, not to be resumed), answers, quits.
+void end_run(supervisor_actor* self, caf::message outcome, bool finished);
 /// Tells the store checkpoint `id` is abandoned, and says what became of it
 /// (a manifest already written keeps it complete).
 void abandon_in_store(supervisor_actor* self, uint64_t id, const std::string& why);

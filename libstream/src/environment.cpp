@@ -43,7 +43,8 @@ namespace detail {
 
 int add_vertex(job_graph& g, vertex n) {
   n.id = static_cast<int>(g.vertices.size());
-  if (n.uid.empty()) n.uid = n.name + "-" + std::to_string(n.id);
+  n.uid_generated = n.uid.empty();
+  if (n.uid_generated) n.uid = n.name + "-" + std::to_string(n.id);
   for (size_t i = 0; i < n.inputs.size(); ++i)
     g.vertices[n.inputs[i].vertex].consumers.push_back({n.id, static_cast<int>(i)});
   g.vertices.push_back(std::move(n));
@@ -53,7 +54,10 @@ int add_vertex(job_graph& g, vertex n) {
 } // namespace detail
 
 sink_ref& sink_ref::uid(std::string id) {
-  env_->graph().vertices[vertex_].uid = std::move(id);
+  if (id.empty()) throw std::invalid_argument("weir: an operator uid is not empty");
+  auto& v = env_->graph().vertices[vertex_];
+  v.uid = std::move(id);
+  v.uid_generated = false;
   return *this;
 }
 

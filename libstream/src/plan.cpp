@@ -130,4 +130,11 @@ subtask_info physical_plan::info(const job_graph& g, int vertex, uint32_t subtas
   return info;
 }
 
+std::string generated_stateful_uids(const job_graph& g) {
+  std::string out;
+  for (const auto& v : g.vertices)
+    if (v.stateful && v.uid_generated) out += (out.empty() ? "'" : ", '") + v.uid + "' (" + v.name + ")";
+  return out;
+}
+
 } // namespace weir::detail

@@ -28,7 +28,7 @@ expected<std::string> first_line(const std::string& path, const char* what) {
 /// Asks the control actor at `port`; blocks as long as CAF's connect and
 /// handshake do (they have no timeout of their own).
 expected<std::string> ask(uint16_t port, const std::string& token, const std::string& command,
-                          const std::string& state_dir) {
+                          const std::string& state_dir, uint64_t answer_ms) {
   caf::actor_system_config cfg;
   runtime::configure_scheduler(cfg, 2, 100);
   cfg.load<caf::io::middleman>();
@@ -40,12 +40,15 @@ expected<std::string> ask(uint16_t port, const std::string& token, const std::st
                                       + "', or its control files are left from one that was killed): "
                                       + sys.render(job.error())};
   caf::scoped_actor self{sys};
-  expected<std::string> out = error{errc::unreachable, "the job at " + where + " did not answer within 10 s"};
-  self->request(*job, std::chrono::seconds(10), runtime::control_atom::value, token, command)
+  expected<std::string> out = error{errc::unreachable, "the job at " + where + " did not answer within "
+                                                       + std::to_string(answer_ms / 1000) + " s"};
+  self->request(*job, std::chrono::milliseconds(answer_ms), runtime::control_atom::value, token, command)
     .receive(
       [&](std::string& answer) {
         if (answer.rfind("refused:", 0) == 0)
           out = error{errc::bad_argument, answer};
+        else if (answer.rfind("failed:", 0) == 0)
+          out = error{errc::operator_failed, answer};
         else
           out = std::move(answer);
       },
@@ -55,7 +58,7 @@ expected<std::string> ask(uint16_t port, const std::string& token, const std::st
 
 } // namespace
 
-expected<std::string> control_job(const std::string& state_dir, const std::string& command) {
+expected<std::string> control_job(const std::string& state_dir, const std::string& command, uint64_t answer_ms) {
   auto port_text = first_line(nodes::control_port_file(state_dir), "control file");
   if (!port_text) return port_text.error_value();
   auto token = first_line(nodes::control_token_file(state_dir), "token file");
@@ -66,24 +69,26 @@ expected<std::string> control_job(const std::string& state_dir, const std::strin
     return error{errc::io, "'" + nodes::control_port_file(state_dir) + "' holds no port"};
   // The request runs on a thread of its own: a port that something else took
   // over (a server that accepts and never speaks) would block CAF's
-  // handshake for good. After 15 s the caller gets an error and the thread is
-  // left to the process's exit.
+  // handshake for good. 5 s after the answer was due the caller gets an
+  // error and the thread is left to the process's exit.
   struct outcome {
     std::mutex mutex;
     std::condition_variable done;
     std::optional<expected<std::string>> answer;
   };
   auto result = std::make_shared<outcome>();
-  std::thread([result, port, token = *token, command, state_dir] {
-    auto answer = ask(static_cast<uint16_t>(port), token, command, state_dir);
+  std::thread([result, port, token = *token, command, state_dir, answer_ms] {
+    auto answer = ask(static_cast<uint16_t>(port), token, command, state_dir, answer_ms);
     std::lock_guard<std::mutex> guard(result->mutex);
     result->answer = std::move(answer);
     result->done.notify_one();
   }).detach();
   std::unique_lock<std::mutex> lock(result->mutex);
-  if (!result->done.wait_for(lock, std::chrono::seconds(15), [&] { return result->answer.has_value(); }))
+  auto limit = std::chrono::milliseconds(answer_ms) + std::chrono::seconds(5);
+  if (!result->done.wait_for(lock, limit, [&] { return result->answer.has_value(); }))
     return error{errc::unreachable, "nothing answered as a Weir job at 127.0.0.1:" + std::to_string(port)
-                                      + " within 15 s (another program may hold the port '"
+                                      + " within " + std::to_string(limit.count() / 1000)
+                                      + " s (another program may hold the port '"
                                       + nodes::control_port_file(state_dir) + "' names)"};
   return std::move(*result->answer);
 }

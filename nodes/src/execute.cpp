@@ -97,6 +97,11 @@ job_result environment::execute(const std::string& job_name) {
   if (dep->options.job_timeout_ms == 0)
     if (const char* env = std::getenv("WEIR_JOB_TIMEOUT_MS")) dep->options.job_timeout_ms = std::strtoull(env, nullptr, 10);
   std::optional<runtime::prepared_run> prepared;
+  if (!options_.checkpoints.from_savepoint.empty() && (!dep->checkpointing || options_.checkpoints.state_dir.empty())) {
+    result.failure = {errc::bad_argument, "starting from savepoint '" + options_.checkpoints.from_savepoint
+                                            + "' needs checkpoints: a checkpoint interval and the state dir that holds it"};
+    return result;
+  }
   if (dep->checkpointing) {
     auto p = runtime::prepare_run(*graph_, dep->plan, options_.checkpoints, options_.log);
     if (!p) {
@@ -105,6 +110,8 @@ job_result environment::execute(const std::string& job_name) {
     }
     prepared = std::move(*p);
     result.resumed_from = prepared->resumed_from;
+    if (prepared->savepoint)
+      result.restored_savepoint = prepared->savepoint->savepoint + "@" + std::to_string(prepared->savepoint->version);
   }
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
@@ -123,7 +130,7 @@ job_result environment::execute(const std::string& job_name) {
   runtime::supervision how;
   how.where = std::move(*where);
   if (prepared) {
-    how.store = runtime::spawn_store_actor(sys, dep, prepared->store, prepared->record);
+    how.store = runtime::spawn_store_actor(sys, dep, prepared->store, prepared->record, prepared->savepoint);
     how.bad_checkpoints = prepared->skipped;
     how.next_checkpoint = prepared->next_checkpoint;
   }
@@ -151,6 +158,7 @@ job_result environment::execute(const std::string& job_name) {
         result.checkpoints = outcome.checkpoints;
         result.last_checkpoint = outcome.last_checkpoint;
         result.restarts = outcome.restarts;
+        result.stopped_with = outcome.stopped_with;
       },
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

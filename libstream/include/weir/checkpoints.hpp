@@ -56,10 +56,42 @@ struct checkpoint_check {
 /// it against its manifest (size, hash) and LevelDB's checksums.
 expected<std::vector<checkpoint_check>> verify_checkpoints(const std::string& state_dir);
 
+/// One version of a savepoint in a state directory.
+struct savepoint_info {
+  std::string job;
+  std::string name;
+  uint32_t version = 0;
+  uint64_t checkpoint = 0; ///< The checkpoint of the run that took it.
+  int64_t created_ms = 0;  ///< Wall clock, ms since the epoch.
+  uint64_t bytes = 0;      ///< State stored.
+};
+
+/// Every savepoint version in `state_dir`, by job, name and version. The
+/// job must not be running (errc::io: LevelDB lets one process in).
+expected<std::vector<savepoint_info>> list_savepoints(const std::string& state_dir);
+
+/// The self-describing manifest of savepoint `which` ("NAME": its latest
+/// version, or "NAME@VERSION") of `job` (empty: the state directory's only
+/// job) as a JSON document: format and Weir version, job, the fingerprint it
+/// was taken with, creation time, size, max parallelism, and per operator
+/// its uid, parallelism, each keyed state's kind, key type and fields (name
+/// and type, read from the stored blobs) with its key and timer counts, and
+/// each subtask's records and watermark (for a source: its position).
+/// Errors name what is missing and list what there is (errc::bad_argument),
+/// or the blob that does not read back (errc::corrupt_state).
+expected<std::string> inspect_savepoint(const std::string& state_dir, const std::string& job,
+                                        const std::string& which);
+
+/// Deletes savepoint `which` ("NAME": every version, or "NAME@VERSION") of
+/// `job` (empty: the only job); returns how many versions went. Nothing else
+/// is touched.
+expected<uint32_t> delete_savepoint(const std::string& state_dir, const std::string& job, const std::string& which);
+
 /// One operator's keyed state in one checkpoint, as `weir state query` asks.
 struct state_query {
   std::string job;            ///< Empty: the state directory's only job.
   uint64_t checkpoint = 0;    ///< 0: the latest retained checkpoint.
+  std::string savepoint;      ///< "NAME[@VERSION]": read this savepoint instead of a checkpoint.
   std::string operator_uid;
   std::optional<std::string> key; ///< Only this key: its JSON, or a string key's text.
 };

@@ -33,6 +33,15 @@ struct checkpoint_options {
   /// Start over even if state_dir holds an unfinished run: its checkpoints
   /// are discarded.
   bool fresh = false;
+  /// Start from a savepoint in state_dir: "NAME" (its latest version) or
+  /// "NAME@VERSION". It takes precedence over resuming an unfinished run
+  /// (whose checkpoints are discarded); this run's checkpoints follow it in
+  /// state_dir. State is mapped to operators by uid: every stateful operator
+  /// needs an explicit uid, and a savepoint operator the job lacks is refused
+  /// unless allow_non_restored_state. Operators new to the job start empty.
+  std::string from_savepoint;
+  /// With from_savepoint: leave the state of operators the job no longer has behind.
+  bool allow_non_restored_state = false;
 };
 
 /// What happens when a task fails: the job restarts from its latest

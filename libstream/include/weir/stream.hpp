@@ -52,6 +52,12 @@ struct job_result {
   uint64_t last_checkpoint = 0;   ///< The id of the latest complete checkpoint, or 0.
   uint32_t restarts = 0;          ///< Restarts after failures.
   uint64_t resumed_from = 0;      ///< The checkpoint an earlier run's resume started from, or 0.
+  /// The savepoint ("name@version") the job was stopped with on request
+  /// (weir job stop); empty when it ran to its end. A stopped job is ok()
+  /// and resumes from that savepoint's checkpoint when run again.
+  std::string stopped_with;
+  /// The savepoint ("name@version") this run started from, or empty.
+  std::string restored_savepoint;
   bool ok() const noexcept { return !failure; }
 };
 
@@ -179,10 +185,16 @@ public:
   /// `port` 1 is the side output of `node` (a window's late data).
   stream(environment* env, int vertex, int port = 0) : env_(env), vertex_(vertex), port_(port) {}
 
-  /// Sets the stable unique id that names this operator in errors, metrics and
-  /// checkpoints. Unset uids default to "<kind>-<n>".
+  /// Sets the stable unique id that names this operator in errors, metrics,
+  /// checkpoints and savepoints. Unset uids default to "<kind>-<n>", which
+  /// shift when operators are added: a job that takes or restores a
+  /// savepoint must set one on every stateful operator (sources, sinks,
+  /// keyed, window and timestamp operators).
   stream& uid(std::string id) {
-    own_vertex("uid").uid = std::move(id);
+    if (id.empty()) throw std::invalid_argument("weir: an operator uid is not empty");
+    auto& v = own_vertex("uid");
+    v.uid = std::move(id);
+    v.uid_generated = false;
     return *this;
   }
   stream& parallelism(uint32_t p) {
@@ -210,7 +222,7 @@ public:
   stream<T> assign_timestamps_and_watermarks(watermark_strategy<T> strategy) {
     return child<T>("timestamps", [strategy](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::timestamps_part<T>>(info, strategy, out.main.as<T>());
-    });
+    }, true);
   }
 
   /// fn: (const T&) -> R, one output per input.
@@ -341,9 +353,10 @@ public:
 
 private:
   template <class R, class Make>
-  stream<R> child(const char* name, Make make) {
+  stream<R> child(const char* name, Make make, bool stateful = false) {
     detail::vertex n;
     n.name = name;
+    n.stateful = stateful;
     n.make_part = std::move(make);
     detail::set_output_fanout<R>(n);
     return stream<R>(env_, attach(std::move(n)));

@@ -9,17 +9,25 @@
 /// the token: only a client that can read the state directory controls the
 /// job. Linked with weir::weir.
 
+#include <cstdint>
 #include <string>
 
 #include "weir/error.hpp"
 
 namespace weir {
 
-/// Sends `command` ("status" or "cancel") to the job running on
-/// `state_dir` and returns its answer. Errors: errc::unreachable when no job
-/// answers there (none runs, or its files are left from a killed one),
-/// errc::io when the files cannot be read, errc::bad_argument when the job
-/// refused the request (a wrong token, an unknown command).
-expected<std::string> control_job(const std::string& state_dir, const std::string& command);
+/// Sends `command` to the job running on `state_dir` and returns its
+/// answer, waiting at most `answer_ms` for it once connected. Commands:
+///   "status"          the job's attempt, checkpoints and tasks
+///   "cancel"          ends the job (errc::cancelled); it resumes when run again
+///   "savepoint NAME"  takes the next version of savepoint NAME; answered once it is stored
+///   "stop NAME"       the same, then stops the job (it resumes from it when run again)
+/// Errors: errc::unreachable when no job answers there (none runs, or its
+/// files are left from a killed one), errc::io when the files cannot be
+/// read, errc::bad_argument when the job refused the request (a wrong token,
+/// an unknown command, a savepoint it cannot take), errc::operator_failed
+/// when a savepoint was attempted and failed (the message says why).
+expected<std::string> control_job(const std::string& state_dir, const std::string& command,
+                                  uint64_t answer_ms = 10000);
 
 } // namespace weir

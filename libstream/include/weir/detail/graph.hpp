@@ -78,6 +78,11 @@ struct consumer_ref {
 struct vertex {
   int id = 0;
   std::string uid;
+  /// The uid is "<kind>-<n>", made up when the user set none: it changes
+  /// when the graph does, so savepoints refuse it on stateful operators.
+  bool uid_generated = false;
+  /// The operator keeps state in checkpoints (all but map, filter, flat_map).
+  bool stateful = true;
   std::string name; ///< What kind of operator ("map", "reduce", ...), for logs.
   vertex_kind kind = vertex_kind::transform;
   uint32_t parallelism = 0; ///< 0 means the environment's default.

@@ -71,4 +71,8 @@ struct physical_plan {
 /// max parallelism, or a forward edge between different parallelisms.
 expected<physical_plan> make_plan(const job_graph& g);
 
+/// The stateful operators whose uid Weir made up ("'reduce-3' (reduce), ..."),
+/// or empty: savepoints refuse them, as their state could not be mapped back.
+std::string generated_stateful_uids(const job_graph& g);
+
 } // namespace weir::detail
