@@ -47,6 +47,15 @@ struct OperatorSnapshot {
   parallelism @2 :UInt32;
   operatorState @3 :Data; # an OperatorState message, or empty
   keyGroups @4 :List(KeyGroupBlob);
+  # A restore at another parallelism than the snapshot's: every old
+  # subtask's OperatorState (operatorState is then empty).
+  rescaled @5 :List(RescaledState);
+  rescaledFrom @6 :UInt32; # the snapshot's parallelism
+}
+
+struct RescaledState {
+  subtask @0 :UInt32;
+  state @1 :Data; # an OperatorState message
 }
 
 struct KeyGroupBlob {

@@ -207,60 +207,90 @@ error checkpoint_store::verify(const snapshot_ref& at) {
   return {};
 }
 
+error checkpoint_store::check_mapping(const snapshot_ref& at, const checkpoint_manifest& m,
+                                      const detail::job_graph& graph, bool allow_unmatched) {
+  auto what = where() + ": " + at.describe();
+  bool keyed = std::any_of(m.blobs.begin(), m.blobs.end(), [](const blob_ref& b) { return b.key.rfind("state/", 0) == 0; });
+  if (keyed && m.max_parallelism != graph.max_parallelism)
+    return error{errc::incompatible_state, what + " was taken at max parallelism " + std::to_string(m.max_parallelism)
+                                             + ", the job has " + std::to_string(graph.max_parallelism)
+                                             + ": keyed state is split into that many key groups for good"};
+  std::map<std::string, uint32_t> stored_ops(m.operators.begin(), m.operators.end());
+  for (const auto& v : graph.vertices) stored_ops.erase(v.uid);
+  std::string unmatched;
+  for (const auto& [uid, parallelism] : stored_ops)
+    if (holds_state_of(m, uid)) unmatched += (unmatched.empty() ? "'" : ", '") + uid + "'";
+  if (!unmatched.empty() && !allow_unmatched)
+    return error{errc::incompatible_state, what + " holds state of operators the job does not have: " + unmatched
+                                             + (at.is_savepoint() ? " (--allow-non-restored-state leaves it behind)"
+                                                                  : "")};
+  return {};
+}
+
+expected<detail::operator_snapshot> checkpoint_store::load_operator(const snapshot_ref& at, const blob_index& blobs,
+                                                                    const subtask_info& info, uint32_t stored_parallelism) {
+  detail::operator_snapshot op;
+  op.uid = info.uid;
+  op.subtask = info.index;
+  op.parallelism = info.parallelism;
+  auto uid = escape_key_part(info.uid);
+  auto read = [&](const std::string& key) -> expected<std::optional<std::string>> {
+    auto b = blobs.find(key);
+    if (b == blobs.end()) return std::optional<std::string>{};
+    auto blob = read_blob(at, *b->second);
+    if (!blob) return blob.error_value();
+    return std::optional<std::string>(std::move(*blob));
+  };
+  // At another parallelism every old subtask's own state goes to each new
+  // one, which takes what it continues; keyed state goes by key group.
+  bool rescaled = stored_parallelism != 0 && stored_parallelism != info.parallelism;
+  for (uint32_t old = 0; rescaled && old < stored_parallelism; ++old) {
+    auto blob = read("op/" + uid + "/" + num_key(old));
+    if (!blob) return blob.error_value();
+    if (*blob) op.rescaled.emplace_back(old, std::move(**blob));
+  }
+  if (rescaled) op.rescaled_from = stored_parallelism;
+  if (!rescaled) {
+    auto blob = read("op/" + uid + "/" + num_key(info.index));
+    if (!blob) return blob.error_value();
+    if (*blob) op.operator_state = std::move(**blob);
+  }
+  for (uint32_t kg = info.key_groups.first; kg < info.key_groups.last; ++kg) {
+    auto blob = read("state/" + uid + "/" + num_key(kg));
+    if (!blob) return blob.error_value();
+    if (*blob) op.key_groups.emplace_back(kg, std::move(**blob));
+  }
+  return op;
+}
+
 expected<std::vector<std::vector<char>>> checkpoint_store::load(const snapshot_ref& at, const detail::job_graph& graph,
                                                                 const detail::physical_plan& plan,
                                                                 bool allow_unmatched) {
   auto m = manifest(at);
   if (!m) return m.error_value();
-  auto what = where() + ": " + at.describe();
-  std::map<std::string, const blob_ref*> blobs;
+  if (auto err = check_mapping(at, *m, graph, allow_unmatched)) return err;
+  blob_index blobs;
   for (const auto& b : m->blobs) blobs[b.key] = &b;
   std::map<std::string, uint32_t> stored_ops(m->operators.begin(), m->operators.end());
-  for (const auto& v : graph.vertices) {
-    auto it = stored_ops.find(v.uid);
-    if (it != stored_ops.end() && it->second != plan.vertex_parallelism[v.id])
-      return error{errc::incompatible_state, what + " holds operator '" + v.uid + "' at parallelism "
-                                               + std::to_string(it->second) + ", the job runs it at "
-                                               + std::to_string(plan.vertex_parallelism[v.id])};
-    stored_ops.erase(v.uid);
-  }
-  std::string unmatched;
-  for (const auto& [uid, parallelism] : stored_ops)
-    if (holds_state_of(*m, uid)) unmatched += (unmatched.empty() ? "'" : ", '") + uid + "'";
-  if (!unmatched.empty() && !allow_unmatched)
-    return error{errc::incompatible_state, what + " holds state of operators the job does not have: " + unmatched
-                                             + (at.is_savepoint() ? " (--allow-non-restored-state leaves it behind)"
-                                                                  : "")};
-  uint64_t id = m->summary.id;
   std::vector<std::vector<char>> tasks;
   for (uint32_t t = 0; t < plan.tasks.size(); ++t) {
     const auto& spec = plan.tasks[t];
     const auto& chain = plan.chains[spec.chain];
     detail::task_snapshot snap;
-    snap.checkpoint = id;
+    snap.checkpoint = m->summary.id;
     snap.task = t;
     const auto& head = graph.vertices[chain.vertices.front()].uid;
-    snap.finished = blobs.count("finished/" + escape_key_part(head) + "/" + num_key(spec.subtask)) > 0;
+    // A task that had finished restores as finished only at its old parallelism.
+    auto head_stored = stored_ops.find(head);
+    bool same = head_stored != stored_ops.end() && head_stored->second == chain.parallelism;
+    snap.finished = same && blobs.count("finished/" + escape_key_part(head) + "/" + num_key(spec.subtask)) > 0;
     for (int v : chain.vertices) {
       auto info = plan.info(graph, v, spec.subtask);
-      detail::operator_snapshot op;
-      op.uid = info.uid;
-      op.subtask = info.index;
-      op.parallelism = info.parallelism;
-      auto uid = escape_key_part(info.uid);
-      if (auto b = blobs.find("op/" + uid + "/" + num_key(info.index)); b != blobs.end()) {
-        auto blob = read_blob(at, *b->second);
-        if (!blob) return blob.error_value();
-        op.operator_state = std::move(*blob);
-      }
-      for (uint32_t kg = info.key_groups.first; kg < info.key_groups.last; ++kg) {
-        auto b = blobs.find("state/" + uid + "/" + num_key(kg));
-        if (b == blobs.end()) continue;
-        auto blob = read_blob(at, *b->second);
-        if (!blob) return blob.error_value();
-        op.key_groups.emplace_back(kg, std::move(*blob));
-      }
-      if (!op.operator_state.empty() || !op.key_groups.empty()) snap.operators.push_back(std::move(op));
+      auto stored = stored_ops.find(info.uid);
+      auto op = load_operator(at, blobs, info, stored == stored_ops.end() ? 0 : stored->second);
+      if (!op) return op.error_value();
+      if (!op->operator_state.empty() || !op->key_groups.empty() || !op->rescaled.empty())
+        snap.operators.push_back(std::move(*op));
     }
     tasks.push_back(detail::encode_task_snapshot(snap));
   }

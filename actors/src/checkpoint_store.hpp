@@ -15,6 +15,7 @@
 #include "checkpoint_coordinator.hpp"
 #include "kv_store.hpp"
 #include "weir/detail/plan.hpp"
+#include "weir/detail/snapshot.hpp"
 
 namespace weir::runtime {
 
@@ -109,9 +110,11 @@ public:
   expected<checkpoint_manifest> manifest(const snapshot_ref& at);
   /// Every task's state in snapshot `at` for `plan` (an encoded
   /// detail::task_snapshot per task), each blob checked against the manifest.
-  /// The snapshot must hold every operator of the job it holds state of, at
-  /// the job's parallelism (errc::incompatible_state otherwise); with
-  /// `allow_unmatched`, state of operators the job lacks is left out.
+  /// Operators map by uid; one now at another parallelism gets its keyed
+  /// state by key group and every old subtask's own state (rescaling, see
+  /// operator_snapshot::rescaled). State of an operator the job lacks is
+  /// refused (errc::incompatible_state) unless `allow_unmatched` leaves it
+  /// out, as is keyed state taken at another max parallelism.
   expected<std::vector<std::vector<char>>> load(const snapshot_ref& at, const detail::job_graph& graph,
                                                 const detail::physical_plan& plan, bool allow_unmatched = false);
   /// The keyed state blobs of operator `uid` in snapshot `at` (key group,
@@ -158,6 +161,11 @@ public:
   error remove_incomplete();
 
 private:
+  using blob_index = std::map<std::string, const blob_ref*>;
+  error check_mapping(const snapshot_ref& at, const checkpoint_manifest& m, const detail::job_graph& graph,
+                      bool allow_unmatched);
+  expected<detail::operator_snapshot> load_operator(const snapshot_ref& at, const blob_index& blobs,
+                                                    const subtask_info& info, uint32_t stored_parallelism);
   std::string checkpoint_prefix(uint64_t id) const;
   std::string savepoint_prefix(const std::string& name) const;
   std::string prefix_of(const snapshot_ref& at) const;

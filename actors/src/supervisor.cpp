@@ -348,7 +348,12 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       all_committed(self);
     },
     [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
-      if (sender_task(self)) attempt_failed(self, static_cast<errc>(code), message); // names the task
+      if (!sender_task(self)) return;
+      // Restored state the job cannot use stays unusable however often it is tried.
+      if (static_cast<errc>(code) == errc::incompatible_state && !self->state.cancelling)
+        fail_run(self, errc::incompatible_state, message);
+      else
+        attempt_failed(self, static_cast<errc>(code), message); // names the task
     },
     [self](trigger_atom, uint32_t attempt) {
       auto& st = self->state;

@@ -4,6 +4,7 @@
 
 #include "nexmark/generator.hpp"
 #include "weir/functions.hpp"
+#include "weir/strided_lanes.hpp"
 
 namespace weir::nexmark {
 
@@ -20,15 +21,14 @@ template <class T>
 class strided_source : public source_function<T> {
 public:
   void open(const subtask_info& info) override {
-    step_ = info.parallelism;
-    if (!restored_) next_ = info.index;
-    else if (next_ % step_ != info.index) refuse_position(next_, info.index, step_);
+    if (!lanes_.open(info)) refuse_position(lanes_.lanes().front().first, info.index, info.parallelism);
   }
   bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
-  void read_position(byte_reader& in) override {
-    next_ = codec<uint64_t>::decode(in);
-    restored_ = true;
+  void write_position(byte_writer& out) const override { lanes_.write(out); }
+  void read_position(byte_reader& in) override { lanes_.read(in); }
+  // At another parallelism the subtasks share out the old ones' lanes.
+  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override {
+    return lanes_.read_rescaled(now, positions);
   }
 
 protected:
@@ -37,15 +37,12 @@ protected:
   /// Calls emit(n) for up to `max_records` of this subtask's next numbers.
   template <class Emit>
   source_status emit_share(size_t max_records, Emit&& emit) {
-    for (size_t i = 0; i < max_records && next_ < count_; ++i, next_ += step_) emit(next_);
-    return next_ < count_ ? source_status::more : source_status::exhausted;
+    return lanes_.emit(count_, max_records, emit) ? source_status::more : source_status::exhausted;
   }
 
 private:
   uint64_t count_;
-  uint64_t step_ = 1;
-  uint64_t next_ = 0;
-  bool restored_ = false;
+  strided_lanes lanes_;
 };
 
 using strided_event_source = strided_source<event>;

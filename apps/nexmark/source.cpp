@@ -34,6 +34,14 @@ void numbered_lines_source::read_position(byte_reader& in) {
   restored_ = true;
 }
 
+bool numbered_lines_source::read_rescaled_positions(const subtask_info& now,
+                                                    const std::vector<std::string>& positions) {
+  if (now.index != 0 || positions.empty() || positions[0].empty()) return true;
+  byte_reader in(positions[0]);
+  read_position(in);
+  return in.ok() && in.at_end();
+}
+
 bool numbered_lines_source::fill() {
   len_ = std::fread(chunk_.data(), 1, chunk_.size(), file_);
   pos_ = 0;

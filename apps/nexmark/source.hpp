@@ -33,6 +33,8 @@ public:
   bool has_position() const override { return true; }
   void write_position(byte_writer& out) const override;
   void read_position(byte_reader& in) override;
+  /// Subtask 0 reads everything at any parallelism: it takes old subtask 0's position.
+  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override;
 
 private:
   bool next_line(std::string& line);

@@ -1,7 +1,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -26,7 +28,11 @@ void require_replaceable(const std::string& path) {
 }
 
 /// A file_sink subtask: one hidden file per transaction (checkpoint
-/// interval), renamed into view when its checkpoint completes.
+/// interval), renamed into view when its checkpoint completes. Files are
+/// named by a file index, a subtask's own at first. Each subtask answers for
+/// the indexes i with i % parallelism == its own: the next transaction of
+/// those it owns (it wrote them, or took them over in a rescale) is in its
+/// state; files of an index nobody owns are debris of an earlier run.
 class file_sink_function final : public sink_function<std::string> {
 public:
   explicit file_sink_function(std::string dir) : dir_(std::move(dir)) {}
@@ -37,29 +43,86 @@ public:
   void open(const subtask_info& info) override {
     info_ = info;
     lock_ = detail::hold_output_dir(dir_, info.run_id);
-    if (!restored_) remove_files([](const detail::part_file_name&) { return true; });
+    if (restored_single_) owned_ = {{info.index, *restored_single_}};
+    next_txn_ = owned_.count(info.index) ? owned_[info.index] : 0;
+    if (!restored_) remove_files([](const detail::part_file_name&, uint64_t) { return true; });
   }
 
   void write(const std::string& line) override {
     if (file_ == nullptr) begin();
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF)
-      detail::fail_on("cannot write", path(hidden(txn_)));
+      detail::fail_on("cannot write", path(hidden(info_.index, txn_)));
   }
 
   bool transactional() const override { return true; }
 
   std::string pre_commit() override {
     if (file_ == nullptr) return {};
-    detail::close_synced(std::exchange(file_, nullptr), path(hidden(txn_)));
+    detail::close_synced(std::exchange(file_, nullptr), path(hidden(info_.index, txn_)));
     std::string txn;
     encode_value(txn_, txn);
     return txn;
   }
 
-  void commit(const std::string& txn) override {
+  void commit(const std::string& txn) override { commit_as(info_.index, txn); }
+
+  void recover(const std::vector<std::string>& pre_committed) override {
+    for (const auto& txn : pre_committed) commit(txn);
+    for (const auto& [index, txn] : std::exchange(rescaled_commits_, {})) commit_as(index, txn);
+    remove_uncommitted();
+  }
+
+  // Every old subtask's indexes and transactions are shared out by index.
+  bool read_rescaled_state(const subtask_info& now, const std::vector<old_subtask>& old) override {
+    restored_ = true;
+    owned_.clear();
+    for (const auto& o : old) {
+      for (const auto& [index, next] : decode_owned(o.state, o.index))
+        if (index % now.parallelism == now.index) owned_[index] = next;
+      // A transaction is its writer's: named by the old subtask's index.
+      if (o.index % now.parallelism == now.index)
+        for (const auto& txn : o.pre_committed) rescaled_commits_.emplace_back(o.index, txn);
+    }
+    return true;
+  }
+
+  void write_state(byte_writer& out) const override {
+    auto owned = owned_;
+    owned[info_.index] = next_txn_;
+    if (owned.size() == 1) { // its own index only: one number, as before rescaling existed
+      codec<uint64_t>::encode(next_txn_, out);
+      return;
+    }
+    codec<uint64_t>::encode(owned_marker, out);
+    codec<std::vector<std::pair<uint32_t, uint64_t>>>::encode({owned.begin(), owned.end()}, out);
+  }
+  void read_state(byte_reader& in) override {
+    restored_ = true;
+    auto first = codec<uint64_t>::decode(in);
+    if (first != owned_marker) {
+      restored_single_ = first;
+      return;
+    }
+    auto list = codec<std::vector<std::pair<uint32_t, uint64_t>>>::decode(in);
+    owned_ = {list.begin(), list.end()};
+  }
+
+private:
+  static constexpr uint64_t owned_marker = UINT64_MAX; // never a transaction number
+
+  std::map<uint32_t, uint64_t> decode_owned(const std::string& state, uint32_t index) const {
+    byte_reader in(state);
+    file_sink_function parsed(dir_);
+    parsed.read_state(in);
+    if (!in.ok() || !in.at_end()) throw std::runtime_error("file sink: a stored state does not decode");
+    if (parsed.restored_single_) return {{index, *parsed.restored_single_}};
+    return parsed.owned_;
+  }
+
+  void commit_as(uint32_t index, const std::string& txn) {
     uint64_t n = 0;
     if (!decode_value(txn, n)) throw std::runtime_error("file sink: a transaction does not decode");
-    auto from = path(hidden(n)), to = path(visible(n));
+    auto from = path(hidden(index, n)), to = path(visible(index, n));
     std::error_code ec;
     if (fs::exists(from, ec)) {
       require_replaceable(to);
@@ -70,34 +133,28 @@ public:
     } // else committed before: commits are idempotent
   }
 
-  void recover(const std::vector<std::string>& pre_committed) override {
-    for (const auto& txn : pre_committed) commit(txn);
-    // Hidden files are output no completed checkpoint holds; visible ones
-    // from this transaction number on came from checkpoints newer than the
-    // one restored (a fallback past a corrupt one): both are redone.
-    remove_files([&](const detail::part_file_name& f) { return f.hidden || !f.txn || *f.txn >= next_txn_; });
+  // Hidden files are output no completed checkpoint holds; visible ones
+  // from an owned index's next transaction on came from checkpoints newer
+  // than the one restored (a fallback past a corrupt one): both are redone.
+  void remove_uncommitted() {
+    owned_[info_.index] = next_txn_;
+    remove_files([&](const detail::part_file_name& f, uint64_t next) { return f.hidden || !f.txn || *f.txn >= next; });
   }
 
-  void write_state(byte_writer& out) const override { codec<uint64_t>::encode(next_txn_, out); }
-  void read_state(byte_reader& in) override {
-    next_txn_ = codec<uint64_t>::decode(in);
-    restored_ = true;
-  }
-
-private:
-  std::string visible(uint64_t n) const { return detail::visible_part_name(info_.uid, info_.index, n); }
-  std::string hidden(uint64_t n) const { return detail::hidden_part_name(info_.uid, info_.index, n); }
+  std::string visible(uint32_t index, uint64_t n) const { return detail::visible_part_name(info_.uid, index, n); }
+  std::string hidden(uint32_t index, uint64_t n) const { return detail::hidden_part_name(info_.uid, index, n); }
   std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
   void begin() {
     txn_ = next_txn_++;
-    auto p = path(hidden(txn_));
+    auto p = path(hidden(info_.index, txn_));
     file_ = std::fopen(p.c_str(), "wb");
     if (file_ == nullptr) detail::fail_on("cannot create", p);
   }
 
-  // Removes this subtask's part files that `doomed` names (subtask 0 also
-  // those of subtasks beyond the parallelism), regular files only.
+  // Removes the part files of the indexes this subtask answers for that
+  // `doomed(file, next transaction of its index)` names, and every file of
+  // such an index it does not own (regular files only).
   template <class Doomed>
   void remove_files(Doomed&& doomed) {
     std::error_code ec;
@@ -105,10 +162,11 @@ private:
       auto f = detail::parse_part_name(it->path().filename().string(), info_.uid);
       std::error_code kind;
       if (!f || it->is_symlink(kind) || !it->is_regular_file(kind)) continue;
-      bool mine = f->subtask == info_.index;
-      bool orphan = info_.index == 0 && f->subtask >= info_.parallelism;
+      if (f->subtask % info_.parallelism != info_.index) continue;
+      auto owned = owned_.find(f->subtask);
+      bool debris = owned == owned_.end() || doomed(*f, owned->second);
       std::error_code removed;
-      if (((mine && doomed(*f)) || orphan) && !fs::remove(it->path(), removed) && removed)
+      if (debris && !fs::remove(it->path(), removed) && removed)
         throw std::runtime_error("cannot remove '" + it->path().string() + "': " + removed.message()
                                  + " (it must not stay: its output would be seen twice)");
     }
@@ -120,7 +178,10 @@ private:
   std::unique_ptr<detail::output_dir_lock> lock_;
   std::FILE* file_ = nullptr;
   uint64_t txn_ = 0;      // the open transaction's number
-  uint64_t next_txn_ = 0; // the next transaction's number (stored in checkpoints)
+  uint64_t next_txn_ = 0; // the next transaction's number of its own index (stored in checkpoints)
+  std::map<uint32_t, uint64_t> owned_;     // file index -> next transaction, of the indexes it owns
+  std::optional<uint64_t> restored_single_; // a restored next transaction of its own index
+  std::vector<std::pair<uint32_t, std::string>> rescaled_commits_; // file index, transaction: taken over
   bool restored_ = false;
 };
 

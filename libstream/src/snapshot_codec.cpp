@@ -238,6 +238,8 @@ std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
     bound += 16 + words_for(op.uid.size()) + words_for(op.operator_state.size());
     for (const auto& kg : op.key_groups)
       bound += 4 + words_for(kg.second.size());
+    for (const auto& r : op.rescaled)
+      bound += 4 + words_for(r.second.size());
   }
   return build_flat<std::vector<char>>(bound, [&](capnp::MessageBuilder& message) {
     auto out = message.initRoot<schema::TaskSnapshot>();
@@ -257,6 +259,14 @@ std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
         kgs[k].setKeyGroup(op.key_groups[k].first);
         kgs[k].setState(as_bytes(op.key_groups[k].second.data(), op.key_groups[k].second.size()));
       }
+      if (!op.rescaled.empty()) {
+        ops[i].setRescaledFrom(op.rescaled_from);
+        auto rs = ops[i].initRescaled(static_cast<unsigned>(op.rescaled.size()));
+        for (unsigned k = 0; k < op.rescaled.size(); ++k) {
+          rs[k].setSubtask(op.rescaled[k].first);
+          rs[k].setState(as_bytes(op.rescaled[k].second.data(), op.rescaled[k].second.size()));
+        }
+      }
     }
   });
 }
@@ -274,13 +284,13 @@ std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapsho
   for (auto& op : snapshot.operators) {
     bytes += op.operator_state.size();
     operator_snapshot piece{
-        op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}};
+        op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}, {}, 0};
     for (auto& kg : op.key_groups) {
       if (bytes + kg.second.size() > chunk_bytes && (bytes > 0 || !piece.key_groups.empty())) {
         if (!piece.operator_state.empty() || !piece.key_groups.empty())
           part.operators.push_back(std::move(piece));
         flush();
-        piece = operator_snapshot{op.checkpoint, op.uid, op.subtask, op.parallelism, {}, {}};
+        piece = operator_snapshot{op.checkpoint, op.uid, op.subtask, op.parallelism, {}, {}, {}, 0};
       }
       bytes += kg.second.size();
       piece.key_groups.push_back(std::move(kg));
@@ -333,6 +343,12 @@ expected<task_snapshot> decode_task_snapshot(std::string_view bytes) {
             o.key_groups.emplace_back(
                 kg.getKeyGroup(),
                 std::string(reinterpret_cast<const char*>(data.begin()), data.size()));
+          }
+          o.rescaled_from = op.getRescaledFrom();
+          for (auto r : op.getRescaled()) {
+            auto data = r.getState();
+            o.rescaled.emplace_back(r.getSubtask(),
+                                    std::string(reinterpret_cast<const char*>(data.begin()), data.size()));
           }
           snap.operators.push_back(std::move(o));
         }

@@ -71,6 +71,19 @@ public:
   /// poll after open() must continue where write_position() said. Reading
   /// past the bytes fails the restore (the position is corrupt).
   virtual void read_position(byte_reader& in) {}
+
+  /// Rescaling (optional): restoring at another parallelism than the
+  /// snapshot's, called instead of read_position (before open()) with every
+  /// old subtask's position: positions[i] is what old subtask i of
+  /// positions.size() wrote (empty if it wrote none). Each new subtask takes
+  /// its share, so that in all every record after the snapshot is read once:
+  /// the built-in sources take the old subtasks i with
+  /// i % now.parallelism == now.index (see weir::strided_lanes). Returns
+  /// false (the default) when the source cannot change its parallelism: the
+  /// restore is then refused, naming the operator.
+  virtual bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) {
+    return false;
+  }
 };
 
 /// Where records leave the job, one instance per subtask. Called from one thread.
@@ -116,6 +129,26 @@ public:
   /// and handed back before open() on a restore.
   virtual void write_state(byte_writer& out) const {}
   virtual void read_state(byte_reader& in) {}
+
+  /// What one old subtask held, for a restore at another parallelism.
+  struct old_subtask {
+    uint32_t index = 0;
+    std::string state;                     ///< What its write_state() wrote.
+    std::vector<std::string> pre_committed; ///< Its transactions the snapshot holds.
+  };
+  /// Rescaling: restoring at another parallelism than the snapshot's, called
+  /// on every new subtask before open() instead of read_state, with every
+  /// old subtask's state and transactions; recover() follows open() with no
+  /// transactions of its own. Together the new subtasks must commit each old
+  /// transaction (commits are idempotent: twice is harmless) and discard
+  /// what no completed checkpoint holds. Returns false when the sink cannot
+  /// change its parallelism (the restore is refused, naming it). The default
+  /// accepts a sink that kept nothing (no state, no transactions).
+  virtual bool read_rescaled_state(const subtask_info& now, const std::vector<old_subtask>& old) {
+    for (const auto& o : old)
+      if (!o.state.empty() || !o.pre_committed.empty()) return false;
+    return true;
+  }
 };
 
 /// Makes one source (or sink) instance per subtask; must be callable from any thread.

@@ -4,6 +4,7 @@
 // key hashing for composite keys, and writing and reading the key groups an
 // operator subtask owns. Runtime SPI.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -128,9 +129,37 @@ uint32_t key_group_index(const subtask_info& info, const K& key) {
   return key_group_for_hash(key_hash(key), info.max_parallelism) - info.key_groups.first;
 }
 
-/// This subtask's own state from `in`, if it has any; corrupt bytes throw state_error.
+/// Restoring at another parallelism: every old subtask's own state (old
+/// subtask, state), decoded; corrupt bytes throw state_error.
+inline std::vector<std::pair<uint32_t, operator_state>> rescaled_operator_states(const subtask_info& info,
+                                                                                const operator_snapshot& in) {
+  std::vector<std::pair<uint32_t, operator_state>> out;
+  for (const auto& [subtask, blob] : in.rescaled) {
+    auto st = decode_operator_state(blob, info.name() + " operator state of subtask " + std::to_string(subtask)
+                                            + " of " + std::to_string(in.rescaled_from));
+    if (!st) throw state_error(st.error_value());
+    out.emplace_back(subtask, std::move(*st));
+  }
+  return out;
+}
+
+/// This subtask's own state from `in`, if it has any; corrupt bytes throw
+/// state_error. Restoring at another parallelism, the old subtasks' states
+/// merge: event time is the lowest of theirs (no record is taken for late
+/// that an old subtask would have taken), counts are summed over the old
+/// subtasks i this one continues (i % parallelism == index), and the
+/// operator's own data is left out: a part that keeps some (a source, a
+/// sink) reads in.rescaled itself.
 inline std::optional<operator_state> restored_operator_state(const subtask_info& info,
                                                             const operator_snapshot& in) {
+  if (!in.rescaled.empty()) {
+    operator_state merged{INT64_MAX, 0, {}};
+    for (const auto& [subtask, st] : rescaled_operator_states(info, in)) {
+      merged.watermark = std::min(merged.watermark, st.watermark);
+      if (subtask % info.parallelism == info.index) merged.records += st.records;
+    }
+    return merged;
+  }
   if (in.operator_state.empty()) return std::nullopt;
   auto st = decode_operator_state(in.operator_state, info.name() + " operator state");
   if (!st) throw state_error(st.error_value());

@@ -225,17 +225,17 @@ public:
   }
 
   void restore(const operator_snapshot& in) override {
+    if (!in.rescaled.empty()) {
+      restore_rescaled(in);
+      return;
+    }
     auto st = restored_operator_state(this->info_, in);
     if (!st) return;
     written_ = st->records;
-    byte_reader r(st->data);
-    auto pending = codec<std::vector<std::pair<uint64_t, std::string>>>::decode(r);
-    auto own = codec<std::string>::decode(r);
-    if (!r.ok() || !r.at_end())
-      throw state_error(errc::corrupt_state, this->info_.name() + ": the stored sink state does not decode");
-    byte_reader owr(own);
+    auto old = decode_sink_state(*st, this->info_.index);
+    byte_reader owr(old.state);
     guarded(this->info_, [&] { fn_->read_state(owr); });
-    for (auto& p : pending) recovered_.push_back(std::move(p.second));
+    recovered_ = std::move(old.pre_committed);
     restored_ = true;
   }
 
@@ -251,6 +251,36 @@ public:
   }
 
 private:
+  using old_subtask = typename sink_function<T>::old_subtask;
+
+  old_subtask decode_sink_state(const operator_state& st, uint32_t index) const {
+    byte_reader r(st.data);
+    auto pending = codec<std::vector<std::pair<uint64_t, std::string>>>::decode(r);
+    auto own = codec<std::string>::decode(r);
+    if (!r.ok() || !r.at_end())
+      throw state_error(errc::corrupt_state, this->info_.name() + ": the stored sink state does not decode");
+    old_subtask old{index, std::move(own), {}};
+    for (auto& p : pending) old.pre_committed.push_back(std::move(p.second));
+    return old;
+  }
+
+  // At another parallelism every new subtask sees every old one's state; the
+  // function decides what it takes.
+  void restore_rescaled(const operator_snapshot& in) {
+    std::vector<old_subtask> old;
+    for (const auto& [index, st] : rescaled_operator_states(this->info_, in)) {
+      if (index % this->info_.parallelism == this->info_.index) written_ += st.records;
+      old.push_back(decode_sink_state(st, index));
+    }
+    bool taken = guarded(this->info_, [&] { return fn_->read_rescaled_state(this->info_, old); });
+    if (!taken)
+      throw state_error(errc::incompatible_state,
+                        this->info_.name() + ": this sink cannot change its parallelism (from "
+                          + std::to_string(in.rescaled_from) + "); keep it with .parallelism("
+                          + std::to_string(in.rescaled_from) + ")");
+    restored_ = true;
+  }
+
   uint64_t written_ = 0;
   std::unique_ptr<sink_function<T>> fn_;
   std::vector<std::pair<uint64_t, std::string>> pending_; // checkpoint (0: the final one), transaction
@@ -290,6 +320,10 @@ public:
     out_.restore_count(st->records);
     if (!fn_->has_position())
       throw state_error(errc::incompatible_state, info_.name() + ": the source cannot be rewound (it has no position)");
+    if (!in.rescaled.empty()) {
+      restore_rescaled(in);
+      return;
+    }
     byte_reader r(st->data);
     guarded(info_, [&] { fn_->read_position(r); });
     if (!r.ok() || !r.at_end())
@@ -297,6 +331,18 @@ public:
   }
 
 private:
+  void restore_rescaled(const operator_snapshot& in) {
+    std::vector<std::string> positions(in.rescaled_from);
+    for (auto& [index, st] : rescaled_operator_states(info_, in))
+      if (index < positions.size()) positions[index] = std::move(st.data);
+    bool taken = guarded(info_, [&] { return fn_->read_rescaled_positions(info_, positions); });
+    if (!taken)
+      throw state_error(errc::incompatible_state,
+                        info_.name() + ": this source cannot change its parallelism (from "
+                          + std::to_string(in.rescaled_from) + "); keep it with .parallelism("
+                          + std::to_string(in.rescaled_from) + ")");
+  }
+
   subtask_info info_;
   std::unique_ptr<source_function<T>> fn_;
   emitter<T> out_;

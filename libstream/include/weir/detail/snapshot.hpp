@@ -123,6 +123,11 @@ struct operator_snapshot {
   uint32_t parallelism = 1;
   std::string operator_state; ///< An encoded operator_state, or empty.
   std::vector<std::pair<uint32_t, std::string>> key_groups; ///< key group, encoded key_group_state
+  /// Restoring at another parallelism than the snapshot's (`rescaled_from`):
+  /// every old subtask's encoded operator_state (old subtask, blob), for the
+  /// part to take what it continues; operator_state is then empty.
+  std::vector<std::pair<uint32_t, std::string>> rescaled;
+  uint32_t rescaled_from = 0;
 };
 
 /// A task's snapshot for one checkpoint, as it travels to the supervisor.

@@ -4,61 +4,62 @@
 /// generate, and environment's source templates. Part of weir/stream.hpp: include that, not this.
 
 #include <optional>
+#include <stdexcept>
 
+#include "weir/strided_lanes.hpp"
 #include "weir/stream.hpp"
 
 namespace weir {
 
 namespace detail {
 
+/// A source of numbered records spread over its subtasks by stride
+/// (strided_lanes): it can change its parallelism on a restore.
+template <class T>
+class strided_source_function : public source_function<T> {
+public:
+  void open(const subtask_info& info) override {
+    if (!lanes_.open(info))
+      throw std::runtime_error("the restored position is not one of this subtask's numbers");
+  }
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override { lanes_.write(out); }
+  void read_position(byte_reader& in) override { lanes_.read(in); }
+  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override {
+    return lanes_.read_rescaled(now, positions);
+  }
+
+protected:
+  strided_lanes lanes_;
+};
+
 /// Emits the elements of a shared vector whose index % parallelism == subtask.
 template <class T>
-class collection_source final : public source_function<T> {
+class collection_source final : public strided_source_function<T> {
 public:
   explicit collection_source(std::shared_ptr<const std::vector<T>> values)
     : values_(std::move(values)) {}
-  void open(const subtask_info& info) override {
-    next_ = restored_ ? *restored_ : info.index;
-    step_ = info.parallelism;
-  }
   source_status poll(emitter<T>& out, size_t max_records) override {
-    for (size_t n = 0; n < max_records && next_ < values_->size(); ++n, next_ += step_)
-      out.emit((*values_)[next_]);
-    return next_ < values_->size() ? source_status::more : source_status::exhausted;
+    bool more = this->lanes_.emit(values_->size(), max_records, [&](uint64_t n) { out.emit((*values_)[n]); });
+    return more ? source_status::more : source_status::exhausted;
   }
-  bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
-  void read_position(byte_reader& in) override { restored_ = codec<uint64_t>::decode(in); }
 
 private:
   std::shared_ptr<const std::vector<T>> values_;
-  std::optional<uint64_t> restored_;
-  uint64_t next_ = 0;
-  uint64_t step_ = 1;
 };
 
 template <class T, class F>
-class generator_source final : public source_function<T> {
+class generator_source final : public strided_source_function<T> {
 public:
   generator_source(uint64_t count, F fn) : count_(count), fn_(std::move(fn)) {}
-  void open(const subtask_info& info) override {
-    next_ = restored_ ? *restored_ : info.index;
-    step_ = info.parallelism;
-  }
   source_status poll(emitter<T>& out, size_t max_records) override {
-    for (size_t n = 0; n < max_records && next_ < count_; ++n, next_ += step_) out.emit(fn_(next_));
-    return next_ < count_ ? source_status::more : source_status::exhausted;
+    bool more = this->lanes_.emit(count_, max_records, [&](uint64_t n) { out.emit(fn_(n)); });
+    return more ? source_status::more : source_status::exhausted;
   }
-  bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override { codec<uint64_t>::encode(next_, out); }
-  void read_position(byte_reader& in) override { restored_ = codec<uint64_t>::decode(in); }
 
 private:
-  std::optional<uint64_t> restored_;
   uint64_t count_;
   F fn_;
-  uint64_t next_ = 0;
-  uint64_t step_ = 1;
 };
 
 } // namespace detail
