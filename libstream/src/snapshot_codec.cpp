@@ -7,8 +7,10 @@
 #include <kj/exception.h>
 
 #include <cstring>
+#include <optional>
 
 #include "weir/detail/snapshot.hpp"
+#include "weir/detail/state_json.hpp"
 #include "weir/schema/state.capnp.h"
 
 namespace weir::detail {
@@ -125,6 +127,74 @@ std::string describe(const state_schema& s) {
          + (s.timer_type.empty() ? "" : " with timers " + s.timer_type);
 }
 
+/// Whether entries of `stored` may be rewritten into `now`: the same kind,
+/// key and timers; the fields may differ (evolve_entries checks them).
+bool evolvable(const state_schema& stored, const state_schema& now) {
+  return stored.kind == now.kind && stored.key_type == now.key_type && stored.timer_type == now.timer_type;
+}
+
+/// The extent of each of `types` in `in`, in order, skipping values by their
+/// type names; nothing when one cannot be read without the job's code.
+std::optional<std::vector<std::string_view>> split_fields(const std::vector<std::string>& types, byte_reader& in,
+                                                          std::string_view bytes) {
+  std::vector<std::string_view> out;
+  for (const auto& type : types) {
+    auto start = bytes.size() - in.remaining();
+    if (!json_of(type, in) || !in.ok()) return std::nullopt;
+    out.push_back(bytes.substr(start, bytes.size() - in.remaining() - start));
+  }
+  return out;
+}
+
+expected<entry_table> evolve_entries(const state_schema& stored, const state_schema& now, std::string_view defaults,
+                                     const entry_table& entries, const std::string& what) {
+  // Where each field of the job's State comes from: a stored field, or its default.
+  std::vector<int> source(now.fields.size(), -1);
+  for (size_t i = 0; i < now.fields.size(); ++i)
+    for (size_t j = 0; j < stored.fields.size(); ++j) {
+      if (now.fields[i].first != stored.fields[j].first) continue;
+      if (now.fields[i].second != stored.fields[j].second)
+        return error{errc::incompatible_state,
+                     what + ": " + stored.kind + " state field '" + now.fields[i].first + "' was stored as "
+                       + stored.fields[j].second + " and the job's State has it as " + now.fields[i].second
+                       + ": a field's type cannot change (keep it, or add one under a new name)"};
+      source[i] = static_cast<int>(j);
+    }
+  auto types_of = [](const state_schema& s) {
+    std::vector<std::string> out;
+    for (const auto& f : s.fields) out.push_back(f.second);
+    return out;
+  };
+  byte_reader dr(defaults);
+  auto default_fields = split_fields(types_of(now), dr, defaults);
+  if (!default_fields || !dr.at_end())
+    return error{errc::incompatible_state, what + ": the job's State (" + describe(now)
+                                             + ") has no default the runtime can read, so it cannot evolve from "
+                                             + describe(stored)};
+  entry_table out;
+  auto stored_types = types_of(stored);
+  for (size_t e = 0; e < entries.size(); ++e) {
+    auto entry = entries.entry(e);
+    byte_reader in(entry);
+    auto key = split_fields({stored.key_type}, in, entry);
+    auto fields = key ? split_fields(stored_types, in, entry) : std::nullopt;
+    if (!fields)
+      return error{errc::incompatible_state, what + ": the stored " + describe(stored)
+                                               + " holds a type only the job's code reads, so it cannot evolve into "
+                                               + describe(now)};
+    if (!in.at_end()) return corrupt(what, "an entry is longer than its fields");
+    out.add([&](byte_writer& w) {
+      w.put_raw((*key)[0].data(), (*key)[0].size());
+      for (size_t i = 0; i < source.size(); ++i)
+        {
+          auto f = source[i] >= 0 ? (*fields)[static_cast<size_t>(source[i])] : (*default_fields)[i];
+          w.put_raw(f.data(), f.size());
+        }
+    });
+  }
+  return out;
+}
+
 error check_version(uint32_t version, const std::string& what) {
   if (version == snapshot_format_version) return {};
   return {errc::incompatible_state, what + ": snapshot format version " + std::to_string(version)
@@ -172,7 +242,7 @@ expected<state_schema> key_group_schema(std::string_view bytes, const std::strin
 
 expected<key_group_state> decode_key_group(std::string_view bytes, uint32_t key_group,
                                            const state_schema& expected_schema,
-                                           const std::string& what) {
+                                           const std::string& what, std::string_view defaults, bool evolve) {
   key_group_state kg;
   auto err =
       read_message<schema::KeyGroupState>(bytes, what, [&](schema::KeyGroupState::Reader in) {
@@ -180,12 +250,18 @@ expected<key_group_state> decode_key_group(std::string_view bytes, uint32_t key_
         if (in.getKeyGroup() != key_group)
           return corrupt(what, "holds key group " + std::to_string(in.getKeyGroup()));
         auto stored = read_schema(in);
-        if (!(stored == expected_schema))
+        bool same = stored == expected_schema;
+        if (!same && !(evolve && evolvable(stored, expected_schema)))
           return error{errc::incompatible_state, what + ": the checkpoint holds " + describe(stored)
                                                      + " but the job keeps "
                                                      + describe(expected_schema)};
         kg.key_group = key_group;
         if (auto e = get_entries(in.getEntries(), kg.entries, what + " entries")) return e;
+        if (!same) {
+          auto evolved = evolve_entries(stored, expected_schema, defaults, kg.entries, what);
+          if (!evolved) return evolved.error_value();
+          kg.entries = std::move(*evolved);
+        }
         return get_entries(in.getTimers(), kg.timers, what + " timers");
       });
   if (err) return err;

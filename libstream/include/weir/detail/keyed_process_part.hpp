@@ -141,6 +141,8 @@ public:
 
   void restore(const operator_snapshot& in) {
     if (auto st = restored_operator_state(info_, in)) watermark_ = st->watermark;
+    // A State may gain fields between versions of a job: older state evolves.
+    auto defaults = state_traits<State>::default_fields();
     restore_key_groups(info_, schema(), in,
       [&](uint32_t i, byte_reader& r) {
         K key = codec<K>::decode(r);
@@ -150,7 +152,8 @@ public:
         auto time = codec<int64_t>::decode(r);
         K key = codec<K>::decode(r);
         (codec<bool>::decode(r) ? processing_timers_ : timers_).insert({time, std::move(key)});
-      });
+      },
+      defaults, state_traits<State>::declared);
   }
 
   static state_schema schema() {

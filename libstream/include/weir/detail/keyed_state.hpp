@@ -60,6 +60,16 @@ struct state_traits {
     return out;
   }
 
+  /// A default State's fields, encoded in order: what a field added to the
+  /// State starts as when older state is restored.
+  static std::string default_fields() {
+    std::string out;
+    byte_writer w(out);
+    State probe{};
+    encode(probe, w);
+    return out;
+  }
+
   static void encode(const State& s, byte_writer& w) {
     if constexpr (declared) {
       state_fields f(w);
@@ -107,15 +117,18 @@ void snapshot_key_groups(const subtask_info& info, const state_schema& schema, o
 
 /// Reads the key groups of `in` back: read_entry(index, byte_reader&) per
 /// entry and read_timer(byte_reader&) per timer. A key group this subtask
-/// does not own, a corrupt blob or another schema throw state_error.
+/// does not own, a corrupt blob or another schema throw state_error; with
+/// `evolve`, entries of another field list are rewritten into this schema's
+/// (decode_key_group), `defaults` giving added fields their start.
 template <class ReadEntry, class ReadTimer>
 void restore_key_groups(const subtask_info& info, const state_schema& schema, const operator_snapshot& in,
-                        ReadEntry&& read_entry, ReadTimer&& read_timer) {
+                        ReadEntry&& read_entry, ReadTimer&& read_timer, std::string_view defaults = {},
+                        bool evolve = false) {
   for (const auto& [kg, blob] : in.key_groups) {
     auto what = key_group_name(info, kg);
     if (!info.key_groups.contains(kg))
       throw state_error(errc::incompatible_state, what + " is not owned by this subtask");
-    auto state = decode_key_group(blob, kg, schema, what);
+    auto state = decode_key_group(blob, kg, schema, what, defaults, evolve);
     if (!state) throw state_error(state.error_value());
     uint32_t index = kg - info.key_groups.first;
     state->entries.for_each(what, [&](byte_reader& r) { read_entry(index, r); });

@@ -147,8 +147,17 @@ expected<std::pair<state_schema, key_group_state>> decode_key_group_as_stored(st
 /// that its schema equals `expected` (else errc::incompatible_state naming
 /// the difference); corrupt bytes are errc::corrupt_state. `what` names the
 /// blob in errors ("count key group 7").
+///
+/// Evolution: given `defaults` (each of the expected fields of a default
+/// State, encoded in order), entries stored with another field list of the
+/// same kind, key and timers are rewritten into the expected one: fields
+/// are matched by name, a field the job added gets its default (empty), one
+/// it dropped is left out. A field whose type changed is refused
+/// (errc::incompatible_state naming it), as is a stored field type only the
+/// job's code can read (a custom codec's), since it cannot be skipped.
 expected<key_group_state> decode_key_group(std::string_view bytes, uint32_t key_group,
-                                           const state_schema& expected, const std::string& what);
+                                           const state_schema& expected, const std::string& what,
+                                           std::string_view defaults = {}, bool evolve = false);
 /// The schema a key group blob says it holds (for tools that read state
 /// without the job).
 expected<state_schema> key_group_schema(std::string_view bytes, const std::string& what);
