@@ -73,7 +73,7 @@ error check_output_dir(const std::string& dir) {
 
 const std::set<std::string> checkpoint_valued{"checkpoint-interval", "state-dir", "restart-attempts",
                                               "from-savepoint"};
-const std::set<std::string> checkpoint_flags{"fresh", "allow-non-restored-state"};
+const std::set<std::string> checkpoint_flags{"fresh", "allow-non-restored-state", "savepoint-on-stop"};
 
 error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options) {
   auto interval = args.get_number("checkpoint-interval", 1000, 0, 86400000);
@@ -86,11 +86,12 @@ error apply_checkpoint_options(const cli_args& args, const std::string& job, run
   c.fresh = args.has("fresh");
   c.from_savepoint = args.get("from-savepoint");
   c.allow_non_restored_state = args.has("allow-non-restored-state");
+  if (args.has("savepoint-on-stop")) c.savepoint_on_stop = "savepoint";
   if (c.fresh && !c.from_savepoint.empty()) return {errc::bad_argument, "say --fresh or --from-savepoint, not both"};
   if (c.allow_non_restored_state && c.from_savepoint.empty())
     return {errc::bad_argument, "--allow-non-restored-state goes with --from-savepoint"};
-  if (!c.from_savepoint.empty() && c.interval_ms == 0)
-    return {errc::bad_argument, "--from-savepoint needs checkpoints (a --checkpoint-interval above 0)"};
+  if ((!c.from_savepoint.empty() || !c.savepoint_on_stop.empty()) && c.interval_ms == 0)
+    return {errc::bad_argument, "--from-savepoint and --savepoint-on-stop need checkpoints (a --checkpoint-interval above 0)"};
   options.restart = restart_strategy::exponential_backoff(static_cast<uint32_t>(*attempts), 100, 10000);
   options.log = [](const std::string& line) { std::fprintf(stderr, "weir: %s\n", line.c_str()); };
   return {};

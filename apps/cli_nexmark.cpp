@@ -80,6 +80,8 @@ options:
                             state dir instead, its state mapped by operator uid
   --allow-non-restored-state  with --from-savepoint: leave state of operators
                             the job no longer has behind instead of refusing
+  --savepoint-on-stop       on SIGTERM, stop with the next version of savepoint
+                            'savepoint' (as weir job stop --savepoint does)
   --restart-attempts N      restarts after a failure (default 3)
   -h, --help                show this help
 )";

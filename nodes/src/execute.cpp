@@ -12,6 +12,7 @@
 #include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "run_recovery.hpp"
+#include "sigterm_stop.hpp"
 #include "store_actor.hpp"
 #include "supervisor.hpp"
 #include "weir/stream.hpp"
@@ -97,9 +98,10 @@ job_result environment::execute(const std::string& job_name) {
   if (dep->options.job_timeout_ms == 0)
     if (const char* env = std::getenv("WEIR_JOB_TIMEOUT_MS")) dep->options.job_timeout_ms = std::strtoull(env, nullptr, 10);
   std::optional<runtime::prepared_run> prepared;
-  if (!options_.checkpoints.from_savepoint.empty() && (!dep->checkpointing || options_.checkpoints.state_dir.empty())) {
-    result.failure = {errc::bad_argument, "starting from savepoint '" + options_.checkpoints.from_savepoint
-                                            + "' needs checkpoints: a checkpoint interval and the state dir that holds it"};
+  bool savepoints = !options_.checkpoints.from_savepoint.empty() || !options_.checkpoints.savepoint_on_stop.empty();
+  if (savepoints && (!dep->checkpointing || options_.checkpoints.state_dir.empty())) {
+    result.failure = {errc::bad_argument, "savepoints (from_savepoint, savepoint_on_stop) need checkpoints: "
+                                          "a checkpoint interval and a state dir"};
     return result;
   }
   if (dep->checkpointing) {
@@ -121,6 +123,9 @@ job_result environment::execute(const std::string& job_name) {
   // A job checkpointing into a state directory is reachable there (weir/control.hpp).
   bool reachable = prepared && !options_.checkpoints.state_dir.empty();
   if (!options_.nodes.empty() || reachable) cfg.load<caf::io::middleman>();
+  // Blocked before CAF starts its threads, so only the watcher takes SIGTERM.
+  std::unique_ptr<nodes::sigterm_stop> on_sigterm;
+  if (prepared && !options_.checkpoints.savepoint_on_stop.empty()) on_sigterm = std::make_unique<nodes::sigterm_stop>();
   caf::actor_system sys{cfg};
   auto where = place(sys, *graph_, dep->plan, options_);
   if (!where) {
@@ -146,6 +151,7 @@ job_result environment::execute(const std::string& job_name) {
     if (ep) control = std::move(*ep);
     if (options_.log) options_.log("job '" + graph_->name + "': " + said);
   }
+  if (on_sigterm) on_sigterm->watch(sys, supervisor, options_.checkpoints.savepoint_on_stop, options_.log);
   caf::scoped_actor self{sys};
   self->request(supervisor, caf::infinite, runtime::run_atom::value)
     .receive(
@@ -163,6 +169,7 @@ job_result environment::execute(const std::string& job_name) {
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   control.reset(); // its files go before the job is reported ended
+  if (on_sigterm) on_sigterm->stop(); // before the actor system it uses goes
   return result;
 }
 

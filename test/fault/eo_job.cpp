@@ -7,7 +7,7 @@
 //
 // usage: weir_eo_job --records N --keys K --per-ms R --interval MS --output DIR --state-dir DIR
 //                    [--parallelism P] [--from-savepoint S] [--allow-non-restored-state 1]
-//                    [--count-uid UID|generated]
+//                    [--count-uid UID|generated] [--savepoint-on-stop NAME]
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   env.options().checkpoints.state_dir = args["--state-dir"];
   env.options().checkpoints.from_savepoint = opt("--from-savepoint", "");
   env.options().checkpoints.allow_non_restored_state = args.count("--allow-non-restored-state") > 0;
+  env.options().checkpoints.savepoint_on_stop = opt("--savepoint-on-stop", "");
   auto count_uid = opt("--count-uid", "count");
   env.options().log = [](const std::string& line) { std::fprintf(stderr, "weir: %s\n", line.c_str()); };
   auto counted = env.add_source<record>(test::paced(n, std::atof(args["--per-ms"].c_str()), [keys](uint64_t i) {

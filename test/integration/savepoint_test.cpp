@@ -7,6 +7,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include <signal.h>
+
 #include <map>
 #include <set>
 #include <sstream>
@@ -227,4 +232,88 @@ TEST_CASE("a savepoint is refused on a job relying on a generated uid, and a mis
   auto missing = weir::test::run_command(eo_job(dir, "50", {"--from-savepoint", "nope"}));
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("no savepoint 'nope'"));
+}
+
+namespace {
+
+/// Rewrites (or, with an empty `bytes`, deletes) the first key under
+/// `prefix` in the state dir's LevelDB; returns the key.
+std::string damage_first(const std::string& state, const std::string& prefix, bool remove) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(leveldb::Options{}, state, &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions{}));
+  it->Seek(prefix);
+  REQUIRE(it->Valid());
+  std::string key = it->key().ToString(), value = it->value().ToString();
+  REQUIRE(key.rfind(prefix, 0) == 0);
+  it.reset();
+  if (remove) {
+    REQUIRE(db->Delete(leveldb::WriteOptions{}, key).ok());
+  } else {
+    value[value.size() / 2] ^= 0x20; // same size, other bytes
+    REQUIRE(db->Put(leveldb::WriteOptions{}, key, value).ok());
+  }
+  return key;
+}
+
+} // namespace
+
+TEST_CASE("a corrupt or truncated savepoint is refused naming it, and nothing starts", "[integration][savepoint]") {
+  weir::test::temp_dir dir;
+  auto state = dir.file("state");
+  auto job = start_slow(dir, "job.log");
+  for (const char* name : {"flipped", "truncated"})
+    REQUIRE(weir_cli({"savepoint", "create", "--state-dir", state, "--name", name}).exit_code == 0);
+  REQUIRE(weir_cli({"job", "stop", "--state-dir", state, "--savepoint", "--name", "good"}).exit_code == 0);
+  REQUIRE(job->wait(60000));
+  auto committed = weir::test::part_lines(dir.file("out"), true).size();
+  auto flipped = damage_first(state, "sp/exactly-once/flipped/0000000001/state/count/", false);
+  auto cut = damage_first(state, "sp/exactly-once/truncated/0000000001/op/numbers/", true);
+
+  auto a = weir::test::run_command(eo_job(dir, "50", {"--from-savepoint", "flipped"}));
+  INFO(a.output);
+  CHECK(a.exit_code == 1);
+  CHECK_THAT(a.output, Catch::Contains("savepoint 'flipped' version 1 blob 'state/count/")
+                         && Catch::Contains("does not match its manifest"));
+  auto b = weir::test::run_command(eo_job(dir, "50", {"--from-savepoint", "truncated"}));
+  INFO(b.output);
+  CHECK(b.exit_code == 1);
+  CHECK_THAT(b.output, Catch::Contains("savepoint 'truncated' version 1 blob 'op/numbers/") && Catch::Contains("is missing"));
+  CHECK(weir::test::part_lines(dir.file("out"), true).size() == committed); // nothing ran
+
+  // The state dir's own checkpoints were not given up for a savepoint that
+  // cannot be read: a plain run still resumes from the stop.
+  auto resumed = weir::test::run_command(eo_job(dir, "50"));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Catch::Contains("resuming the unfinished run"));
+  std::set<int64_t> all;
+  check_counts(dir.file("out"), &all);
+  CHECK(all.size() == static_cast<size_t>(records));
+}
+
+TEST_CASE("SIGTERM stops a job started with savepoint_on_stop with a savepoint, and a run from it goes on exactly",
+          "[integration][savepoint]") {
+  weir::test::temp_dir dir;
+  auto job = std::make_unique<child_process>(eo_job(dir, "1", {"--savepoint-on-stop", "on-term"}), dir.file("job.log"));
+  REQUIRE_FALSE(weir::test::wait_for_file_line(dir.file("state") + "/weir-control", 60000).empty());
+  REQUIRE(::kill(job->pid(), SIGTERM) == 0);
+  auto code = job->wait(60000);
+  REQUIRE(code);
+  auto log = weir::test::read_file(dir.file("job.log"));
+  INFO(log);
+  CHECK(*code == 0); // not killed by the signal: stopped
+  CHECK_THAT(log, Catch::Contains("SIGTERM: stopping with savepoint 'on-term'")
+                    && Catch::Contains("stopped with savepoint on-term@1"));
+  std::set<int64_t> before;
+  check_counts(dir.file("out"), &before, true);
+  CHECK(before.size() < static_cast<size_t>(records));
+  auto resumed = weir::test::run_command(eo_job(dir, "50", {"--from-savepoint", "on-term"}));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  std::set<int64_t> all;
+  auto counts = check_counts(dir.file("out"), &all);
+  CHECK(all.size() == static_cast<size_t>(records));
+  for (const auto& [key, c] : counts) CHECK(c == records / keys);
 }

@@ -76,7 +76,7 @@ job_result run_version(const test::temp_dir& dir, double per_ms, const std::stri
 
 } // namespace
 
-TEST_CASE("a State that gained a field restores from a savepoint; a changed field type is refused",
+TEST_CASE("a State that gained a field restores from a savepoint, and a changed field type is refused",
           "[integration][savepoint][evolution]") {
   test::temp_dir dir;
   auto first = std::make_shared<collected<tally>>();

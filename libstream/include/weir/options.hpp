@@ -42,6 +42,12 @@ struct checkpoint_options {
   std::string from_savepoint;
   /// With from_savepoint: leave the state of operators the job no longer has behind.
   bool allow_non_restored_state = false;
+  /// Non-empty: SIGTERM stops the job with a savepoint of this name (as
+  /// `weir job stop --savepoint` does) instead of killing the process; if
+  /// the savepoint cannot be taken the job is cancelled. While the job runs,
+  /// SIGTERM is blocked in every thread the runtime starts and is taken by
+  /// one of its own. Needs checkpoints and a state dir.
+  std::string savepoint_on_stop;
 };
 
 /// What happens when a task fails: the job restarts from its latest
