@@ -67,6 +67,10 @@ public:
   void commit(const std::string& txn) override { commit_as(info_.index, txn); }
 
   void recover(const std::vector<std::string>& pre_committed) override {
+    // Reprocessing from a savepoint into a fresh directory: the restored
+    // transactions were committed into the directory the savepoint's run
+    // wrote, so there is nothing here to commit.
+    fresh_directory_ = !holds_files_of_mine();
     for (const auto& txn : pre_committed) commit(txn);
     for (const auto& [index, txn] : std::exchange(rescaled_commits_, {})) commit_as(index, txn);
     remove_uncommitted();
@@ -128,9 +132,19 @@ private:
       require_replaceable(to);
       if (std::rename(from.c_str(), to.c_str()) != 0) detail::fail_on("cannot rename to " + to, from);
       detail::sync_directory(dir_);
-    } else if (!fs::exists(to, ec)) {
+    } else if (!fs::exists(to, ec) && !fresh_directory_) {
       throw std::runtime_error("pre-committed part file '" + from + "' is gone: its output cannot be committed");
-    } // else committed before: commits are idempotent
+    } // else committed before (commits are idempotent), or into another directory
+  }
+
+  /// Whether the directory holds a part file of an index this subtask answers for.
+  bool holds_files_of_mine() const {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+      auto f = detail::parse_part_name(it->path().filename().string(), info_.uid);
+      if (f && f->subtask % info_.parallelism == info_.index) return true;
+    }
+    return false;
   }
 
   // Hidden files are output no completed checkpoint holds; visible ones
@@ -183,6 +197,7 @@ private:
   std::optional<uint64_t> restored_single_; // a restored next transaction of its own index
   std::vector<std::pair<uint32_t, std::string>> rescaled_commits_; // file index, transaction: taken over
   bool restored_ = false;
+  bool fresh_directory_ = false; // recovering into a directory without files of its indexes
 };
 
 class stdout_sink_function final : public sink_function<std::string> {
