@@ -18,17 +18,10 @@ namespace weir::nexmark {
 /// Subclasses say how to emit event n in poll() through emit_share(). T is
 /// the record type (an event struct, or a Cap'n Proto event record).
 template <class T>
-class strided_source : public source_function<T> {
+class strided_source : public strided_source_function<T> {
 public:
   void open(const subtask_info& info) override {
-    if (!lanes_.open(info)) refuse_position(lanes_.lanes().front().first, info.index, info.parallelism);
-  }
-  bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override { lanes_.write(out); }
-  void read_position(byte_reader& in) override { lanes_.read(in); }
-  // At another parallelism the subtasks share out the old ones' lanes.
-  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override {
-    return lanes_.read_rescaled(now, positions);
+    if (!this->lanes_.open(info)) refuse_position(this->lanes_.lanes().front().first, info.index, info.parallelism);
   }
 
 protected:
@@ -37,12 +30,11 @@ protected:
   /// Calls emit(n) for up to `max_records` of this subtask's next numbers.
   template <class Emit>
   source_status emit_share(size_t max_records, Emit&& emit) {
-    return lanes_.emit(count_, max_records, emit) ? source_status::more : source_status::exhausted;
+    return this->lanes_.emit(count_, max_records, emit) ? source_status::more : source_status::exhausted;
   }
 
 private:
   uint64_t count_;
-  strided_lanes lanes_;
 };
 
 using strided_event_source = strided_source<event>;

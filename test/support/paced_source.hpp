@@ -17,12 +17,12 @@ namespace weir::test {
 /// land in it. Idle while ahead of its pace. Its position is its next index
 /// (per lane): a restore rewinds it there (and keeps pacing from there).
 template <class T, class F>
-class paced_source final : public source_function<T> {
+class paced_source final : public strided_source_function<T> {
 public:
   paced_source(uint64_t count, double per_ms, F fn) : count_(count), per_ms_(per_ms), fn_(std::move(fn)) {}
 
   void open(const subtask_info& info) override {
-    if (!lanes_.open(info)) throw std::runtime_error("paced source: a foreign position");
+    strided_source_function<T>::open(info);
     started_ = std::chrono::steady_clock::now();
   }
 
@@ -31,7 +31,7 @@ public:
     auto allowed = static_cast<uint64_t>(ms * per_ms_) + 1;
     size_t budget = emitted_ >= allowed ? 0 : static_cast<size_t>(std::min<uint64_t>(max_records, allowed - emitted_));
     size_t n = 0;
-    bool more = lanes_.emit(count_, budget, [&](uint64_t i) {
+    bool more = this->lanes_.emit(count_, budget, [&](uint64_t i) {
       out.emit(fn_(i));
       ++n;
     });
@@ -40,18 +40,10 @@ public:
     return n == 0 ? source_status::idle : source_status::more;
   }
 
-  bool has_position() const override { return true; }
-  void write_position(byte_writer& w) const override { lanes_.write(w); }
-  void read_position(byte_reader& r) override { lanes_.read(r); }
-  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override {
-    return lanes_.read_rescaled(now, positions);
-  }
-
 private:
   uint64_t count_;
   double per_ms_;
   F fn_;
-  strided_lanes lanes_;
   uint64_t emitted_ = 0; // since open
   std::chrono::steady_clock::time_point started_;
 };

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "weir/codec.hpp"
 #include "weir/detail/operator.hpp"
+#include "weir/functions.hpp"
 
 namespace weir {
 
@@ -108,6 +110,30 @@ private:
   std::optional<uint64_t> restored_single_;
   bool restored_ = false;
   bool own_lane_ = true; // one lane, this subtask's own: written as a plain number
+};
+
+/// A source of numbered records spread over its subtasks by stride: it
+/// keeps its position in strided_lanes, so it can change its parallelism on
+/// a restore. A subclass's poll() emits through lanes_.emit(count, max, fn).
+template <class T>
+class strided_source_function : public source_function<T> {
+public:
+  /// Throws (the restore fails) when a restored position is another subtask's.
+  void open(const subtask_info& info) override {
+    if (!lanes_.open(info))
+      throw std::runtime_error("the restored position " + std::to_string(lanes_.lanes().front().first)
+                               + " is not one of subtask " + std::to_string(info.index) + "'s numbers (of "
+                               + std::to_string(info.parallelism) + ")");
+  }
+  bool has_position() const override { return true; }
+  void write_position(byte_writer& out) const override { lanes_.write(out); }
+  void read_position(byte_reader& in) override { lanes_.read(in); }
+  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override {
+    return lanes_.read_rescaled(now, positions);
+  }
+
+protected:
+  strided_lanes lanes_;
 };
 
 } // namespace weir

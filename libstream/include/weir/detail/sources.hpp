@@ -4,7 +4,6 @@
 /// generate, and environment's source templates. Part of weir/stream.hpp: include that, not this.
 
 #include <optional>
-#include <stdexcept>
 
 #include "weir/strided_lanes.hpp"
 #include "weir/stream.hpp"
@@ -13,29 +12,9 @@ namespace weir {
 
 namespace detail {
 
-/// A source of numbered records spread over its subtasks by stride
-/// (strided_lanes): it can change its parallelism on a restore.
-template <class T>
-class strided_source_function : public source_function<T> {
-public:
-  void open(const subtask_info& info) override {
-    if (!lanes_.open(info))
-      throw std::runtime_error("the restored position is not one of this subtask's numbers");
-  }
-  bool has_position() const override { return true; }
-  void write_position(byte_writer& out) const override { lanes_.write(out); }
-  void read_position(byte_reader& in) override { lanes_.read(in); }
-  bool read_rescaled_positions(const subtask_info& now, const std::vector<std::string>& positions) override {
-    return lanes_.read_rescaled(now, positions);
-  }
-
-protected:
-  strided_lanes lanes_;
-};
-
 /// Emits the elements of a shared vector whose index % parallelism == subtask.
 template <class T>
-class collection_source final : public strided_source_function<T> {
+class collection_source final : public weir::strided_source_function<T> {
 public:
   explicit collection_source(std::shared_ptr<const std::vector<T>> values)
     : values_(std::move(values)) {}
@@ -49,7 +28,7 @@ private:
 };
 
 template <class T, class F>
-class generator_source final : public strided_source_function<T> {
+class generator_source final : public weir::strided_source_function<T> {
 public:
   generator_source(uint64_t count, F fn) : count_(count), fn_(std::move(fn)) {}
   source_status poll(emitter<T>& out, size_t max_records) override {
