@@ -6,6 +6,7 @@
 #include "cli_args.hpp"
 #include "commands.hpp"
 #include "weir/checkpoints.hpp"
+#include "weir/control.hpp"
 
 namespace weir::apps {
 
@@ -18,7 +19,9 @@ Prints an operator's keyed state as it was in a checkpoint or savepoint, one JSO
 key ({"key_group":..,"key":..,"<field>":..}), read from the state directory
 without the job's code: the checkpoint names each field's type. A field of a
 type only the job's code reads (a custom codec's) is printed as its bytes in
-hex. The job must not be running (LevelDB lets one process in).
+hex. While the job runs (LevelDB lets one process in), the job itself answers
+through its control endpoint, from any checkpoint it retains or savepoint
+(at most 16 MiB of answer: ask for one --key of a large state).
 
 options:
   --state-dir DIR    the state directory (e.g. weir-state/wordcount)
@@ -33,6 +36,34 @@ options:
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir state: %s (try weir state --help)\n", message.c_str());
   return 2;
+}
+
+bool locked(const error& err) {
+  return err.code() == errc::io && err.message().find("lock") != std::string::npos;
+}
+
+/// The same query asked of the job running on `state_dir`; calls `line` per
+/// key and returns the checkpoint read.
+expected<uint64_t> query_running_job(const std::string& state_dir, const state_query& q,
+                                     const std::function<void(const std::string&)>& line) {
+  for (const auto* part : {&q.savepoint, &q.operator_uid})
+    if (part->find('\n') != std::string::npos) return error{errc::bad_argument, "a line break in an argument"};
+  if (q.key && q.key->find('\n') != std::string::npos) return error{errc::bad_argument, "a line break in --key"};
+  auto answer = control_job(state_dir, "query\n" + std::to_string(q.checkpoint) + "\n" + q.savepoint + "\n"
+                                         + q.operator_uid + "\n" + (q.key ? "1\n" + *q.key : "0\n"), 60000);
+  if (!answer) return answer.error_value();
+  // "checkpoint <id>" and then a JSON line per key
+  auto first = answer->find('\n');
+  if (answer->rfind("checkpoint ", 0) != 0 || first == std::string::npos)
+    return error{errc::protocol, "the running job's answer is not a state query's"};
+  uint64_t read = std::strtoull(answer->c_str() + 11, nullptr, 10);
+  for (size_t start = first + 1; start < answer->size();) {
+    auto nl = answer->find('\n', start);
+    if (nl == std::string::npos) nl = answer->size();
+    line(answer->substr(start, nl - start));
+    start = nl + 1;
+  }
+  return read;
 }
 
 } // namespace
@@ -57,17 +88,21 @@ int state_command(int argc, char** argv, int first) {
   q.operator_uid = args->get("operator");
   if (args->has("key")) q.key = args->get("key");
   uint64_t lines = 0;
-  auto read = query_state(args->get("state-dir"), q, [&](const std::string& line) {
+  auto print = [&](const std::string& line) {
     std::printf("%s\n", line.c_str());
     ++lines;
-  });
+  };
+  auto read = query_state(args->get("state-dir"), q, print);
+  bool live = !read && locked(read.error_value()); // a job runs there: it answers
+  if (live) read = query_running_job(args->get("state-dir"), q, print);
   if (!read) {
     std::fprintf(stderr, "weir state: %s\n", read.error_value().message().c_str());
     return read.error_value().code() == errc::bad_argument ? 2 : 1;
   }
   auto from = q.savepoint.empty() ? "" : "savepoint '" + q.savepoint + "', ";
-  std::fprintf(stderr, "%llu key(s) of '%s' in %scheckpoint %llu\n", static_cast<unsigned long long>(lines),
-               q.operator_uid.c_str(), from.c_str(), static_cast<unsigned long long>(*read));
+  std::fprintf(stderr, "%llu key(s) of '%s' in %scheckpoint %llu%s\n", static_cast<unsigned long long>(lines),
+               q.operator_uid.c_str(), from.c_str(), static_cast<unsigned long long>(*read),
+               live ? " (answered by the running job)" : "");
   return 0;
 }
 

@@ -12,6 +12,7 @@ int checkpoints_command(int argc, char** argv, int first);
 int state_command(int argc, char** argv, int first);
 int job_command(int argc, char** argv, int first);
 int savepoint_command(int argc, char** argv, int first);
+int jobs_command(int argc, char** argv, int first);
 /// weir bench checkpoint (argv[first] is the first word after "checkpoint").
 int bench_checkpoint_command(int argc, char** argv, int first);
 /// weir bench nexmark (argv[first] is the first word after "nexmark").

@@ -23,6 +23,8 @@ commands:
                    without the job (weir state --help)
   job              status, cancel or stop (with a savepoint) the job running
                    on a state directory (weir job --help)
+  jobs list        the jobs of a state directory: running, or resumable, with
+                   their checkpoints and savepoints (weir jobs --help)
   savepoint        create, list, inspect or delete savepoints
                    (weir savepoint --help)
   node             serve tasks of jobs for a coordinator (weir node --help)
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   if (command == "state") return weir::apps::state_command(argc, argv, 2);
   if (command == "job") return weir::apps::job_command(argc, argv, 2);
   if (command == "savepoint") return weir::apps::savepoint_command(argc, argv, 2);
+  if (command == "jobs") return weir::apps::jobs_command(argc, argv, 2);
   std::fprintf(stderr, "weir: unknown command '%s' (try weir --help)\n", command.c_str());
   return 2;
 }

@@ -122,29 +122,40 @@ expected<uint64_t> query_state(const std::string& state_dir, const state_query& 
                                const std::function<void(const std::string&)>& line) {
   uint64_t read = 0;
   auto err = runtime::with_job(state_dir, query.job, [&](checkpoint_store& store) -> error {
-    auto at = snapshot_to_query(store, query);
-    if (!at) return at.error_value();
-    auto m = store.manifest(*at);
-    if (!m) return m.error_value();
-    read = m->summary.id;
-    auto blobs = store.key_group_blobs(*at, query.operator_uid);
-    if (!blobs) return blobs.error_value();
-    try {
-      for (const auto& [kg, bytes] : *blobs) {
-        auto what = at->describe() + " operator '" + query.operator_uid + "' key group " + std::to_string(kg);
-        auto decoded = detail::decode_key_group_as_stored(bytes, what);
-        if (!decoded) return decoded.error_value();
-        const auto& [schema, state] = *decoded;
-        for (size_t i = 0; i < state.entries.size(); ++i)
-          if (auto json = entry_json(schema, kg, state.entries.entry(i), query.key, what)) line(*json);
-      }
-    } catch (const detail::state_error& e) {
-      return error{e.code(), e.what()};
-    }
+    auto id = runtime::query_store(store, query, line);
+    if (!id) return id.error_value();
+    read = *id;
     return {};
   });
   if (err) return err;
   return read;
 }
+
+namespace runtime {
+
+expected<uint64_t> query_store(checkpoint_store& store, const state_query& query,
+                               const std::function<void(const std::string&)>& line) {
+  auto at = snapshot_to_query(store, query);
+  if (!at) return at.error_value();
+  auto m = store.manifest(*at);
+  if (!m) return m.error_value();
+  auto blobs = store.key_group_blobs(*at, query.operator_uid);
+  if (!blobs) return blobs.error_value();
+  try {
+    for (const auto& [kg, bytes] : *blobs) {
+      auto what = at->describe() + " operator '" + query.operator_uid + "' key group " + std::to_string(kg);
+      auto decoded = detail::decode_key_group_as_stored(bytes, what);
+      if (!decoded) return decoded.error_value();
+      const auto& [schema, state] = *decoded;
+      for (size_t i = 0; i < state.entries.size(); ++i)
+        if (auto json = entry_json(schema, kg, state.entries.entry(i), query.key, what)) line(*json);
+    }
+  } catch (const detail::state_error& e) {
+    return error{e.code(), e.what()};
+  }
+  return m->summary.id;
+}
+
+} // namespace runtime
 
 } // namespace weir

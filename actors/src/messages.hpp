@@ -43,6 +43,7 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using control_atom = caf::atom_constant<caf::atom("control")>;
 using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).

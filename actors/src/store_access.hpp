@@ -15,8 +15,15 @@
 
 #include "checkpoint_store.hpp"
 #include "leveldb_kv.hpp"
+#include "weir/checkpoints.hpp"
 
 namespace weir::runtime {
+
+/// weir/checkpoints.hpp's query_state on an open store (its job's): what
+/// `weir state query` asks offline and a running job answers through its
+/// control endpoint. Returns the checkpoint read.
+expected<uint64_t> query_store(checkpoint_store& store, const state_query& query,
+                               const std::function<void(const std::string&)>& line);
 
 inline expected<std::unique_ptr<leveldb_kv>> open_existing(const std::string& dir) {
   std::error_code ec;

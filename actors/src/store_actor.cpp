@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "messages.hpp"
+#include "store_access.hpp"
 #include "task_actor.hpp"
 
 namespace weir::runtime {
@@ -12,6 +13,32 @@ namespace {
 
 caf::error to_caf(const error& err) {
   return caf::make_error(caf::sec::runtime_error, static_cast<uint8_t>(err.code()), err.message());
+}
+
+/// The most a live state query answers with: a query of every key of a
+/// large state is for a stopped job (offline, streamed).
+constexpr size_t max_live_answer = 16u << 20;
+
+/// A state query on the job's own store: "checkpoint <id>" then a JSON line per key.
+caf::result<std::string> answer_query(checkpoint_store& store, state_query q) {
+  std::string out;
+  size_t lines = 0;
+  bool too_big = false;
+  auto id = query_store(store, q, [&](const std::string& line) {
+    if (too_big || out.size() + line.size() + 1 > max_live_answer) {
+      too_big = true;
+      return;
+    }
+    out += line;
+    out += '\n';
+    ++lines;
+  });
+  if (!id) return to_caf(id.error_value());
+  if (too_big)
+    return to_caf(error{errc::bad_argument, "the answer exceeds " + std::to_string(max_live_answer >> 20)
+                                              + " MiB after " + std::to_string(lines)
+                                              + " keys: ask for one --key, or query the stopped job offline"});
+  return "checkpoint " + std::to_string(*id) + "\n" + out;
 }
 
 int64_t wall_ms() {
@@ -83,6 +110,15 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
       auto loaded = load_newest(*store, *dep, bad, savepoint);
       if (!loaded) return to_caf(loaded.error_value());
       return {loaded->first, std::move(loaded->second)};
+    },
+    [=](query_atom, uint64_t checkpoint, std::string& savepoint, std::string& uid, std::string& key,
+        bool has_key) -> caf::result<std::string> {
+      state_query q;
+      q.checkpoint = checkpoint;
+      q.savepoint = std::move(savepoint);
+      q.operator_uid = std::move(uid);
+      if (has_key) q.key = std::move(key);
+      return answer_query(*store, std::move(q));
     },
     [=](finish_atom, bool finished) mutable -> caf::result<ack_atom> {
       run.finished = finished;

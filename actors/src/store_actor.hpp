@@ -21,6 +21,9 @@ struct deployment;
 ///   (load_atom, bad ids)                     -> (id, per task state) of the newest complete
 ///                                               checkpoint that loads; without one, of
 ///                                               `savepoint` when set (0: none exists)
+///   (query_atom, checkpoint, savepoint, uid, key, has_key)
+///                                            -> "checkpoint <id>\n" and a JSON line per key
+///                                               (weir/checkpoints.hpp's query_state, at most 16 MiB)
 ///   (finish_atom, bool finished)             -> ack_atom (the run record; then it quits)
 /// Failures come back as errors naming the store and checkpoint.
 caf::actor spawn_store_actor(caf::actor_system& sys, std::shared_ptr<const deployment> dep,

@@ -276,16 +276,50 @@ const char* phase_name(phase p) {
   return "?";
 }
 
-/// What `weir job status` prints: the job, its attempt, checkpoints and tasks.
-std::string status_text(supervisor_actor* self) {
+std::string watermark_text(int64_t wm) {
+  if (wm == INT64_MIN) return "no watermark yet";
+  if (wm == INT64_MAX) return "watermark: end of input";
+  return "watermark " + std::to_string(wm);
+}
+
+/// What `weir job status` prints: the job, its attempt, checkpoints, and
+/// each task's phase and watermark (asked of the running tasks, 2 s each).
+caf::result<std::string> status_text(supervisor_actor* self) {
   auto& st = self->state;
-  std::string out = "job " + st.dep->graph->name + ": " + (st.cancelling ? "restarting" : "running") + ", attempt "
-                    + std::to_string(st.attempt) + ", " + std::to_string(st.restarts) + " restart(s), "
-                    + std::to_string(st.completed) + " checkpoint(s) completed"
-                    + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "") + "\n";
-  for (uint32_t t = 0; t < st.phases.size(); ++t)
-    out += "  " + task_name(self, t) + ": " + phase_name(st.phases[t]) + "\n";
-  return out;
+  auto head = "job " + st.dep->graph->name + ": " + (st.cancelling ? "restarting" : "running") + ", attempt "
+              + std::to_string(st.attempt) + ", " + std::to_string(st.restarts) + " restart(s), "
+              + std::to_string(st.completed) + " checkpoint(s) completed"
+              + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "") + "\n";
+  struct gathering {
+    std::string head;
+    std::vector<std::string> lines;
+    size_t waiting = 0;
+    caf::response_promise answer;
+  };
+  auto g = std::make_shared<gathering>();
+  g->head = std::move(head);
+  g->answer = self->make_response_promise<std::string>();
+  auto finish = [g] {
+    if (--g->waiting > 0) return;
+    std::string out = g->head;
+    for (const auto& l : g->lines) out += l;
+    g->answer.deliver(std::move(out));
+  };
+  g->waiting = 1; // released below, once every request is out
+  for (uint32_t t = 0; t < st.phases.size(); ++t) {
+    g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t]) + "\n");
+    if (!st.tasks[t] || (st.phases[t] != phase::running && st.phases[t] != phase::finished)) continue;
+    ++g->waiting;
+    self->request(st.tasks[t], std::chrono::seconds(2), status_atom::value)
+      .then([g, t, finish](int64_t wm) {
+              auto& line = g->lines[t];
+              line.insert(line.size() - 1, ", " + watermark_text(wm));
+              finish();
+            },
+            [finish](caf::error&) { finish(); });
+  }
+  finish();
+  return g->answer;
 }
 
 void all_committed(supervisor_actor* self) {
@@ -370,7 +404,19 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     [self](restart_atom, uint32_t attempt) {
       if (self->state.attempt == attempt && self->state.cancelling && !self->state.over) begin_attempt(self);
     },
-    [self](status_atom) { return status_text(self); },
+    [self](status_atom) -> caf::result<std::string> { return status_text(self); },
+    [self](query_atom, uint64_t checkpoint, std::string& savepoint, std::string& uid, std::string& key,
+           bool has_key) -> caf::result<std::string> {
+      // The store answers on its own thread: LevelDB admits one process, the job's.
+      if (!self->state.how.store) return std::string("refused: the job keeps no checkpoints to query");
+      auto answer = self->make_response_promise<std::string>();
+      self->request(self->state.how.store, caf::infinite, query_atom::value, checkpoint, savepoint, uid, key, has_key)
+        .then([answer](std::string& lines) mutable { answer.deliver(std::move(lines)); },
+              [self, answer](caf::error& err) mutable {
+                answer.deliver("refused: " + error_of(self, err).message());
+              });
+      return answer;
+    },
     [self](cancel_atom) -> caf::result<std::string> {
       auto name = self->state.dep->graph->name;
       auto answer = self->make_response_promise<std::string>();

@@ -119,6 +119,8 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     [self, check](complete_atom, uint64_t id, bool final) {
       check(self->state.core->checkpoint_complete(id, final));
     },
+    // For `weir job status`: the event time this task has reached.
+    [self](status_atom) { return self->state.core->output_watermark(); },
   };
 }
 

@@ -373,3 +373,56 @@ TEST_CASE("reprocessing from a savepoint into a fresh directory gives the origin
     REQUIRE(cs.size() == static_cast<size_t>(records / keys - monday[key]));
   }
 }
+
+TEST_CASE("a running job answers state queries on its checkpoints and savepoints, as the offline query does",
+          "[integration][savepoint][state]") {
+  weir::test::temp_dir dir;
+  auto state = dir.file("state");
+  auto job = start_slow(dir, "job.log");
+  auto made = weir_cli({"savepoint", "create", "--state-dir", state, "--name", "probe"});
+  REQUIRE(made.exit_code == 0);
+  auto at = made.output.find("checkpoint ");
+  REQUIRE(at != std::string::npos);
+  auto checkpoint = std::to_string(std::stoull(made.output.substr(at + 11)));
+  auto query = [&](std::vector<std::string> which) {
+    std::vector<std::string> args{"state", "query", "--state-dir", state, "--operator", "count"};
+    args.insert(args.end(), which.begin(), which.end());
+    return weir_cli(args);
+  };
+  // Asked while the job runs (and holds the LevelDB): the job answers.
+  auto live_checkpoint = query({"--checkpoint", checkpoint});
+  auto live_savepoint = query({"--savepoint", "probe"});
+  auto live_key = query({"--savepoint", "probe", "--key", "3"});
+  auto live_unknown = query({"--savepoint", "nope"});
+  auto running = weir_cli({"jobs", "list", "--state-dir", state});
+  auto status = weir_cli({"job", "status", "--state-dir", state});
+  REQUIRE(weir_cli({"job", "cancel", "--state-dir", state}).exit_code == 0);
+  REQUIRE(job->wait(60000));
+  auto stored = weir_cli({"jobs", "list", "--state-dir", state});
+  CHECK_THAT(running.output, Catch::Contains("job exactly-once: running, attempt 1") && Catch::Contains("(running;"));
+  CHECK_THAT(status.output, Catch::Contains("numbers[0/2]: running, watermark")
+                              || Catch::Contains("numbers[0/2]: running, no watermark yet"));
+  CHECK_THAT(stored.output, Catch::Contains("job exactly-once: unfinished: resumes from checkpoint")
+                              && Catch::Contains("1 savepoint version(s)"));
+  auto offline = query({"--savepoint", "probe"});
+  INFO(live_checkpoint.output);
+  INFO(offline.output);
+  REQUIRE(live_checkpoint.exit_code == 0);
+  REQUIRE(offline.exit_code == 0);
+  CHECK_THAT(live_checkpoint.output, Catch::Contains("answered by the running job"));
+  CHECK_THAT(offline.output, !Catch::Contains("answered by the running job"));
+  auto json_lines = [](const std::string& out) {
+    std::vector<std::string> lines;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty() && l[0] == '{') lines.push_back(l);
+    return lines;
+  };
+  CHECK(json_lines(live_checkpoint.output).size() == static_cast<size_t>(keys));
+  CHECK(json_lines(live_checkpoint.output) == json_lines(offline.output));
+  CHECK(json_lines(live_savepoint.output) == json_lines(offline.output));
+  REQUIRE(json_lines(live_key.output).size() == 1);
+  CHECK_THAT(json_lines(live_key.output)[0], Catch::StartsWith("{\"key_group\":") && Catch::Contains("\"key\":3,"));
+  CHECK(live_unknown.exit_code == 2);
+  CHECK_THAT(live_unknown.output, Catch::Contains("no savepoint 'nope'") && Catch::Contains("'probe'"));
+}
