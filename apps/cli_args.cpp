@@ -73,7 +73,7 @@ error check_output_dir(const std::string& dir) {
 
 const std::set<std::string> checkpoint_valued{"checkpoint-interval", "state-dir", "restart-attempts",
                                               "from-savepoint"};
-const std::set<std::string> checkpoint_flags{"fresh", "allow-non-restored-state", "savepoint-on-stop"};
+const std::set<std::string> checkpoint_flags{"fresh", "allow-non-restored-state", "savepoint-on-stop", "check"};
 
 error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options) {
   auto interval = args.get_number("checkpoint-interval", 1000, 0, 86400000);
@@ -87,6 +87,7 @@ error apply_checkpoint_options(const cli_args& args, const std::string& job, run
   c.from_savepoint = args.get("from-savepoint");
   c.allow_non_restored_state = args.has("allow-non-restored-state");
   if (args.has("savepoint-on-stop")) c.savepoint_on_stop = "savepoint";
+  if (args.has("check") && c.from_savepoint.empty()) return {errc::bad_argument, "--check goes with --from-savepoint"};
   if (c.fresh && !c.from_savepoint.empty()) return {errc::bad_argument, "say --fresh or --from-savepoint, not both"};
   if (c.allow_non_restored_state && c.from_savepoint.empty())
     return {errc::bad_argument, "--allow-non-restored-state goes with --from-savepoint"};
@@ -110,6 +111,17 @@ std::string checkpoint_summary(const job_result& result, const runtime_options& 
   if (result.restarts > 0)
     out += ", " + std::to_string(result.restarts) + " restart" + (result.restarts == 1 ? "" : "s");
   return out;
+}
+
+std::optional<int> check_savepoint_only(const cli_args& args, environment& env, const std::string& job) {
+  if (!args.has("check")) return std::nullopt;
+  auto report = env.check_savepoint(job);
+  if (!report) {
+    std::fprintf(stderr, "weir: savepoint check of '%s': %s\n", job.c_str(), report.error_value().message().c_str());
+    return 1;
+  }
+  std::fputs(report->c_str(), stdout);
+  return 0;
 }
 
 } // namespace weir::apps

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,5 +52,10 @@ error apply_checkpoint_options(const cli_args& args, const std::string& job, run
 
 /// ", 3 checkpoints (latest 7) in DIR, 1 restart", or "" without checkpoints.
 std::string checkpoint_summary(const job_result& result, const runtime_options& options);
+
+/// With --check (and --from-savepoint): the dry run of starting `job` from
+/// the savepoint (environment::check_savepoint), printed; returns the exit
+/// code (0: it would start, 1: it would be refused). Nothing without --check.
+std::optional<int> check_savepoint_only(const cli_args& args, environment& env, const std::string& job);
 
 } // namespace weir::apps

@@ -82,6 +82,9 @@ options:
                             the job no longer has behind instead of refusing
   --savepoint-on-stop       on SIGTERM, stop with the next version of savepoint
                             'savepoint' (as weir job stop --savepoint does)
+  --check                   with --from-savepoint: only check that the job starts
+                            from it (the state of each operator, restored dry) and
+                            print where each operator's state comes from
   --restart-attempts N      restarts after a failure (default 3)
   -h, --help                show this help
 )";
@@ -176,6 +179,7 @@ int nexmark_command(int argc, char** argv, int first) {
   if (auto err = build_registered_job(env, "nexmark", job)) return usage_error(err.message());
   auto name = "nexmark-" + args->get("query");
   if (auto err = apply_checkpoint_options(*args, name, env.options())) return usage_error(err.message());
+  if (auto code = check_savepoint_only(*args, env, name)) return *code;
   auto result = env.execute(name);
   if (!result.ok()) {
     std::fprintf(stderr, "weir nexmark: job failed: %s\n", result.failure.to_string().c_str());

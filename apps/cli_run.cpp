@@ -42,6 +42,9 @@ options:
                           the job no longer has behind instead of refusing
   --savepoint-on-stop     on SIGTERM, stop with the next version of savepoint
                           'savepoint' (as weir job stop --savepoint does)
+  --check                 with --from-savepoint: only check that the job starts
+                          from it (the state of each operator, restored dry) and
+                          print where each operator's state comes from
   --restart-attempts N    restarts after a failure, from the latest checkpoint
                           (default 3)
   -h, --help              show this help
@@ -122,6 +125,7 @@ int run_command(int argc, char** argv, int first) {
   if (auto err = build_registered_job(env, "wordcount", job)) return usage_error(err.message());
   if (auto err = check_readable_file(job["input"])) return usage_error(err.message());
   if (auto err = check_output_dir(job["output"])) return usage_error(err.message());
+  if (auto code = check_savepoint_only(*args, env, "wordcount")) return *code;
   auto result = env.execute("wordcount");
   if (!result.ok()) {
     std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());

@@ -54,9 +54,8 @@ void count(const visit& v, State& s, emitter<tally>& out) {
 }
 
 template <class State>
-job_result run_version(const test::temp_dir& dir, double per_ms, const std::string& from_savepoint,
-                       std::shared_ptr<collected<tally>> out) {
-  environment env;
+void build_version(environment& env, const test::temp_dir& dir, double per_ms, const std::string& from_savepoint,
+                   std::shared_ptr<collected<tally>> out) {
   env.set_parallelism(2);
   env.options().checkpoints.interval_ms = 50;
   env.options().checkpoints.state_dir = dir.file("state");
@@ -71,7 +70,22 @@ job_result run_version(const test::temp_dir& dir, double per_ms, const std::stri
     .uid("per-user")
     .sink(collect_sink(out))
     .uid("out");
+}
+
+template <class State>
+job_result run_version(const test::temp_dir& dir, double per_ms, const std::string& from_savepoint,
+                       std::shared_ptr<collected<tally>> out) {
+  environment env;
+  build_version<State>(env, dir, per_ms, from_savepoint, std::move(out));
   return env.execute("visits");
+}
+
+/// environment::check_savepoint for `State` from savepoint `from`.
+template <class State>
+expected<std::string> check_version(const test::temp_dir& dir, const std::string& from) {
+  environment env;
+  build_version<State>(env, dir, 1000, from, std::make_shared<collected<tally>>());
+  return env.check_savepoint("visits");
 }
 
 } // namespace
@@ -96,6 +110,16 @@ TEST_CASE("a State that gained a field restores from a savepoint, and a changed 
   for (const auto& [user, n] : at_savepoint) before += n;
   CHECK(before > 0);
   CHECK(before < visits);
+
+  // The dry runs say so first, and change nothing.
+  auto check_changed = check_version<state_changed>(dir, "v1");
+  REQUIRE_FALSE(check_changed);
+  CHECK_THAT(check_changed.error_value().message(), Catch::Contains("field 'visits'"));
+  auto check_v2 = check_version<state_v2>(dir, "v1");
+  if (!check_v2) FAIL(check_v2.error_value().message());
+  CHECK_THAT(*check_v2, Catch::Contains("per-user (keyed_process, parallelism 2): restored\n")
+                          && Catch::Contains("visits (source, parallelism 2): restored\n")
+                          && Catch::Contains("every task restores"));
 
   // A version whose "visits" is a string: refused, nothing runs.
   auto refused_out = std::make_shared<collected<tally>>();

@@ -102,6 +102,14 @@ public:
   /// (weir_actors): link it to call this.
   job_result execute(const std::string& job_name);
 
+  /// A dry run of starting this job from options().checkpoints.from_savepoint:
+  /// maps the savepoint's state to the operators by uid and restores every
+  /// task from it (field types, rescaling, damage), without running anything
+  /// or changing the state dir. Returns the mapping, one line per operator
+  /// (restored, rescaled from p, new, left behind); the error the run would
+  /// meet otherwise. The job must not be running on the state dir.
+  expected<std::string> check_savepoint(const std::string& job_name);
+
   /// The graph built so far. Runtime SPI.
   const detail::job_graph& graph() const noexcept { return *graph_; }
   detail::job_graph& graph() noexcept { return *graph_; }
