@@ -92,6 +92,7 @@ void start_all(supervisor_actor* self) {
   st.coordinator = std::make_unique<checkpoint_coordinator>(st.sources, st.dep->options.checkpoints, persist,
                                                             st.next_checkpoint, *st.host);
   st.coordinator->start();
+  pass_waiting_savepoints(self);
 }
 
 /// Counts an acknowledgement of the current step; runs `next` once all tasks acked.

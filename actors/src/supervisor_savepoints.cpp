@@ -20,14 +20,27 @@ caf::result<std::string> request_savepoint(supervisor_actor* self, std::string n
     return refused("job '" + job + "' relies on generated uids for stateful operators: " + uids
                    + "; a savepoint maps state by uid, so give each one with .uid(\"...\")");
   if (st.over || st.stopping) return refused("job '" + job + "' is ending");
-  if (!st.coordinator)
-    return refused("job '" + job + "' is restarting (attempt " + std::to_string(st.attempt)
-                   + "); ask again once it runs");
+  if (st.savepoints.size() >= checkpoint_coordinator::max_waiting_savepoints)
+    return refused(std::to_string(st.savepoints.size()) + " savepoints of job '" + job + "' wait already");
   auto request = st.next_savepoint_request++;
   auto answer = self->make_response_promise<std::string>();
-  st.savepoints[request] = savepoint_request{answer, name, stop};
-  st.coordinator->request_savepoint(request, std::move(name));
+  st.savepoints[request] = savepoint_request{answer, name, stop, false};
+  // While an attempt starts (or restarts) the request waits for it.
+  if (st.coordinator) pass_waiting_savepoints(self);
   return answer;
+}
+
+void pass_waiting_savepoints(supervisor_actor* self) {
+  auto& st = self->state;
+  // Collected first: the coordinator may answer (and erase) a request at once.
+  std::vector<std::pair<uint64_t, std::string>> waiting;
+  for (auto& [request, r] : st.savepoints)
+    if (!r.passed) {
+      r.passed = true;
+      waiting.emplace_back(request, r.name);
+    }
+  for (auto& [request, name] : waiting)
+    if (st.coordinator) st.coordinator->request_savepoint(request, std::move(name));
 }
 
 void savepoint_answered(supervisor_actor* self, uint64_t request, const checkpoint_summary* taken,

@@ -50,7 +50,8 @@ private:
 struct savepoint_request {
   caf::response_promise answer; // delivers a std::string
   std::string name;
-  bool stop = false; // stop the job once it is taken
+  bool stop = false;   // stop the job once it is taken
+  bool passed = false; // handed to the coordinator (else it waits for the attempt to start)
 };
 
 struct supervisor_state {
@@ -101,6 +102,8 @@ void savepoint_answered(supervisor_actor* self, uint64_t request, const checkpoi
 caf::result<std::string> request_savepoint(supervisor_actor* self, std::string name, bool stop);
 /// Answers every savepoint request still waiting with a failure.
 void fail_savepoints(supervisor_actor* self, const std::string& why);
+/// Hands the requests that came while the attempt was starting to its coordinator.
+void pass_waiting_savepoints(supervisor_actor* self);
 /// Stops every task after a stop-with-savepoint; stopped_when_down ends the
 /// run once all are down.
 void stop_after_savepoint(supervisor_actor* self);

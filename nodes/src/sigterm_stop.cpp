@@ -19,16 +19,15 @@ sigset_t sigterm_only() {
 
 // Asks for the stop; a refusal or failure (no savepoint possible) cancels:
 // SIGTERM ends the job either way, and a cancelled job resumes from its
-// latest checkpoint.
-void stop_or_cancel(caf::actor_system& sys, caf::actor supervisor, std::string savepoint) {
-  sys.spawn([supervisor, savepoint](caf::event_based_actor* self) {
-    self->request(supervisor, caf::infinite, runtime::savepoint_atom::value, savepoint, true)
-      .then([self, supervisor](std::string& reply) {
-              if (reply.rfind("refused:", 0) == 0 || reply.rfind("failed:", 0) == 0)
-                self->send(supervisor, runtime::cancel_atom::value);
-            },
-            [self, supervisor](caf::error&) { self->send(supervisor, runtime::cancel_atom::value); });
-  });
+// latest checkpoint. (A function with arguments: CAF 0.17 dereferences a
+// null argument tuple when it spawns one without.)
+void stop_or_cancel(caf::event_based_actor* self, caf::actor supervisor, std::string savepoint) {
+  self->request(supervisor, caf::infinite, runtime::savepoint_atom::value, savepoint, true)
+    .then([self, supervisor](std::string& reply) {
+            if (reply.rfind("refused:", 0) == 0 || reply.rfind("failed:", 0) == 0)
+              self->send(supervisor, runtime::cancel_atom::value);
+          },
+          [self, supervisor](caf::error&) { self->send(supervisor, runtime::cancel_atom::value); });
 }
 
 } // namespace
@@ -50,7 +49,7 @@ void sigterm_stop::watch(caf::actor_system& sys, const caf::actor& supervisor, s
     while (!done_) {
       if (sigtimedwait(&set, nullptr, &tick) != SIGTERM) continue;
       if (log) log("SIGTERM: stopping with savepoint '" + savepoint + "'");
-      stop_or_cancel(sys, supervisor, savepoint);
+      sys.spawn(stop_or_cancel, supervisor, savepoint);
     }
   });
 }

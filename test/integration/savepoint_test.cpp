@@ -43,8 +43,9 @@ std::vector<std::string> eo_job(const weir::test::temp_dir& dir, const std::stri
 }
 
 /// Starts a slow run (about 30 s of records) and waits until it is reachable.
-std::unique_ptr<child_process> start_slow(const weir::test::temp_dir& dir, const std::string& log) {
-  auto job = std::make_unique<child_process>(eo_job(dir, "1"), dir.file(log));
+std::unique_ptr<child_process> start_slow(const weir::test::temp_dir& dir, const std::string& log,
+                                          std::vector<std::string> extra = {}) {
+  auto job = std::make_unique<child_process>(eo_job(dir, "1", std::move(extra)), dir.file(log));
   REQUIRE_FALSE(weir::test::wait_for_file_line(dir.file("state") + "/weir-control", 60000).empty());
   return job;
 }
@@ -378,7 +379,8 @@ TEST_CASE("a running job answers state queries on its checkpoints and savepoints
           "[integration][savepoint][state]") {
   weir::test::temp_dir dir;
   auto state = dir.file("state");
-  auto job = start_slow(dir, "job.log");
+  // No periodic checkpoints: the savepoint's stays the latest, retained.
+  auto job = start_slow(dir, "job.log", {"--interval", "600000"});
   auto made = weir_cli({"savepoint", "create", "--state-dir", state, "--name", "probe"});
   REQUIRE(made.exit_code == 0);
   auto at = made.output.find("checkpoint ");
