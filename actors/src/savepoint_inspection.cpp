@@ -20,6 +20,20 @@ using runtime::checkpoint_manifest;
 using runtime::checkpoint_store;
 using runtime::snapshot_ref;
 
+/// An operator subtask's own state (a source's position, a sink's
+/// transactions) is shown as hex up to this size.
+constexpr size_t max_shown_bytes = 64;
+
+std::string hex(std::string_view bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 std::string iso_time(int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
@@ -93,7 +107,9 @@ expected<std::map<std::string, operator_view>> describe_operators(checkpoint_sto
       view.subtasks[key->number] = ("{\"subtask\":" + std::to_string(key->number) + ",\"records\":"
                               + std::to_string(st->records) + ",\"watermark\":"
                               + (st->watermark == INT64_MIN ? std::string("null") : std::to_string(st->watermark))
-                              + ",\"bytes\":" + std::to_string(st->data.size()) + "}");
+                              + ",\"bytes\":" + std::to_string(st->data.size())
+                              + (st->data.size() <= max_shown_bytes ? ",\"hex\":\"" + hex(st->data) + "\"" : "")
+                              + "}");
       continue;
     }
     auto blob = store.blob(at, ref);

@@ -156,7 +156,7 @@ TEST_CASE("savepoints are versioned per name, listed in order, inspected and del
                                && Catch::Contains("\"max_parallelism\": 128")
                                && Catch::Contains("\"uid\": \"count\", \"parallelism\": 2")
                                && Catch::Contains("\"kind\":\"reduce\",\"key_type\":\"int64\"")
-                               && Catch::Contains("\"uid\": \"numbers\"")
+                               && Catch::Contains("\"uid\": \"numbers\"") && Catch::Contains(",\"hex\":\"")
                                && Catch::Contains("operator numbers = source x2"));
 
   auto deleted = weir_cli({"savepoint", "delete", "--state-dir", state, "nightly@1"});
