@@ -43,6 +43,7 @@ struct SavepointInfo {
   # The job's "name = value" fingerprint lines when it was taken.
   fingerprint @3 :Text;
   weirVersion @4 :Text;
+  jobVersion @5 :Text; # environment::set_job_version, or empty
 }
 
 # One line of `weir checkpoints list`, for completed and abandoned ones.

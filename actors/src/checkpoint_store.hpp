@@ -33,6 +33,7 @@ struct savepoint_meta {
   int64_t created_ms = 0;
   std::string fingerprint; ///< The job's run_fingerprint() when it was taken.
   std::string weir_version;
+  std::string job_version; ///< environment::set_job_version, or empty.
 };
 
 struct checkpoint_manifest {

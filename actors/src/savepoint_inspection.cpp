@@ -128,7 +128,9 @@ std::string manifest_json(const checkpoint_store& store, const checkpoint_manife
                           const std::map<std::string, operator_view>& ops) {
   const auto& sp = *m.savepoint;
   std::string out = "{\n  \"format_version\": 1,\n  \"weir_version\": " + json_string(sp.weir_version)
-                    + ",\n  \"job\": " + json_string(store.job()) + ",\n  \"savepoint\": " + json_string(sp.name)
+                    + ",\n  \"job\": " + json_string(store.job())
+                    + ",\n  \"job_version\": " + json_string(sp.job_version)
+                    + ",\n  \"savepoint\": " + json_string(sp.name)
                     + ",\n  \"version\": " + std::to_string(sp.version)
                     + ",\n  \"created\": " + json_string(iso_time(sp.created_ms))
                     + ",\n  \"created_ms\": " + std::to_string(sp.created_ms)

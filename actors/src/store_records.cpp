@@ -34,6 +34,7 @@ std::string encode_manifest(const checkpoint_manifest& m) {
     sp.setCreatedMs(m.savepoint->created_ms);
     sp.setFingerprint(m.savepoint->fingerprint);
     sp.setWeirVersion(m.savepoint->weir_version);
+    sp.setJobVersion(m.savepoint->job_version);
   }
   return to_bytes(message);
 }
@@ -52,7 +53,7 @@ expected<checkpoint_manifest> decode_manifest(const std::string& bytes, const st
     if (in.hasSavepoint()) {
       auto sp = in.getSavepoint();
       m.savepoint = savepoint_meta{sp.getName(), sp.getVersion(), sp.getCreatedMs(), sp.getFingerprint(),
-                                   sp.getWeirVersion()};
+                                   sp.getWeirVersion(), sp.getJobVersion()};
     }
     return error{};
   });

@@ -29,6 +29,11 @@ environment& environment::set_max_parallelism(uint32_t p) {
   return *this;
 }
 
+environment& environment::set_job_version(std::string version) {
+  graph_->version = std::move(version);
+  return *this;
+}
+
 environment& environment::set_chaining(bool on) {
   graph_->chaining = on;
   return *this;

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   auto opt = [&](const char* name, const char* fallback) { return args.count(name) ? args[name] : std::string(fallback); };
   environment env;
   env.set_parallelism(static_cast<uint32_t>(std::stoul(opt("--parallelism", "2"))));
+  env.set_job_version("eo-1");
   env.options().checkpoints.interval_ms = std::strtoull(args["--interval"].c_str(), nullptr, 10);
   env.options().checkpoints.state_dir = args["--state-dir"];
   env.options().checkpoints.from_savepoint = opt("--from-savepoint", "");

@@ -153,6 +153,7 @@ TEST_CASE("savepoints are versioned per name, listed in order, inspected and del
   INFO(inspect.output);
   REQUIRE(inspect.exit_code == 0);
   CHECK_THAT(inspect.output, Catch::Contains("\"job\": \"exactly-once\"") && Catch::Contains("\"version\": 2")
+                               && Catch::Contains("\"job_version\": \"eo-1\"")
                                && Catch::Contains("\"max_parallelism\": 128")
                                && Catch::Contains("\"uid\": \"count\", \"parallelism\": 2")
                                && Catch::Contains("\"kind\":\"reduce\",\"key_type\":\"int64\"")

@@ -76,6 +76,9 @@ public:
   /// no serialization between them). Off by default: every operator subtask is
   /// its own actor.
   environment& set_chaining(bool on);
+  /// The job's own version ("2.1"), written into every savepoint it takes
+  /// (weir savepoint inspect shows it); not checked on restore.
+  environment& set_job_version(std::string version);
   runtime_options& options() noexcept { return options_; }
   const runtime_options& options() const noexcept { return options_; }
 

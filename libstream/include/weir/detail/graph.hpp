@@ -111,6 +111,8 @@ struct job_graph {
   /// Set when built through the job registry: lets nodes rebuild this graph.
   std::string registered_job;
   std::map<std::string, std::string> job_args;
+  /// The user's version of the job (environment::set_job_version), kept in savepoints.
+  std::string version;
 };
 
 } // namespace detail
