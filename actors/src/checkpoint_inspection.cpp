@@ -18,15 +18,7 @@ namespace {
 using runtime::checkpoint_store;
 using runtime::for_each_job;
 
-std::string hex(std::string_view bytes) {
-  std::string out;
-  char buf[3];
-  for (unsigned char c : bytes) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    out += buf;
-  }
-  return out;
-}
+using runtime::hex;
 
 /// One keyed state entry (the key, then each field) as a JSON object, or
 /// nothing when its key is not `only`.

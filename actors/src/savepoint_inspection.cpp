@@ -24,15 +24,7 @@ using runtime::snapshot_ref;
 /// transactions) is shown as hex up to this size.
 constexpr size_t max_shown_bytes = 64;
 
-std::string hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+using runtime::hex;
 
 std::string iso_time(int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);

@@ -19,6 +19,18 @@
 
 namespace weir::runtime {
 
+/// Bytes as lowercase hex: how tools show what only a job's code can read.
+inline std::string hex(std::string_view bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 /// weir/checkpoints.hpp's query_state on an open store (its job's): what
 /// `weir state query` asks offline and a running job answers through its
 /// control endpoint. Returns the checkpoint read.
