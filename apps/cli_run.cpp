@@ -62,6 +62,16 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+// host:port with a port from 1 to 65535.
+error check_node_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  auto port = colon == std::string::npos ? std::string() : address.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+  if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    return {errc::bad_argument, "node address '" + address + "' is not host:port (port 1-65535)"};
+  return {};
+}
+
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir run: %s (try weir run --help)\n", message.c_str());
   return 2;
@@ -78,6 +88,13 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
   o.nodes = split_list(args.get("nodes"));
   o.remote_uids = split_list(args.get("remote-operators"));
+  if (args.has("nodes") && o.nodes.empty()) return {errc::bad_argument, "--nodes lists no node"};
+  if (args.has("remote-operators") && o.nodes.empty())
+    return {errc::bad_argument, "--remote-operators goes with --nodes"};
+  if (args.has("remote-operators") && o.remote_uids.empty())
+    return {errc::bad_argument, "--remote-operators lists no operator"};
+  for (const auto& address : o.nodes)
+    if (auto err = check_node_address(address)) return err;
   return {};
 }
 

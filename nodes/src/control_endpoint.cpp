@@ -28,10 +28,12 @@ std::string new_token() {
   return out;
 }
 
+} // namespace
+
 /// Writes `text` to `path` as a fresh regular file with `mode`, through a
 /// temporary name, so a reader never sees half of it and nothing but a
 /// regular file is ever replaced.
-error write_private(const std::string& path, const std::string& text, mode_t mode) {
+error write_regular_file(const std::string& path, const std::string& text, mode_t mode) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     return {errc::io, "'" + path + "' is in the way and is not a regular file"};
@@ -48,7 +50,6 @@ error write_private(const std::string& path, const std::string& text, mode_t mod
   return {};
 }
 
-} // namespace
 
 std::string control_port_file(const std::string& state_dir) {
   return state_dir + "/weir-control";
@@ -68,8 +69,8 @@ expected<std::unique_ptr<control_endpoint>> control_endpoint::open(caf::actor_sy
   if (!port) return error{errc::unreachable, "cannot publish the control endpoint: " + sys.render(port.error())};
   ep->port_ = *port;
   // The token first: a client that sees the port finds the token there.
-  if (auto err = write_private(control_token_file(state_dir), token + "\n", 0600)) return err;
-  if (auto err = write_private(control_port_file(state_dir), std::to_string(*port) + "\n", 0644)) return err;
+  if (auto err = write_regular_file(control_token_file(state_dir), token + "\n", 0600)) return err;
+  if (auto err = write_regular_file(control_port_file(state_dir), std::to_string(*port) + "\n", 0644)) return err;
   return ep;
 }
 

@@ -5,6 +5,8 @@
 
 #include <caf/fwd.hpp>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +35,11 @@ private:
 
 /// The files a running job's endpoint writes into its state directory.
 std::string control_port_file(const std::string& state_dir);
+
+/// Writes `text` to `path` as a fresh regular file with `mode`, through a
+/// temporary name, so a reader never sees half of it and nothing but a
+/// regular file is ever replaced (errc::io naming the path otherwise).
+error write_regular_file(const std::string& path, const std::string& text, mode_t mode);
 std::string control_token_file(const std::string& state_dir);
 
 } // namespace weir::nodes

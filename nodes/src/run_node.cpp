@@ -4,6 +4,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "node_actor.hpp"
 #include "weir/node.hpp"
@@ -27,10 +28,11 @@ error run_node(const node_options& options) {
                                  + std::to_string(options.port) + ": " + sys.render(port.error())};
   }
   if (!options.port_file.empty()) {
-    // Written under a temporary name and renamed, so a reader never sees a partial port.
-    auto tmp = options.port_file + ".tmp";
-    { std::ofstream(tmp) << *port << "\n"; }
-    std::rename(tmp.c_str(), options.port_file.c_str());
+    // Only ever a regular file: as root, a rename onto /dev/null replaced the device.
+    if (auto err = nodes::write_regular_file(options.port_file, std::to_string(*port) + "\n", 0644)) {
+      caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+      return {errc::io, "port file: " + err.message()};
+    }
   }
   std::fprintf(stderr, "weir node listening on %s:%u\n", options.bind.c_str(), unsigned(*port));
   sys.await_all_actors_done();

@@ -16,12 +16,15 @@ struct node_options {
   uint16_t port = 0;
   /// Address to bind; the default accepts local connections only.
   std::string bind = "127.0.0.1";
-  /// If set, the bound port is written here (atomically) once listening.
+  /// If set, the bound port is written here (atomically) once listening;
+  /// only a regular file is ever replaced.
   std::string port_file;
 };
 
 /// Serves tasks until the process is terminated. Returns only on failure to
-/// start (errc::unreachable: the port could not be bound, with the reason).
+/// start: errc::unreachable when the port could not be bound, errc::io when
+/// the port file cannot be written (not a regular file, an unwritable
+/// directory), each with the reason.
 error run_node(const node_options& options);
 
 } // namespace weir

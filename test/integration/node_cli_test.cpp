@@ -1,0 +1,57 @@
+// Node options a user gets wrong (found when nodes were tried as a hostile
+// user would): each is named, with exit code 2 for usage and 1 for what a
+// node meets once started; nothing runs locally instead, and a port file
+// never replaces anything but a regular file.
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+weir::test::command_result weir_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), WEIR_CLI);
+  return weir::test::run_command(args, 60000);
+}
+
+} // namespace
+
+TEST_CASE("node addresses a user gets wrong are usage errors, never a local run", "[integration][remote][cli]") {
+  weir::test::temp_dir dir;
+  auto out = dir.file("out");
+  for (auto [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+         {{"--nodes", "localhost:port"}, "node address 'localhost:port' is not host:port"},
+         {{"--nodes", "localhost:0"}, "node address 'localhost:0' is not host:port"},
+         {{"--nodes", "localhost:70000"}, "node address 'localhost:70000' is not host:port"},
+         {{"--nodes", ":7000"}, "node address ':7000' is not host:port"},
+         {{"--nodes", ","}, "--nodes lists no node"},
+         {{"--remote-operators", "count"}, "--remote-operators goes with --nodes"},
+         {{"--nodes", "127.0.0.1:7000", "--remote-operators", ","}, "--remote-operators lists no operator"}}) {
+    std::vector<std::string> argv{"run", "wordcount", "--output", out, "--state-dir", dir.file("state")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = weir_cli(argv);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(says));
+  }
+  struct stat st {};
+  CHECK(::stat(out.c_str(), &st) != 0); // nothing ran
+}
+
+TEST_CASE("a node's port file is only ever a regular file, and one it cannot write is named",
+          "[integration][remote][cli]") {
+  weir::test::temp_dir dir;
+  // As root a rename onto /dev/null used to turn the device into a file.
+  auto device = weir_cli({"node", "--port-file", "/dev/null"});
+  CHECK(device.exit_code == 1);
+  CHECK_THAT(device.output, Catch::Contains("port file: '/dev/null' is in the way and is not a regular file"));
+  struct stat st {};
+  REQUIRE(::stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  auto missing = weir_cli({"node", "--port-file", dir.file("no/such/dir/port")});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.output, Catch::Contains("port file: cannot create '" + dir.file("no/such/dir/port") + ".tmp'"));
+}
