@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -44,13 +45,25 @@ TEST_CASE("node addresses a user gets wrong are usage errors, never a local run"
 TEST_CASE("a node's port file is only ever a regular file, and one it cannot write is named",
           "[integration][remote][cli]") {
   weir::test::temp_dir dir;
-  // As root a rename onto /dev/null used to turn the device into a file.
-  auto device = weir_cli({"node", "--port-file", "/dev/null"});
-  CHECK(device.exit_code == 1);
-  CHECK_THAT(device.output, Catch::Contains("port file: '/dev/null' is in the way and is not a regular file"));
+  // As root a rename onto /dev/null used to turn the device into a file; a
+  // FIFO and a symlink of our own stand for it (a regression must not
+  // damage the machine it runs on).
+  auto fifo = dir.file("fifo"), link = dir.file("link");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  weir::test::write_file(dir.file("target"), "keep\n");
+  REQUIRE(::symlink(dir.file("target").c_str(), link.c_str()) == 0);
+  for (const auto& path : {fifo, link}) {
+    auto r = weir_cli({"node", "--port-file", path});
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Catch::Contains("port file: '" + path + "' is in the way and is not a regular file"));
+  }
   struct stat st {};
-  REQUIRE(::stat("/dev/null", &st) == 0);
-  CHECK(S_ISCHR(st.st_mode));
+  REQUIRE(::lstat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  REQUIRE(::lstat(link.c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+  CHECK(weir::test::read_file(dir.file("target")) == "keep\n");
   auto missing = weir_cli({"node", "--port-file", dir.file("no/such/dir/port")});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("port file: cannot create '" + dir.file("no/such/dir/port") + ".tmp'"));
