@@ -222,5 +222,9 @@ TEST_CASE("checkpoints of tasks on a node reach the coordinator's state dir with
   REQUIRE(listed);
   uint64_t with_state = 0;
   for (const auto& c : listed->second) with_state += c.completed && c.bytes > 0 ? 1 : 0;
+  // Seen once under load: one more completed in the history than counted.
+  // Restarts would explain it (an attempt's in-flight checkpoint kept after
+  // its manifest was written): say so if it happens again.
+  INFO("restarts " << result.restarts);
   CHECK(with_state == result.checkpoints);
 }
