@@ -135,6 +135,9 @@ int run_command(int argc, char** argv, int first) {
   job_args job{{"input", args->get("input", WEIR_SAMPLE_TEXT)},
                {"output", args->get("output", "out/wordcount")},
                {"parallelism", args->get("parallelism", "1")}};
+  // Nodes resolve paths themselves: the coordinator's relative ones become absolute.
+  if (args->has("nodes"))
+    for (const char* key : {"input", "output"}) job[key] = std::filesystem::absolute(job[key]).lexically_normal().string();
   environment env;
   env.set_chaining(args->has("chain"));
   if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());

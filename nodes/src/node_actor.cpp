@@ -1,5 +1,6 @@
 #include "node_actor.hpp"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -23,9 +24,24 @@ struct node_state {
 };
 using node_actor = caf::stateful_actor<node_state>;
 
+/// A relative path would resolve in this node's working directory, not the
+/// coordinator's: the arguments that name files must be absolute here.
+error check_paths(const job_args& args) {
+  for (const char* key : {"input", "output", "side-input"}) {
+    auto it = args.find(key);
+    if (it == args.end() || it->second.empty() || std::filesystem::path(it->second).is_absolute()) continue;
+    std::error_code ec;
+    return {errc::bad_argument, "job argument '" + std::string(key) + "' is the relative path '" + it->second
+                                  + "', which this node would resolve in its own working directory ('"
+                                  + std::filesystem::current_path(ec).string() + "'): give an absolute path"};
+  }
+  return {};
+}
+
 expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
   job_args args;
   for (size_t i = 0; i + 1 < req.args.size(); i += 2) args[req.args[i]] = req.args[i + 1];
+  if (auto err = check_paths(args)) return err;
   environment env;
   env.options() = runtime::from_wire(req.options);
   if (auto err = build_registered_job(env, req.job, args)) return err;

@@ -228,3 +228,14 @@ TEST_CASE("checkpoints of tasks on a node reach the coordinator's state dir with
   INFO("restarts " << result.restarts);
   CHECK(with_state == result.checkpoints);
 }
+
+TEST_CASE("a node refuses a relative path: it would resolve in the node's working directory",
+          "[integration][remote]") {
+  node_process node;
+  test::temp_dir dir;
+  test::write_file(dir.file("in.txt"), "a b c\n");
+  auto result = run_wordcount(dir.file("in.txt"), "relative-out", node.address, {"count", "format", "out"});
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.failure.message(), Catch::Contains("job argument 'output' is the relative path 'relative-out'")
+                                          && Catch::Contains("give an absolute path"));
+}
