@@ -58,9 +58,8 @@ void checkpoint_coordinator::request_savepoint(uint64_t request, std::string nam
 void checkpoint_coordinator::begin_savepoint() {
   auto next = std::move(waiting_savepoints_.front());
   waiting_savepoints_.pop_front();
-  begin(false);
-  if (flight_) flight_->savepoint = std::move(next);
-  else host_.savepoint_done(next.first, nullptr, "it was abandoned as it started");
+  begin(false); // what it asks of the host answers later: the flight is there
+  flight_->savepoint = std::move(next);
 }
 
 void checkpoint_coordinator::fail_waiting_savepoints(const std::string& why) {

@@ -113,9 +113,7 @@ error start_from_savepoint(checkpoint_store& store, const detail::job_graph& gra
                            const std::function<void(const std::string&)>& log, prepared_run& run) {
   auto at = store.find_savepoint(options.from_savepoint);
   if (!at) return at.error_value();
-  if (auto uids = detail::generated_stateful_uids(graph); !uids.empty())
-    return error{errc::bad_argument, "job '" + graph.name + "' relies on generated uids for stateful operators: "
-                                       + uids + "; a savepoint maps state by uid, so give each one with .uid(\"...\")"};
+  if (auto err = detail::check_savepoint_uids(graph)) return err;
   auto m = store.manifest(*at);
   if (!m) return m.error_value();
   if (auto err = store.verify(*at)) return err;

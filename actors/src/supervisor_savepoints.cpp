@@ -16,9 +16,7 @@ caf::result<std::string> request_savepoint(supervisor_actor* self, std::string n
   auto& st = self->state;
   const auto& job = st.dep->graph->name;
   if (auto err = check_savepoint_name(name)) return refused(err.message());
-  if (auto uids = detail::generated_stateful_uids(*st.dep->graph); !uids.empty())
-    return refused("job '" + job + "' relies on generated uids for stateful operators: " + uids
-                   + "; a savepoint maps state by uid, so give each one with .uid(\"...\")");
+  if (auto err = detail::check_savepoint_uids(*st.dep->graph)) return refused(err.message());
   if (st.over || st.stopping) return refused("job '" + job + "' is ending");
   if (st.savepoints.size() >= checkpoint_coordinator::max_waiting_savepoints)
     return refused(std::to_string(st.savepoints.size()) + " savepoints of job '" + job + "' wait already");

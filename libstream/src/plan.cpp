@@ -130,11 +130,13 @@ subtask_info physical_plan::info(const job_graph& g, int vertex, uint32_t subtas
   return info;
 }
 
-std::string generated_stateful_uids(const job_graph& g) {
-  std::string out;
+error check_savepoint_uids(const job_graph& g) {
+  std::string uids;
   for (const auto& v : g.vertices)
-    if (v.stateful && v.uid_generated) out += (out.empty() ? "'" : ", '") + v.uid + "' (" + v.name + ")";
-  return out;
+    if (v.stateful && v.uid_generated) uids += (uids.empty() ? "'" : ", '") + v.uid + "' (" + v.name + ")";
+  if (uids.empty()) return {};
+  return {errc::bad_argument, "job '" + g.name + "' relies on generated uids for stateful operators: " + uids
+                                + "; a savepoint maps state by uid, so give each one with .uid(\"...\")"};
 }
 
 } // namespace weir::detail

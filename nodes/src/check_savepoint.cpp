@@ -62,9 +62,7 @@ expected<std::string> environment::check_savepoint(const std::string& job_name) 
     return error{errc::bad_argument, "checking a savepoint needs checkpoints.from_savepoint and checkpoints.state_dir"};
   auto plan = detail::make_plan(*graph_);
   if (!plan) return plan.error_value();
-  if (auto uids = detail::generated_stateful_uids(*graph_); !uids.empty())
-    return error{errc::bad_argument, "job '" + job_name + "' relies on generated uids for stateful operators: " + uids
-                                       + "; a savepoint maps state by uid, so give each one with .uid(\"...\")"};
+  if (auto err = detail::check_savepoint_uids(*graph_)) return err;
   std::string report;
   auto err = runtime::with_job(c.state_dir, job_name, [&](runtime::checkpoint_store& store) -> error {
     auto at = store.find_savepoint(c.from_savepoint);

@@ -57,9 +57,9 @@ void sigterm_stop::watch(caf::actor_system& sys, const caf::actor& supervisor, s
 void sigterm_stop::stop() {
   done_ = true;
   if (watcher_.joinable()) watcher_.join();
-  if (!done_restored_) {
+  if (!mask_restored_) {
     pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    done_restored_ = true;
+    mask_restored_ = true;
   }
 }
 

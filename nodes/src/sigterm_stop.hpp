@@ -32,7 +32,7 @@ public:
 
 private:
   sigset_t old_mask_;
-  bool done_restored_ = false;
+  bool mask_restored_ = false;
   std::atomic<bool> done_{false};
   std::thread watcher_;
 };

@@ -71,8 +71,9 @@ struct physical_plan {
 /// max parallelism, or a forward edge between different parallelisms.
 expected<physical_plan> make_plan(const job_graph& g);
 
-/// The stateful operators whose uid Weir made up ("'reduce-3' (reduce), ..."),
-/// or empty: savepoints refuse them, as their state could not be mapped back.
-std::string generated_stateful_uids(const job_graph& g);
+/// Savepoints map state by uid, so a stateful operator whose uid Weir made
+/// up ("<kind>-<n>") is refused: errc::bad_argument naming each such
+/// operator ("'reduce-3' (reduce)"), or no error.
+error check_savepoint_uids(const job_graph& g);
 
 } // namespace weir::detail
