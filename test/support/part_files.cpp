@@ -30,4 +30,16 @@ std::vector<std::string> part_lines(const std::string& dir, bool failed_run) {
   return lines;
 }
 
+size_t count_visible_lines(const std::string& dir) {
+  size_t lines = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.rfind("part-", 0) != 0) continue;
+    std::ifstream in(it->path()); // renamed away meanwhile: nothing to count
+    for (std::string line; std::getline(in, line);) ++lines;
+  }
+  return lines;
+}
+
 } // namespace weir::test

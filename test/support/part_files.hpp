@@ -14,4 +14,10 @@ std::vector<std::string> part_files(const std::string& dir, bool failed_run = fa
 /// Every line of every visible part file, file by file in name order.
 std::vector<std::string> part_lines(const std::string& dir, bool failed_run = false);
 
+/// How many lines the visible part files of `dir` hold (0 while it does not
+/// exist). Unlike the two above it uses no Catch2 macro, whose message stack
+/// is not thread-safe, so a job's own functions may call it from runtime
+/// threads while a sink renames files in `dir`.
+size_t count_visible_lines(const std::string& dir);
+
 } // namespace weir::test
