@@ -20,6 +20,17 @@ void say(supervisor_actor* self, const std::string& what) {
   if (log) log("job '" + self->state.dep->graph->name + "': " + what);
 }
 
+// Why task `t` went down, naming its node when the connection to it was lost.
+std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  const auto& where = self->state.how.where;
+  int node = t < where.node_of_task.size() ? where.node_of_task[t] : -1;
+  if (reason != caf::exit_reason::remote_link_unreachable || node < 0 || size_t(node) >= where.addresses.size())
+    return task_name(self, t) + " died: " + self->system().render(reason);
+  return task_name(self, t) + " was lost with node " + where.addresses[size_t(node)]
+         + ": the connection to it closed (the node was killed, stopped or cut off; one silent for "
+         + std::to_string(self->state.dep->options.node_silence_timeout_ms) + " ms counts as lost)";
+}
+
 // The task that sent the current message, if it belongs to this attempt.
 std::optional<uint32_t> sender_task(supervisor_actor* self) {
   auto from = self->current_sender();
@@ -353,7 +364,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       else if (st.cancelling)
         restart_when_down(self);
       else if (was != phase::committed)
-        attempt_failed(self, errc::operator_failed, task_name(self, t) + " died: " + self->system().render(msg.reason));
+        attempt_failed(self, errc::operator_failed, why_down(self, t, msg.reason));
     }
   });
   return {

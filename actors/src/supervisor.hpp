@@ -13,6 +13,7 @@ namespace weir::runtime {
 /// Where a task runs: locally (node < 0) or on nodes[node].
 struct placement {
   std::vector<caf::actor> nodes;
+  std::vector<std::string> addresses; ///< "host:port" of each of `nodes`.
   std::vector<int> node_of_task;
   std::string job;               ///< Registered job name (remote tasks only).
   std::vector<std::string> args; ///< Its arguments, key/value flattened.

@@ -8,6 +8,7 @@
 #include <thread>
 #include <string>
 
+#include "bounded_middleman.hpp"
 #include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "weir/control.hpp"
@@ -25,16 +26,18 @@ expected<std::string> first_line(const std::string& path, const char* what) {
   return line;
 }
 
-/// Asks the control actor at `port`; blocks as long as CAF's connect and
-/// handshake do (they have no timeout of their own).
+/// Asks the control actor at `port`.
 expected<std::string> ask(uint16_t port, const std::string& token, const std::string& command,
                           const std::string& state_dir, uint64_t answer_ms) {
   caf::actor_system_config cfg;
   runtime::configure_scheduler(cfg, 2, 100);
-  cfg.load<caf::io::middleman>();
+  // Heartbeats on: a job with nodes drops a connection silent for long, and
+  // a savepoint may take long to answer.
+  nodes::load_bounded_middleman(cfg);
   caf::actor_system sys{cfg};
   auto where = "127.0.0.1:" + std::to_string(port);
-  auto job = sys.middleman().remote_actor("127.0.0.1", port);
+  // Past control_job's own deadline: the caller has given up by then.
+  auto job = nodes::remote_actor(sys, "127.0.0.1", port, std::chrono::milliseconds(answer_ms) + std::chrono::seconds(6));
   if (!job)
     return error{errc::unreachable, "no job answers at " + where + " (none runs on '" + state_dir
                                       + "', or its control files are left from one that was killed): "

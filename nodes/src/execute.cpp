@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <random>
 
+#include "bounded_middleman.hpp"
 #include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "run_recovery.hpp"
@@ -28,7 +30,9 @@ error from_caf(caf::actor_system& sys, const caf::error& err) {
   return {errc::operator_failed, sys.render(err)};
 }
 
-expected<caf::actor> connect(caf::actor_system& sys, const std::string& address) {
+/// Connects to the node at `address` through CAF's middleman actor, with a
+/// deadline: middleman::remote_actor waits for the peer's handshake forever.
+expected<caf::actor> connect(caf::actor_system& sys, const std::string& address, uint32_t timeout_ms) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos)
     return error{errc::bad_argument, "node address '" + address + "' is not host:port"};
@@ -36,9 +40,14 @@ expected<caf::actor> connect(caf::actor_system& sys, const std::string& address)
   int port = std::atoi(address.c_str() + colon + 1);
   if (port <= 0 || port > 65535)
     return error{errc::bad_argument, "node address '" + address + "' has no valid port"};
-  auto node = sys.middleman().remote_actor(host, static_cast<uint16_t>(port));
-  if (!node) return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error())};
-  return *node;
+  auto node = nodes::remote_actor(sys, host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeout_ms));
+  if (node) return *node;
+  if (node.error() == caf::sec::request_timeout)
+    return error{errc::unreachable, "node " + address + " did not complete the handshake within "
+                                      + std::to_string(timeout_ms) + " ms (is it a Weir node?)"};
+  if (node.error() == caf::sec::no_actor_published_at_port)
+    return error{errc::unreachable, "node " + address + " publishes no Weir node"};
+  return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error())};
 }
 
 bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan, uint32_t task,
@@ -62,9 +71,10 @@ expected<runtime::placement> place(caf::actor_system& sys, const detail::job_gra
     if (!known) return error{errc::bad_argument, "no operator '" + uid + "' to place on nodes"};
   }
   for (const auto& address : o.nodes) {
-    auto node = connect(sys, address);
+    auto node = connect(sys, address, o.node_connect_timeout_ms);
     if (!node) return node.error_value();
     where.nodes.push_back(*node);
+    where.addresses.push_back(address);
   }
   where.job = g.registered_job;
   for (const auto& kv : g.job_args) {
@@ -77,6 +87,17 @@ expected<runtime::placement> place(caf::actor_system& sys, const detail::job_gra
                                    ? static_cast<int>(next++ % where.nodes.size())
                                    : -1);
   return where;
+}
+
+/// The user's log, called one line at a time whichever thread says it (the
+/// supervisor, the store, the SIGTERM watcher, this one).
+std::function<void(const std::string&)> serialized(std::function<void(const std::string&)> log) {
+  if (!log) return log;
+  auto mutex = std::make_shared<std::mutex>();
+  return [mutex, log = std::move(log)](const std::string& line) {
+    std::lock_guard<std::mutex> guard(*mutex);
+    log(line);
+  };
 }
 
 } // namespace
@@ -93,6 +114,7 @@ job_result environment::execute(const std::string& job_name) {
   dep->graph = graph_;
   dep->plan = std::move(*plan);
   dep->options = options_;
+  auto log = dep->options.log = serialized(options_.log);
   dep->run_id = std::random_device{}() * uint64_t{0x100000001b3} ^ std::random_device{}();
   dep->checkpointing = options_.checkpoints.interval_ms > 0;
   if (dep->options.job_timeout_ms == 0)
@@ -105,7 +127,7 @@ job_result environment::execute(const std::string& job_name) {
     return result;
   }
   if (dep->checkpointing) {
-    auto p = runtime::prepare_run(*graph_, dep->plan, options_.checkpoints, options_.log);
+    auto p = runtime::prepare_run(*graph_, dep->plan, options_.checkpoints, log);
     if (!p) {
       result.failure = p.error_value();
       return result;
@@ -122,7 +144,10 @@ job_result environment::execute(const std::string& job_name) {
                                                                  : spin_polls_for(options_.batch_size));
   // A job checkpointing into a state directory is reachable there (weir/control.hpp).
   bool reachable = prepared && !options_.checkpoints.state_dir.empty();
-  if (!options_.nodes.empty() || reachable) cfg.load<caf::io::middleman>();
+  if (!options_.nodes.empty() || reachable) {
+    // The heartbeat watches nodes; a job without any has none to watch.
+    nodes::load_bounded_middleman(cfg, {}, options_.nodes.empty() ? 0 : 1000, options_.node_silence_timeout_ms);
+  }
   // Blocked before CAF starts its threads, so only the watcher takes SIGTERM.
   std::unique_ptr<nodes::sigterm_stop> on_sigterm;
   if (prepared && !options_.checkpoints.savepoint_on_stop.empty()) on_sigterm = std::make_unique<nodes::sigterm_stop>();
@@ -149,9 +174,9 @@ job_result environment::execute(const std::string& job_name) {
                               + options_.checkpoints.state_dir + ")"
                           : "no control endpoint: " + ep.error_value().message();
     if (ep) control = std::move(*ep);
-    if (options_.log) options_.log("job '" + graph_->name + "': " + said);
+    if (log) log("job '" + graph_->name + "': " + said);
   }
-  if (on_sigterm) on_sigterm->watch(sys, supervisor, options_.checkpoints.savepoint_on_stop, options_.log);
+  if (on_sigterm) on_sigterm->watch(sys, supervisor, options_.checkpoints.savepoint_on_stop, log);
   caf::scoped_actor self{sys};
   self->request(supervisor, caf::infinite, runtime::run_atom::value)
     .receive(

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "bounded_middleman.hpp"
 #include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "node_actor.hpp"
@@ -17,7 +18,7 @@ error run_node(const node_options& options) {
   runtime::register_runtime_types(cfg);
   // A node runs tasks of jobs it does not know yet: the default batch's setting.
   runtime::configure_scheduler(cfg, 0, spin_polls_for(runtime_options{}.batch_size));
-  cfg.load<caf::io::middleman>();
+  nodes::load_bounded_middleman(cfg);
   caf::actor_system sys{cfg};
   auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid "
                                                  + std::to_string(::getpid()) + ")");

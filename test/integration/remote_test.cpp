@@ -11,6 +11,7 @@
 
 #include "jobs/wordcount.hpp"
 #include "nexmark/queries.hpp"
+#include "support/node_process.hpp"
 #include "support/part_files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -23,20 +24,7 @@ using namespace weir;
 
 namespace {
 
-/// A `weir node` daemon in its own process, listening on a free loopback port.
-struct node_process {
-  test::temp_dir dir;
-  std::unique_ptr<test::child_process> process;
-  std::string address;
-
-  node_process() {
-    process = std::make_unique<test::child_process>(
-      std::vector<std::string>{WEIR_CLI, "node", "--port-file", dir.file("port")}, dir.file("log"));
-    auto port = test::wait_for_file_line(dir.file("port"), 20000);
-    REQUIRE_FALSE(port.empty());
-    address = "127.0.0.1:" + port;
-  }
-};
+using test::node_process;
 
 job_result run_wordcount(const std::string& input, const std::string& output, const std::string& node,
                          std::vector<std::string> remote_uids) {

@@ -132,13 +132,20 @@ struct runtime_options {
   /// Which operators run on the nodes: a subtask of an operator whose uid is
   /// listed runs remotely; empty means every operator is spread over the nodes.
   std::vector<std::string> remote_uids;
+  /// How long connecting to a node may take, the BASP handshake included: a
+  /// port whose server accepts and never speaks is an error after this long.
+  uint32_t node_connect_timeout_ms = 10000;
+  /// A connection to a node that carried nothing for this long (not even
+  /// the heartbeat each side sends every second) is closed, and the tasks on
+  /// that node fail: how long a stopped or cut-off node goes unnoticed.
+  uint32_t node_silence_timeout_ms = 10000;
   /// Checkpoints (off by default).
   checkpoint_options checkpoints;
   /// Restarts after a failure (none by default).
   restart_strategy restart;
   /// Told what the runtime does on its own: a resume from a checkpoint, a
-  /// checkpoint skipped as corrupt, a restart. Called from runtime threads;
-  /// unset, nothing is said.
+  /// checkpoint skipped as corrupt, a restart. Called from runtime threads,
+  /// one call at a time (the runtime serializes them); unset, nothing is said.
   std::function<void(const std::string&)> log;
 };
 

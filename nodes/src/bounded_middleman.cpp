@@ -1,0 +1,120 @@
+#include "bounded_middleman.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/settings.hpp>
+#include <caf/io/basp/header.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/io/network/scribe_impl.hpp>
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace weir::nodes {
+
+namespace {
+
+using caf::io::receive_policy;
+
+// Where load_bounded_middleman leaves the limits in the system's config.
+constexpr const char* handshake_key = "weir.max-handshake-bytes";
+constexpr const char* message_key = "weir.max-message-bytes";
+
+/// A scribe whose reads are bounded by `message_limits`. CAF's BASP broker
+/// alternates between reading a 32-byte header and reading the payload that
+/// header announced; a payload read beyond the limit is refused: the socket
+/// is shut down (the broker then sees the connection close and forgets it)
+/// and the read buffer stays at header size.
+class bounded_scribe final : public caf::io::network::scribe_impl {
+public:
+  bounded_scribe(caf::io::network::default_multiplexer& mx, caf::io::network::native_socket fd,
+                 message_limits limits)
+      : scribe_impl(mx, fd), limits_(limits) {}
+
+  void configure_read(receive_policy::config config) override {
+    if (refused_) return scribe_impl::configure_read(receive_policy::at_most(caf::io::basp::header_size));
+    auto wanted = config.second;
+    // A 32-byte read is a header (or a payload as small): harmless either way.
+    if (wanted > caf::io::basp::header_size) {
+      auto limit = handshake_done_ ? limits_.message_bytes : limits_.handshake_bytes;
+      if (wanted > limit) return refuse(wanted, limit);
+      handshake_done_ = true;
+    }
+    scribe_impl::configure_read(config);
+  }
+
+private:
+  void refuse(size_t wanted, size_t limit) {
+    refused_ = true;
+    std::fprintf(stderr, "weir: closed the connection from %s:%u: it announced a %zu-byte message %s(the limit is %zu)\n",
+                 addr().c_str(), unsigned(port()), wanted, handshake_done_ ? "" : "before its handshake ", limit);
+    ::shutdown(stream_.fd(), SHUT_RDWR);
+    scribe_impl::configure_read(receive_policy::at_most(caf::io::basp::header_size));
+  }
+
+  message_limits limits_;
+  bool handshake_done_ = false;
+  bool refused_ = false;
+};
+
+class bounded_multiplexer final : public caf::io::network::default_multiplexer {
+public:
+  explicit bounded_multiplexer(caf::actor_system* sys) : default_multiplexer(sys) {
+    message_limits defaults;
+    limits_.handshake_bytes = limit(sys, handshake_key, defaults.handshake_bytes);
+    limits_.message_bytes = limit(sys, message_key, defaults.message_bytes);
+  }
+
+  caf::io::scribe_ptr new_scribe(caf::io::network::native_socket fd) override {
+    return caf::make_counted<bounded_scribe>(*this, fd, limits_);
+  }
+
+private:
+  static size_t limit(caf::actor_system* sys, const char* key, size_t fallback) {
+    return static_cast<size_t>(caf::get_or(sys->config(), key, static_cast<int64_t>(fallback)));
+  }
+
+  message_limits limits_;
+};
+
+} // namespace
+
+void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits, unsigned heartbeat_ms,
+                            unsigned timeout_ms) {
+  // Weir's own keys, unknown to CAF's option set: put, not set.
+  caf::put(cfg.content, handshake_key, static_cast<int64_t>(limits.handshake_bytes));
+  caf::put(cfg.content, message_key, static_cast<int64_t>(limits.message_bytes));
+  cfg.load<caf::io::middleman, bounded_multiplexer>();
+  if (heartbeat_ms == 0) return;
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(heartbeat_ms)});
+  cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds(timeout_ms)});
+}
+
+caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host, uint16_t port,
+                                       std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + timeout;
+  caf::scoped_actor self{sys};
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) return caf::make_error(caf::sec::request_timeout);
+    caf::expected<caf::actor> found = caf::make_error(caf::sec::request_timeout);
+    self->request(sys.middleman().actor_handle(), left, caf::connect_atom::value, host, port)
+      .receive(
+        [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          if (ptr)
+            found = caf::actor_cast<caf::actor>(std::move(ptr));
+          else
+            found = caf::make_error(caf::sec::no_actor_published_at_port);
+        },
+        [&](caf::error& err) { found = std::move(err); });
+    if (found || found.error() != caf::sec::connection_timeout) return found;
+  }
+}
+
+} // namespace weir::nodes

@@ -1,0 +1,49 @@
+#pragma once
+
+// CAF's middleman with a bound on what a peer can make it allocate. Private
+// to nodes/.
+//
+// CAF 0.17's BASP broker sizes its read buffer from the 32-bit payload length
+// of each message header before it knows anything about the peer: a 32-byte
+// header announcing 4 GiB made a node allocate 4 GiB. Every Weir process that
+// talks BASP loads the middleman through here, whose scribes refuse such a
+// read and close the connection instead.
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace weir::nodes {
+
+/// How large a BASP payload a connection may announce.
+struct message_limits {
+  /// The first payload on a connection is the peer's handshake (its node id,
+  /// application ids and published actor): a few hundred bytes.
+  size_t handshake_bytes = 64 * 1024;
+  /// Every later message: a batch frame, a deployment, a task's snapshot (the
+  /// largest: a task's whole state travels as one message).
+  size_t message_bytes = size_t{512} << 20;
+};
+
+/// Loads CAF's middleman into `cfg` with scribes that enforce `limits`, and
+/// turns CAF's heartbeat on so a silent peer is dropped: a heartbeat every
+/// `heartbeat_ms`, and a connection without traffic for `timeout_ms` closed
+/// (0 leaves the heartbeat off). CAF's heartbeat tick also closes a
+/// connection whose handshake has not arrived yet (sec::connection_timeout):
+/// a connecting side retries on that error until its own deadline.
+void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits = {},
+                            unsigned heartbeat_ms = 1000, unsigned timeout_ms = 10000);
+
+/// The actor published at host:port, like middleman::remote_actor but with
+/// a deadline (CAF's own waits for the peer's handshake forever), retrying
+/// when CAF's heartbeat tick closed the connection before the handshake
+/// arrived. Errors: caf::sec::request_timeout at the deadline,
+/// caf::sec::no_actor_published_at_port, or what CAF reported.
+caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host, uint16_t port,
+                                       std::chrono::milliseconds timeout);
+
+} // namespace weir::nodes
