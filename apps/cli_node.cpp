@@ -17,13 +17,16 @@ options:
   --port N          port to listen on (default 0: any free port)
   --bind ADDR       address to listen on (default 127.0.0.1)
   --port-file FILE  write the port here once listening
+  --slots N         how many subtasks of each operator it runs (default: one
+                    per core); a coordinator places subtask i of every
+                    operator in slot i, slots taken round robin over nodes
   -h, --help        show this help
 )";
 
 } // namespace
 
 int node_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file"});
+  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots"});
   if (!args) {
     std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
     return 2;
@@ -38,6 +41,12 @@ int node_command(int argc, char** argv, int first) {
     return 2;
   }
   node_options o;
+  auto slots = args->get_number("slots", o.slots, 1, 4096);
+  if (!slots) {
+    std::fprintf(stderr, "weir node: %s\n", slots.error_value().message().c_str());
+    return 2;
+  }
+  o.slots = static_cast<uint32_t>(*slots);
   o.port = static_cast<uint16_t>(*port);
   o.bind = args->get("bind", o.bind);
   o.port_file = args->get("port-file");

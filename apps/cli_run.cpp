@@ -98,11 +98,21 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   return {};
 }
 
-void print_top(const std::string& dir, size_t top) {
+/// Prints the most frequent words the run committed to `dir`. With nodes the
+/// sink may have written `dir` on another machine: said, not an error.
+/// Otherwise a committed output that cannot be read is one (exit 1).
+bool print_top(const std::string& dir, size_t top, bool on_nodes) {
+  std::error_code ec;
+  if (on_nodes && !std::filesystem::exists(dir, ec)) {
+    std::printf("the output is in %s on the node(s) that ran the sink, not in this file system: "
+                "top words are not shown\n", dir.c_str());
+    return true;
+  }
   auto counts = read_final_counts(dir);
   if (!counts) {
-    std::fprintf(stderr, "weir run: %s\n", counts.error_value().to_string().c_str());
-    return;
+    std::fprintf(stderr, "weir run: the job succeeded but its output cannot be read: %s\n",
+                 counts.error_value().to_string().c_str());
+    return false;
   }
   auto& v = *counts;
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
@@ -112,6 +122,7 @@ void print_top(const std::string& dir, size_t top) {
   for (size_t i = 0; i < std::min(top, v.size()); ++i)
     std::printf("  %-16s %lld\n", v[i].first.c_str(), static_cast<long long>(v[i].second));
   std::printf("distinct words: %zu\n", v.size());
+  return true;
 }
 
 } // namespace
@@ -151,13 +162,13 @@ int run_command(int argc, char** argv, int first) {
     std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());
     return 1;
   }
-  print_top(job["output"], *top);
+  bool shown = print_top(job["output"], *top, !env.options().nodes.empty());
   std::printf("wordcount: %llu lines in, %llu counts out, %.3f s, %.0f lines/s, parallelism %s%s\n",
               static_cast<unsigned long long>(result.source_records),
               static_cast<unsigned long long>(result.sink_records), result.seconds,
               result.seconds > 0 ? result.source_records / result.seconds : 0.0,
               job["parallelism"].c_str(), checkpoint_summary(result, env.options()).c_str());
-  return 0;
+  return shown ? 0 : 1;
 }
 
 } // namespace weir::apps

@@ -44,6 +44,7 @@ using control_atom = caf::atom_constant<caf::atom("control")>;
 using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).
@@ -103,6 +104,20 @@ typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
   return f(caf::meta::type_name("weir.deploy_request"), x.job, x.args, x.options, x.task,
            x.chaining, x.max_parallelism, x.default_parallelism, x.task_name, x.run_id,
            x.checkpointing);
+}
+
+/// What a node answers a coordinator's (join_atom, deploy_request): the
+/// build it runs and the job as it builds it, so a mismatch is refused before
+/// any task is placed, and how many slots it offers.
+struct node_info {
+  std::string weir_version;
+  std::string fingerprint; ///< build_fingerprint of the job it rebuilt.
+  uint32_t slots = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_info& x) {
+  return f(caf::meta::type_name("weir.node_info"), x.weir_version, x.fingerprint, x.slots);
 }
 
 /// A finished task's counters.

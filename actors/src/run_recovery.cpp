@@ -29,15 +29,15 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-/// What differs between two fingerprints, in words.
-std::string difference(const std::string& was, const std::string& now) {
+std::string difference(const std::string& was, const std::string& now, const std::string& a_is = "was",
+                       const std::string& b_is = "now") {
   auto a = lines_of(was), b = lines_of(now);
   std::set<std::string> sa(a.begin(), a.end()), sb(b.begin(), b.end());
   std::string out;
   for (const auto& l : a)
-    if (!sb.count(l)) out += (out.empty() ? "" : "; ") + std::string("was ") + l;
+    if (!sb.count(l)) out += (out.empty() ? "" : "; ") + a_is + " " + l;
   for (const auto& l : b)
-    if (!sa.count(l)) out += (out.empty() ? "" : "; ") + std::string("now ") + l;
+    if (!sa.count(l)) out += (out.empty() ? "" : "; ") + b_is + " " + l;
   return out;
 }
 
@@ -137,8 +137,18 @@ error start_from_savepoint(checkpoint_store& store, const detail::job_graph& gra
 } // namespace
 
 std::string run_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan) {
-  std::string out = "job = " + graph.name + "\n";
-  out += "max parallelism = " + std::to_string(graph.max_parallelism) + "\n";
+  return "job = " + graph.name + "\n" + build_fingerprint(graph, plan);
+}
+
+std::string fingerprint_difference(const std::string& a, const std::string& b, const std::string& a_is,
+                                   const std::string& b_is) {
+  return difference(a, b, a_is, b_is);
+}
+
+const char* weir_version() { return WEIR_VERSION; }
+
+std::string build_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan) {
+  std::string out = "max parallelism = " + std::to_string(graph.max_parallelism) + "\n";
   for (const auto& v : graph.vertices)
     out += "operator " + v.uid + " = " + v.name + " x" + std::to_string(plan.vertex_parallelism[v.id]) + "\n";
   for (const auto& [k, v] : graph.job_args) out += "argument " + k + " = " + v + "\n";

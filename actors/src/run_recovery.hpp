@@ -30,6 +30,18 @@ struct prepared_run {
 /// "name = value" line each.
 std::string run_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan);
 
+/// What two processes must agree on to run one job together: run_fingerprint
+/// without the run's name (a node knows the job by its registry name).
+std::string build_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan);
+
+/// What differs between two fingerprints, in words ("was ...; now ...",
+/// with `a_is` and `b_is` in place of "was" and "now").
+std::string fingerprint_difference(const std::string& a, const std::string& b, const std::string& a_is = "was",
+                                   const std::string& b_is = "now");
+
+/// This build's Weir version.
+const char* weir_version();
+
 /// Opens the checkpoint store of `graph` (a LevelDB in options.state_dir, or
 /// memory) and decides where the run starts: a resume of an unfinished run
 /// with the same fingerprint from its newest usable checkpoint; a fresh start

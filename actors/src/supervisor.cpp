@@ -8,6 +8,12 @@
 
 namespace weir::runtime {
 
+deploy_request deploy_request_for(const deployment& dep, const placement& where, uint32_t task) {
+  const auto& g = *dep.graph;
+  return {where.job, where.args, to_wire(dep.options), task, g.chaining, g.max_parallelism, g.default_parallelism,
+          dep.plan.task_name(g, task), dep.run_id, dep.checkpointing};
+}
+
 namespace supervising {
 
 std::string task_name(supervisor_actor* self, uint32_t task) {
@@ -187,16 +193,13 @@ void spawn_all(supervisor_actor* self) {
       task_spawned(self, attempt, t, spawn_task(self->system(), st.dep, t, caf::actor_cast<caf::actor>(self)));
       continue;
     }
-    const auto& g = *st.dep->graph;
-    deploy_request req{st.how.where.job, st.how.where.args, to_wire(st.dep->options), t,
-                       g.chaining, g.max_parallelism, g.default_parallelism, task_name(self, t),
-                       st.dep->run_id, st.dep->checkpointing};
-    self->request(st.how.where.nodes[node], std::chrono::seconds(30), deploy_atom::value, req,
-                  caf::actor_cast<caf::actor>(self))
+    self->request(st.how.where.nodes[node], std::chrono::seconds(30), deploy_atom::value,
+                  deploy_request_for(*st.dep, st.how.where, t), caf::actor_cast<caf::actor>(self))
       .then([self, attempt, t](caf::actor& actor) { task_spawned(self, attempt, t, std::move(actor)); },
             [self, t, node](caf::error& err) {
-              attempt_failed(self, errc::unreachable, "node " + std::to_string(node) + " could not deploy "
-                                                        + task_name(self, t) + ": " + self->system().render(err));
+              attempt_failed(self, errc::unreachable, "node " + self->state.how.where.addresses[size_t(node)]
+                                                        + " could not deploy " + task_name(self, t) + ": "
+                                                        + self->system().render(err));
             });
   }
 }

@@ -10,6 +10,8 @@
 
 namespace weir::runtime {
 
+struct deploy_request; // messages.hpp
+
 /// Where a task runs: locally (node < 0) or on nodes[node].
 struct placement {
   std::vector<caf::actor> nodes;
@@ -18,6 +20,10 @@ struct placement {
   std::string job;               ///< Registered job name (remote tasks only).
   std::vector<std::string> args; ///< Its arguments, key/value flattened.
 };
+
+/// What a node needs to deploy `task` of `dep` (or, for a join, to rebuild
+/// the job and compare).
+deploy_request deploy_request_for(const deployment& dep, const placement& where, uint32_t task);
 
 /// How a run starts and where its checkpoints go.
 struct supervision {

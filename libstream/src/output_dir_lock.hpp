@@ -6,10 +6,11 @@
 namespace weir::detail {
 
 /// Holds an output directory for one run of a job, so two runs never write
-/// into one directory: an exclusive flock on DIR/.weir-lock (between
-/// processes) plus a registry of the runs in this process (flock does not
-/// tell two runs of one process apart). Sink subtasks of the same run share
-/// the hold. Thread-safe.
+/// into one directory: a shared flock on DIR/.weir-lock, which records the
+/// run id (between processes: sink subtasks of one run on several nodes of
+/// one machine share it, another run is refused), plus a registry of the
+/// runs in this process (flock does not tell two runs of one process apart).
+/// Sink subtasks of the same run share the hold. Thread-safe.
 class output_dir_lock {
 public:
   /// Acquires `dir` (an existing directory) for run `run_id`. Throws

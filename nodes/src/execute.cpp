@@ -13,6 +13,7 @@
 #include "bounded_middleman.hpp"
 #include "control_endpoint.hpp"
 #include "messages.hpp"
+#include "placement.hpp"
 #include "run_recovery.hpp"
 #include "sigterm_stop.hpp"
 #include "store_actor.hpp"
@@ -28,65 +29,6 @@ error from_caf(caf::actor_system& sys, const caf::error& err) {
   if (ctx.match_elements<uint8_t, std::string>())
     return {static_cast<errc>(ctx.get_as<uint8_t>(0)), ctx.get_as<std::string>(1)};
   return {errc::operator_failed, sys.render(err)};
-}
-
-/// Connects to the node at `address` through CAF's middleman actor, with a
-/// deadline: middleman::remote_actor waits for the peer's handshake forever.
-expected<caf::actor> connect(caf::actor_system& sys, const std::string& address, uint32_t timeout_ms) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos)
-    return error{errc::bad_argument, "node address '" + address + "' is not host:port"};
-  auto host = address.substr(0, colon);
-  int port = std::atoi(address.c_str() + colon + 1);
-  if (port <= 0 || port > 65535)
-    return error{errc::bad_argument, "node address '" + address + "' has no valid port"};
-  auto node = nodes::remote_actor(sys, host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeout_ms));
-  if (node) return *node;
-  if (node.error() == caf::sec::request_timeout)
-    return error{errc::unreachable, "node " + address + " did not complete the handshake within "
-                                      + std::to_string(timeout_ms) + " ms (is it a Weir node?)"};
-  if (node.error() == caf::sec::no_actor_published_at_port)
-    return error{errc::unreachable, "node " + address + " publishes no Weir node"};
-  return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error())};
-}
-
-bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan, uint32_t task,
-                   const std::vector<std::string>& remote_uids) {
-  if (remote_uids.empty()) return true;
-  for (int n : plan.chains[plan.tasks[task].chain].vertices)
-    if (std::find(remote_uids.begin(), remote_uids.end(), g.vertices[n].uid) != remote_uids.end())
-      return true;
-  return false;
-}
-
-expected<runtime::placement> place(caf::actor_system& sys, const detail::job_graph& g,
-                                   const detail::physical_plan& plan, const runtime_options& o) {
-  runtime::placement where;
-  if (o.nodes.empty()) return where;
-  if (g.registered_job.empty())
-    return error{errc::bad_argument, "running on nodes needs a job from the job registry "
-                                     "(weir::register_job), so nodes can rebuild it"};
-  for (const auto& uid : o.remote_uids) {
-    bool known = std::any_of(g.vertices.begin(), g.vertices.end(), [&](const auto& n) { return n.uid == uid; });
-    if (!known) return error{errc::bad_argument, "no operator '" + uid + "' to place on nodes"};
-  }
-  for (const auto& address : o.nodes) {
-    auto node = connect(sys, address, o.node_connect_timeout_ms);
-    if (!node) return node.error_value();
-    where.nodes.push_back(*node);
-    where.addresses.push_back(address);
-  }
-  where.job = g.registered_job;
-  for (const auto& kv : g.job_args) {
-    where.args.push_back(kv.first);
-    where.args.push_back(kv.second);
-  }
-  size_t next = 0;
-  for (uint32_t t = 0; t < plan.tasks.size(); ++t)
-    where.node_of_task.push_back(runs_remotely(g, plan, t, o.remote_uids)
-                                   ? static_cast<int>(next++ % where.nodes.size())
-                                   : -1);
-  return where;
 }
 
 /// The user's log, called one line at a time whichever thread says it (the
@@ -152,7 +94,7 @@ job_result environment::execute(const std::string& job_name) {
   std::unique_ptr<nodes::sigterm_stop> on_sigterm;
   if (prepared && !options_.checkpoints.savepoint_on_stop.empty()) on_sigterm = std::make_unique<nodes::sigterm_stop>();
   caf::actor_system sys{cfg};
-  auto where = place(sys, *graph_, dep->plan, options_);
+  auto where = nodes::place_on_nodes(sys, *dep, log);
   if (!where) {
     result.failure = where.error_value();
     return result;

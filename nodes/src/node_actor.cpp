@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "messages.hpp"
+#include "run_recovery.hpp"
 #include "task_actor.hpp"
 #include "weir/job_registry.hpp"
 #include "weir/stream.hpp"
@@ -62,8 +63,14 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
 
 // `name` also keeps CAF 0.17's spawn off its no-argument path, which binds a
 // reference to a null shared_ptr (undefined behaviour that UBSan reports).
-caf::behavior node_behavior(node_actor* self, std::string name) {
+caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) {
   return {
+    [name, slots](runtime::join_atom, deploy_request& req) -> caf::result<runtime::node_info> {
+      auto dep = rebuild(req);
+      if (!dep) return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
+      return runtime::node_info{runtime::weir_version(), runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
+                                slots};
+    },
     [self, name](runtime::deploy_atom, deploy_request& req,
            caf::actor& supervisor) -> caf::result<caf::actor> {
       auto& known = self->state.deployments;
@@ -102,8 +109,8 @@ caf::behavior node_behavior(node_actor* self, std::string name) {
 
 } // namespace
 
-caf::actor spawn_node_actor(caf::actor_system& sys, std::string name) {
-  return sys.spawn(node_behavior, std::move(name));
+caf::actor spawn_node_actor(caf::actor_system& sys, std::string name, uint32_t slots) {
+  return sys.spawn(node_behavior, std::move(name), slots);
 }
 
 } // namespace weir::nodes

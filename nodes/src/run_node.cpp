@@ -1,6 +1,8 @@
 #include <caf/io/all.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <unistd.h>
 
@@ -13,6 +15,16 @@
 
 namespace weir {
 
+namespace {
+
+bool is_loopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
+}
+
+} // namespace
+
+uint32_t node_options::default_slots() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 error run_node(const node_options& options) {
   caf::actor_system_config cfg;
   runtime::register_runtime_types(cfg);
@@ -20,8 +32,8 @@ error run_node(const node_options& options) {
   runtime::configure_scheduler(cfg, 0, spin_polls_for(runtime_options{}.batch_size));
   nodes::load_bounded_middleman(cfg);
   caf::actor_system sys{cfg};
-  auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid "
-                                                 + std::to_string(::getpid()) + ")");
+  auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid " + std::to_string(::getpid()) + ")",
+                                      options.slots);
   auto port = sys.middleman().publish(node, options.port, options.bind.c_str(), true);
   if (!port) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
@@ -35,7 +47,12 @@ error run_node(const node_options& options) {
       return {errc::io, "port file: " + err.message()};
     }
   }
-  std::fprintf(stderr, "weir node listening on %s:%u\n", options.bind.c_str(), unsigned(*port));
+  if (!is_loopback(options.bind))
+    std::fprintf(stderr, "weir node: WARNING: listening on %s, not loopback, without TLS or authentication: "
+                         "anyone who reaches this port can run this binary's jobs with their own arguments\n",
+                 options.bind.c_str());
+  std::fprintf(stderr, "weir node listening on %s:%u with %u slot(s)\n", options.bind.c_str(), unsigned(*port),
+               unsigned(options.slots));
   sys.await_all_actors_done();
   return {};
 }

@@ -76,8 +76,8 @@ TEST_CASE("a second run into an output directory in use is refused", "[integrati
     fs::create_directories(out);
     int fd = ::open((out + "/.weir-lock").c_str(), O_RDWR | O_CREAT, 0644);
     REQUIRE(fd >= 0);
-    REQUIRE(::flock(fd, LOCK_EX) == 0);
-    REQUIRE(::write(fd, "4242\n", 5) == 5);
+    REQUIRE(::flock(fd, LOCK_SH) == 0); // as a sink of another run holds it: shared, with its run and pid
+    REQUIRE(::write(fd, "abc 4242\n", 9) == 9);
     test::write_file(dir.file("in.txt"), "some words\n");
     auto r = weir_cli({"run", "wordcount", "--input", dir.file("in.txt"), "--output", out, "--state-dir",
                        dir.file("state")});

@@ -19,9 +19,16 @@ struct node_options {
   /// If set, the bound port is written here (atomically) once listening;
   /// only a regular file is ever replaced.
   std::string port_file;
+  /// How many subtasks of each operator this node runs (slot sharing, as in
+  /// Flink: slot i holds subtask i of every operator placed here).
+  uint32_t slots = default_slots();
+
+  /// One per core the system reports, at least 1.
+  static uint32_t default_slots();
 };
 
-/// Serves tasks until the process is terminated. Returns only on failure to
+/// Serves tasks until the process is terminated. A `bind` address other than
+/// loopback is warned about on stderr: nothing authenticates peers. Returns only on failure to
 /// start: errc::unreachable when the port could not be bound, errc::io when
 /// the port file cannot be written (not a regular file, an unwritable
 /// directory), each with the reason.

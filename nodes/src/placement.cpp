@@ -1,0 +1,161 @@
+#include "placement.hpp"
+
+#include <caf/io/all.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#include "bounded_middleman.hpp"
+#include "messages.hpp"
+#include "run_recovery.hpp"
+
+namespace weir::nodes {
+
+namespace {
+
+/// Connects to the node at `address`, with a deadline.
+expected<caf::actor> connect(caf::actor_system& sys, const std::string& address, uint32_t timeout_ms) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos)
+    return error{errc::bad_argument, "node address '" + address + "' is not host:port"};
+  auto host = address.substr(0, colon);
+  int port = std::atoi(address.c_str() + colon + 1);
+  if (port <= 0 || port > 65535)
+    return error{errc::bad_argument, "node address '" + address + "' has no valid port"};
+  auto node = remote_actor(sys, host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeout_ms));
+  if (node) return *node;
+  if (node.error() == caf::sec::request_timeout)
+    return error{errc::unreachable, "node " + address + " did not complete the handshake within "
+                                      + std::to_string(timeout_ms) + " ms (is it a Weir node?)"};
+  if (node.error() == caf::sec::no_actor_published_at_port)
+    return error{errc::unreachable, "node " + address + " publishes no Weir node"};
+  return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error())};
+}
+
+/// Asks the node to rebuild the job; its slot count, or why it cannot run
+/// the job with this coordinator.
+expected<uint32_t> join(caf::actor_system& sys, const caf::actor& node, const std::string& address,
+                        const runtime::deployment& dep, const runtime::placement& where) {
+  auto timeout = std::chrono::milliseconds(dep.options.node_connect_timeout_ms);
+  expected<uint32_t> out = error{errc::unreachable, "node " + address + " did not answer within "
+                                                      + std::to_string(timeout.count()) + " ms"};
+  caf::scoped_actor self{sys};
+  self->request(node, timeout, runtime::join_atom::value, runtime::deploy_request_for(dep, where, 0))
+    .receive(
+      [&](runtime::node_info& info) {
+        auto mine = runtime::build_fingerprint(*dep.graph, dep.plan);
+        if (info.weir_version != runtime::weir_version())
+          out = error{errc::bad_argument, "node " + address + " runs Weir " + info.weir_version
+                                            + " and this coordinator Weir " + runtime::weir_version()
+                                            + ": run the same build everywhere"};
+        else if (info.fingerprint != mine)
+          out = error{errc::bad_argument, "node " + address + " builds job '" + where.job
+                                            + "' differently: "
+                                            + runtime::fingerprint_difference(mine, info.fingerprint, "the coordinator has",
+                                                                              "the node has")
+                                            + " (is it the same build of the binary?)"};
+        else if (info.slots == 0)
+          out = error{errc::bad_argument, "node " + address + " offers no slot"};
+        else
+          out = info.slots;
+      },
+      [&](caf::error& err) {
+        out = error{errc::bad_argument, "node " + address + " cannot run job '" + where.job + "': " + sys.render(err)};
+      });
+  return out;
+}
+
+bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan, uint32_t task,
+                   const std::vector<std::string>& remote_uids) {
+  if (remote_uids.empty()) return true;
+  for (int n : plan.chains[plan.tasks[task].chain].vertices)
+    if (std::find(remote_uids.begin(), remote_uids.end(), g.vertices[n].uid) != remote_uids.end())
+      return true;
+  return false;
+}
+
+/// The node of each of the job's slots: round robin over the nodes, each
+/// as often as it has slots.
+std::vector<int> slots_round_robin(const std::vector<uint32_t>& slots) {
+  std::vector<int> out;
+  uint32_t most = slots.empty() ? 0 : *std::max_element(slots.begin(), slots.end());
+  for (uint32_t round = 0; round < most; ++round)
+    for (size_t n = 0; n < slots.size(); ++n)
+      if (round < slots[n]) out.push_back(static_cast<int>(n));
+  return out;
+}
+
+std::string describe(const runtime::deployment& dep, const runtime::placement& where,
+                     const std::vector<uint32_t>& slots) {
+  std::string out = "placement:";
+  for (int n = -1; n < static_cast<int>(where.nodes.size()); ++n) {
+    std::string tasks;
+    size_t count = 0;
+    for (uint32_t t = 0; t < where.node_of_task.size(); ++t)
+      if (where.node_of_task[t] == n) {
+        tasks += (tasks.empty() ? "" : ", ") + dep.plan.task_name(*dep.graph, t);
+        ++count;
+      }
+    if (n < 0 && count == 0) continue;
+    out += n < 0 ? " this process: " : " node " + where.addresses[size_t(n)] + " (" + std::to_string(slots[size_t(n)])
+                                         + " slots): ";
+    out += count == 0 ? "nothing;" : tasks + ";";
+  }
+  out.pop_back();
+  return out;
+}
+
+} // namespace
+
+expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
+                                            const std::function<void(const std::string&)>& log) {
+  const auto& g = *dep.graph;
+  const auto& o = dep.options;
+  runtime::placement where;
+  if (o.nodes.empty()) return where;
+  if (g.registered_job.empty())
+    return error{errc::bad_argument, "running on nodes needs a job from the job registry "
+                                     "(weir::register_job), so nodes can rebuild it"};
+  for (const auto& uid : o.remote_uids) {
+    bool known = std::any_of(g.vertices.begin(), g.vertices.end(), [&](const auto& n) { return n.uid == uid; });
+    if (!known) return error{errc::bad_argument, "no operator '" + uid + "' to place on nodes"};
+  }
+  where.job = g.registered_job;
+  for (const auto& kv : g.job_args) {
+    where.args.push_back(kv.first);
+    where.args.push_back(kv.second);
+  }
+  std::vector<uint32_t> slots;
+  for (const auto& address : o.nodes) {
+    auto node = connect(sys, address, o.node_connect_timeout_ms);
+    if (!node) return node.error_value();
+    auto offered = join(sys, *node, address, dep, where);
+    if (!offered) return offered.error_value();
+    where.nodes.push_back(*node);
+    where.addresses.push_back(address);
+    slots.push_back(*offered);
+  }
+  auto slot_node = slots_round_robin(slots);
+  uint32_t needed = 0;
+  for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t)
+    if (runs_remotely(g, dep.plan, t, o.remote_uids)) needed = std::max(needed, dep.plan.tasks[t].subtask + 1);
+  if (needed > slot_node.size()) {
+    std::string offers;
+    for (size_t n = 0; n < slots.size(); ++n)
+      offers += (offers.empty() ? "" : ", ") + where.addresses[n] + " " + std::to_string(slots[n]);
+    return error{errc::bad_argument, "the job needs " + std::to_string(needed)
+                                       + " slots on nodes (its widest operator placed there runs that many "
+                                         "subtasks) but the nodes offer "
+                                       + std::to_string(slot_node.size()) + " (" + offers
+                                       + "): start the nodes with more --slots, or add nodes"};
+  }
+  for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t)
+    where.node_of_task.push_back(runs_remotely(g, dep.plan, t, o.remote_uids)
+                                   ? slot_node[dep.plan.tasks[t].subtask]
+                                   : -1);
+  if (log) log("job '" + g.name + "': " + describe(dep, where, slots));
+  return where;
+}
+
+} // namespace weir::nodes

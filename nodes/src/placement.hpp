@@ -1,0 +1,29 @@
+#pragma once
+
+// Where a coordinator runs each task: connecting to the nodes, checking they
+// run the same build of the job, and placing subtasks on their slots.
+// Private to nodes/.
+
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <string>
+
+#include "supervisor.hpp"
+#include "weir/error.hpp"
+
+namespace weir::nodes {
+
+/// Connects to `dep.options.nodes`, asks each to rebuild the job and refuses
+/// one whose Weir version or job build differs from this process's (naming
+/// both sides), then places the tasks that run remotely (every task, or
+/// those of `remote_uids`) with slot sharing: slot i of the job holds
+/// subtask i of every operator, so forward-connected subtasks stay together,
+/// and the job's slots go round robin over the nodes, so the subtasks of
+/// one operator spread. Says the placement through `log`. Without nodes,
+/// everything is local. Errors: errc::unreachable (a node), errc::bad_argument
+/// (not a registered job, an unknown uid, too few slots, a mismatch).
+expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
+                                            const std::function<void(const std::string&)>& log);
+
+} // namespace weir::nodes

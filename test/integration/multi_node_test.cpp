@@ -1,0 +1,168 @@
+// Several node processes and a coordinator (issue 9): results equal the
+// embedded run's, subtasks are placed on slots (pipelines together, an
+// operator's subtasks spread), and a node that builds the job differently or
+// offers too few slots is refused before anything runs.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include "jobs/wordcount.hpp"
+#include "nexmark/queries.hpp"
+#include "support/node_process.hpp"
+#include "support/part_files.hpp"
+#include "support/text.hpp"
+#include "weir/job_registry.hpp"
+#include "weir/sinks.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+
+namespace {
+
+struct three_nodes {
+  std::vector<std::unique_ptr<test::node_process>> nodes;
+  std::vector<std::string> addresses;
+  explicit three_nodes(const std::string& slots) {
+    for (int i = 0; i < 3; ++i) {
+      nodes.push_back(std::make_unique<test::node_process>(std::vector<std::string>{"--slots", slots}));
+      addresses.push_back(nodes.back()->address);
+    }
+  }
+};
+
+/// The placement line a run logged, split per node: address -> its tasks.
+std::map<std::string, std::string> placement_of(const std::vector<std::string>& log) {
+  std::map<std::string, std::string> out;
+  for (const auto& line : log) {
+    auto at = line.find("placement: ");
+    if (at == std::string::npos) continue;
+    std::istringstream parts(line.substr(at + 11));
+    for (std::string part; std::getline(parts, part, ';');) {
+      auto node = part.find("node ");
+      if (node == std::string::npos) continue;
+      auto address = part.substr(node + 5, part.find(' ', node + 5) - node - 5);
+      out[address] = part.substr(part.find(": ") + 2);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("three nodes run word count like one process, one pipeline per slot, subtasks spread",
+          "[integration][remote][multinode]") {
+  three_nodes cluster("2");
+  test::temp_dir dir;
+  std::mt19937_64 rng(31);
+  auto text = test::random_text(rng, 5000);
+  test::write_file(dir.file("in.txt"), text);
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = cluster.addresses;
+  env.options().batch_size = 64;
+  std::vector<std::string> log;
+  env.options().log = [&log](const std::string& l) { log.push_back(l); };
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "4"}}));
+  auto result = env.execute("wordcount");
+  INFO(result.failure.to_string());
+  REQUIRE(result.ok());
+  auto counts = apps::read_final_counts(dir.file("out"));
+  REQUIRE(counts);
+  CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+
+  auto placed = placement_of(log);
+  REQUIRE(placed.size() == 3);
+  // Slots round robin: subtasks 0 and 3 on the first node, 1 and 2 on the others.
+  const auto& a = cluster.addresses;
+  for (const char* op : {"lines", "split", "count", "format", "out"}) {
+    INFO(op);
+    auto task = [&](int i) { return std::string(op) + "[" + std::to_string(i) + "/4]"; };
+    CHECK_THAT(placed[a[0]], Catch::Contains(task(0)) && Catch::Contains(task(3)));
+    CHECK_THAT(placed[a[1]], Catch::Contains(task(1)));
+    CHECK_THAT(placed[a[2]], Catch::Contains(task(2)));
+    CHECK_THAT(placed[a[1]], !Catch::Contains(task(0)) && !Catch::Contains(task(2)) && !Catch::Contains(task(3)));
+    CHECK_THAT(placed[a[2]], !Catch::Contains(task(0)) && !Catch::Contains(task(1)) && !Catch::Contains(task(3)));
+  }
+}
+
+TEST_CASE("three nodes run a windowed Nexmark query like one process", "[integration][remote][multinode]") {
+  three_nodes cluster("1");
+  test::temp_dir dir;
+  std::string text;
+  int64_t t = 1700000000000;
+  std::mt19937_64 rng(37);
+  for (int i = 0; i < 1500; ++i) {
+    t += static_cast<int64_t>(rng() % 150);
+    text += R"({"type":"bid","auction":)" + std::to_string(2000 + rng() % 20) + R"(,"bidder":)"
+            + std::to_string(1000 + rng() % 10) + R"(,"price":)" + std::to_string(rng() % 300)
+            + R"(,"channel":"c","url":"u","dateTime":)" + std::to_string(t) + "}\n";
+  }
+  test::write_file(dir.file("events.json"), text);
+  nexmark::register_nexmark();
+  auto run = [&](const std::string& out, bool on_nodes) {
+    environment env;
+    if (on_nodes) env.options().nodes = cluster.addresses;
+    REQUIRE_FALSE(build_registered_job(env, "nexmark", {{"query", "q5"}, {"input", dir.file("events.json")},
+                                                        {"output", dir.file(out)}, {"parallelism", "3"}}));
+    auto r = env.execute("nexmark");
+    INFO(r.failure.to_string());
+    REQUIRE(r.ok());
+    auto lines = test::part_lines(dir.file(out));
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  auto local = run("local", false);
+  REQUIRE_FALSE(local.empty());
+  CHECK(run("nodes", true) == local);
+}
+
+TEST_CASE("a job needing more slots than the nodes offer is refused before it runs, naming the offer",
+          "[integration][remote][multinode]") {
+  three_nodes cluster("1");
+  test::temp_dir dir;
+  test::write_file(dir.file("in.txt"), "a b c\n");
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = cluster.addresses;
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "4"}}));
+  auto result = env.execute("wordcount");
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.failure.code() == errc::bad_argument);
+  CHECK_THAT(result.failure.message(), Catch::Contains("needs 4 slots") && Catch::Contains("offer 3")
+                                         && Catch::Contains(cluster.addresses[2] + " 1"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("out"))); // nothing ran: no sink opened it
+}
+
+TEST_CASE("a node that builds the job differently is refused, naming what differs",
+          "[integration][remote][multinode]") {
+  test::node_process node; // the weir CLI: its word count as shipped
+  test::temp_dir dir;
+  test::write_file(dir.file("in.txt"), "a b c\n");
+  // This process's "wordcount" gains an operator the node's build lacks:
+  // what a coordinator built from other sources than its nodes looks like.
+  apps::register_wordcount();
+  auto shipped = find_job("wordcount");
+  REQUIRE(shipped);
+  register_job("wordcount", [build = *shipped](environment& env, const job_args& args) -> error {
+    if (auto err = build(env, args)) return err;
+    env.from_collection(std::vector<std::string>{"x"}).uid("extra").sink(file_sink(args.at("output") + "-extra"));
+    return {};
+  });
+  environment env;
+  env.options().nodes = {node.address};
+  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")}, {"output", dir.file("out")}}));
+  auto result = env.execute("wordcount");
+  apps::register_wordcount(); // the shipped one again, for whatever runs next in this process
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.failure.code() == errc::bad_argument);
+  CHECK_THAT(result.failure.message(), Catch::Contains("builds job 'wordcount' differently")
+                                         && Catch::Contains("the coordinator has operator extra = collection"));
+}
