@@ -4,6 +4,7 @@
 #include <random>
 
 #include "restart_delay.hpp"
+#include "slot_assignment.hpp"
 #include "supervisor_state.hpp"
 
 namespace weir::runtime {
@@ -35,6 +36,37 @@ std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reaso
   return task_name(self, t) + " was lost with node " + where.addresses[size_t(node)]
          + ": the connection to it closed (the node was killed, stopped or cut off; one silent for "
          + std::to_string(self->state.dep->options.node_silence_timeout_ms) + " ms counts as lost)";
+}
+
+void fail_run(supervisor_actor* self, errc code, const std::string& message);
+
+// A task that went down because the connection to its node closed means
+// the node is lost: the next attempt places the job on the others.
+void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  auto& st = self->state;
+  const auto& where = st.how.where;
+  int node = t < where.node_of_task.size() ? where.node_of_task[t] : -1;
+  if (reason != caf::exit_reason::remote_link_unreachable || node < 0 || st.lost_nodes[size_t(node)]) return;
+  st.lost_nodes[size_t(node)] = true;
+  st.replace_nodes = true;
+  say(self, "node " + where.addresses[size_t(node)] + " is lost");
+}
+
+// Before an attempt after a node was lost: the job on the nodes left, or
+// why it cannot run there (then the run fails for good: a restart would
+// find no more slots).
+bool place_on_remaining_nodes(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.replace_nodes) return true;
+  st.replace_nodes = false;
+  std::vector<bool> usable(st.lost_nodes.size());
+  for (size_t n = 0; n < usable.size(); ++n) usable[n] = !st.lost_nodes[n];
+  if (auto err = assign_slots(st.how.where, st.dep->plan, usable)) {
+    fail_run(self, errc::unreachable, "a node was lost and the job cannot run on the nodes left: " + err.message());
+    return false;
+  }
+  say(self, "placed on the nodes left: " + describe_placement(st.how.where, *st.dep));
+  return true;
 }
 
 // The task that sent the current message, if it belongs to this attempt.
@@ -222,6 +254,7 @@ void reset_attempt(supervisor_actor* self) {
 void begin_attempt(supervisor_actor* self) {
   auto& st = self->state;
   reset_attempt(self);
+  if (!place_on_remaining_nodes(self)) return;
   if (!st.how.store) {
     spawn_all(self);
     return;
@@ -350,6 +383,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
   auto& st = self->state;
   st.dep = std::move(dep);
   st.how = std::move(how);
+  st.lost_nodes.assign(st.how.where.nodes.size(), false);
   st.next_checkpoint = st.how.next_checkpoint;
   st.sources.resize(st.dep->plan.tasks.size());
   for (uint32_t t = 0; t < st.sources.size(); ++t) {
@@ -366,8 +400,10 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
         stopped_when_down(self);
       else if (st.cancelling)
         restart_when_down(self);
-      else if (was != phase::committed)
+      else if (was != phase::committed) {
+        node_lost_with(self, t, msg.reason);
         attempt_failed(self, errc::operator_failed, why_down(self, t, msg.reason));
+      }
     }
   });
   return {

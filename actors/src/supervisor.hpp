@@ -16,6 +16,8 @@ struct deploy_request; // messages.hpp
 struct placement {
   std::vector<caf::actor> nodes;
   std::vector<std::string> addresses; ///< "host:port" of each of `nodes`.
+  std::vector<uint32_t> slots;        ///< How many slots each of `nodes` offers.
+  std::vector<bool> remote;           ///< Per task: placed on a node (see slot_assignment.hpp).
   std::vector<int> node_of_task;
   std::string job;               ///< Registered job name (remote tasks only).
   std::vector<std::string> args; ///< Its arguments, key/value flattened.

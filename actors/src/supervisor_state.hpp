@@ -57,6 +57,10 @@ struct savepoint_request {
 struct supervisor_state {
   std::shared_ptr<const deployment> dep;
   supervision how;
+  /// Per node of how.where: lost (its connection closed). The next attempt
+  /// places the job on the others.
+  std::vector<bool> lost_nodes;
+  bool replace_nodes = false; ///< A node was lost since the tasks were placed.
   caf::response_promise promise;
   std::mt19937_64 rng{std::random_device{}()};
   // -- the run

@@ -9,6 +9,7 @@
 #include "bounded_middleman.hpp"
 #include "messages.hpp"
 #include "run_recovery.hpp"
+#include "slot_assignment.hpp"
 
 namespace weir::nodes {
 
@@ -75,37 +76,6 @@ bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan
   return false;
 }
 
-/// The node of each of the job's slots: round robin over the nodes, each
-/// as often as it has slots.
-std::vector<int> slots_round_robin(const std::vector<uint32_t>& slots) {
-  std::vector<int> out;
-  uint32_t most = slots.empty() ? 0 : *std::max_element(slots.begin(), slots.end());
-  for (uint32_t round = 0; round < most; ++round)
-    for (size_t n = 0; n < slots.size(); ++n)
-      if (round < slots[n]) out.push_back(static_cast<int>(n));
-  return out;
-}
-
-std::string describe(const runtime::deployment& dep, const runtime::placement& where,
-                     const std::vector<uint32_t>& slots) {
-  std::string out = "placement:";
-  for (int n = -1; n < static_cast<int>(where.nodes.size()); ++n) {
-    std::string tasks;
-    size_t count = 0;
-    for (uint32_t t = 0; t < where.node_of_task.size(); ++t)
-      if (where.node_of_task[t] == n) {
-        tasks += (tasks.empty() ? "" : ", ") + dep.plan.task_name(*dep.graph, t);
-        ++count;
-      }
-    if (n < 0 && count == 0) continue;
-    out += n < 0 ? " this process: " : " node " + where.addresses[size_t(n)] + " (" + std::to_string(slots[size_t(n)])
-                                         + " slots): ";
-    out += count == 0 ? "nothing;" : tasks + ";";
-  }
-  out.pop_back();
-  return out;
-}
-
 } // namespace
 
 expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
@@ -126,7 +96,6 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
     where.args.push_back(kv.first);
     where.args.push_back(kv.second);
   }
-  std::vector<uint32_t> slots;
   for (const auto& address : o.nodes) {
     auto node = connect(sys, address, o.node_connect_timeout_ms);
     if (!node) return node.error_value();
@@ -134,27 +103,12 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
     if (!offered) return offered.error_value();
     where.nodes.push_back(*node);
     where.addresses.push_back(address);
-    slots.push_back(*offered);
+    where.slots.push_back(*offered);
   }
-  auto slot_node = slots_round_robin(slots);
-  uint32_t needed = 0;
-  for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t)
-    if (runs_remotely(g, dep.plan, t, o.remote_uids)) needed = std::max(needed, dep.plan.tasks[t].subtask + 1);
-  if (needed > slot_node.size()) {
-    std::string offers;
-    for (size_t n = 0; n < slots.size(); ++n)
-      offers += (offers.empty() ? "" : ", ") + where.addresses[n] + " " + std::to_string(slots[n]);
-    return error{errc::bad_argument, "the job needs " + std::to_string(needed)
-                                       + " slots on nodes (its widest operator placed there runs that many "
-                                         "subtasks) but the nodes offer "
-                                       + std::to_string(slot_node.size()) + " (" + offers
-                                       + "): start the nodes with more --slots, or add nodes"};
-  }
-  for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t)
-    where.node_of_task.push_back(runs_remotely(g, dep.plan, t, o.remote_uids)
-                                   ? slot_node[dep.plan.tasks[t].subtask]
-                                   : -1);
-  if (log) log("job '" + g.name + "': " + describe(dep, where, slots));
+  for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t) where.remote.push_back(runs_remotely(g, dep.plan, t, o.remote_uids));
+  if (auto err = runtime::assign_slots(where, dep.plan, std::vector<bool>(where.nodes.size(), true)))
+    return error{err.code(), err.message() + ": start the nodes with more --slots, or add nodes"};
+  if (log) log("job '" + g.name + "': placement: " + runtime::describe_placement(where, dep));
   return where;
 }
 

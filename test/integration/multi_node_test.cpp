@@ -6,6 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <thread>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -165,4 +169,87 @@ TEST_CASE("a node that builds the job differently is refused, naming what differ
   CHECK(result.failure.code() == errc::bad_argument);
   CHECK_THAT(result.failure.message(), Catch::Contains("builds job 'wordcount' differently")
                                          && Catch::Contains("the coordinator has operator extra = collection"));
+}
+
+TEST_CASE("a node killed after a checkpoint: the job restarts on the nodes left with every count committed once",
+          "[integration][remote][multinode]") {
+  three_nodes cluster("1");
+  test::temp_dir dir;
+  std::mt19937_64 rng(41);
+  auto text = test::random_text(rng, 30000);
+  test::write_file(dir.file("in.txt"), text);
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = cluster.addresses;
+  env.options().batch_size = 4; // small frames: the run lasts long enough to be cut
+  env.options().checkpoints.interval_ms = 50;
+  env.options().checkpoints.state_dir = dir.file("state");
+  env.options().restart = restart_strategy::fixed_delay(2, 0);
+  std::vector<std::string> log;
+  env.options().log = [&log](const std::string& l) { log.push_back(l); };
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "2"}}));
+  // Killed once a part file is visible: only a completed checkpoint commits one.
+  std::atomic<bool> killed_after_checkpoint{false};
+  std::thread killer([&] {
+    for (int i = 0; i < 2000 && test::count_visible_lines(dir.file("out")) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10)); // another process writes it: polled
+    if (test::count_visible_lines(dir.file("out")) > 0) killed_after_checkpoint = cluster.nodes[1]->process->kill();
+  });
+  auto result = env.execute("wordcount");
+  killer.join();
+  for (const auto& l : log) UNSCOPED_INFO(l);
+  INFO(result.failure.to_string());
+  REQUIRE(killed_after_checkpoint); // the fault happened, after a checkpoint, while the job ran
+  REQUIRE(result.ok());
+  CHECK(result.restarts >= 1);
+  auto lost = std::count_if(log.begin(), log.end(), [&](const std::string& l) {
+    return l.find("node " + cluster.addresses[1] + " is lost") != std::string::npos;
+  });
+  CHECK(lost == 1);
+  auto replaced = std::find_if(log.begin(), log.end(), [](const std::string& l) {
+    return l.find("placed on the nodes left: ") != std::string::npos;
+  });
+  REQUIRE(replaced != log.end());
+  CHECK_THAT(*replaced, !Catch::Contains(cluster.addresses[1]));
+  std::map<std::string, int64_t> last;
+  for (const auto& line : test::part_lines(dir.file("out"))) {
+    auto tab = line.find('\t');
+    auto word = line.substr(0, tab);
+    auto c = std::stoll(line.substr(tab + 1));
+    INFO(word);
+    REQUIRE(c == last[word] + 1); // each count once, in order
+    last[word] = c;
+  }
+  auto expected = test::reference_counts(text);
+  CHECK(last == std::map<std::string, int64_t>(expected.begin(), expected.end()));
+  std::cout << "node lost: " << result.restarts << " restart(s), " << result.checkpoints << " checkpoints, "
+            << result.seconds << " s; " << *replaced << std::endl;
+}
+
+TEST_CASE("a node lost when the nodes left have too few slots fails the run for good, saying so",
+          "[integration][remote][multinode]") {
+  three_nodes cluster("1");
+  test::temp_dir dir;
+  std::mt19937_64 rng(43);
+  test::write_file(dir.file("in.txt"), test::random_text(rng, 30000));
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = cluster.addresses;
+  env.options().batch_size = 4;
+  env.options().restart = restart_strategy::fixed_delay(5, 0);
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "3"}}));
+  std::atomic<bool> killed_while_running{false};
+  std::thread killer([&] {
+    if (!test::wait_for_file_line(dir.file("out/.part-out-2.000000.inprogress"), 20000).empty())
+      killed_while_running = cluster.nodes[2]->process->kill();
+  });
+  auto result = env.execute("wordcount");
+  killer.join();
+  REQUIRE(killed_while_running);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.failure.code() == errc::unreachable);
+  CHECK_THAT(result.failure.message(), Catch::Contains("cannot run on the nodes left")
+                                         && Catch::Contains("needs 3 slots") && Catch::Contains("offer 2"));
 }
