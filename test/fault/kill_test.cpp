@@ -153,15 +153,7 @@ TEST_CASE("weir run wordcount killed with SIGKILL commits every word's counts 1.
                                 dir.file("out"), "--state-dir", dir.file("state"), "--parallelism", "2",
                                 "--batch-size", "1", "--checkpoint-interval", "50"};
   auto r = kill_loop(argv, dir, 3, rng, 400);
-  std::map<std::string, int64_t> last;
-  for (const auto& line : weir::test::part_lines(dir.file("out"))) {
-    auto tab = line.find('\t');
-    auto word = line.substr(0, tab);
-    auto c = std::stoll(line.substr(tab + 1));
-    INFO(word);
-    REQUIRE(c == last[word] + 1); // each count once, in order
-    last[word] = c;
-  }
+  auto last = weir::test::counts_committed_once(dir.file("out"));
   auto expected = weir::test::reference_counts(text);
   CHECK(last == std::map<std::string, int64_t>(expected.begin(), expected.end()));
   std::cout << "wordcount kill test: " << r.kills << " kills, " << r.restarts_seen << " restarts, "

@@ -99,15 +99,8 @@ TEST_CASE("three nodes run word count like one process, one pipeline per slot, s
 TEST_CASE("three nodes run a windowed Nexmark query like one process", "[integration][remote][multinode]") {
   three_nodes cluster("1");
   test::temp_dir dir;
-  std::string text;
-  int64_t t = 1700000000000;
   std::mt19937_64 rng(37);
-  for (int i = 0; i < 1500; ++i) {
-    t += static_cast<int64_t>(rng() % 150);
-    text += R"({"type":"bid","auction":)" + std::to_string(2000 + rng() % 20) + R"(,"bidder":)"
-            + std::to_string(1000 + rng() % 10) + R"(,"price":)" + std::to_string(rng() % 300)
-            + R"(,"channel":"c","url":"u","dateTime":)" + std::to_string(t) + "}\n";
-  }
+  auto text = test::random_bids(rng, 1500);
   test::write_file(dir.file("events.json"), text);
   nexmark::register_nexmark();
   auto run = [&](const std::string& out, bool on_nodes) {
@@ -212,15 +205,7 @@ TEST_CASE("a node killed after a checkpoint: the job restarts on the nodes left 
   });
   REQUIRE(replaced != log.end());
   CHECK_THAT(*replaced, !Catch::Contains(cluster.addresses[1]));
-  std::map<std::string, int64_t> last;
-  for (const auto& line : test::part_lines(dir.file("out"))) {
-    auto tab = line.find('\t');
-    auto word = line.substr(0, tab);
-    auto c = std::stoll(line.substr(tab + 1));
-    INFO(word);
-    REQUIRE(c == last[word] + 1); // each count once, in order
-    last[word] = c;
-  }
+  auto last = test::counts_committed_once(dir.file("out"));
   auto expected = test::reference_counts(text);
   CHECK(last == std::map<std::string, int64_t>(expected.begin(), expected.end()));
   std::cout << "node lost: " << result.restarts << " restart(s), " << result.checkpoints << " checkpoints, "

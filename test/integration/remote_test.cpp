@@ -110,15 +110,8 @@ TEST_CASE("event-time windows split over two processes give the local result", "
   // windowed Nexmark queries must not notice where their operators run.
   node_process node;
   test::temp_dir dir;
-  std::string text;
-  int64_t t = 1700000000000;
   std::mt19937_64 rng(17);
-  for (int i = 0; i < 600; ++i) {
-    t += static_cast<int64_t>(rng() % 150);
-    text += R"({"type":"bid","auction":)" + std::to_string(2000 + rng() % 20) + R"(,"bidder":)"
-            + std::to_string(1000 + rng() % 10) + R"(,"price":)" + std::to_string(rng() % 300)
-            + R"(,"channel":"c","url":"u","dateTime":)" + std::to_string(t) + "}\n";
-  }
+  auto text = test::random_bids(rng, 600);
   test::write_file(dir.file("events.json"), text);
   nexmark::register_nexmark();
   auto run = [&](const std::string& query, const std::string& out, bool remote) {

@@ -30,6 +30,19 @@ std::vector<std::string> part_lines(const std::string& dir, bool failed_run) {
   return lines;
 }
 
+std::map<std::string, int64_t> counts_committed_once(const std::string& dir) {
+  std::map<std::string, int64_t> last;
+  for (const auto& line : part_lines(dir)) {
+    auto tab = line.find('\t');
+    auto word = line.substr(0, tab);
+    auto c = std::stoll(line.substr(tab + 1));
+    INFO(word);
+    REQUIRE(c == last[word] + 1); // each count once, in order
+    last[word] = c;
+  }
+  return last;
+}
+
 size_t count_visible_lines(const std::string& dir) {
   size_t lines = 0;
   std::error_code ec;

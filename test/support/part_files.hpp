@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,11 @@ std::vector<std::string> part_files(const std::string& dir, bool failed_run = fa
 
 /// Every line of every visible part file, file by file in name order.
 std::vector<std::string> part_lines(const std::string& dir, bool failed_run = false);
+
+/// Word count's output ("word<TAB>count" lines) checked for exactly-once:
+/// each word's counts run 1, 2, ..., n in file order (fails the test
+/// otherwise); returns n per word. Main thread only.
+std::map<std::string, int64_t> counts_committed_once(const std::string& dir);
 
 /// How many lines the visible part files of `dir` hold (0 while it does not
 /// exist). Unlike the two above it uses no Catch2 macro, whose message stack

@@ -44,4 +44,18 @@ inline std::map<std::string, int64_t> reference_counts(const std::string& text) 
   return counts;
 }
 
+/// `count` Nexmark bids as JSON lines, a few ms of event time apart, over 20
+/// auctions and 10 bidders: enough to fill event-time windows.
+inline std::string random_bids(std::mt19937_64& rng, int count) {
+  std::string text;
+  int64_t t = 1700000000000;
+  for (int i = 0; i < count; ++i) {
+    t += static_cast<int64_t>(rng() % 150);
+    text += R"({"type":"bid","auction":)" + std::to_string(2000 + rng() % 20) + R"(,"bidder":)"
+            + std::to_string(1000 + rng() % 10) + R"(,"price":)" + std::to_string(rng() % 300)
+            + R"(,"channel":"c","url":"u","dateTime":)" + std::to_string(t) + "}\n";
+  }
+  return text;
+}
+
 } // namespace weir::test
