@@ -45,6 +45,7 @@ using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -33,8 +34,13 @@ constexpr const char* message_key = "weir.max-message-bytes";
 class bounded_scribe final : public caf::io::network::scribe_impl {
 public:
   bounded_scribe(caf::io::network::default_multiplexer& mx, caf::io::network::native_socket fd,
-                 message_limits limits)
-      : scribe_impl(mx, fd), limits_(limits) {}
+                 message_limits limits, std::atomic<uint64_t>& received)
+      : scribe_impl(mx, fd), limits_(limits), received_(received) {}
+
+  bool consume(caf::execution_unit* ctx, const void* buf, size_t bytes) override {
+    received_.fetch_add(bytes, std::memory_order_relaxed);
+    return scribe_impl::consume(ctx, buf, bytes);
+  }
 
   void configure_read(receive_policy::config config) override {
     if (refused_) return scribe_impl::configure_read(receive_policy::at_most(caf::io::basp::header_size));
@@ -58,6 +64,7 @@ private:
   }
 
   message_limits limits_;
+  std::atomic<uint64_t>& received_;
   bool handshake_done_ = false;
   bool refused_ = false;
 };
@@ -71,8 +78,10 @@ public:
   }
 
   caf::io::scribe_ptr new_scribe(caf::io::network::native_socket fd) override {
-    return caf::make_counted<bounded_scribe>(*this, fd, limits_);
+    return caf::make_counted<bounded_scribe>(*this, fd, limits_, received_);
   }
+
+  uint64_t received() const { return received_.load(std::memory_order_relaxed); }
 
 private:
   static size_t limit(caf::actor_system* sys, const char* key, size_t fallback) {
@@ -80,6 +89,7 @@ private:
   }
 
   message_limits limits_;
+  std::atomic<uint64_t> received_{0};
 };
 
 } // namespace
@@ -93,6 +103,11 @@ void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits
   if (heartbeat_ms == 0) return;
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(heartbeat_ms)});
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds(timeout_ms)});
+}
+
+uint64_t bytes_received(caf::actor_system& sys) {
+  auto* bounded = dynamic_cast<bounded_multiplexer*>(&sys.middleman().backend());
+  return bounded ? bounded->received() : 0;
 }
 
 caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host, uint16_t port,

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace weir::nodes {
@@ -37,6 +38,10 @@ struct message_limits {
 /// a connecting side retries on that error until its own deadline.
 void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits = {},
                             unsigned heartbeat_ms = 1000, unsigned timeout_ms = 10000);
+
+/// Bytes the middleman loaded by load_bounded_middleman read from all its
+/// connections so far (0 for another middleman).
+uint64_t bytes_received(caf::actor_system& sys);
 
 /// The actor published at host:port, like middleman::remote_actor but with
 /// a deadline (CAF's own waits for the peer's handshake forever), retrying

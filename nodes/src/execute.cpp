@@ -135,6 +135,7 @@ job_result environment::execute(const std::string& job_name) {
       },
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!options_.nodes.empty()) result.bytes_from_nodes = nodes::bytes_received(sys);
   control.reset(); // its files go before the job is reported ended
   if (on_sigterm) on_sigterm->stop(); // before the actor system it uses goes
   return result;

@@ -1,6 +1,12 @@
 #include "node_actor.hpp"
 
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -61,6 +67,28 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
   return std::shared_ptr<const deployment>(std::move(dep));
 }
 
+using clock = std::chrono::steady_clock;
+
+/// Connects to the node at `address` through the middleman actor without
+/// blocking this actor, retrying when CAF's heartbeat tick closed the
+/// connection before its handshake; `done` gets no error once connected.
+void connect_peer(node_actor* self, const std::string& address, clock::time_point deadline,
+                  std::function<void(const caf::error&)> done) {
+  auto colon = address.rfind(':');
+  auto port = colon == std::string::npos ? 0 : std::atoi(address.c_str() + colon + 1);
+  if (port <= 0 || port > 65535)
+    return done(caf::make_error(caf::sec::runtime_error, "'" + address + "' is not host:port"));
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+  if (left.count() <= 0) return done(caf::make_error(caf::sec::request_timeout));
+  self->request(self->system().middleman().actor_handle(), left, caf::connect_atom::value, address.substr(0, colon),
+                static_cast<uint16_t>(port))
+    .then([done](const caf::node_id&, caf::strong_actor_ptr&, const std::set<std::string>&) { done({}); },
+          [self, address, deadline, done](caf::error& err) {
+            if (err == caf::sec::connection_timeout) return connect_peer(self, address, deadline, done);
+            done(err);
+          });
+}
+
 // `name` also keeps CAF 0.17's spawn off its no-argument path, which binds a
 // reference to a null shared_ptr (undefined behaviour that UBSan reports).
 caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) {
@@ -70,6 +98,26 @@ caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) 
       if (!dep) return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
       return runtime::node_info{runtime::weir_version(), runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
                                 slots};
+    },
+    // Connects this node to other nodes of a job, so BASP routes the
+    // frames between their tasks directly rather than through the coordinator.
+    [self, name](runtime::peers_atom, std::vector<std::string>& peers, uint32_t timeout_ms) -> caf::result<bool> {
+      if (peers.empty()) return true;
+      auto rp = self->make_response_promise<bool>();
+      auto pending = std::make_shared<size_t>(peers.size());
+      auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
+      for (const auto& peer : peers)
+        connect_peer(self, peer, deadline, [self, rp, pending, peer, name](const caf::error& err) mutable {
+          if (*pending == 0) return; // answered already (an earlier peer failed)
+          if (err) {
+            *pending = 0;
+            rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                       name + " cannot connect to node " + peer + ": " + self->system().render(err)));
+          } else if (--*pending == 0) {
+            rp.deliver(true);
+          }
+        });
+      return rp;
     },
     [self, name](runtime::deploy_atom, deploy_request& req,
            caf::actor& supervisor) -> caf::result<caf::actor> {

@@ -67,6 +67,25 @@ expected<uint32_t> join(caf::actor_system& sys, const caf::actor& node, const st
   return out;
 }
 
+/// Node i connects to nodes i+1...: one connection per pair, so BASP
+/// routes frames between two nodes' tasks over it instead of through here.
+error connect_nodes(caf::actor_system& sys, const runtime::placement& where, uint32_t timeout_ms) {
+  caf::scoped_actor self{sys};
+  for (size_t i = 0; i + 1 < where.nodes.size(); ++i) {
+    std::vector<std::string> peers(where.addresses.begin() + static_cast<long>(i) + 1, where.addresses.end());
+    error out;
+    self->request(where.nodes[i], std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(1),
+                  runtime::peers_atom::value, peers, timeout_ms)
+      .receive([](bool) {},
+               [&](caf::error& err) {
+                 out = error{errc::unreachable, "node " + where.addresses[i]
+                                                  + " could not connect to the other nodes: " + sys.render(err)};
+               });
+    if (out) return out;
+  }
+  return {};
+}
+
 bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan, uint32_t task,
                    const std::vector<std::string>& remote_uids) {
   if (remote_uids.empty()) return true;
@@ -105,6 +124,8 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
     where.addresses.push_back(address);
     where.slots.push_back(*offered);
   }
+  if (o.direct_node_channels)
+    if (auto err = connect_nodes(sys, where, o.node_connect_timeout_ms)) return err;
   for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t) where.remote.push_back(runs_remotely(g, dep.plan, t, o.remote_uids));
   if (auto err = runtime::assign_slots(where, dep.plan, std::vector<bool>(where.nodes.size(), true)))
     return error{err.code(), err.message() + ": start the nodes with more --slots, or add nodes"};

@@ -238,3 +238,36 @@ TEST_CASE("a node lost when the nodes left have too few slots fails the run for 
   CHECK_THAT(result.failure.message(), Catch::Contains("cannot run on the nodes left")
                                          && Catch::Contains("needs 3 slots") && Catch::Contains("offer 2"));
 }
+
+TEST_CASE("frames between tasks on two nodes go directly between them, not through the coordinator",
+          "[integration][remote][multinode]") {
+  three_nodes cluster("1");
+  test::temp_dir dir;
+  std::mt19937_64 rng(47);
+  auto text = test::random_text(rng, 20000);
+  test::write_file(dir.file("in.txt"), text);
+  apps::register_wordcount();
+  // Every task on the nodes, parallelism 3: split -> count is keyed, so
+  // about two thirds of the words cross from one node to another.
+  auto run = [&](bool direct, const std::string& out) {
+    environment env;
+    env.options().nodes = cluster.addresses;
+    env.options().batch_size = 64;
+    env.options().direct_node_channels = direct;
+    REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                       {{"input", dir.file("in.txt")}, {"output", dir.file(out)}, {"parallelism", "3"}}));
+    auto result = env.execute("wordcount");
+    INFO(result.failure.to_string());
+    REQUIRE(result.ok());
+    auto counts = apps::read_final_counts(dir.file(out));
+    REQUIRE(counts);
+    CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+    return result.bytes_from_nodes;
+  };
+  auto relayed = run(false, "relayed");
+  auto direct = run(true, "direct");
+  std::cout << "bytes the coordinator read from the nodes: " << relayed << " with nodes connected only to it, "
+            << direct << " with nodes connected to each other" << std::endl;
+  CHECK(direct > 0); // control traffic: acks, reports
+  CHECK(direct * 4 < relayed);
+}

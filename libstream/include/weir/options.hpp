@@ -132,6 +132,10 @@ struct runtime_options {
   /// Which operators run on the nodes: a subtask of an operator whose uid is
   /// listed runs remotely; empty means every operator is spread over the nodes.
   std::vector<std::string> remote_uids;
+  /// Nodes connect to each other before tasks deploy, so a channel between
+  /// tasks on two nodes goes directly between them; false leaves them
+  /// connected to the coordinator only, which then relays that traffic.
+  bool direct_node_channels = true;
   /// How long connecting to a node may take, the BASP handshake included: a
   /// port whose server accepts and never speaks is an error after this long.
   uint32_t node_connect_timeout_ms = 10000;

@@ -58,6 +58,9 @@ struct job_result {
   std::string stopped_with;
   /// The savepoint ("name@version") this run started from, or empty.
   std::string restored_savepoint;
+  /// Bytes this process read over the network from nodes during the run
+  /// (0 without nodes): the relay cost a coordinator pays.
+  uint64_t bytes_from_nodes = 0;
   bool ok() const noexcept { return !failure; }
 };
 
