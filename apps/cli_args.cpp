@@ -124,4 +124,17 @@ std::optional<int> check_savepoint_only(const cli_args& args, environment& env, 
   return 0;
 }
 
+const std::set<std::string> tls_valued{"tls-cert", "tls-key", "tls-ca"};
+
+expected<tls_args> read_tls_args(const cli_args& args) {
+  tls_args tls{args.get("tls-cert"), args.get("tls-key"), args.get("tls-ca")};
+  int given = !tls.certificate.empty() + !tls.key.empty() + !tls.ca.empty();
+  if (given == 0) return tls;
+  if (given != 3) return error{errc::bad_argument, "--tls-cert, --tls-key and --tls-ca go together"};
+  for (const auto& [option, path] : {std::pair<const char*, const std::string&>{"--tls-cert", tls.certificate},
+                                     {"--tls-key", tls.key}, {"--tls-ca", tls.ca}})
+    if (auto err = check_readable_file(path)) return error{errc::bad_argument, std::string(option) + ": " + err.message()};
+  return tls;
+}
+
 } // namespace weir::apps

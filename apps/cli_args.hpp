@@ -40,6 +40,16 @@ error check_readable_file(const std::string& path);
 /// An error unless `dir` is a directory or does not exist yet.
 error check_output_dir(const std::string& dir);
 
+/// The TLS files of --tls-cert, --tls-key and --tls-ca: all three or none,
+/// each a readable file (errc::bad_argument naming the option otherwise).
+struct tls_args {
+  std::string certificate, key, ca;
+};
+expected<tls_args> read_tls_args(const cli_args& args);
+
+/// The options read_tls_args reads, for parse_cli's valued set.
+extern const std::set<std::string> tls_valued;
+
 /// Options every job command takes for checkpoints and recovery.
 extern const std::set<std::string> checkpoint_valued; // checkpoint-interval, state-dir, restart-attempts
 extern const std::set<std::string> checkpoint_flags;  // fresh

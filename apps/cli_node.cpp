@@ -17,6 +17,10 @@ options:
   --port N          port to listen on (default 0: any free port)
   --bind ADDR       address to listen on (default 127.0.0.1)
   --port-file FILE  write the port here once listening
+  --tls-cert FILE, --tls-key FILE, --tls-ca FILE
+                    TLS: this node's certificate and key (PEM) and the CA
+                    every coordinator's and node's certificate must be
+                    signed by (all three or none)
   --slots N         how many subtasks of each operator it runs (default: one
                     per core); a coordinator places subtask i of every
                     operator in slot i, slots taken round robin over nodes
@@ -26,7 +30,7 @@ options:
 } // namespace
 
 int node_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots"});
+  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca"});
   if (!args) {
     std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
     return 2;
@@ -47,6 +51,14 @@ int node_command(int argc, char** argv, int first) {
     return 2;
   }
   o.slots = static_cast<uint32_t>(*slots);
+  auto tls = read_tls_args(*args);
+  if (!tls) {
+    std::fprintf(stderr, "weir node: %s\n", tls.error_value().message().c_str());
+    return 2;
+  }
+  o.tls_certificate = tls->certificate;
+  o.tls_key = tls->key;
+  o.tls_ca = tls->ca;
   o.port = static_cast<uint16_t>(*port);
   o.bind = args->get("bind", o.bind);
   o.port_file = args->get("port-file");

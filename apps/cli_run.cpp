@@ -30,6 +30,9 @@ options:
   --chain                 run forward-connected operators in one actor
   --nodes H:P[,H:P..]     run tasks on these node daemons (see weir node)
   --remote-operators U,.. only these operators' tasks go to the nodes
+  --tls-cert F --tls-key F --tls-ca F
+                          TLS to the nodes: this coordinator's certificate
+                          and key (PEM), the CA that signed the nodes'
   --top N                 print the N most frequent words (default 10)
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR         where checkpoints go (a LevelDB; default
@@ -95,6 +98,12 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
     return {errc::bad_argument, "--remote-operators lists no operator"};
   for (const auto& address : o.nodes)
     if (auto err = check_node_address(address)) return err;
+  auto tls = read_tls_args(args);
+  if (!tls) return tls.error_value();
+  if (!tls->certificate.empty() && o.nodes.empty()) return {errc::bad_argument, "--tls-cert goes with --nodes"};
+  o.tls_certificate = tls->certificate;
+  o.tls_key = tls->key;
+  o.tls_ca = tls->ca;
   return {};
 }
 
@@ -132,6 +141,7 @@ int run_command(int argc, char** argv, int first) {
                                "buffer-timeout-ms", "nodes", "remote-operators", "top"};
   std::set<std::string> flags{"chain"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
+  valued.insert(tls_valued.begin(), tls_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
   auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());

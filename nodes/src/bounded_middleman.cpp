@@ -2,6 +2,8 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/settings.hpp>
 #include <caf/io/basp/header.hpp>
@@ -105,6 +107,23 @@ void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds(timeout_ms)});
 }
 
+void load_tls(caf::actor_system_config& cfg, const tls_files& tls) {
+  if (!tls.enabled()) return;
+  cfg.load<caf::openssl::manager>();
+  cfg.openssl_certificate = tls.certificate;
+  cfg.openssl_key = tls.key;
+  cfg.openssl_cafile = tls.ca;
+}
+
+caf::expected<uint16_t> publish(caf::actor_system& sys, const caf::actor& whom, uint16_t port, const char* in) {
+  if (sys.has_openssl_manager()) return caf::openssl::publish(whom, port, in, true);
+  return sys.middleman().publish(whom, port, in, true);
+}
+
+caf::io::middleman_actor connector(caf::actor_system& sys) {
+  return sys.has_openssl_manager() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+}
+
 uint64_t bytes_received(caf::actor_system& sys) {
   auto* bounded = dynamic_cast<bounded_multiplexer*>(&sys.middleman().backend());
   return bounded ? bounded->received() : 0;
@@ -119,7 +138,7 @@ caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     if (left.count() <= 0) return caf::make_error(caf::sec::request_timeout);
     caf::expected<caf::actor> found = caf::make_error(caf::sec::request_timeout);
-    self->request(sys.middleman().actor_handle(), left, caf::connect_atom::value, host, port)
+    self->request(connector(sys), left, caf::connect_atom::value, host, port)
       .receive(
         [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
           if (ptr)

@@ -12,6 +12,7 @@
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -39,11 +40,35 @@ struct message_limits {
 void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits = {},
                             unsigned heartbeat_ms = 1000, unsigned timeout_ms = 10000);
 
+/// Certificates for TLS between Weir processes (libcaf_openssl): this
+/// process's certificate chain and key (PEM), and the CA that must have
+/// signed every peer's. Empty `certificate`: no TLS.
+struct tls_files {
+  std::string certificate;
+  std::string key;
+  std::string ca;
+  bool enabled() const { return !certificate.empty(); }
+};
+
+/// Loads CAF's OpenSSL module with `tls` into `cfg` (after
+/// load_bounded_middleman): connections made and accepted through it
+/// (publish, remote_actor below) complete a TLS handshake in which both sides
+/// present a certificate signed by `tls.ca` before any BASP byte is read.
+void load_tls(caf::actor_system_config& cfg, const tls_files& tls);
+
+/// Publishes `whom` on in:port through TLS when load_tls was used, else
+/// through the plain middleman; the bound port.
+caf::expected<uint16_t> publish(caf::actor_system& sys, const caf::actor& whom, uint16_t port, const char* in);
+
+/// The middleman actor to connect through: OpenSSL's when load_tls was used.
+caf::io::middleman_actor connector(caf::actor_system& sys);
+
 /// Bytes the middleman loaded by load_bounded_middleman read from all its
 /// connections so far (0 for another middleman).
 uint64_t bytes_received(caf::actor_system& sys);
 
-/// The actor published at host:port, like middleman::remote_actor but with
+/// The actor published at host:port (through TLS when load_tls was used),
+/// like middleman::remote_actor but with
 /// a deadline (CAF's own waits for the peer's handshake forever), retrying
 /// when CAF's heartbeat tick closed the connection before the handshake
 /// arrived. Errors: caf::sec::request_timeout at the deadline,

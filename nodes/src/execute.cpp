@@ -89,6 +89,8 @@ job_result environment::execute(const std::string& job_name) {
   if (!options_.nodes.empty() || reachable) {
     // The heartbeat watches nodes; a job without any has none to watch.
     nodes::load_bounded_middleman(cfg, {}, options_.nodes.empty() ? 0 : 1000, options_.node_silence_timeout_ms);
+    if (!options_.nodes.empty())
+      nodes::load_tls(cfg, {options_.tls_certificate, options_.tls_key, options_.tls_ca});
   }
   // Blocked before CAF starts its threads, so only the watcher takes SIGTERM.
   std::unique_ptr<nodes::sigterm_stop> on_sigterm;

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "bounded_middleman.hpp"
 #include "messages.hpp"
 #include "run_recovery.hpp"
 #include "task_actor.hpp"
@@ -80,7 +81,7 @@ void connect_peer(node_actor* self, const std::string& address, clock::time_poin
     return done(caf::make_error(caf::sec::runtime_error, "'" + address + "' is not host:port"));
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
   if (left.count() <= 0) return done(caf::make_error(caf::sec::request_timeout));
-  self->request(self->system().middleman().actor_handle(), left, caf::connect_atom::value, address.substr(0, colon),
+  self->request(connector(self->system()), left, caf::connect_atom::value, address.substr(0, colon),
                 static_cast<uint16_t>(port))
     .then([done](const caf::node_id&, caf::strong_actor_ptr&, const std::set<std::string>&) { done({}); },
           [self, address, deadline, done](caf::error& err) {

@@ -31,7 +31,11 @@ expected<caf::actor> connect(caf::actor_system& sys, const std::string& address,
                                       + std::to_string(timeout_ms) + " ms (is it a Weir node?)"};
   if (node.error() == caf::sec::no_actor_published_at_port)
     return error{errc::unreachable, "node " + address + " publishes no Weir node"};
-  return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error())};
+  std::string hint = sys.has_openssl_manager() && node.error() == caf::sec::disconnect_during_handshake
+                       ? " (with TLS: the node must use TLS too, with a certificate signed by this coordinator's CA, "
+                         "and trust the CA that signed this coordinator's)"
+                       : "";
+  return error{errc::unreachable, "cannot reach node " + address + ": " + sys.render(node.error()) + hint};
 }
 
 /// Asks the node to rebuild the job; its slot count, or why it cannot run

@@ -31,10 +31,12 @@ error run_node(const node_options& options) {
   // A node runs tasks of jobs it does not know yet: the default batch's setting.
   runtime::configure_scheduler(cfg, 0, spin_polls_for(runtime_options{}.batch_size));
   nodes::load_bounded_middleman(cfg);
+  nodes::tls_files tls{options.tls_certificate, options.tls_key, options.tls_ca};
+  nodes::load_tls(cfg, tls);
   caf::actor_system sys{cfg};
   auto node = nodes::spawn_node_actor(sys, "node " + options.bind + " (pid " + std::to_string(::getpid()) + ")",
                                       options.slots);
-  auto port = sys.middleman().publish(node, options.port, options.bind.c_str(), true);
+  auto port = nodes::publish(sys, node, options.port, options.bind.c_str());
   if (!port) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return {errc::unreachable, "cannot listen on " + options.bind + ":"
@@ -47,12 +49,12 @@ error run_node(const node_options& options) {
       return {errc::io, "port file: " + err.message()};
     }
   }
-  if (!is_loopback(options.bind))
+  if (!tls.enabled() && !is_loopback(options.bind))
     std::fprintf(stderr, "weir node: WARNING: listening on %s, not loopback, without TLS or authentication: "
                          "anyone who reaches this port can run this binary's jobs with their own arguments\n",
                  options.bind.c_str());
-  std::fprintf(stderr, "weir node listening on %s:%u with %u slot(s)\n", options.bind.c_str(), unsigned(*port),
-               unsigned(options.slots));
+  std::fprintf(stderr, "weir node listening on %s:%u with %u slot(s)%s\n", options.bind.c_str(), unsigned(*port),
+               unsigned(options.slots), tls.enabled() ? ", TLS" : "");
   sys.await_all_actors_done();
   return {};
 }

@@ -132,6 +132,13 @@ struct runtime_options {
   /// Which operators run on the nodes: a subtask of an operator whose uid is
   /// listed runs remotely; empty means every operator is spread over the nodes.
   std::vector<std::string> remote_uids;
+  /// TLS to the nodes (all three or none; the nodes must use TLS too): this
+  /// coordinator's certificate chain and key (PEM) and the CA that signed
+  /// every node's certificate. A node whose certificate another CA signed
+  /// fails the handshake.
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string tls_ca;
   /// Nodes connect to each other before tasks deploy, so a channel between
   /// tasks on two nodes goes directly between them; false leaves them
   /// connected to the coordinator only, which then relays that traffic.

@@ -23,12 +23,19 @@ struct node_options {
   /// Flink: slot i holds subtask i of every operator placed here).
   uint32_t slots = default_slots();
 
+  /// TLS (all three or none): this node's certificate chain and key (PEM)
+  /// and the CA every coordinator's and node's certificate must be signed
+  /// by; a peer without such a certificate fails the TLS handshake.
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string tls_ca;
+
   /// One per core the system reports, at least 1.
   static uint32_t default_slots();
 };
 
 /// Serves tasks until the process is terminated. A `bind` address other than
-/// loopback is warned about on stderr: nothing authenticates peers. Returns only on failure to
+/// loopback without TLS is warned about on stderr: nothing authenticates peers. Returns only on failure to
 /// start: errc::unreachable when the port could not be bound, errc::io when
 /// the port file cannot be written (not a regular file, an unwritable
 /// directory), each with the reason.
