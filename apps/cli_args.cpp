@@ -124,6 +124,18 @@ std::optional<int> check_savepoint_only(const cli_args& args, environment& env, 
   return 0;
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 const std::set<std::string> tls_valued{"tls-cert", "tls-key", "tls-ca"};
 
 expected<tls_args> read_tls_args(const cli_args& args) {

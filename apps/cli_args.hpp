@@ -40,6 +40,9 @@ error check_readable_file(const std::string& path);
 /// An error unless `dir` is a directory or does not exist yet.
 error check_output_dir(const std::string& dir);
 
+/// "a,b,,c" -> {"a", "b", "c"}: the comma-separated items, empty ones dropped.
+std::vector<std::string> split_list(const std::string& text);
+
 /// The TLS files of --tls-cert, --tls-key and --tls-ca: all three or none,
 /// each a readable file (errc::bad_argument naming the option otherwise).
 struct tls_args {

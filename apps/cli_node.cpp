@@ -1,4 +1,6 @@
 #include <cstdio>
+#include <filesystem>
+#include <string>
 
 #include "cli_args.hpp"
 #include "commands.hpp"
@@ -21,6 +23,8 @@ options:
                     TLS: this node's certificate and key (PEM) and the CA
                     every coordinator's and node's certificate must be
                     signed by (all three or none)
+  --allowed-dirs D,..  refuse jobs whose input, output or side-input path is
+                    outside these absolute directories
   --slots N         how many subtasks of each operator it runs (default: one
                     per core); a coordinator places subtask i of every
                     operator in slot i, slots taken round robin over nodes
@@ -29,8 +33,14 @@ options:
 
 } // namespace
 
+int usage(const std::string& message) {
+  std::fprintf(stderr, "weir node: %s (try weir node --help)\n", message.c_str());
+  return 2;
+}
+
 int node_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca"});
+  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca",
+                                                "allowed-dirs"});
   if (!args) {
     std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
     return 2;
@@ -59,6 +69,12 @@ int node_command(int argc, char** argv, int first) {
   o.tls_certificate = tls->certificate;
   o.tls_key = tls->key;
   o.tls_ca = tls->ca;
+  if (args->has("allowed-dirs")) {
+    o.allowed_dirs = split_list(args->get("allowed-dirs"));
+    if (o.allowed_dirs.empty()) return usage("--allowed-dirs lists no directory");
+    for (const auto& d : o.allowed_dirs)
+      if (!std::filesystem::path(d).is_absolute()) return usage("--allowed-dirs: '" + d + "' is not an absolute path");
+  }
   o.port = static_cast<uint16_t>(*port);
   o.bind = args->get("bind", o.bind);
   o.port_file = args->get("port-file");

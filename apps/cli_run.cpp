@@ -53,18 +53,6 @@ options:
   -h, --help              show this help
 )";
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // host:port with a port from 1 to 65535.
 error check_node_address(const std::string& address) {
   auto colon = address.rfind(':');

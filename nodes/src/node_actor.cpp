@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -32,24 +33,43 @@ struct node_state {
 };
 using node_actor = caf::stateful_actor<node_state>;
 
+/// Whether `path` (resolved through the symlinks that exist) lies in `dir`.
+bool inside(const std::filesystem::path& path, const std::string& dir) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(path, ec);
+  auto d = std::filesystem::weakly_canonical(dir, ec);
+  auto [end, rest] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  (void)rest;
+  return end == d.end();
+}
+
 /// A relative path would resolve in this node's working directory, not the
-/// coordinator's: the arguments that name files must be absolute here.
-error check_paths(const job_args& args) {
+/// coordinator's: the arguments that name files must be absolute here, and
+/// within `allowed` when the node was given directories.
+error check_paths(const job_args& args, const std::vector<std::string>& allowed) {
   for (const char* key : {"input", "output", "side-input"}) {
     auto it = args.find(key);
-    if (it == args.end() || it->second.empty() || std::filesystem::path(it->second).is_absolute()) continue;
+    if (it == args.end() || it->second.empty()) continue;
+    std::filesystem::path path(it->second);
     std::error_code ec;
-    return {errc::bad_argument, "job argument '" + std::string(key) + "' is the relative path '" + it->second
-                                  + "', which this node would resolve in its own working directory ('"
-                                  + std::filesystem::current_path(ec).string() + "'): give an absolute path"};
+    if (!path.is_absolute())
+      return {errc::bad_argument, "job argument '" + std::string(key) + "' is the relative path '" + it->second
+                                    + "', which this node would resolve in its own working directory ('"
+                                    + std::filesystem::current_path(ec).string() + "'): give an absolute path"};
+    if (allowed.empty() || std::any_of(allowed.begin(), allowed.end(), [&](auto& d) { return inside(path, d); }))
+      continue;
+    std::string dirs;
+    for (const auto& d : allowed) dirs += (dirs.empty() ? "" : ", ") + d;
+    return {errc::bad_argument, "job argument '" + std::string(key) + "' is '" + it->second
+                                  + "', outside the directories this node allows (--allowed-dirs " + dirs + ")"};
   }
   return {};
 }
 
-expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req) {
+expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req, const node_settings& settings) {
   job_args args;
   for (size_t i = 0; i + 1 < req.args.size(); i += 2) args[req.args[i]] = req.args[i + 1];
-  if (auto err = check_paths(args)) return err;
+  if (auto err = check_paths(args, settings.allowed_dirs)) return err;
   environment env;
   env.options() = runtime::from_wire(req.options);
   if (auto err = build_registered_job(env, req.job, args)) return err;
@@ -92,13 +112,14 @@ void connect_peer(node_actor* self, const std::string& address, clock::time_poin
 
 // `name` also keeps CAF 0.17's spawn off its no-argument path, which binds a
 // reference to a null shared_ptr (undefined behaviour that UBSan reports).
-caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) {
+caf::behavior node_behavior(node_actor* self, node_settings settings) {
+  auto name = settings.name;
   return {
-    [name, slots](runtime::join_atom, deploy_request& req) -> caf::result<runtime::node_info> {
-      auto dep = rebuild(req);
+    [name, settings](runtime::join_atom, deploy_request& req) -> caf::result<runtime::node_info> {
+      auto dep = rebuild(req, settings);
       if (!dep) return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
       return runtime::node_info{runtime::weir_version(), runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
-                                slots};
+                                settings.slots};
     },
     // Connects this node to other nodes of a job, so BASP routes the
     // frames between their tasks directly rather than through the coordinator.
@@ -120,7 +141,7 @@ caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) 
         });
       return rp;
     },
-    [self, name](runtime::deploy_atom, deploy_request& req,
+    [self, name, settings](runtime::deploy_atom, deploy_request& req,
            caf::actor& supervisor) -> caf::result<caf::actor> {
       auto& known = self->state.deployments;
       for (auto it = known.begin(); it != known.end();)
@@ -136,7 +157,7 @@ caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) 
         key.push_back(std::to_string(v));
       auto slot = known[key].lock();
       if (!slot) {
-        auto dep = rebuild(req);
+        auto dep = rebuild(req, settings);
         if (!dep)
           return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
         slot = *dep;
@@ -158,8 +179,8 @@ caf::behavior node_behavior(node_actor* self, std::string name, uint32_t slots) 
 
 } // namespace
 
-caf::actor spawn_node_actor(caf::actor_system& sys, std::string name, uint32_t slots) {
-  return sys.spawn(node_behavior, std::move(name), slots);
+caf::actor spawn_node_actor(caf::actor_system& sys, node_settings settings) {
+  return sys.spawn(node_behavior, std::move(settings));
 }
 
 } // namespace weir::nodes

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace weir::nodes {
 
@@ -12,7 +13,13 @@ namespace weir::nodes {
 /// build fingerprint as this binary builds it, `slots`), and
 /// (deploy_atom, deploy_request, supervisor) with the spawned task's actor;
 /// either with an error when the job is unknown or its plan does not build.
-/// `name` ("host:port") prefixes its error messages.
-caf::actor spawn_node_actor(caf::actor_system& sys, std::string name, uint32_t slots);
+/// A job whose input, output or side-input path is relative, or outside
+/// `allowed_dirs` when given, is refused naming it.
+struct node_settings {
+  std::string name;                     ///< "node ADDR (pid N)": prefixes its errors.
+  uint32_t slots = 1;                   ///< Told to coordinators (see node_info).
+  std::vector<std::string> allowed_dirs; ///< Job paths must lie inside one; empty: anywhere.
+};
+caf::actor spawn_node_actor(caf::actor_system& sys, node_settings settings);
 
 } // namespace weir::nodes

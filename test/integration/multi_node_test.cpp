@@ -271,3 +271,43 @@ TEST_CASE("frames between tasks on two nodes go directly between them, not throu
   CHECK(direct > 0); // control traffic: acks, reports
   CHECK(direct * 4 < relayed);
 }
+
+TEST_CASE("a node started with --allowed-dirs refuses paths outside them, symlinks resolved",
+          "[integration][remote][multinode]") {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.file("allowed"));
+  std::filesystem::create_directories(dir.file("elsewhere"));
+  std::filesystem::create_directory_symlink(dir.file("elsewhere"), dir.file("allowed/escape"));
+  test::write_file(dir.file("allowed/in.txt"), "a b a\n");
+  test::node_process node({"--allowed-dirs", dir.file("allowed")});
+  apps::register_wordcount();
+  auto run = [&](const std::string& output) {
+    environment env;
+    env.options().nodes = {node.address};
+    REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("allowed/in.txt")}, {"output", output}}));
+    return env.execute("wordcount");
+  };
+  auto outside = run(dir.file("elsewhere/out"));
+  REQUIRE_FALSE(outside.ok());
+  CHECK_THAT(outside.failure.message(), Catch::Contains("job argument 'output' is '" + dir.file("elsewhere/out")
+                                                        + "', outside the directories this node allows"));
+  auto through_link = run(dir.file("allowed/escape/out"));
+  REQUIRE_FALSE(through_link.ok());
+  CHECK_THAT(through_link.failure.message(), Catch::Contains("outside the directories this node allows"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("elsewhere/out")));
+  auto inside = run(dir.file("allowed/out"));
+  INFO(inside.failure.to_string());
+  REQUIRE(inside.ok());
+  auto counts = apps::read_final_counts(dir.file("allowed/out"));
+  REQUIRE(counts);
+  CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts("a b a\n"));
+}
+
+TEST_CASE("a node takes only absolute allowed directories", "[integration][cli][multinode]") {
+  auto relative = test::run_command({WEIR_CLI, "node", "--allowed-dirs", "data"});
+  CHECK(relative.exit_code == 2);
+  CHECK_THAT(relative.output, Catch::Contains("--allowed-dirs: 'data' is not an absolute path"));
+  auto empty = test::run_command({WEIR_CLI, "node", "--allowed-dirs", ","});
+  CHECK(empty.exit_code == 2);
+  CHECK_THAT(empty.output, Catch::Contains("--allowed-dirs lists no directory"));
+}

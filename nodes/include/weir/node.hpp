@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "weir/error.hpp"
 
@@ -29,6 +30,11 @@ struct node_options {
   std::string tls_certificate;
   std::string tls_key;
   std::string tls_ca;
+
+  /// If not empty, the only directories (absolute) a job's input, output
+  /// and side-input paths may lie in, symlinks resolved: a coordinator
+  /// cannot make this node read or write elsewhere.
+  std::vector<std::string> allowed_dirs;
 
   /// One per core the system reports, at least 1.
   static uint32_t default_slots();
