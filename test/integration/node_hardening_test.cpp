@@ -147,21 +147,6 @@ int send_random_headers(uint16_t port, int count, uint64_t seed) {
   return closed;
 }
 
-job_result run_wordcount_on(const std::string& node, const std::string& input, const std::string& output,
-                            const std::function<void(runtime_options&)>& adjust = {}) {
-  apps::register_wordcount();
-  environment env;
-  env.options().nodes = {node};
-  env.options().batch_size = 64;
-  if (adjust) adjust(env.options());
-  if (auto err = build_registered_job(env, "wordcount", {{"input", input}, {"output", output}, {"parallelism", "2"}})) {
-    job_result failed;
-    failed.failure = err;
-    return failed;
-  }
-  return env.execute("wordcount");
-}
-
 } // namespace
 
 TEST_CASE("a node refuses a BASP header announcing 4 GiB, and random headers, with memory flat and jobs unaffected",
@@ -188,7 +173,7 @@ TEST_CASE("a node refuses a BASP header announcing 4 GiB, and random headers, wi
   std::atomic<int> closed{0};
   const int headers = 300;
   std::thread hostile([&] { closed = send_random_headers(port, headers, 29); });
-  auto result = run_wordcount_on(node.address, dir.file("in.txt"), dir.file("out"));
+  auto result = test::run_wordcount_on({node.address}, dir.file("in.txt"), dir.file("out"));
   hostile.join();
   auto after = memory_kib(node.process->pid(), "VmHWM");
 
@@ -201,9 +186,7 @@ TEST_CASE("a node refuses a BASP header announcing 4 GiB, and random headers, wi
   CHECK_THAT(node.log(), Catch::Contains("4294967295-byte message before its handshake"));
   INFO(result.failure.to_string());
   REQUIRE(result.ok());
-  auto counts = apps::read_final_counts(dir.file("out"));
-  REQUIRE(counts);
-  CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+  test::check_word_counts(dir.file("out"), text);
 }
 
 TEST_CASE("a coordinator refuses a fake node answering with a 4 GiB header: an error, memory flat",
@@ -213,7 +196,7 @@ TEST_CASE("a coordinator refuses a fake node answering with a 4 GiB header: an e
   test::temp_dir dir;
   test::write_file(dir.file("in.txt"), "a b c\n");
   auto before = memory_kib(::getpid(), "VmHWM");
-  auto result = run_wordcount_on(fake.address(), dir.file("in.txt"), dir.file("out"));
+  auto result = test::run_wordcount_on({fake.address()}, dir.file("in.txt"), dir.file("out"));
   auto after = memory_kib(::getpid(), "VmHWM");
   std::cout << "fake node (operation " << int(op) << "): coordinator's peak RSS grew " << (after - before) / 1024
             << " MiB; " << result.failure.message() << std::endl;
@@ -232,7 +215,7 @@ TEST_CASE("a coordinator pointed at a server that never speaks fails within its 
   test::temp_dir dir;
   test::write_file(dir.file("in.txt"), "a b c\n");
   auto started = std::chrono::steady_clock::now();
-  auto result = run_wordcount_on(silent.address(), dir.file("in.txt"), dir.file("out"),
+  auto result = test::run_wordcount_on({silent.address()}, dir.file("in.txt"), dir.file("out"),
                                  [](runtime_options& o) { o.node_connect_timeout_ms = 2500; });
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << "silent server: the coordinator gave up after " << seconds << " s" << std::endl;

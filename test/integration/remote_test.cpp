@@ -28,14 +28,7 @@ using test::node_process;
 
 job_result run_wordcount(const std::string& input, const std::string& output, const std::string& node,
                          std::vector<std::string> remote_uids) {
-  apps::register_wordcount();
-  environment env;
-  env.options().nodes = {node};
-  env.options().remote_uids = std::move(remote_uids);
-  env.options().batch_size = 64;
-  REQUIRE_FALSE(build_registered_job(env, "wordcount",
-                                     {{"input", input}, {"output", output}, {"parallelism", "2"}}));
-  return env.execute("wordcount");
+  return test::run_wordcount_on({node}, input, output, [&](runtime_options& o) { o.remote_uids = remote_uids; });
 }
 
 } // namespace
@@ -58,9 +51,7 @@ TEST_CASE("a pipeline split over two processes gives the reference result", "[in
   SECTION("every task on the node") {
     auto result = run_wordcount(dir.file("in.txt"), dir.file("out"), node.address, {});
     REQUIRE(result.ok());
-    auto counts = apps::read_final_counts(dir.file("out"));
-    REQUIRE(counts);
-    CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+    test::check_word_counts(dir.file("out"), text);
   }
 }
 
@@ -169,9 +160,7 @@ TEST_CASE("settings made outside the job builder reach the nodes", "[integration
                                                         {"parallelism", "2"}}));
   auto result = env.execute("wordcount");
   REQUIRE(result.ok());
-  auto counts = apps::read_final_counts(dir.file("out"));
-  REQUIRE(counts);
-  CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+  test::check_word_counts(dir.file("out"), text);
 }
 
 TEST_CASE("checkpoints of tasks on a node reach the coordinator's state dir with exact results",

@@ -50,23 +50,16 @@ private:
   }
 };
 
+/// Word count on `nodes`, as the coordinator certificate of `tls` (none: no TLS).
 job_result run_wordcount(const std::vector<std::string>& nodes, const std::string& input, const std::string& output,
                          const certificates* tls) {
-  apps::register_wordcount();
-  environment env;
-  env.options().nodes = nodes;
-  env.options().node_connect_timeout_ms = 5000;
-  if (tls) {
-    env.options().tls_certificate = tls->cert("coordinator");
-    env.options().tls_key = tls->key("coordinator");
-    env.options().tls_ca = tls->cert("ca");
-  }
-  if (auto err = build_registered_job(env, "wordcount", {{"input", input}, {"output", output}, {"parallelism", "2"}})) {
-    job_result failed;
-    failed.failure = err;
-    return failed;
-  }
-  return env.execute("wordcount");
+  return test::run_wordcount_on(nodes, input, output, [tls](runtime_options& o) {
+    o.node_connect_timeout_ms = 5000;
+    if (!tls) return;
+    o.tls_certificate = tls->cert("coordinator");
+    o.tls_key = tls->key("coordinator");
+    o.tls_ca = tls->cert("ca");
+  });
 }
 
 } // namespace
@@ -85,9 +78,7 @@ TEST_CASE("with TLS a job runs on nodes whose certificates the CA signed, and ev
     auto result = run_wordcount({a.address, b.address}, dir.file("in.txt"), dir.file("out"), &certs);
     INFO(result.failure.to_string());
     REQUIRE(result.ok());
-    auto counts = apps::read_final_counts(dir.file("out"));
-    REQUIRE(counts);
-    CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == test::reference_counts(text));
+    test::check_word_counts(dir.file("out"), text);
     CHECK_THAT(a.log(), Catch::Contains("TLS"));
   }
   SECTION("a node whose certificate another CA signed is refused at the handshake") {

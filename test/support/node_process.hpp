@@ -5,12 +5,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "jobs/wordcount.hpp"
 #include "support/process.hpp"
+#include "support/text.hpp"
 #include "support/temp_dir.hpp"
+#include "weir/job_registry.hpp"
+#include "weir/stream.hpp"
 
 namespace weir::test {
 
@@ -32,5 +38,30 @@ struct node_process {
   /// What the node wrote to stdout and stderr so far.
   std::string log() const { return read_file(dir.file("log")); }
 };
+
+/// Checks word count's final counts in `out_dir` against an independent count of `text`.
+inline void check_word_counts(const std::string& out_dir, const std::string& text) {
+  auto counts = apps::read_final_counts(out_dir);
+  REQUIRE(counts);
+  CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == reference_counts(text));
+}
+
+/// Word count at parallelism 2 over `nodes` (batch 64), after `adjust`
+/// changed its options; a job that does not build is a failed result.
+inline job_result run_wordcount_on(const std::vector<std::string>& nodes, const std::string& input,
+                                   const std::string& output,
+                                   const std::function<void(runtime_options&)>& adjust = {}) {
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = nodes;
+  env.options().batch_size = 64;
+  if (adjust) adjust(env.options());
+  if (auto err = build_registered_job(env, "wordcount", {{"input", input}, {"output", output}, {"parallelism", "2"}})) {
+    job_result failed;
+    failed.failure = err;
+    return failed;
+  }
+  return env.execute("wordcount");
+}
 
 } // namespace weir::test
