@@ -330,14 +330,19 @@ std::string watermark_text(int64_t wm) {
   return "watermark " + std::to_string(wm);
 }
 
-/// What `weir job status` prints: the job, its attempt, checkpoints, and
-/// each task's phase and watermark (asked of the running tasks, 2 s each).
+/// What `weir job status` prints: the job, its attempt, checkpoints, its
+/// nodes (up or lost), and each task's phase, node and watermark (asked of
+/// the running tasks, 2 s each).
 caf::result<std::string> status_text(supervisor_actor* self) {
   auto& st = self->state;
   auto head = "job " + st.dep->graph->name + ": " + (st.cancelling ? "restarting" : "running") + ", attempt "
               + std::to_string(st.attempt) + ", " + std::to_string(st.restarts) + " restart(s), "
               + std::to_string(st.completed) + " checkpoint(s) completed"
               + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "") + "\n";
+  const auto& where = st.how.where;
+  for (size_t n = 0; n < where.nodes.size(); ++n)
+    head += "  node " + where.addresses[n] + ": " + (st.lost_nodes[n] ? "lost" : "up") + ", "
+            + std::to_string(where.slots[n]) + " slot(s)\n";
   struct gathering {
     std::string head;
     std::vector<std::string> lines;
@@ -355,7 +360,9 @@ caf::result<std::string> status_text(supervisor_actor* self) {
   };
   g->waiting = 1; // released below, once every request is out
   for (uint32_t t = 0; t < st.phases.size(); ++t) {
-    g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t]) + "\n");
+    int node = t < where.node_of_task.size() ? where.node_of_task[t] : -1;
+    g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t])
+                       + (node < 0 ? std::string() : " on node " + where.addresses[size_t(node)]) + "\n");
     if (!st.tasks[t] || (st.phases[t] != phase::running && st.phases[t] != phase::finished)) continue;
     ++g->waiting;
     self->request(st.tasks[t], std::chrono::seconds(2), status_atom::value)

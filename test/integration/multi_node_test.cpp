@@ -21,6 +21,7 @@
 #include "support/node_process.hpp"
 #include "support/part_files.hpp"
 #include "support/text.hpp"
+#include "weir/control.hpp"
 #include "weir/job_registry.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
@@ -304,4 +305,43 @@ TEST_CASE("a node takes only absolute allowed directories", "[integration][cli][
   auto empty = test::run_command({WEIR_CLI, "node", "--allowed-dirs", ","});
   CHECK(empty.exit_code == 2);
   CHECK_THAT(empty.output, Catch::Contains("--allowed-dirs lists no directory"));
+}
+
+TEST_CASE("weir job status names each node, up or lost, and where each task runs",
+          "[integration][remote][multinode]") {
+  three_nodes cluster("1");
+  test::temp_dir dir;
+  std::mt19937_64 rng(59);
+  test::write_file(dir.file("in.txt"), test::random_text(rng, 200000));
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = cluster.addresses;
+  env.options().batch_size = 4; // a long run: it is cancelled once the status was seen
+  env.options().checkpoints.interval_ms = 50;
+  env.options().checkpoints.state_dir = dir.file("state");
+  env.options().restart = restart_strategy::fixed_delay(2, 0);
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "2"}}));
+  std::string before, after;
+  std::thread watcher([&] {
+    for (int i = 0; i < 2000 && test::count_visible_lines(dir.file("out")) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10)); // another process writes it: polled
+    auto status = control_job(dir.file("state"), "status");
+    if (status) before = *status;
+    cluster.nodes[1]->process->kill();
+    // The restart re-places the job; ask until the status says the node is lost.
+    for (int i = 0; i < 100 && after.find(" lost") == std::string::npos; ++i) {
+      if (auto s = control_job(dir.file("state"), "status")) after = *s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50)); // polled: status is a question, not an event
+    }
+    control_job(dir.file("state"), "cancel");
+  });
+  auto result = env.execute("wordcount");
+  watcher.join();
+  INFO(before << "\n---\n" << after);
+  const auto& a = cluster.addresses;
+  CHECK_THAT(before, Catch::Contains("node " + a[0] + ": up, 1 slot(s)") && Catch::Contains("node " + a[1] + ": up")
+                       && Catch::Contains("count[1/2]: running on node " + a[1]));
+  CHECK_THAT(after, Catch::Contains("node " + a[1] + ": lost") && Catch::Contains("node " + a[2] + ": up")
+                      && !Catch::Contains("on node " + a[1]));
 }
