@@ -5,6 +5,7 @@
 
 #include "cli_args.hpp"
 #include "commands.hpp"
+#include "weir/node.hpp"
 #include "jobs/wordcount.hpp"
 #include "weir/stream.hpp"
 
@@ -54,15 +55,6 @@ options:
 )";
 
 // host:port with a port from 1 to 65535.
-error check_node_address(const std::string& address) {
-  auto colon = address.rfind(':');
-  auto port = colon == std::string::npos ? std::string() : address.substr(colon + 1);
-  bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
-  if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535)
-    return {errc::bad_argument, "node address '" + address + "' is not host:port (port 1-65535)"};
-  return {};
-}
-
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir run: %s (try weir run --help)\n", message.c_str());
   return 2;
@@ -85,7 +77,7 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   if (args.has("remote-operators") && o.remote_uids.empty())
     return {errc::bad_argument, "--remote-operators lists no operator"};
   for (const auto& address : o.nodes)
-    if (auto err = check_node_address(address)) return err;
+    if (auto parsed = parse_node_address(address); !parsed) return parsed.error_value();
   auto tls = read_tls_args(args);
   if (!tls) return tls.error_value();
   if (!tls->certificate.empty() && o.nodes.empty()) return {errc::bad_argument, "--tls-cert goes with --nodes"};

@@ -27,12 +27,23 @@ void say(supervisor_actor* self, const std::string& what) {
   if (log) log("job '" + self->state.dep->graph->name + "': " + what);
 }
 
+// The node task `t` runs on; -1 in this process.
+int node_of(supervisor_actor* self, uint32_t t) {
+  const auto& where = self->state.how.where;
+  return t < where.node_of_task.size() ? where.node_of_task[t] : -1;
+}
+
+// The node lost with task `t` when `reason` says the connection to it
+// closed; -1 when the task died otherwise or ran in this process.
+int lost_node(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  return reason == caf::exit_reason::remote_link_unreachable ? node_of(self, t) : -1;
+}
+
 // Why task `t` went down, naming its node when the connection to it was lost.
 std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reason) {
   const auto& where = self->state.how.where;
-  int node = t < where.node_of_task.size() ? where.node_of_task[t] : -1;
-  if (reason != caf::exit_reason::remote_link_unreachable || node < 0 || size_t(node) >= where.addresses.size())
-    return task_name(self, t) + " died: " + self->system().render(reason);
+  int node = lost_node(self, t, reason);
+  if (node < 0) return task_name(self, t) + " died: " + self->system().render(reason);
   return task_name(self, t) + " was lost with node " + where.addresses[size_t(node)]
          + ": the connection to it closed (the node was killed, stopped or cut off; one silent for "
          + std::to_string(self->state.dep->options.node_silence_timeout_ms) + " ms counts as lost)";
@@ -45,8 +56,8 @@ void fail_run(supervisor_actor* self, errc code, const std::string& message);
 void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason) {
   auto& st = self->state;
   const auto& where = st.how.where;
-  int node = t < where.node_of_task.size() ? where.node_of_task[t] : -1;
-  if (reason != caf::exit_reason::remote_link_unreachable || node < 0 || st.lost_nodes[size_t(node)]) return;
+  int node = lost_node(self, t, reason);
+  if (node < 0 || st.lost_nodes[size_t(node)]) return;
   st.lost_nodes[size_t(node)] = true;
   st.replace_nodes = true;
   say(self, "node " + where.addresses[size_t(node)] + " is lost");
@@ -220,7 +231,7 @@ void spawn_all(supervisor_actor* self) {
   auto n = static_cast<uint32_t>(st.dep->plan.tasks.size());
   auto attempt = st.attempt;
   for (uint32_t t = 0; t < n; ++t) {
-    int node = t < st.how.where.node_of_task.size() ? st.how.where.node_of_task[t] : -1;
+    int node = node_of(self, t);
     if (node < 0) {
       task_spawned(self, attempt, t, spawn_task(self->system(), st.dep, t, caf::actor_cast<caf::actor>(self)));
       continue;
@@ -360,7 +371,7 @@ caf::result<std::string> status_text(supervisor_actor* self) {
   };
   g->waiting = 1; // released below, once every request is out
   for (uint32_t t = 0; t < st.phases.size(); ++t) {
-    int node = t < where.node_of_task.size() ? where.node_of_task[t] : -1;
+    int node = node_of(self, t);
     g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t])
                        + (node < 0 ? std::string() : " on node " + where.addresses[size_t(node)]) + "\n");
     if (!st.tasks[t] || (st.phases[t] != phase::running && st.phases[t] != phase::finished)) continue;

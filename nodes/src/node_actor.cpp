@@ -4,7 +4,6 @@
 #include <caf/io/middleman_actor.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -16,6 +15,7 @@
 #include "run_recovery.hpp"
 #include "task_actor.hpp"
 #include "weir/job_registry.hpp"
+#include "weir/node.hpp"
 #include "weir/stream.hpp"
 
 namespace weir::nodes {
@@ -95,14 +95,11 @@ using clock = std::chrono::steady_clock;
 /// connection before its handshake; `done` gets no error once connected.
 void connect_peer(node_actor* self, const std::string& address, clock::time_point deadline,
                   std::function<void(const caf::error&)> done) {
-  auto colon = address.rfind(':');
-  auto port = colon == std::string::npos ? 0 : std::atoi(address.c_str() + colon + 1);
-  if (port <= 0 || port > 65535)
-    return done(caf::make_error(caf::sec::runtime_error, "'" + address + "' is not host:port"));
+  auto parsed = parse_node_address(address);
+  if (!parsed) return done(caf::make_error(caf::sec::runtime_error, parsed.error_value().message()));
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
   if (left.count() <= 0) return done(caf::make_error(caf::sec::request_timeout));
-  self->request(connector(self->system()), left, caf::connect_atom::value, address.substr(0, colon),
-                static_cast<uint16_t>(port))
+  self->request(connector(self->system()), left, caf::connect_atom::value, parsed->first, parsed->second)
     .then([done](const caf::node_id&, caf::strong_actor_ptr&, const std::set<std::string>&) { done({}); },
           [self, address, deadline, done](caf::error& err) {
             if (err == caf::sec::connection_timeout) return connect_peer(self, address, deadline, done);

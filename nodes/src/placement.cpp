@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 
 #include "bounded_middleman.hpp"
 #include "messages.hpp"
 #include "run_recovery.hpp"
 #include "slot_assignment.hpp"
+#include "weir/node.hpp"
 
 namespace weir::nodes {
 
@@ -17,14 +17,9 @@ namespace {
 
 /// Connects to the node at `address`, with a deadline.
 expected<caf::actor> connect(caf::actor_system& sys, const std::string& address, uint32_t timeout_ms) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos)
-    return error{errc::bad_argument, "node address '" + address + "' is not host:port"};
-  auto host = address.substr(0, colon);
-  int port = std::atoi(address.c_str() + colon + 1);
-  if (port <= 0 || port > 65535)
-    return error{errc::bad_argument, "node address '" + address + "' has no valid port"};
-  auto node = remote_actor(sys, host, static_cast<uint16_t>(port), std::chrono::milliseconds(timeout_ms));
+  auto parsed = parse_node_address(address);
+  if (!parsed) return parsed.error_value();
+  auto node = remote_actor(sys, parsed->first, parsed->second, std::chrono::milliseconds(timeout_ms));
   if (node) return *node;
   if (node.error() == caf::sec::request_timeout)
     return error{errc::unreachable, "node " + address + " did not complete the handshake within "

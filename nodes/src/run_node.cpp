@@ -23,6 +23,15 @@ bool is_loopback(const std::string& address) {
 
 } // namespace
 
+expected<std::pair<std::string, uint16_t>> parse_node_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  auto port = colon == std::string::npos ? std::string() : address.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+  if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    return error{errc::bad_argument, "node address '" + address + "' is not host:port (port 1-65535)"};
+  return std::make_pair(address.substr(0, colon), static_cast<uint16_t>(std::stoul(port)));
+}
+
 uint32_t node_options::default_slots() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 error run_node(const node_options& options) {

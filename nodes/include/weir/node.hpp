@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "weir/error.hpp"
@@ -39,6 +40,10 @@ struct node_options {
   /// One per core the system reports, at least 1.
   static uint32_t default_slots();
 };
+
+/// Splits a node address "host:port" (a non-empty host, a port from 1 to
+/// 65535 in digits); errc::bad_argument naming the address otherwise.
+expected<std::pair<std::string, uint16_t>> parse_node_address(const std::string& address);
 
 /// Serves tasks until the process is terminated. A `bind` address other than
 /// loopback without TLS is warned about on stderr: nothing authenticates peers. Returns only on failure to
