@@ -7,6 +7,7 @@
 #include <thread>
 #include <unistd.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -15,8 +16,16 @@
 namespace weir::test {
 
 child_process::child_process(const std::vector<std::string>& argv, const std::string& log_file) {
+  auto parent = ::getpid();
   pid_ = ::fork();
   if (pid_ == 0) {
+    // Dies with the thread that started it: a test process that crashes or
+    // is killed by ctest's timeout (its destructors never run) must not leave
+    // a node daemon running. Children are waited for by the thread that
+    // started them, so that thread outlives them.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127); // the parent died before prctl
+
     if (!log_file.empty()) {
       int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd >= 0) {

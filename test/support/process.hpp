@@ -8,7 +8,9 @@
 namespace weir::test {
 
 /// A child process started from argv; killed (SIGKILL) and reaped on
-/// destruction unless it already exited.
+/// destruction unless it already exited, and killed by the kernel when the
+/// thread that started it ends (PR_SET_PDEATHSIG), so a crashed test leaves
+/// no daemon behind. Start it from the thread that outlives it.
 class child_process {
 public:
   explicit child_process(const std::vector<std::string>& argv, const std::string& log_file = "");
