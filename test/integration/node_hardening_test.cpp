@@ -229,17 +229,9 @@ TEST_CASE("a node stopped with SIGSTOP mid-run is noticed by the heartbeat and f
           "[integration][remote][hostile]") {
   test::node_process node;
   test::temp_dir dir;
-  std::mt19937_64 rng(5);
-  test::write_file(dir.file("in.txt"), test::random_text(rng, 200000));
-  apps::register_wordcount();
   environment env;
-  env.options().nodes = {node.address};
-  env.options().remote_uids = {"count"};
-  env.options().batch_size = 16; // many small frames: the run lasts long enough to be cut
   env.options().node_silence_timeout_ms = 2000;
-  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")},
-                                                        {"output", dir.file("out")},
-                                                        {"parallelism", "1"}}));
+  test::build_long_wordcount(env, node.address, dir);
   // Stopped when the first output file appears: the job is running then.
   std::atomic<bool> stopped{false};
   std::thread stopper([&] {

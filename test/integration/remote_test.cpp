@@ -73,16 +73,8 @@ TEST_CASE("a node that cannot be reached is a clear error", "[integration][remot
 TEST_CASE("a node killed during a run fails the job naming a task on it", "[integration][remote]") {
   node_process node;
   test::temp_dir dir;
-  std::mt19937_64 rng(5);
-  test::write_file(dir.file("in.txt"), test::random_text(rng, 200000));
-  apps::register_wordcount();
   environment env;
-  env.options().nodes = {node.address};
-  env.options().remote_uids = {"count"};
-  env.options().batch_size = 16; // many small frames: the run lasts long enough to be cut
-  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")},
-                                                        {"output", dir.file("out")},
-                                                        {"parallelism", "1"}}));
+  test::build_long_wordcount(env, node.address, dir);
   // The node is killed when the first output file appears: the job is running then.
   bool killed_while_running = false;
   std::thread killer([&] {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,21 @@ inline void check_word_counts(const std::string& out_dir, const std::string& tex
   auto counts = apps::read_final_counts(out_dir);
   REQUIRE(counts);
   CHECK(std::map<std::string, int64_t>(counts->begin(), counts->end()) == reference_counts(text));
+}
+
+/// Builds into `env` a word count long enough to be cut mid-run (200,000
+/// lines, frames of 16 records) whose `count` operator runs on `node` at
+/// parallelism 1; its first output file is DIR/out/.part-out-0.000000.inprogress.
+inline void build_long_wordcount(environment& env, const std::string& node, const temp_dir& dir) {
+  std::mt19937_64 rng(5);
+  write_file(dir.file("in.txt"), random_text(rng, 200000));
+  apps::register_wordcount();
+  env.options().nodes = {node};
+  env.options().remote_uids = {"count"};
+  env.options().batch_size = 16;
+  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")},
+                                                        {"output", dir.file("out")},
+                                                        {"parallelism", "1"}}));
 }
 
 /// Word count at parallelism 2 over `nodes` (batch 64), after `adjust`
