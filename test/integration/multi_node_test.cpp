@@ -329,8 +329,13 @@ TEST_CASE("weir job status names each node, up or lost, and where each task runs
     auto status = control_job(dir.file("state"), "status");
     if (status) before = *status;
     cluster.nodes[1]->process->kill();
-    // The restart re-places the job; ask until the status says the node is lost.
-    for (int i = 0; i < 100 && after.find(" lost") == std::string::npos; ++i) {
+    // The restart re-places the job; ask until the status says the node is
+    // lost and the next attempt runs (while restarting, tasks of the failed
+    // attempt still name the node they ran on).
+    auto replaced = [&] {
+      return after.find(" lost") != std::string::npos && after.find(": running, attempt") != std::string::npos;
+    };
+    for (int i = 0; i < 200 && !replaced(); ++i) {
       if (auto s = control_job(dir.file("state"), "status")) after = *s;
       std::this_thread::sleep_for(std::chrono::milliseconds(50)); // polled: status is a question, not an event
     }
