@@ -28,6 +28,9 @@ options:
   --slots N         how many subtasks of each operator it runs (default: one
                     per core); a coordinator places subtask i of every
                     operator in slot i, slots taken round robin over nodes
+  --silence-timeout-ms N
+                    close a connection silent this long, stopping the tasks
+                    that used it (default 10000; heartbeats go every second)
   -h, --help        show this help
 )";
 
@@ -40,7 +43,7 @@ int usage(const std::string& message) {
 
 int node_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca",
-                                                "allowed-dirs"});
+                                                "allowed-dirs", "silence-timeout-ms"});
   if (!args) {
     std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
     return 2;
@@ -61,6 +64,9 @@ int node_command(int argc, char** argv, int first) {
     return 2;
   }
   o.slots = static_cast<uint32_t>(*slots);
+  auto silence = args->get_number("silence-timeout-ms", o.silence_timeout_ms, 1000, 3600000);
+  if (!silence) return usage(silence.error_value().message());
+  o.silence_timeout_ms = static_cast<uint32_t>(*silence);
   auto tls = read_tls_args(*args);
   if (!tls) {
     std::fprintf(stderr, "weir node: %s\n", tls.error_value().message().c_str());

@@ -34,6 +34,9 @@ options:
   --tls-cert F --tls-key F --tls-ca F
                           TLS to the nodes: this coordinator's certificate
                           and key (PEM), the CA that signed the nodes'
+  --node-silence-timeout-ms N  a node silent this long is lost (default 10000)
+  --node-wait-ms N        when a lost node leaves too few slots, wait this long
+                          for it to come back before failing (default 30000)
   --top N                 print the N most frequent words (default 10)
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR         where checkpoints go (a LevelDB; default
@@ -69,6 +72,14 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   o.batch_size = *batch;
   o.credit_window = static_cast<uint32_t>(*window);
   o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
+  auto silence = args.get_number("node-silence-timeout-ms", o.node_silence_timeout_ms, 1000, 3600000);
+  auto wait = args.get_number("node-wait-ms", o.node_return_timeout_ms, 0, 86400000);
+  for (auto* e : {&silence, &wait})
+    if (!*e) return e->error_value();
+  if ((args.has("node-silence-timeout-ms") || args.has("node-wait-ms")) && !args.has("nodes"))
+    return {errc::bad_argument, "--node-silence-timeout-ms and --node-wait-ms go with --nodes"};
+  o.node_silence_timeout_ms = static_cast<uint32_t>(*silence);
+  o.node_return_timeout_ms = static_cast<uint32_t>(*wait);
   o.nodes = split_list(args.get("nodes"));
   o.remote_uids = split_list(args.get("remote-operators"));
   if (args.has("nodes") && o.nodes.empty()) return {errc::bad_argument, "--nodes lists no node"};
@@ -118,7 +129,8 @@ bool print_top(const std::string& dir, size_t top, bool on_nodes) {
 
 int run_command(int argc, char** argv, int first) {
   std::set<std::string> valued{"input", "output", "parallelism", "batch-size", "credit-window",
-                               "buffer-timeout-ms", "nodes", "remote-operators", "top"};
+                               "buffer-timeout-ms", "nodes", "remote-operators", "top",
+                               "node-silence-timeout-ms", "node-wait-ms"};
   std::set<std::string> flags{"chain"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
   valued.insert(tls_valued.begin(), tls_valued.end());

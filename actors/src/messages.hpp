@@ -46,6 +46,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).

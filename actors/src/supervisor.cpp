@@ -27,59 +27,6 @@ void say(supervisor_actor* self, const std::string& what) {
   if (log) log("job '" + self->state.dep->graph->name + "': " + what);
 }
 
-// The node task `t` runs on; -1 in this process.
-int node_of(supervisor_actor* self, uint32_t t) {
-  const auto& where = self->state.how.where;
-  return t < where.node_of_task.size() ? where.node_of_task[t] : -1;
-}
-
-// The node lost with task `t` when `reason` says the connection to it
-// closed; -1 when the task died otherwise or ran in this process.
-int lost_node(supervisor_actor* self, uint32_t t, const caf::error& reason) {
-  return reason == caf::exit_reason::remote_link_unreachable ? node_of(self, t) : -1;
-}
-
-// Why task `t` went down, naming its node when the connection to it was lost.
-std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reason) {
-  const auto& where = self->state.how.where;
-  int node = lost_node(self, t, reason);
-  if (node < 0) return task_name(self, t) + " died: " + self->system().render(reason);
-  return task_name(self, t) + " was lost with node " + where.addresses[size_t(node)]
-         + ": the connection to it closed (the node was killed, stopped or cut off; one silent for "
-         + std::to_string(self->state.dep->options.node_silence_timeout_ms) + " ms counts as lost)";
-}
-
-void fail_run(supervisor_actor* self, errc code, const std::string& message);
-
-// A task that went down because the connection to its node closed means
-// the node is lost: the next attempt places the job on the others.
-void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason) {
-  auto& st = self->state;
-  const auto& where = st.how.where;
-  int node = lost_node(self, t, reason);
-  if (node < 0 || st.lost_nodes[size_t(node)]) return;
-  st.lost_nodes[size_t(node)] = true;
-  st.replace_nodes = true;
-  say(self, "node " + where.addresses[size_t(node)] + " is lost");
-}
-
-// Before an attempt after a node was lost: the job on the nodes left, or
-// why it cannot run there (then the run fails for good: a restart would
-// find no more slots).
-bool place_on_remaining_nodes(supervisor_actor* self) {
-  auto& st = self->state;
-  if (!st.replace_nodes) return true;
-  st.replace_nodes = false;
-  std::vector<bool> usable(st.lost_nodes.size());
-  for (size_t n = 0; n < usable.size(); ++n) usable[n] = !st.lost_nodes[n];
-  if (auto err = assign_slots(st.how.where, st.dep->plan, usable)) {
-    fail_run(self, errc::unreachable, "a node was lost and the job cannot run on the nodes left: " + err.message());
-    return false;
-  }
-  say(self, "placed on the nodes left: " + describe_placement(st.how.where, *st.dep));
-  return true;
-}
-
 // The task that sent the current message, if it belongs to this attempt.
 std::optional<uint32_t> sender_task(supervisor_actor* self) {
   auto from = self->current_sender();
@@ -89,7 +36,6 @@ std::optional<uint32_t> sender_task(supervisor_actor* self) {
   return std::nullopt;
 }
 
-void begin_attempt(supervisor_actor* self);
 void attempt_failed(supervisor_actor* self, errc code, const std::string& message);
 
 void end_run(supervisor_actor* self, caf::message outcome, bool finished) {
@@ -346,10 +292,12 @@ std::string watermark_text(int64_t wm) {
 /// the running tasks, 2 s each).
 caf::result<std::string> status_text(supervisor_actor* self) {
   auto& st = self->state;
-  auto head = "job " + st.dep->graph->name + ": " + (st.cancelling ? "restarting" : "running") + ", attempt "
+  auto doing = st.waiting_for_nodes ? "waiting for a lost node" : st.cancelling ? "restarting" : "running";
+  auto head = "job " + st.dep->graph->name + ": " + doing + ", attempt "
               + std::to_string(st.attempt) + ", " + std::to_string(st.restarts) + " restart(s), "
               + std::to_string(st.completed) + " checkpoint(s) completed"
               + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "") + "\n";
+  if (st.waiting_for_nodes) head += "  " + waiting_text(self) + "\n";
   const auto& where = st.how.where;
   for (size_t n = 0; n < where.nodes.size(); ++n)
     head += "  node " + where.addresses[n] + ": " + (st.lost_nodes[n] ? "lost" : "up") + ", "
@@ -473,6 +421,8 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     [self](restart_atom, uint32_t attempt) {
       if (self->state.attempt == attempt && self->state.cancelling && !self->state.over) begin_attempt(self);
     },
+    [self](rejoin_atom, uint32_t node) { ask_to_rejoin(self, node); },
+    [self](rejoin_atom, timeout_atom, uint32_t attempt) { waited_for_nodes(self, attempt); },
     [self](status_atom) -> caf::result<std::string> { return status_text(self); },
     [self](query_atom, uint64_t checkpoint, std::string& savepoint, std::string& uid, std::string& key,
            bool has_key) -> caf::result<std::string> {

@@ -39,6 +39,11 @@ struct supervision {
   std::vector<uint64_t> bad_checkpoints;
   /// The id the run's first checkpoint gets.
   uint64_t next_checkpoint = 1;
+  /// Brings a lost node back: answers (join_atom, address, peers) with the
+  /// node's actor once it is connected, runs this job's build and is
+  /// connected to `peers` (the other nodes up), or with an error. Unset: a
+  /// lost node stays lost.
+  caf::actor rejoiner;
 };
 
 /// Spawns the supervisor of one job run. It answers one (run_atom) request

@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,7 +61,12 @@ struct supervisor_state {
   /// Per node of how.where: lost (its connection closed). The next attempt
   /// places the job on the others.
   std::vector<bool> lost_nodes;
-  bool replace_nodes = false; ///< A node was lost since the tasks were placed.
+  bool replace_nodes = false; ///< A node was lost or came back since the tasks were placed.
+  /// Too few slots on the nodes up: the next attempt waits for a lost node
+  /// until wait_until, then the run fails with wait_reason.
+  bool waiting_for_nodes = false;
+  std::chrono::steady_clock::time_point wait_until;
+  std::string wait_reason;
   caf::response_promise promise;
   std::mt19937_64 rng{std::random_device{}()};
   // -- the run
@@ -95,6 +101,34 @@ struct supervisor_state {
 std::string task_name(supervisor_actor* self, uint32_t task);
 /// Tells options().log what the runtime decided on its own.
 void say(supervisor_actor* self, const std::string& what);
+/// Spawns, wires, restores and starts a new attempt (after a restart, or
+/// once a lost node is back).
+void begin_attempt(supervisor_actor* self);
+
+// -- nodes (supervisor_nodes.cpp)
+
+/// The node task `t` runs on; -1 in this process.
+int node_of(supervisor_actor* self, uint32_t t);
+/// The node lost with task `t` when `reason` says the connection to it
+/// closed; -1 when the task died otherwise or ran in this process.
+int lost_node(supervisor_actor* self, uint32_t t, const caf::error& reason);
+/// Why task `t` went down, naming its node when the connection to it was lost.
+std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reason);
+/// A task that went down because the connection to its node closed means
+/// the node is lost: the next attempt places the job on the others, and the
+/// node is asked to rejoin (every second until it does or the run ends).
+void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason);
+/// Asks the rejoiner to bring lost node `node` back.
+void ask_to_rejoin(supervisor_actor* self, uint32_t node);
+/// Before an attempt after a node was lost or came back: places the job on
+/// the nodes up and returns true; or, with too few slots there, waits for a
+/// lost node (node_return_timeout_ms; begin_attempt runs again when one is
+/// back) or ends the run, and returns false.
+bool place_on_remaining_nodes(supervisor_actor* self);
+/// The wait for a lost node of attempt `attempt` ran out: the run fails.
+void waited_for_nodes(supervisor_actor* self, uint32_t attempt);
+/// What `weir job status` says of a job waiting for nodes.
+std::string waiting_text(supervisor_actor* self);
 /// Ends the run with an error: stops what still runs, answers, quits.
 void fail_run(supervisor_actor* self, errc code, const std::string& message);
 /// Answers savepoint request `request` (see coordinator_host::savepoint_done);

@@ -103,6 +103,8 @@ job_result environment::execute(const std::string& job_name) {
   }
   runtime::supervision how;
   how.where = std::move(*where);
+  caf::actor rejoiner; // stopped below: the actor system waits for it
+  if (!how.where.nodes.empty()) how.rejoiner = rejoiner = nodes::spawn_rejoiner(sys, dep, how.where);
   if (prepared) {
     how.store = runtime::spawn_store_actor(sys, dep, prepared->store, prepared->record, prepared->savepoint);
     how.bad_checkpoints = prepared->skipped;
@@ -138,6 +140,7 @@ job_result environment::execute(const std::string& job_name) {
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options_.nodes.empty()) result.bytes_from_nodes = nodes::bytes_received(sys);
+  if (rejoiner) caf::anon_send_exit(rejoiner, caf::exit_reason::user_shutdown);
   control.reset(); // its files go before the job is reported ended
   if (on_sigterm) on_sigterm->stop(); // before the actor system it uses goes
   return result;

@@ -66,21 +66,28 @@ expected<uint32_t> join(caf::actor_system& sys, const caf::actor& node, const st
   return out;
 }
 
-/// Node i connects to nodes i+1...: one connection per pair, so BASP
-/// routes frames between two nodes' tasks over it instead of through here.
-error connect_nodes(caf::actor_system& sys, const runtime::placement& where, uint32_t timeout_ms) {
+/// Asks `node` to connect to `peers`, so BASP routes frames between their
+/// tasks over those connections instead of through here.
+error connect_to_peers(caf::actor_system& sys, const caf::actor& node, const std::string& address,
+                       const std::vector<std::string>& peers, uint32_t timeout_ms) {
+  if (peers.empty()) return {};
   caf::scoped_actor self{sys};
+  error out;
+  self->request(node, std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(1), runtime::peers_atom::value,
+                peers, timeout_ms)
+    .receive([](bool) {},
+             [&](caf::error& err) {
+               out = error{errc::unreachable,
+                           "node " + address + " could not connect to the other nodes: " + sys.render(err)};
+             });
+  return out;
+}
+
+/// Node i connects to nodes i+1...: one connection per pair.
+error connect_nodes(caf::actor_system& sys, const runtime::placement& where, uint32_t timeout_ms) {
   for (size_t i = 0; i + 1 < where.nodes.size(); ++i) {
     std::vector<std::string> peers(where.addresses.begin() + static_cast<long>(i) + 1, where.addresses.end());
-    error out;
-    self->request(where.nodes[i], std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(1),
-                  runtime::peers_atom::value, peers, timeout_ms)
-      .receive([](bool) {},
-               [&](caf::error& err) {
-                 out = error{errc::unreachable, "node " + where.addresses[i]
-                                                  + " could not connect to the other nodes: " + sys.render(err)};
-               });
-    if (out) return out;
+    if (auto err = connect_to_peers(sys, where.nodes[i], where.addresses[i], peers, timeout_ms)) return err;
   }
   return {};
 }
@@ -130,6 +137,27 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
     return error{err.code(), err.message() + ": start the nodes with more --slots, or add nodes"};
   if (log) log("job '" + g.name + "': placement: " + runtime::describe_placement(where, dep));
   return where;
+}
+
+caf::actor spawn_rejoiner(caf::actor_system& sys, std::shared_ptr<const runtime::deployment> dep,
+                           runtime::placement where) {
+  // Detached: connecting blocks its thread for up to the connect timeout.
+  return sys.spawn<caf::detached>([dep, where](caf::event_based_actor* self) -> caf::behavior {
+    return {
+      [self, dep, where](runtime::join_atom, const std::string& address,
+                         const std::vector<std::string>& peers) -> caf::result<caf::actor> {
+        auto& sys = self->system();
+        const auto& o = dep->options;
+        auto fail = [](const error& e) { return caf::make_error(caf::sec::runtime_error, e.message()); };
+        auto node = connect(sys, address, o.node_connect_timeout_ms);
+        if (!node) return fail(node.error_value());
+        if (auto offered = join(sys, *node, address, *dep, where); !offered) return fail(offered.error_value());
+        if (o.direct_node_channels)
+          if (auto err = connect_to_peers(sys, *node, address, peers, o.node_connect_timeout_ms)) return fail(err);
+        return *node;
+      },
+    };
+  });
 }
 
 } // namespace weir::nodes

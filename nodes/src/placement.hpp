@@ -7,6 +7,7 @@
 #include <caf/fwd.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "supervisor.hpp"
@@ -25,5 +26,12 @@ namespace weir::nodes {
 /// (not a registered job, an unknown uid, too few slots, a mismatch).
 expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
                                             const std::function<void(const std::string&)>& log);
+
+/// The actor that brings a lost node of `where` back for the supervisor
+/// (see runtime::supervision::rejoiner): it connects, checks the build as
+/// place_on_nodes does, and connects the node to the peers it is given.
+/// Runs on its own thread; stops with the actor system.
+caf::actor spawn_rejoiner(caf::actor_system& sys, std::shared_ptr<const runtime::deployment> dep,
+                          runtime::placement where);
 
 } // namespace weir::nodes

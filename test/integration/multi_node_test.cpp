@@ -200,7 +200,7 @@ TEST_CASE("a node killed after a checkpoint: the job restarts on the nodes left 
   });
   CHECK(lost == 1);
   auto replaced = std::find_if(log.begin(), log.end(), [](const std::string& l) {
-    return l.find("placed on the nodes left: ") != std::string::npos;
+    return l.find("placed on the nodes up: ") != std::string::npos;
   });
   REQUIRE(replaced != log.end());
   CHECK_THAT(*replaced, !Catch::Contains(cluster.addresses[1]));
@@ -222,6 +222,7 @@ TEST_CASE("a node lost when the nodes left have too few slots fails the run for 
   env.options().nodes = cluster.addresses;
   env.options().batch_size = 4;
   env.options().restart = restart_strategy::fixed_delay(5, 0);
+  env.options().node_return_timeout_ms = 0; // no wait for the node (node_rejoin_test waits)
   REQUIRE_FALSE(build_registered_job(env, "wordcount",
                                      {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "3"}}));
   std::atomic<bool> killed_while_running{false};

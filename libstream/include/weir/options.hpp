@@ -150,6 +150,12 @@ struct runtime_options {
   /// the heartbeat each side sends every second) is closed, and the tasks on
   /// that node fail: how long a stopped or cut-off node goes unnoticed.
   uint32_t node_silence_timeout_ms = 10000;
+  /// When a node is lost and the nodes left offer too few slots for the
+  /// job, how long the job waits for a lost node to come back before it
+  /// fails (0: it fails at once). A lost node is asked to rejoin every
+  /// second from the moment it is lost; one that comes back (the same
+  /// address, the same build) is used again from the next attempt on.
+  uint32_t node_return_timeout_ms = 30000;
   /// Checkpoints (off by default).
   checkpoint_options checkpoints;
   /// Restarts after a failure (none by default).

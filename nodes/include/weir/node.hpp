@@ -37,6 +37,12 @@ struct node_options {
   /// cannot make this node read or write elsewhere.
   std::vector<std::string> allowed_dirs;
 
+  /// A connection (to a coordinator or another node) that carried nothing
+  /// for this long, not even the heartbeat sent every second, is closed and
+  /// the tasks that depended on it stop: how long this node keeps running
+  /// tasks for a coordinator it can no longer reach.
+  uint32_t silence_timeout_ms = 10000;
+
   /// One per core the system reports, at least 1.
   static uint32_t default_slots();
 };

@@ -1,0 +1,119 @@
+// The supervisor and its nodes: which node a task runs on, a node lost with
+// its tasks, placing the job on the nodes left, waiting (bounded) for a lost
+// node when they are too few, and a lost node coming back.
+
+#include <chrono>
+
+#include "slot_assignment.hpp"
+#include "supervisor_state.hpp"
+
+namespace weir::runtime::supervising {
+
+namespace {
+
+// How often a lost node is asked to rejoin.
+constexpr auto rejoin_interval = std::chrono::seconds(1);
+
+const std::string& address_of(supervisor_actor* self, size_t node) { return self->state.how.where.addresses[node]; }
+
+// The nodes up other than `node`: a node that rejoins connects to them.
+std::vector<std::string> peers_of(supervisor_actor* self, size_t node) {
+  auto& st = self->state;
+  std::vector<std::string> peers;
+  for (size_t n = 0; n < st.lost_nodes.size(); ++n)
+    if (n != node && !st.lost_nodes[n]) peers.push_back(address_of(self, n));
+  return peers;
+}
+
+void node_came_back(supervisor_actor* self, size_t node, caf::actor actor) {
+  auto& st = self->state;
+  st.how.where.nodes[node] = std::move(actor);
+  st.lost_nodes[node] = false;
+  st.replace_nodes = true; // the next attempt may use it
+  say(self, "node " + address_of(self, node) + " rejoined");
+  if (st.waiting_for_nodes) {
+    st.waiting_for_nodes = false;
+    begin_attempt(self);
+  }
+}
+
+} // namespace
+
+int node_of(supervisor_actor* self, uint32_t t) {
+  const auto& where = self->state.how.where;
+  return t < where.node_of_task.size() ? where.node_of_task[t] : -1;
+}
+
+int lost_node(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  return reason == caf::exit_reason::remote_link_unreachable ? node_of(self, t) : -1;
+}
+
+std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  int node = lost_node(self, t, reason);
+  if (node < 0) return task_name(self, t) + " died: " + self->system().render(reason);
+  return task_name(self, t) + " was lost with node " + address_of(self, size_t(node))
+         + ": the connection to it closed (the node was killed, stopped or cut off; one silent for "
+         + std::to_string(self->state.dep->options.node_silence_timeout_ms) + " ms counts as lost)";
+}
+
+void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  auto& st = self->state;
+  int node = lost_node(self, t, reason);
+  if (node < 0 || st.lost_nodes[size_t(node)]) return;
+  st.lost_nodes[size_t(node)] = true;
+  st.replace_nodes = true;
+  say(self, "node " + address_of(self, size_t(node)) + " is lost");
+  ask_to_rejoin(self, uint32_t(node));
+}
+
+void ask_to_rejoin(supervisor_actor* self, uint32_t node) {
+  auto& st = self->state;
+  if (st.over || !st.how.rejoiner || node >= st.lost_nodes.size() || !st.lost_nodes[node]) return;
+  self->request(st.how.rejoiner, caf::infinite, join_atom::value, address_of(self, node), peers_of(self, node))
+    .then([self, node](caf::actor& actor) {
+            if (!self->state.over && self->state.lost_nodes[node]) node_came_back(self, node, std::move(actor));
+          },
+          [self, node](caf::error&) { self->delayed_send(self, rejoin_interval, rejoin_atom::value, node); });
+}
+
+bool place_on_remaining_nodes(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.replace_nodes) return true;
+  std::vector<bool> usable(st.lost_nodes.size());
+  for (size_t n = 0; n < usable.size(); ++n) usable[n] = !st.lost_nodes[n];
+  if (auto err = assign_slots(st.how.where, st.dep->plan, usable)) {
+    auto wait = st.dep->options.node_return_timeout_ms;
+    std::string why = "a node was lost and the job cannot run on the nodes left: " + err.message();
+    if (wait == 0 || !st.how.rejoiner) {
+      fail_run(self, errc::unreachable, why);
+    } else {
+      // replace_nodes stays set: the attempt begins once a node is back.
+      st.waiting_for_nodes = true;
+      st.wait_reason = why;
+      st.wait_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
+      say(self, why + "; waiting up to " + std::to_string(wait) + " ms for a lost node to come back");
+      self->delayed_send(self, std::chrono::milliseconds(wait), rejoin_atom::value, timeout_atom::value, st.attempt);
+    }
+    return false;
+  }
+  st.replace_nodes = false;
+  say(self, "placed on the nodes up: " + describe_placement(st.how.where, *st.dep));
+  return true;
+}
+
+void waited_for_nodes(supervisor_actor* self, uint32_t attempt) {
+  auto& st = self->state;
+  if (st.over || !st.waiting_for_nodes || st.attempt != attempt) return;
+  fail_run(self, errc::unreachable,
+           st.wait_reason + "; no lost node came back within " + std::to_string(st.dep->options.node_return_timeout_ms)
+             + " ms (node_return_timeout_ms)");
+}
+
+std::string waiting_text(supervisor_actor* self) {
+  auto& st = self->state;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(st.wait_until - std::chrono::steady_clock::now());
+  return "waiting " + std::to_string(std::max<int64_t>(0, left.count())) + " ms more for a lost node to come back: "
+         + st.wait_reason;
+}
+
+} // namespace weir::runtime::supervising
