@@ -15,6 +15,8 @@ int savepoint_command(int argc, char** argv, int first);
 int jobs_command(int argc, char** argv, int first);
 /// weir bench checkpoint (argv[first] is the first word after "checkpoint").
 int bench_checkpoint_command(int argc, char** argv, int first);
+/// weir bench nodes (argv[first] is the first word after "nodes").
+int bench_nodes_command(int argc, char** argv, int first);
 /// weir bench nexmark (argv[first] is the first word after "nexmark").
 int bench_nexmark_command(int argc, char** argv, int first);
 

@@ -32,6 +32,8 @@ commands:
                    hand-written loop (weir bench --help)
   bench checkpoint what checkpoints cost: jobs with and without them
                    (weir bench checkpoint --help)
+  bench nodes      Nexmark across two node processes against one process
+                   (weir bench nodes --help)
 
 options:
   -h, --help       show this help

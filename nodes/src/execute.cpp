@@ -102,6 +102,8 @@ job_result environment::execute(const std::string& job_name) {
     return result;
   }
   runtime::supervision how;
+  auto placed_nodes = where->nodes;
+  auto node_bytes_before = nodes::bytes_read_by(sys, placed_nodes);
   how.where = std::move(*where);
   caf::actor rejoiner; // stopped below: the actor system waits for it
   if (!how.where.nodes.empty()) how.rejoiner = rejoiner = nodes::spawn_rejoiner(sys, dep, how.where);
@@ -139,7 +141,13 @@ job_result environment::execute(const std::string& job_name) {
       },
       [&](caf::error& err) { result.failure = from_caf(sys, err); });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!options_.nodes.empty()) result.bytes_from_nodes = nodes::bytes_received(sys);
+  if (!options_.nodes.empty()) {
+    result.bytes_from_nodes = nodes::bytes_received(sys);
+    auto after = nodes::bytes_read_by(sys, placed_nodes);
+    for (size_t i = 0; i < after.size(); ++i) // a node lost, or back as a new process, is left out
+      if (after[i] && node_bytes_before[i] && *after[i] >= *node_bytes_before[i])
+        result.bytes_read_by_nodes += *after[i] - *node_bytes_before[i];
+  }
   if (rejoiner) caf::anon_send_exit(rejoiner, caf::exit_reason::user_shutdown);
   control.reset(); // its files go before the job is reported ended
   if (on_sigterm) on_sigterm->stop(); // before the actor system it uses goes

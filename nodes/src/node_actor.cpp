@@ -118,6 +118,8 @@ caf::behavior node_behavior(node_actor* self, node_settings settings) {
       return runtime::node_info{runtime::weir_version(), runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
                                 settings.slots};
     },
+    // What the node has read from the network so far (weir::job_result::bytes_read_by_nodes).
+    [self](runtime::status_atom) -> uint64_t { return bytes_received(self->system()); },
     // Connects this node to other nodes of a job, so BASP routes the
     // frames between their tasks directly rather than through the coordinator.
     [self, name](runtime::peers_atom, std::vector<std::string>& peers, uint32_t timeout_ms) -> caf::result<bool> {

@@ -139,6 +139,15 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
   return where;
 }
 
+std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys, const std::vector<caf::actor>& nodes) {
+  caf::scoped_actor self{sys};
+  std::vector<std::optional<uint64_t>> out(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i)
+    self->request(nodes[i], std::chrono::seconds(2), runtime::status_atom::value)
+      .receive([&](uint64_t bytes) { out[i] = bytes; }, [](caf::error&) {});
+  return out;
+}
+
 caf::actor spawn_rejoiner(caf::actor_system& sys, std::shared_ptr<const runtime::deployment> dep,
                            runtime::placement where) {
   // Detached: connecting blocks its thread for up to the connect timeout.

@@ -8,7 +8,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "supervisor.hpp"
 #include "weir/error.hpp"
@@ -26,6 +28,10 @@ namespace weir::nodes {
 /// (not a registered job, an unknown uid, too few slots, a mismatch).
 expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
                                             const std::function<void(const std::string&)>& log);
+
+/// The bytes each of `nodes` read from the network so far; nothing for one
+/// that does not answer within 2 s.
+std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys, const std::vector<caf::actor>& nodes);
 
 /// The actor that brings a lost node of `where` back for the supervisor
 /// (see runtime::supervision::rejoiner): it connects, checks the build as

@@ -61,6 +61,11 @@ struct job_result {
   /// Bytes this process read over the network from nodes during the run
   /// (0 without nodes): the relay cost a coordinator pays.
   uint64_t bytes_from_nodes = 0;
+  /// Bytes the nodes read over the network during the run, all nodes
+  /// summed, as each node counts them (0 without nodes): channels between
+  /// nodes plus what the coordinator sent. Counts everything a node read in
+  /// that time, other jobs' traffic too; a node lost during the run is left out.
+  uint64_t bytes_read_by_nodes = 0;
   bool ok() const noexcept { return !failure; }
 };
 
