@@ -89,6 +89,11 @@ void fail_run(supervisor_actor* self, errc code, const std::string& message) {
 
 void start_all(supervisor_actor* self) {
   auto& st = self->state;
+  if (!st.how.where.nodes.empty()) {
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - st.attempt_began);
+    say(self, "attempt " + std::to_string(st.attempt) + ": " + std::to_string(st.tasks.size())
+                + " tasks deployed, wired and restored in " + std::to_string(took.count()) + " ms");
+  }
   for (uint32_t t = 0; t < st.tasks.size(); ++t) {
     st.phases[t] = phase::running;
     self->send(st.tasks[t], start_atom::value);
@@ -197,6 +202,7 @@ void reset_attempt(supervisor_actor* self) {
   auto& st = self->state;
   auto n = st.dep->plan.tasks.size();
   ++st.attempt;
+  st.attempt_began = std::chrono::steady_clock::now();
   st.tasks.assign(n, caf::actor{});
   st.phases.assign(n, phase::deploying);
   st.reports.assign(n, task_report{});

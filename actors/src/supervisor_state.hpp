@@ -85,6 +85,7 @@ struct supervisor_state {
   caf::response_promise stop_answer;
   std::string stop_text;
   // -- the attempt
+  std::chrono::steady_clock::time_point attempt_began;
   std::vector<caf::actor> tasks;
   std::vector<phase> phases;
   std::vector<bool> sources;

@@ -36,8 +36,8 @@ constexpr const char* message_key = "weir.max-message-bytes";
 class bounded_scribe final : public caf::io::network::scribe_impl {
 public:
   bounded_scribe(caf::io::network::default_multiplexer& mx, caf::io::network::native_socket fd,
-                 message_limits limits, std::atomic<uint64_t>& received)
-      : scribe_impl(mx, fd), limits_(limits), received_(received) {}
+                 message_limits limits, std::atomic<uint64_t>& received, std::atomic<uint64_t>& messages)
+      : scribe_impl(mx, fd), limits_(limits), received_(received), messages_(messages) {}
 
   bool consume(caf::execution_unit* ctx, const void* buf, size_t bytes) override {
     received_.fetch_add(bytes, std::memory_order_relaxed);
@@ -47,6 +47,9 @@ public:
   void configure_read(receive_policy::config config) override {
     if (refused_) return scribe_impl::configure_read(receive_policy::at_most(caf::io::basp::header_size));
     auto wanted = config.second;
+    // The broker asks for a header after each message (and for a payload
+    // that happens to be 32 bytes: rare, so the count is close, not exact).
+    if (wanted == caf::io::basp::header_size) messages_.fetch_add(1, std::memory_order_relaxed);
     // A 32-byte read is a header (or a payload as small): harmless either way.
     if (wanted > caf::io::basp::header_size) {
       auto limit = handshake_done_ ? limits_.message_bytes : limits_.handshake_bytes;
@@ -67,6 +70,7 @@ private:
 
   message_limits limits_;
   std::atomic<uint64_t>& received_;
+  std::atomic<uint64_t>& messages_;
   bool handshake_done_ = false;
   bool refused_ = false;
 };
@@ -80,10 +84,11 @@ public:
   }
 
   caf::io::scribe_ptr new_scribe(caf::io::network::native_socket fd) override {
-    return caf::make_counted<bounded_scribe>(*this, fd, limits_, received_);
+    return caf::make_counted<bounded_scribe>(*this, fd, limits_, received_, messages_);
   }
 
   uint64_t received() const { return received_.load(std::memory_order_relaxed); }
+  uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
 
 private:
   static size_t limit(caf::actor_system* sys, const char* key, size_t fallback) {
@@ -92,6 +97,7 @@ private:
 
   message_limits limits_;
   std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> messages_{0};
 };
 
 } // namespace
@@ -127,6 +133,11 @@ caf::io::middleman_actor connector(caf::actor_system& sys) {
 uint64_t bytes_received(caf::actor_system& sys) {
   auto* bounded = dynamic_cast<bounded_multiplexer*>(&sys.middleman().backend());
   return bounded ? bounded->received() : 0;
+}
+
+uint64_t messages_received(caf::actor_system& sys) {
+  auto* bounded = dynamic_cast<bounded_multiplexer*>(&sys.middleman().backend());
+  return bounded ? bounded->messages() : 0;
 }
 
 caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host, uint16_t port,

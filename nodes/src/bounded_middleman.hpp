@@ -66,6 +66,10 @@ caf::io::middleman_actor connector(caf::actor_system& sys);
 /// Bytes the middleman loaded by load_bounded_middleman read from all its
 /// connections so far (0 for another middleman).
 uint64_t bytes_received(caf::actor_system& sys);
+/// BASP messages it read from all its connections so far, counted by the
+/// header reads the broker asks for (a payload of exactly 32 bytes counts
+/// twice: close, not exact).
+uint64_t messages_received(caf::actor_system& sys);
 
 /// The actor published at host:port (through TLS when load_tls was used),
 /// like middleman::remote_actor but with

@@ -143,6 +143,7 @@ job_result environment::execute(const std::string& job_name) {
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options_.nodes.empty()) {
     result.bytes_from_nodes = nodes::bytes_received(sys);
+    result.messages_from_nodes = nodes::messages_received(sys);
     auto after = nodes::bytes_read_by(sys, placed_nodes);
     for (size_t i = 0; i < after.size(); ++i) // a node lost, or back as a new process, is left out
       if (after[i] && node_bytes_before[i] && *after[i] >= *node_bytes_before[i])

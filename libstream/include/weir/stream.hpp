@@ -61,6 +61,10 @@ struct job_result {
   /// Bytes this process read over the network from nodes during the run
   /// (0 without nodes): the relay cost a coordinator pays.
   uint64_t bytes_from_nodes = 0;
+  /// Messages this process read from nodes during the run (0 without
+  /// nodes): task reports, checkpoint acknowledgements, heartbeats, relayed
+  /// frames. Close, not exact (see README, "Several processes").
+  uint64_t messages_from_nodes = 0;
   /// Bytes the nodes read over the network during the run, all nodes
   /// summed, as each node counts them (0 without nodes): channels between
   /// nodes plus what the coordinator sent. Counts everything a node read in
