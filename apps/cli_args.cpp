@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "weir/input_file.hpp"
+#include "weir/node.hpp"
 
 namespace weir::apps {
 
@@ -147,6 +148,54 @@ expected<tls_args> read_tls_args(const cli_args& args) {
                                      {"--tls-key", tls.key}, {"--tls-ca", tls.ca}})
     if (auto err = check_readable_file(path)) return error{errc::bad_argument, std::string(option) + ": " + err.message()};
   return tls;
+}
+
+const std::set<std::string> runtime_valued{"batch-size", "credit-window", "buffer-timeout-ms", "nodes",
+                                           "remote-operators", "node-silence-timeout-ms", "node-wait-ms",
+                                           "tls-cert", "tls-key", "tls-ca"};
+
+error apply_runtime_options(const cli_args& args, runtime_options& o) {
+  auto batch = args.get_number("batch-size", o.batch_size, 1, 1 << 20);
+  auto window = args.get_number("credit-window", o.credit_window, 1, 1 << 16);
+  auto timeout = args.get_number("buffer-timeout-ms", o.buffer_timeout_ms, 0, 60000);
+  for (auto* e : {&batch, &window, &timeout})
+    if (!*e) return e->error_value();
+  o.batch_size = *batch;
+  o.credit_window = static_cast<uint32_t>(*window);
+  o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
+  auto silence = args.get_number("node-silence-timeout-ms", o.node_silence_timeout_ms, 1000, 3600000);
+  auto wait = args.get_number("node-wait-ms", o.node_return_timeout_ms, 0, 86400000);
+  for (auto* e : {&silence, &wait})
+    if (!*e) return e->error_value();
+  if ((args.has("node-silence-timeout-ms") || args.has("node-wait-ms")) && !args.has("nodes"))
+    return {errc::bad_argument, "--node-silence-timeout-ms and --node-wait-ms go with --nodes"};
+  o.node_silence_timeout_ms = static_cast<uint32_t>(*silence);
+  o.node_return_timeout_ms = static_cast<uint32_t>(*wait);
+  o.nodes = split_list(args.get("nodes"));
+  o.remote_uids = split_list(args.get("remote-operators"));
+  if (args.has("nodes") && o.nodes.empty()) return {errc::bad_argument, "--nodes lists no node"};
+  if (args.has("remote-operators") && o.nodes.empty())
+    return {errc::bad_argument, "--remote-operators goes with --nodes"};
+  if (args.has("remote-operators") && o.remote_uids.empty())
+    return {errc::bad_argument, "--remote-operators lists no operator"};
+  for (const auto& address : o.nodes)
+    if (auto parsed = parse_node_address(address); !parsed) return parsed.error_value();
+  auto tls = read_tls_args(args);
+  if (!tls) return tls.error_value();
+  if (!tls->certificate.empty() && o.nodes.empty()) return {errc::bad_argument, "--tls-cert goes with --nodes"};
+  o.tls_certificate = tls->certificate;
+  o.tls_key = tls->key;
+  o.tls_ca = tls->ca;
+  return {};
+}
+
+void absolute_paths_for_nodes(const cli_args& args, job_args& job) {
+  if (!args.has("nodes")) return;
+  for (const char* key : {"input", "output", "side-input"}) {
+    auto it = job.find(key);
+    if (it != job.end() && !it->second.empty())
+      it->second = std::filesystem::absolute(it->second).lexically_normal().string();
+  }
 }
 
 } // namespace weir::apps

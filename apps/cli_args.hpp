@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "weir/error.hpp"
+#include "weir/job_registry.hpp"
 #include "weir/options.hpp"
 #include "weir/stream.hpp"
 
@@ -52,6 +53,19 @@ expected<tls_args> read_tls_args(const cli_args& args);
 
 /// The options read_tls_args reads, for parse_cli's valued set.
 extern const std::set<std::string> tls_valued;
+
+/// Options every job command takes for the runtime and for nodes:
+/// batch-size, credit-window, buffer-timeout-ms, nodes, remote-operators,
+/// node-silence-timeout-ms, node-wait-ms and the TLS files.
+extern const std::set<std::string> runtime_valued;
+
+/// Applies the runtime_valued options to `o`; errc::bad_argument names a
+/// bad value or a node option without --nodes.
+error apply_runtime_options(const cli_args& args, runtime_options& o);
+
+/// With --nodes, makes the job's input, output and side-input paths
+/// absolute against this working directory: nodes resolve paths themselves.
+void absolute_paths_for_nodes(const cli_args& args, job_args& job);
 
 /// Options every job command takes for checkpoints and recovery.
 extern const std::set<std::string> checkpoint_valued; // checkpoint-interval, state-dir, restart-attempts

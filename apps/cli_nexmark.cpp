@@ -86,6 +86,12 @@ options:
                             from it (the state of each operator, restored dry) and
                             print where each operator's state comes from
   --restart-attempts N      restarts after a failure (default 3)
+  --batch-size N, --credit-window N, --buffer-timeout-ms N
+                            runtime tuning, as for weir run
+  --nodes H:P[,H:P..]       run tasks on these node daemons (see weir node), with
+                            --remote-operators, --tls-cert/--tls-key/--tls-ca,
+                            --node-silence-timeout-ms and --node-wait-ms as for
+                            weir run (see weir run --help)
   -h, --help                show this help
 )";
 
@@ -140,6 +146,7 @@ int nexmark_command(int argc, char** argv, int first) {
                                "events", "rate", "seed", "side-input"};
   std::set<std::string> flags{"skip-bad-lines"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
+  valued.insert(runtime_valued.begin(), runtime_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
   auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());
@@ -176,6 +183,8 @@ int nexmark_command(int argc, char** argv, int first) {
     job.insert({{"input", args->get("input")}, {"out-of-orderness-ms", std::to_string(*bound)},
                 {"skip-bad-lines", args->has("skip-bad-lines") ? "true" : "false"}});
   }
+  absolute_paths_for_nodes(*args, job);
+  if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());
   if (auto err = build_registered_job(env, "nexmark", job)) return usage_error(err.message());
   auto name = "nexmark-" + args->get("query");
   if (auto err = apply_checkpoint_options(*args, name, env.options())) return usage_error(err.message());

@@ -63,41 +63,6 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
-error apply_runtime_options(const cli_args& args, runtime_options& o) {
-  auto batch = args.get_number("batch-size", o.batch_size, 1, 1 << 20);
-  auto window = args.get_number("credit-window", o.credit_window, 1, 1 << 16);
-  auto timeout = args.get_number("buffer-timeout-ms", o.buffer_timeout_ms, 0, 60000);
-  for (auto* e : {&batch, &window, &timeout})
-    if (!*e) return e->error_value();
-  o.batch_size = *batch;
-  o.credit_window = static_cast<uint32_t>(*window);
-  o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
-  auto silence = args.get_number("node-silence-timeout-ms", o.node_silence_timeout_ms, 1000, 3600000);
-  auto wait = args.get_number("node-wait-ms", o.node_return_timeout_ms, 0, 86400000);
-  for (auto* e : {&silence, &wait})
-    if (!*e) return e->error_value();
-  if ((args.has("node-silence-timeout-ms") || args.has("node-wait-ms")) && !args.has("nodes"))
-    return {errc::bad_argument, "--node-silence-timeout-ms and --node-wait-ms go with --nodes"};
-  o.node_silence_timeout_ms = static_cast<uint32_t>(*silence);
-  o.node_return_timeout_ms = static_cast<uint32_t>(*wait);
-  o.nodes = split_list(args.get("nodes"));
-  o.remote_uids = split_list(args.get("remote-operators"));
-  if (args.has("nodes") && o.nodes.empty()) return {errc::bad_argument, "--nodes lists no node"};
-  if (args.has("remote-operators") && o.nodes.empty())
-    return {errc::bad_argument, "--remote-operators goes with --nodes"};
-  if (args.has("remote-operators") && o.remote_uids.empty())
-    return {errc::bad_argument, "--remote-operators lists no operator"};
-  for (const auto& address : o.nodes)
-    if (auto parsed = parse_node_address(address); !parsed) return parsed.error_value();
-  auto tls = read_tls_args(args);
-  if (!tls) return tls.error_value();
-  if (!tls->certificate.empty() && o.nodes.empty()) return {errc::bad_argument, "--tls-cert goes with --nodes"};
-  o.tls_certificate = tls->certificate;
-  o.tls_key = tls->key;
-  o.tls_ca = tls->ca;
-  return {};
-}
-
 /// Prints the most frequent words the run committed to `dir`. With nodes the
 /// sink may have written `dir` on another machine: said, not an error.
 /// Otherwise a committed output that cannot be read is one (exit 1).
@@ -128,12 +93,10 @@ bool print_top(const std::string& dir, size_t top, bool on_nodes) {
 } // namespace
 
 int run_command(int argc, char** argv, int first) {
-  std::set<std::string> valued{"input", "output", "parallelism", "batch-size", "credit-window",
-                               "buffer-timeout-ms", "nodes", "remote-operators", "top",
-                               "node-silence-timeout-ms", "node-wait-ms"};
+  std::set<std::string> valued{"input", "output", "parallelism", "top"};
+  valued.insert(runtime_valued.begin(), runtime_valued.end());
   std::set<std::string> flags{"chain"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
-  valued.insert(tls_valued.begin(), tls_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
   auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());
@@ -148,9 +111,7 @@ int run_command(int argc, char** argv, int first) {
   job_args job{{"input", args->get("input", WEIR_SAMPLE_TEXT)},
                {"output", args->get("output", "out/wordcount")},
                {"parallelism", args->get("parallelism", "1")}};
-  // Nodes resolve paths themselves: the coordinator's relative ones become absolute.
-  if (args->has("nodes"))
-    for (const char* key : {"input", "output"}) job[key] = std::filesystem::absolute(job[key]).lexically_normal().string();
+  absolute_paths_for_nodes(*args, job);
   environment env;
   env.set_chaining(args->has("chain"));
   if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());

@@ -260,14 +260,18 @@ TEST_CASE("frames between tasks on two nodes go directly between them, not throu
     INFO(result.failure.to_string());
     REQUIRE(result.ok());
     test::check_word_counts(dir.file(out), text);
-    return result.bytes_from_nodes;
+    return std::make_pair(result.bytes_from_nodes, result.bytes_read_by_nodes);
   };
-  auto relayed = run(false, "relayed");
-  auto direct = run(true, "direct");
+  auto [relayed, nodes_read_relayed] = run(false, "relayed");
+  auto [direct, nodes_read_direct] = run(true, "direct");
   std::cout << "bytes the coordinator read from the nodes: " << relayed << " with nodes connected only to it, "
-            << direct << " with nodes connected to each other" << std::endl;
+            << direct << " with nodes connected to each other; the nodes read " << nodes_read_relayed << " and "
+            << nodes_read_direct << std::endl;
   CHECK(direct > 0); // control traffic: acks, reports
   CHECK(direct * 4 < relayed);
+  // The frames still cross between the nodes, now read by the nodes from each other.
+  CHECK(nodes_read_direct * 2 > relayed);
+  CHECK(nodes_read_relayed > relayed / 2);
 }
 
 TEST_CASE("a node started with --allowed-dirs refuses paths outside them, symlinks resolved",

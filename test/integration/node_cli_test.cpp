@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "support/node_process.hpp"
+#include "support/part_files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -67,4 +71,37 @@ TEST_CASE("a node's port file is only ever a regular file, and one it cannot wri
   auto missing = weir_cli({"node", "--port-file", dir.file("no/such/dir/port")});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("port file: cannot create '" + dir.file("no/such/dir/port") + ".tmp'"));
+}
+
+TEST_CASE("weir nexmark runs on nodes like in one process, a relative output made absolute for the nodes",
+          "[integration][remote][cli][multinode]") {
+  weir::test::node_process node({"--slots", "2"});
+  weir::test::temp_dir dir;
+  auto run = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> argv{WEIR_CLI, "nexmark", "--query", "q5", "--events", "20000", "--output", out,
+                                  "--parallelism", "2", "--checkpoint-interval", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    // Run from DIR so that the relative "nodes" means DIR/nodes to the coordinator.
+    std::vector<std::string> shell{"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path()};
+    shell.insert(shell.end(), argv.begin(), argv.end());
+    return weir::test::run_command(shell, 60000);
+  };
+  auto local = run(dir.file("local"), {});
+  INFO(local.output);
+  REQUIRE(local.exit_code == 0);
+  auto remote = run("nodes", {"--nodes", node.address});
+  INFO(remote.output);
+  REQUIRE(remote.exit_code == 0);
+  CHECK_THAT(remote.output, Catch::Contains("placement: node " + node.address));
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  auto expected = sorted(weir::test::part_lines(dir.file("local")));
+  REQUIRE_FALSE(expected.empty());
+  CHECK(sorted(weir::test::part_lines(dir.file("nodes"))) == expected);
+
+  auto alone = weir_cli({"nexmark", "--query", "q5", "--events", "10", "--output", dir.file("x"), "--node-wait-ms", "5"});
+  CHECK(alone.exit_code == 2);
+  CHECK_THAT(alone.output, Catch::Contains("--node-silence-timeout-ms and --node-wait-ms go with --nodes"));
 }
