@@ -142,9 +142,12 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
 std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys, const std::vector<caf::actor>& nodes) {
   caf::scoped_actor self{sys};
   std::vector<std::optional<uint64_t>> out(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i)
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    // A lost node's proxy is cleaned up and drops what is sent to it: asking would wait out the timeout.
+    if (caf::actor_cast<caf::abstract_actor*>(nodes[i])->getf(caf::abstract_actor::is_cleaned_up_flag)) continue;
     self->request(nodes[i], std::chrono::seconds(2), runtime::status_atom::value)
       .receive([&](uint64_t bytes) { out[i] = bytes; }, [](caf::error&) {});
+  }
   return out;
 }
 
