@@ -151,7 +151,7 @@ expected<tls_args> read_tls_args(const cli_args& args) {
 }
 
 const std::set<std::string> runtime_valued{"batch-size", "credit-window", "buffer-timeout-ms", "nodes",
-                                           "remote-operators", "node-silence-timeout-ms", "node-wait-ms",
+                                           "remote-operators", "node-silence-timeout-ms", "node-wait-ms", "max-message-bytes",
                                            "tls-cert", "tls-key", "tls-ca"};
 
 error apply_runtime_options(const cli_args& args, runtime_options& o) {
@@ -165,10 +165,14 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
   auto silence = args.get_number("node-silence-timeout-ms", o.node_silence_timeout_ms, 1000, 3600000);
   auto wait = args.get_number("node-wait-ms", o.node_return_timeout_ms, 0, 86400000);
-  for (auto* e : {&silence, &wait})
+  auto max_message = args.get_number("max-message-bytes", o.max_message_bytes, 1 << 20, uint64_t{1} << 32);
+  for (auto* e : {&silence, &wait, &max_message})
     if (!*e) return e->error_value();
+  o.max_message_bytes = static_cast<size_t>(*max_message);
   if ((args.has("node-silence-timeout-ms") || args.has("node-wait-ms")) && !args.has("nodes"))
     return {errc::bad_argument, "--node-silence-timeout-ms and --node-wait-ms go with --nodes"};
+  if (args.has("max-message-bytes") && !args.has("nodes"))
+    return {errc::bad_argument, "--max-message-bytes goes with --nodes"};
   o.node_silence_timeout_ms = static_cast<uint32_t>(*silence);
   o.node_return_timeout_ms = static_cast<uint32_t>(*wait);
   o.nodes = split_list(args.get("nodes"));

@@ -31,6 +31,9 @@ options:
   --silence-timeout-ms N
                     close a connection silent this long, stopping the tasks
                     that used it (default 10000; heartbeats go every second)
+  --max-message-bytes N
+                    the largest message read from a peer (default 536870912;
+                    use the coordinator's --max-message-bytes)
   -h, --help        show this help
 )";
 
@@ -43,7 +46,8 @@ int usage(const std::string& message) {
 
 int node_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca",
-                                                "allowed-dirs", "silence-timeout-ms"});
+                                                "allowed-dirs", "silence-timeout-ms",
+                                                "max-message-bytes"});
   if (!args) {
     std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
     return 2;
@@ -67,6 +71,9 @@ int node_command(int argc, char** argv, int first) {
   auto silence = args->get_number("silence-timeout-ms", o.silence_timeout_ms, 1000, 3600000);
   if (!silence) return usage(silence.error_value().message());
   o.silence_timeout_ms = static_cast<uint32_t>(*silence);
+  auto max_message = args->get_number("max-message-bytes", o.max_message_bytes, 1 << 20, uint64_t{1} << 32);
+  if (!max_message) return usage(max_message.error_value().message());
+  o.max_message_bytes = static_cast<size_t>(*max_message);
   auto tls = read_tls_args(*args);
   if (!tls) {
     std::fprintf(stderr, "weir node: %s\n", tls.error_value().message().c_str());

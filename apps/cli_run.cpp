@@ -37,6 +37,9 @@ options:
   --node-silence-timeout-ms N  a node silent this long is lost (default 10000)
   --node-wait-ms N        when a lost node leaves too few slots, wait this long
                           for it to come back before failing (default 30000)
+  --max-message-bytes N   the largest message read from a node (default
+                          536870912; state crosses in parts of an eighth;
+                          start the nodes with the same value)
   --top N                 print the N most frequent words (default 10)
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR         where checkpoints go (a LevelDB; default

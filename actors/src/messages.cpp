@@ -5,9 +5,23 @@
 
 namespace weir::runtime {
 
+std::vector<snapshot_chunks> message_parts(snapshot_chunks snapshot, size_t part_bytes) {
+  std::vector<snapshot_chunks> parts(1);
+  size_t bytes = 0;
+  for (auto& chunk : snapshot) {
+    if (!parts.back().empty() && bytes + chunk.size() > part_bytes) {
+      parts.emplace_back();
+      bytes = 0;
+    }
+    bytes += chunk.size();
+    parts.back().push_back(std::move(chunk));
+  }
+  return parts;
+}
+
 wire_options to_wire(const runtime_options& o) {
   return {o.batch_size, o.max_batch_bytes, o.credit_window, o.buffer_timeout_ms,
-          o.records_per_turn, o.idle_poll_ms};
+          o.records_per_turn, o.idle_poll_ms, o.max_message_bytes};
 }
 
 runtime_options from_wire(const wire_options& w) {
@@ -18,6 +32,7 @@ runtime_options from_wire(const wire_options& w) {
   o.buffer_timeout_ms = w.buffer_timeout_ms;
   o.records_per_turn = static_cast<size_t>(w.records_per_turn);
   o.idle_poll_ms = w.idle_poll_ms;
+  if (w.max_message_bytes > 0) o.max_message_bytes = static_cast<size_t>(w.max_message_bytes);
   return o;
 }
 

@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,6 +48,7 @@ using query_atom = caf::atom_constant<caf::atom("query")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
+using part_atom = caf::atom_constant<caf::atom("part")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).
@@ -68,12 +70,13 @@ struct wire_options {
   uint32_t buffer_timeout_ms = 0;
   uint64_t records_per_turn = 0;
   uint32_t idle_poll_ms = 0;
+  uint64_t max_message_bytes = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_options& x) {
   return f(caf::meta::type_name("weir.wire_options"), x.batch_size, x.max_batch_bytes,
-           x.credit_window, x.buffer_timeout_ms, x.records_per_turn, x.idle_poll_ms);
+           x.credit_window, x.buffer_timeout_ms, x.records_per_turn, x.idle_poll_ms, x.max_message_bytes);
 }
 
 template <class Inspector>
@@ -81,6 +84,16 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint_summary& x) {
   return f(caf::meta::type_name("weir.checkpoint_summary"), x.id, x.started_ms, x.duration_ms,
            x.alignment_us, x.bytes, x.final, x.savepoint, x.savepoint_version);
 }
+
+/// How many bytes of state one message may carry between processes: an
+/// eighth of the largest message a process reads (runtime_options::max_message_bytes).
+inline size_t state_part_bytes(const runtime_options& o) { return std::max<size_t>(1, o.max_message_bytes / 8); }
+
+/// `snapshot` cut into consecutive groups of chunks of at most `part_bytes`
+/// each (a chunk larger than that is a group of its own); at least one group.
+/// All but the last travel as (checkpoint_atom, part_atom, id, chunks)
+/// ahead of the message that carries the last.
+std::vector<snapshot_chunks> message_parts(snapshot_chunks snapshot, size_t part_bytes);
 
 wire_options to_wire(const runtime_options& o);
 runtime_options from_wire(const wire_options& w);

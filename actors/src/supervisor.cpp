@@ -117,6 +117,34 @@ void acked(supervisor_actor* self, uint32_t attempt, Next next) {
   }
 }
 
+/// Sends task `t` all but the last part of its state to restore ahead, in
+/// order, so no message exceeds what its process reads; returns the last.
+std::vector<char> state_parts_ahead(supervisor_actor* self, uint32_t t, std::vector<char> state) {
+  auto part = state_part_bytes(self->state.dep->options);
+  if (state.size() <= part) return state;
+  size_t at = 0;
+  for (; state.size() - at > part; at += part)
+    self->send(self->state.tasks[t], restore_atom::value, part_atom::value,
+               std::vector<char>(state.begin() + static_cast<long>(at), state.begin() + static_cast<long>(at + part)));
+  return std::vector<char>(state.begin() + static_cast<long>(at), state.end());
+}
+
+/// Task `t`'s snapshot of checkpoint `id` (0: its final one): the parts it
+/// sent ahead, then `last`. Parts of its older checkpoints (abandoned) go.
+snapshot_chunks whole_snapshot(supervisor_actor* self, uint32_t t, uint64_t id, snapshot_chunks last) {
+  auto& parts = self->state.snapshot_parts;
+  auto it = parts.find({t, id});
+  snapshot_chunks out;
+  if (it != parts.end()) {
+    out = std::move(it->second);
+    parts.erase(it);
+  }
+  for (auto& c : last) out.push_back(std::move(c));
+  for (auto i = parts.begin(); i != parts.end();)
+    i = i->first.first == t && i->first.second != 0 && i->first.second < id ? parts.erase(i) : std::next(i);
+  return out;
+}
+
 void restore_all(supervisor_actor* self) {
   auto& st = self->state;
   if (st.states.empty()) {
@@ -125,7 +153,7 @@ void restore_all(supervisor_actor* self) {
   }
   auto attempt = st.attempt;
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
-    self->request(st.tasks[t], caf::infinite, restore_atom::value, std::move(st.states[t]))
+    self->request(st.tasks[t], caf::infinite, restore_atom::value, state_parts_ahead(self, t, std::move(st.states[t])))
       .then([self, attempt](ack_atom) { acked(self, attempt, start_all); },
             [self, t](caf::error& err) {
               // State the job cannot use stays unusable however often it is
@@ -209,6 +237,7 @@ void reset_attempt(supervisor_actor* self) {
   st.spawned = 0;
   st.acked = 0;
   st.cancelling = false;
+  st.snapshot_parts.clear();
 }
 
 // Restores the newest complete checkpoint the store holds that reads back
@@ -385,14 +414,24 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (limit > 0) self->delayed_send(self, std::chrono::milliseconds(limit), timeout_atom::value);
       begin_attempt(self);
     },
-    [self](checkpoint_atom, uint32_t, uint64_t id, snapshot_chunks& snapshot, uint64_t alignment_us) {
+    [self](checkpoint_atom, part_atom, uint64_t id, snapshot_chunks& part) {
       auto t = sender_task(self);
-      if (t && self->state.coordinator) self->state.coordinator->on_snapshot(*t, id, std::move(snapshot), alignment_us);
+      if (!t) return;
+      auto& parts = self->state.snapshot_parts[{*t, id}];
+      for (auto& c : part) parts.push_back(std::move(c));
     },
-    [self](done_atom, task_report& report, snapshot_chunks& snapshot) {
+    [self](checkpoint_atom, uint32_t, uint64_t id, snapshot_chunks& last, uint64_t alignment_us) {
+      auto t = sender_task(self);
+      if (!t) return;
+      auto snapshot = whole_snapshot(self, *t, id, std::move(last));
+      if (self->state.coordinator) self->state.coordinator->on_snapshot(*t, id, std::move(snapshot), alignment_us);
+    },
+    [self](done_atom, task_report& report, snapshot_chunks& last) {
       auto t = sender_task(self);
       auto& st = self->state;
-      if (!t || st.phases[*t] != phase::running || !st.coordinator) return;
+      if (!t) return;
+      auto snapshot = whole_snapshot(self, *t, 0, std::move(last));
+      if (st.phases[*t] != phase::running || !st.coordinator) return;
       st.phases[*t] = phase::finished;
       report.task = *t;
       st.reports[*t] = report;

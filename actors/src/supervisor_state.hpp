@@ -90,6 +90,9 @@ struct supervisor_state {
   std::vector<phase> phases;
   std::vector<bool> sources;
   std::vector<std::vector<char>> states; // per task, when restoring
+  /// Snapshot parts a task sent ahead of its snapshot's last message, by
+  /// task and checkpoint (0: the final snapshot).
+  std::map<std::pair<uint32_t, uint64_t>, snapshot_chunks> snapshot_parts;
   size_t spawned = 0;
   size_t acked = 0;
   bool cancelling = false;

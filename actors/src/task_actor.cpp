@@ -10,7 +10,7 @@ namespace {
 /// Maps task_core's needs onto CAF messages.
 class actor_transport final : public task_transport {
 public:
-  explicit actor_transport(caf::event_based_actor* self) : self_(self) {}
+  actor_transport(caf::event_based_actor* self, size_t part_bytes) : self_(self), part_bytes_(part_bytes) {}
 
   std::vector<endpoint> outputs; // per out channel: consumer and its in channel
   std::vector<endpoint> inputs;  // per in channel: producer and its out channel
@@ -36,12 +36,12 @@ public:
     self_->delayed_send(self_, delay, flush_atom::value);
   }
   void checkpoint_taken(uint64_t id, snapshot_chunks snapshot, uint64_t alignment_us) override {
-    self_->send(supervisor, checkpoint_atom::value, task, id, std::move(snapshot), alignment_us);
+    self_->send(supervisor, checkpoint_atom::value, task, id, parts_ahead(id, std::move(snapshot)), alignment_us);
   }
   void finished(const task_stats& s, snapshot_chunks snapshot) override {
     task_report r{task, s.records_in, s.records_out, s.source_records, s.sink_records,
                   s.blocked_turns, s.late_records};
-    self_->send(supervisor, done_atom::value, r, std::move(snapshot));
+    self_->send(supervisor, done_atom::value, r, parts_ahead(0, std::move(snapshot)));
   }
   void committed() override {
     self_->send(supervisor, committed_atom::value, task);
@@ -49,12 +49,24 @@ public:
   }
 
 private:
+  /// Sends all but the last part of a snapshot (of checkpoint `id`; 0: the
+  /// final one) ahead, in order, so no message exceeds what a process reads;
+  /// returns the last.
+  snapshot_chunks parts_ahead(uint64_t id, snapshot_chunks snapshot) {
+    auto parts = message_parts(std::move(snapshot), part_bytes_);
+    for (size_t i = 0; i + 1 < parts.size(); ++i)
+      self_->send(supervisor, checkpoint_atom::value, part_atom::value, id, std::move(parts[i]));
+    return std::move(parts.back());
+  }
+
   caf::event_based_actor* self_;
+  size_t part_bytes_;
 };
 
 struct task_state {
   std::unique_ptr<actor_transport> transport;
   std::unique_ptr<task_core> core;
+  std::vector<char> restoring; // parts of the state to restore that came ahead
   const char* name = "weir.task";
 };
 using task_actor = caf::stateful_actor<task_state>;
@@ -70,7 +82,7 @@ void fail(task_actor* self, const error& err) {
 caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> dep,
                             uint32_t task, caf::actor supervisor) {
   auto& st = self->state;
-  st.transport = std::make_unique<actor_transport>(self);
+  st.transport = std::make_unique<actor_transport>(self, state_part_bytes(dep->options));
   st.transport->supervisor = supervisor;
   st.transport->task = task;
   try {
@@ -95,7 +107,16 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     },
     // A restore that fails is answered (code and message), not reported as
     // a task failure: the supervisor decides whether another attempt helps.
-    [self](restore_atom, std::vector<char>& bytes) -> caf::result<ack_atom> {
+    [self](restore_atom, part_atom, std::vector<char>& part) {
+      auto& restoring = self->state.restoring;
+      restoring.insert(restoring.end(), part.begin(), part.end());
+    },
+    [self](restore_atom, std::vector<char>& last) -> caf::result<ack_atom> {
+      auto bytes = std::move(self->state.restoring);
+      if (bytes.empty())
+        bytes = std::move(last); // it came in one message: no copy
+      else
+        bytes.insert(bytes.end(), last.begin(), last.end());
       auto snap = detail::decode_task_snapshot(std::string_view(bytes.data(), bytes.size()));
       auto err = snap ? self->state.core->restore(*snap) : snap.error_value();
       if (!err) return ack_atom::value;

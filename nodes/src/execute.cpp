@@ -88,7 +88,9 @@ job_result environment::execute(const std::string& job_name) {
   bool reachable = prepared && !options_.checkpoints.state_dir.empty();
   if (!options_.nodes.empty() || reachable) {
     // The heartbeat watches nodes; a job without any has none to watch.
-    nodes::load_bounded_middleman(cfg, {}, options_.nodes.empty() ? 0 : 1000, options_.node_silence_timeout_ms);
+    nodes::message_limits limits;
+    limits.message_bytes = options_.max_message_bytes;
+    nodes::load_bounded_middleman(cfg, limits, options_.nodes.empty() ? 0 : 1000, options_.node_silence_timeout_ms);
     if (!options_.nodes.empty())
       nodes::load_tls(cfg, {options_.tls_certificate, options_.tls_key, options_.tls_ca});
   }

@@ -148,7 +148,7 @@ caf::behavior node_behavior(node_actor* self, node_settings settings) {
       auto key = req.args;
       key.push_back(req.job);
       // Runs differing only in runtime options or graph settings must not share a deployment.
-      for (auto v : {req.options.batch_size, req.options.max_batch_bytes,
+      for (auto v : {req.options.batch_size, req.options.max_batch_bytes, req.options.max_message_bytes,
                      uint64_t{req.options.credit_window}, uint64_t{req.options.buffer_timeout_ms},
                      req.options.records_per_turn, uint64_t{req.options.idle_poll_ms},
                      uint64_t{req.chaining}, uint64_t{req.max_parallelism},

@@ -39,7 +39,9 @@ error run_node(const node_options& options) {
   runtime::register_runtime_types(cfg);
   // A node runs tasks of jobs it does not know yet: the default batch's setting.
   runtime::configure_scheduler(cfg, 0, spin_polls_for(runtime_options{}.batch_size));
-  nodes::load_bounded_middleman(cfg, {}, 1000, options.silence_timeout_ms);
+  nodes::message_limits limits;
+  limits.message_bytes = options.max_message_bytes;
+  nodes::load_bounded_middleman(cfg, limits, 1000, options.silence_timeout_ms);
   nodes::tls_files tls{options.tls_certificate, options.tls_key, options.tls_ca};
   nodes::load_tls(cfg, tls);
   caf::actor_system sys{cfg};

@@ -156,6 +156,12 @@ struct runtime_options {
   /// second from the moment it is lost; one that comes back (the same
   /// address, the same build) is used again from the next attempt on.
   uint32_t node_return_timeout_ms = 30000;
+  /// The largest message this process reads from a node once connected
+  /// (a larger announcement closes the connection: a bound on what a peer
+  /// can make it allocate). Tasks' snapshots and restored state cross in
+  /// parts of an eighth of it, so no state is too large to travel. Start
+  /// the nodes with the same `--max-message-bytes`.
+  size_t max_message_bytes = size_t{512} << 20;
   /// Checkpoints (off by default).
   checkpoint_options checkpoints;
   /// Restarts after a failure (none by default).

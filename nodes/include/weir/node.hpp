@@ -43,6 +43,11 @@ struct node_options {
   /// tasks for a coordinator it can no longer reach.
   uint32_t silence_timeout_ms = 10000;
 
+  /// The largest message this node reads from a peer once connected (a
+  /// larger announcement closes the connection); the coordinator's
+  /// runtime_options::max_message_bytes should be the same.
+  size_t max_message_bytes = size_t{512} << 20;
+
   /// One per core the system reports, at least 1.
   static uint32_t default_slots();
 };
