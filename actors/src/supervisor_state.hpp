@@ -109,6 +109,15 @@ void say(supervisor_actor* self, const std::string& what);
 /// once a lost node is back).
 void begin_attempt(supervisor_actor* self);
 
+// -- state in parts (supervisor_parts.cpp)
+
+/// Sends task `t` all but the last part of its state to restore ahead, in
+/// order, so no message exceeds what its process reads; returns the last.
+std::vector<char> state_parts_ahead(supervisor_actor* self, uint32_t t, std::vector<char> state);
+/// Task `t`'s snapshot of checkpoint `id` (0: its final one): the parts it
+/// sent ahead, then `last`. Parts of its older checkpoints (abandoned) go.
+snapshot_chunks whole_snapshot(supervisor_actor* self, uint32_t t, uint64_t id, snapshot_chunks last);
+
 // -- nodes (supervisor_nodes.cpp)
 
 /// The node task `t` runs on; -1 in this process.
