@@ -163,9 +163,9 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   o.batch_size = *batch;
   o.credit_window = static_cast<uint32_t>(*window);
   o.buffer_timeout_ms = static_cast<uint32_t>(*timeout);
-  auto silence = args.get_number("node-silence-timeout-ms", o.node_silence_timeout_ms, 1000, 3600000);
+  auto silence = args.get_number("node-silence-timeout-ms", o.node_silence_timeout_ms, 2000, 3600000);
   auto wait = args.get_number("node-wait-ms", o.node_return_timeout_ms, 0, 86400000);
-  auto max_message = args.get_number("max-message-bytes", o.max_message_bytes, 1 << 20, uint64_t{1} << 32);
+  auto max_message = args.get_number("max-message-bytes", o.max_message_bytes, 16 << 20, uint64_t{1} << 32);
   for (auto* e : {&silence, &wait, &max_message})
     if (!*e) return e->error_value();
   o.max_message_bytes = static_cast<size_t>(*max_message);

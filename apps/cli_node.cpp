@@ -68,10 +68,10 @@ int node_command(int argc, char** argv, int first) {
     return 2;
   }
   o.slots = static_cast<uint32_t>(*slots);
-  auto silence = args->get_number("silence-timeout-ms", o.silence_timeout_ms, 1000, 3600000);
+  auto silence = args->get_number("silence-timeout-ms", o.silence_timeout_ms, 2000, 3600000);
   if (!silence) return usage(silence.error_value().message());
   o.silence_timeout_ms = static_cast<uint32_t>(*silence);
-  auto max_message = args->get_number("max-message-bytes", o.max_message_bytes, 1 << 20, uint64_t{1} << 32);
+  auto max_message = args->get_number("max-message-bytes", o.max_message_bytes, 16 << 20, uint64_t{1} << 32);
   if (!max_message) return usage(max_message.error_value().message());
   o.max_message_bytes = static_cast<size_t>(*max_message);
   auto tls = read_tls_args(*args);

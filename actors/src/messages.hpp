@@ -128,11 +128,12 @@ struct node_info {
   std::string weir_version;
   std::string fingerprint; ///< build_fingerprint of the job it rebuilt.
   uint32_t slots = 0;
+  uint64_t max_message_bytes = 0; ///< The largest message the node reads.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_info& x) {
-  return f(caf::meta::type_name("weir.node_info"), x.weir_version, x.fingerprint, x.slots);
+  return f(caf::meta::type_name("weir.node_info"), x.weir_version, x.fingerprint, x.slots, x.max_message_bytes);
 }
 
 /// A finished task's counters.

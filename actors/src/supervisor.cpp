@@ -369,14 +369,13 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (!st.tasks[t] || st.tasks[t].address() != msg.source) continue;
       auto was = st.phases[t];
       st.phases[t] = phase::down;
+      node_lost_with(self, t, msg.reason); // whatever the job was doing: a node lost stays lost
       if (st.stopping)
         stopped_when_down(self);
       else if (st.cancelling)
         restart_when_down(self);
-      else if (was != phase::committed) {
-        node_lost_with(self, t, msg.reason);
+      else if (was != phase::committed)
         attempt_failed(self, errc::operator_failed, why_down(self, t, msg.reason));
-      }
     }
   });
   return {
@@ -439,7 +438,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (self->state.attempt == attempt && self->state.cancelling && !self->state.over) begin_attempt(self);
     },
     [self](rejoin_atom, uint32_t node) { ask_to_rejoin(self, node); },
-    [self](rejoin_atom, timeout_atom, uint32_t attempt) { waited_for_nodes(self, attempt); },
+    [self](rejoin_atom, timeout_atom, uint32_t episode) { waited_for_nodes(self, episode); },
     [self](status_atom) -> caf::result<std::string> { return status_text(self); },
     [self](query_atom, uint64_t checkpoint, std::string& savepoint, std::string& uid, std::string& key,
            bool has_key) -> caf::result<std::string> {

@@ -40,9 +40,9 @@ struct supervision {
   /// The id the run's first checkpoint gets.
   uint64_t next_checkpoint = 1;
   /// Brings a lost node back: answers (join_atom, address, peers) with the
-  /// node's actor once it is connected, runs this job's build and is
-  /// connected to `peers` (the other nodes up), or with an error. Unset: a
-  /// lost node stays lost.
+  /// node's actor and the slots it offers once it is connected, runs this
+  /// job's build and is connected to `peers` (the other nodes up), or with
+  /// an error. Unset: a lost node stays lost.
   caf::actor rejoiner;
 };
 

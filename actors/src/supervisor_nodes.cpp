@@ -25,15 +25,31 @@ std::vector<std::string> peers_of(supervisor_actor* self, size_t node) {
   return peers;
 }
 
-void node_came_back(supervisor_actor* self, size_t node, caf::actor actor) {
+void node_came_back(supervisor_actor* self, size_t node, caf::actor actor, uint32_t slots) {
   auto& st = self->state;
   st.how.where.nodes[node] = std::move(actor);
+  st.how.where.slots[node] = slots; // it may have come back with another --slots
   st.lost_nodes[node] = false;
   st.replace_nodes = true; // the next attempt may use it
-  say(self, "node " + address_of(self, node) + " rejoined");
+  say(self, "node " + address_of(self, node) + " rejoined with " + std::to_string(slots) + " slot(s)");
   if (st.waiting_for_nodes) {
     st.waiting_for_nodes = false;
     begin_attempt(self);
+  }
+}
+
+// Marks lost a node whose connection closed while none of this attempt's
+// tasks ran there to notice (between attempts, while waiting): its proxy is
+// cleaned up, and a deploy to it would wait out its timeout.
+void notice_silently_lost_nodes(supervisor_actor* self) {
+  auto& st = self->state;
+  for (size_t n = 0; n < st.lost_nodes.size(); ++n) {
+    auto* proxy = caf::actor_cast<caf::abstract_actor*>(st.how.where.nodes[n]);
+    if (st.lost_nodes[n] || proxy == nullptr || !proxy->getf(caf::abstract_actor::is_cleaned_up_flag)) continue;
+    st.lost_nodes[n] = true;
+    st.replace_nodes = true;
+    say(self, "node " + address_of(self, n) + " is lost");
+    ask_to_rejoin(self, uint32_t(n));
   }
 }
 
@@ -70,14 +86,15 @@ void ask_to_rejoin(supervisor_actor* self, uint32_t node) {
   auto& st = self->state;
   if (st.over || !st.how.rejoiner || node >= st.lost_nodes.size() || !st.lost_nodes[node]) return;
   self->request(st.how.rejoiner, caf::infinite, join_atom::value, address_of(self, node), peers_of(self, node))
-    .then([self, node](caf::actor& actor) {
-            if (!self->state.over && self->state.lost_nodes[node]) node_came_back(self, node, std::move(actor));
+    .then([self, node](caf::actor& actor, uint32_t slots) {
+            if (!self->state.over && self->state.lost_nodes[node]) node_came_back(self, node, std::move(actor), slots);
           },
           [self, node](caf::error&) { self->delayed_send(self, rejoin_interval, rejoin_atom::value, node); });
 }
 
 bool place_on_remaining_nodes(supervisor_actor* self) {
   auto& st = self->state;
+  notice_silently_lost_nodes(self);
   if (!st.replace_nodes) return true;
   std::vector<bool> usable(st.lost_nodes.size());
   for (size_t n = 0; n < usable.size(); ++n) usable[n] = !st.lost_nodes[n];
@@ -86,24 +103,33 @@ bool place_on_remaining_nodes(supervisor_actor* self) {
     std::string why = "a node was lost and the job cannot run on the nodes left: " + err.message();
     if (wait == 0 || !st.how.rejoiner) {
       fail_run(self, errc::unreachable, why);
-    } else {
-      // replace_nodes stays set: the attempt begins once a node is back.
-      st.waiting_for_nodes = true;
-      st.wait_reason = why;
+      return false;
+    }
+    // replace_nodes stays set: the attempt begins once a node is back. One
+    // deadline for the whole wait, however many nodes come back meanwhile.
+    st.waiting_for_nodes = true;
+    st.wait_reason = why;
+    if (!st.wait_deadline_set) {
+      st.wait_deadline_set = true;
       st.wait_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
+      ++st.wait_episode;
       say(self, why + "; waiting up to " + std::to_string(wait) + " ms for a lost node to come back");
-      self->delayed_send(self, std::chrono::milliseconds(wait), rejoin_atom::value, timeout_atom::value, st.attempt);
+      self->delayed_send(self, std::chrono::milliseconds(wait), rejoin_atom::value, timeout_atom::value,
+                         st.wait_episode);
+    } else {
+      say(self, why + "; still waiting for a lost node to come back");
     }
     return false;
   }
+  st.wait_deadline_set = false;
   st.replace_nodes = false;
   say(self, "placed on the nodes up: " + describe_placement(st.how.where, *st.dep));
   return true;
 }
 
-void waited_for_nodes(supervisor_actor* self, uint32_t attempt) {
+void waited_for_nodes(supervisor_actor* self, uint32_t episode) {
   auto& st = self->state;
-  if (st.over || !st.waiting_for_nodes || st.attempt != attempt) return;
+  if (st.over || !st.waiting_for_nodes || st.wait_episode != episode) return;
   fail_run(self, errc::unreachable,
            st.wait_reason + "; no lost node came back within " + std::to_string(st.dep->options.node_return_timeout_ms)
              + " ms (node_return_timeout_ms)");

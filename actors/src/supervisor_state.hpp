@@ -65,6 +65,8 @@ struct supervisor_state {
   /// Too few slots on the nodes up: the next attempt waits for a lost node
   /// until wait_until, then the run fails with wait_reason.
   bool waiting_for_nodes = false;
+  bool wait_deadline_set = false; ///< A wait began and no placement succeeded since.
+  uint32_t wait_episode = 0;      ///< Which wait a timeout message belongs to.
   std::chrono::steady_clock::time_point wait_until;
   std::string wait_reason;
   caf::response_promise promise;
@@ -138,8 +140,8 @@ void ask_to_rejoin(supervisor_actor* self, uint32_t node);
 /// lost node (node_return_timeout_ms; begin_attempt runs again when one is
 /// back) or ends the run, and returns false.
 bool place_on_remaining_nodes(supervisor_actor* self);
-/// The wait for a lost node of attempt `attempt` ran out: the run fails.
-void waited_for_nodes(supervisor_actor* self, uint32_t attempt);
+/// Wait `episode` for a lost node ran out: the run fails if it still waits.
+void waited_for_nodes(supervisor_actor* self, uint32_t episode);
 /// What `weir job status` says of a job waiting for nodes.
 std::string waiting_text(supervisor_actor* self);
 /// Ends the run with an error: stops what still runs, answers, quits.

@@ -58,6 +58,12 @@ error task_core::restore(const detail::task_snapshot& snapshot) {
   });
 }
 
+// A snapshot's chunks stay within the parts it crosses processes in (an
+// eighth of the largest message a process reads), 4 MiB at most.
+size_t task_core::snapshot_chunk_bytes() const {
+  return std::clamp<size_t>(options_.max_message_bytes / 8, 64 << 10, 4 << 20);
+}
+
 error task_core::start() {
   return guard([&] {
     chain_.open();
@@ -372,7 +378,7 @@ void task_core::take_checkpoint(uint64_t id) {
   if (chain_.source() == nullptr)
     aligned_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                          std::chrono::steady_clock::now() - alignment_started_).count());
-  transport_.checkpoint_taken(id, detail::encode_task_snapshot_chunks(std::move(snap)), aligned_us);
+  transport_.checkpoint_taken(id, detail::encode_task_snapshot_chunks(std::move(snap), snapshot_chunk_bytes()), aligned_us);
 }
 
 void task_core::release_held() {
@@ -390,7 +396,7 @@ void task_core::check_finished() {
   snap.task = task_index_;
   snap.finished = true;
   chain_.snapshot(0, snap.operators); // checkpoint 0: sinks pre-commit their last transaction
-  transport_.finished(stats_, detail::encode_task_snapshot_chunks(std::move(snap)));
+  transport_.finished(stats_, detail::encode_task_snapshot_chunks(std::move(snap), snapshot_chunk_bytes()));
 }
 
 } // namespace weir::runtime

@@ -146,6 +146,7 @@ private:
   void take_checkpoint(uint64_t id);
   void release_held();
   void schedule_resume();
+  size_t snapshot_chunk_bytes() const;
   void arm_processing_timer();
 
   const runtime_options options_;

@@ -19,9 +19,11 @@ namespace {
 /// Starts this executable as `weir node`; the kernel kills it if this process dies.
 pid_t spawn_node(const std::string& port_file, uint32_t slots) {
   auto slot_text = std::to_string(slots);
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1); // the bench died before the line above took effect
   int devnull = ::open("/dev/null", O_WRONLY);
   if (devnull >= 0) ::dup2(devnull, STDERR_FILENO); // its "listening" line would interleave with the table
   ::execl("/proc/self/exe", "weir", "node", "--port-file", port_file.c_str(), "--slots", slot_text.c_str(),
@@ -29,9 +31,11 @@ pid_t spawn_node(const std::string& port_file, uint32_t slots) {
   ::_exit(127);
 }
 
-/// The port a node wrote to `path`, waiting (polled: another process writes it) up to 20 s.
-std::string wait_for_port(const std::string& path) {
+/// The port node `pid` wrote to `path`, waiting (polled: another process
+/// writes it) up to 20 s; "" at once if the node exited.
+std::string wait_for_port(const std::string& path, pid_t pid) {
   for (int i = 0; i < 2000; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) return "";
     std::ifstream in(path);
     std::string port;
     if (in >> port && !port.empty()) return port;
@@ -52,8 +56,8 @@ expected<node_cluster> node_cluster::start(uint32_t count, uint32_t slots) {
     pid_t pid = spawn_node(port_file, slots);
     if (pid < 0) return error{errc::io, "cannot start a node process"};
     out.pids_.push_back(pid);
-    auto port = wait_for_port(port_file);
-    if (port.empty()) return error{errc::io, "node " + std::to_string(i) + " did not listen within 20 s"};
+    auto port = wait_for_port(port_file, pid);
+    if (port.empty()) return error{errc::io, "node " + std::to_string(i) + " exited or did not listen within 20 s"};
     out.addresses_.push_back("127.0.0.1:" + port);
   }
   return out;

@@ -116,7 +116,7 @@ caf::behavior node_behavior(node_actor* self, node_settings settings) {
       auto dep = rebuild(req, settings);
       if (!dep) return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
       return runtime::node_info{runtime::weir_version(), runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
-                                settings.slots};
+                                settings.slots, settings.max_message_bytes};
     },
     // What the node has read from the network so far (weir::job_result::bytes_read_by_nodes).
     [self](runtime::status_atom) -> uint64_t { return bytes_received(self->system()); },

@@ -19,6 +19,7 @@ struct node_settings {
   std::string name;                     ///< "node ADDR (pid N)": prefixes its errors.
   uint32_t slots = 1;                   ///< Told to coordinators (see node_info).
   std::vector<std::string> allowed_dirs; ///< Job paths must lie inside one; empty: anywhere.
+  uint64_t max_message_bytes = uint64_t{512} << 20; ///< What its middleman reads at most (told in node_info).
 };
 caf::actor spawn_node_actor(caf::actor_system& sys, node_settings settings);
 

@@ -42,27 +42,8 @@ expected<uint32_t> join(caf::actor_system& sys, const caf::actor& node, const st
                                                       + std::to_string(timeout.count()) + " ms"};
   caf::scoped_actor self{sys};
   self->request(node, timeout, runtime::join_atom::value, runtime::deploy_request_for(dep, where, 0))
-    .receive(
-      [&](runtime::node_info& info) {
-        auto mine = runtime::build_fingerprint(*dep.graph, dep.plan);
-        if (info.weir_version != runtime::weir_version())
-          out = error{errc::bad_argument, "node " + address + " runs Weir " + info.weir_version
-                                            + " and this coordinator Weir " + runtime::weir_version()
-                                            + ": run the same build everywhere"};
-        else if (info.fingerprint != mine)
-          out = error{errc::bad_argument, "node " + address + " builds job '" + where.job
-                                            + "' differently: "
-                                            + runtime::fingerprint_difference(mine, info.fingerprint, "the coordinator has",
-                                                                              "the node has")
-                                            + " (is it the same build of the binary?)"};
-        else if (info.slots == 0)
-          out = error{errc::bad_argument, "node " + address + " offers no slot"};
-        else
-          out = info.slots;
-      },
-      [&](caf::error& err) {
-        out = error{errc::bad_argument, "node " + address + " cannot run job '" + where.job + "': " + sys.render(err)};
-      });
+    .receive([&](runtime::node_info& info) { out = check_node_info(info, address, dep, where); },
+             [&](caf::error& err) { out = cannot_join(sys, err, address, where); });
   return out;
 }
 
@@ -102,6 +83,32 @@ bool runs_remotely(const detail::job_graph& g, const detail::physical_plan& plan
 }
 
 } // namespace
+
+expected<uint32_t> check_node_info(const runtime::node_info& info, const std::string& address,
+                                   const runtime::deployment& dep, const runtime::placement& where) {
+  auto mine = runtime::build_fingerprint(*dep.graph, dep.plan);
+  if (info.weir_version != runtime::weir_version())
+    return error{errc::bad_argument, "node " + address + " runs Weir " + info.weir_version + " and this coordinator Weir "
+                                       + runtime::weir_version() + ": run the same build everywhere"};
+  if (info.fingerprint != mine)
+    return error{errc::bad_argument,
+                 "node " + address + " builds job '" + where.job + "' differently: "
+                   + runtime::fingerprint_difference(mine, info.fingerprint, "the coordinator has", "the node has")
+                   + " (is it the same build of the binary?)"};
+  if (info.slots == 0) return error{errc::bad_argument, "node " + address + " offers no slot"};
+  if (info.max_message_bytes < dep.options.max_message_bytes)
+    return error{errc::bad_argument, "node " + address + " reads messages of at most "
+                                       + std::to_string(info.max_message_bytes) + " bytes, less than this coordinator's "
+                                       + std::to_string(dep.options.max_message_bytes)
+                                       + ": start it with --max-message-bytes "
+                                       + std::to_string(dep.options.max_message_bytes)};
+  return info.slots;
+}
+
+error cannot_join(caf::actor_system& sys, const caf::error& err, const std::string& address,
+                  const runtime::placement& where) {
+  return {errc::bad_argument, "node " + address + " cannot run job '" + where.job + "': " + sys.render(err)};
+}
 
 expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
                                             const std::function<void(const std::string&)>& log) {
@@ -149,27 +156,6 @@ std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys, const
       .receive([&](uint64_t bytes) { out[i] = bytes; }, [](caf::error&) {});
   }
   return out;
-}
-
-caf::actor spawn_rejoiner(caf::actor_system& sys, std::shared_ptr<const runtime::deployment> dep,
-                           runtime::placement where) {
-  // Detached: connecting blocks its thread for up to the connect timeout.
-  return sys.spawn<caf::detached>([dep, where](caf::event_based_actor* self) -> caf::behavior {
-    return {
-      [self, dep, where](runtime::join_atom, const std::string& address,
-                         const std::vector<std::string>& peers) -> caf::result<caf::actor> {
-        auto& sys = self->system();
-        const auto& o = dep->options;
-        auto fail = [](const error& e) { return caf::make_error(caf::sec::runtime_error, e.message()); };
-        auto node = connect(sys, address, o.node_connect_timeout_ms);
-        if (!node) return fail(node.error_value());
-        if (auto offered = join(sys, *node, address, *dep, where); !offered) return fail(offered.error_value());
-        if (o.direct_node_channels)
-          if (auto err = connect_to_peers(sys, *node, address, peers, o.node_connect_timeout_ms)) return fail(err);
-        return *node;
-      },
-    };
-  });
 }
 
 } // namespace weir::nodes

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "messages.hpp"
 #include "supervisor.hpp"
 #include "weir/error.hpp"
 
@@ -33,10 +34,19 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
 /// that does not answer within 2 s.
 std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys, const std::vector<caf::actor>& nodes);
 
+/// What a node answered to a join: its slots, or why this coordinator
+/// cannot use it (another Weir version or job build, no slot, a smaller
+/// message cap than this coordinator's), naming the node and both sides.
+expected<uint32_t> check_node_info(const runtime::node_info& info, const std::string& address,
+                                   const runtime::deployment& dep, const runtime::placement& where);
+/// A join request that failed (the node could not rebuild the job).
+error cannot_join(caf::actor_system& sys, const caf::error& err, const std::string& address,
+                  const runtime::placement& where);
+
 /// The actor that brings a lost node of `where` back for the supervisor
 /// (see runtime::supervision::rejoiner): it connects, checks the build as
-/// place_on_nodes does, and connects the node to the peers it is given.
-/// Runs on its own thread; stops with the actor system.
+/// place_on_nodes does, and connects the node to the peers it is given,
+/// all without blocking, so it stops at once when told to (rejoiner.cpp).
 caf::actor spawn_rejoiner(caf::actor_system& sys, std::shared_ptr<const runtime::deployment> dep,
                           runtime::placement where);
 

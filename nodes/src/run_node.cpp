@@ -46,7 +46,8 @@ error run_node(const node_options& options) {
   nodes::load_tls(cfg, tls);
   caf::actor_system sys{cfg};
   auto node = nodes::spawn_node_actor(
-    sys, {"node " + options.bind + " (pid " + std::to_string(::getpid()) + ")", options.slots, options.allowed_dirs});
+    sys, {"node " + options.bind + " (pid " + std::to_string(::getpid()) + ")", options.slots, options.allowed_dirs,
+          options.max_message_bytes});
   auto port = nodes::publish(sys, node, options.port, options.bind.c_str());
   if (!port) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);

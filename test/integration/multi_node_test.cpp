@@ -355,3 +355,16 @@ TEST_CASE("weir job status names each node, up or lost, and where each task runs
   CHECK_THAT(after, Catch::Contains("node " + a[1] + ": lost") && Catch::Contains("node " + a[2] + ": up")
                       && !Catch::Contains("on node " + a[1]));
 }
+
+TEST_CASE("a node that reads smaller messages than the coordinator is refused at the join, naming both",
+          "[integration][remote][multinode]") {
+  test::node_process node({"--slots", "2", "--max-message-bytes", std::to_string(16u << 20)});
+  test::temp_dir dir;
+  test::write_file(dir.file("in.txt"), "a b c\n");
+  auto result = test::run_wordcount_on({node.address}, dir.file("in.txt"), dir.file("out"));
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.failure.code() == errc::bad_argument);
+  CHECK_THAT(result.failure.message(), Catch::Contains("node " + node.address + " reads messages of at most 16777216 bytes")
+                                         && Catch::Contains("this coordinator's 536870912")
+                                         && Catch::Contains("--max-message-bytes 536870912"));
+}

@@ -77,8 +77,9 @@ TEST_CASE("a lost node that leaves too few slots is waited for, and the job goes
   REQUIRE(second->process->kill()); // the fault happened, after a checkpoint, while the job ran
   auto waiting = wait_for_status(dir, "waiting for a lost node");
   CHECK_THAT(waiting, Catch::Contains("waiting for a lost node") && Catch::Contains("needs 2 slots"));
-  // The same address again: a new process, which the coordinator finds by asking every second.
-  second = std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1", "--port", port});
+  // The same address again: a new process, which the coordinator finds by
+  // asking every second; it offers another number of slots now.
+  second = std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "3", "--port", port});
   auto result = run.get();
 
   for (const auto& l : log) UNSCOPED_INFO(l);
@@ -88,7 +89,7 @@ TEST_CASE("a lost node that leaves too few slots is waited for, and the job goes
   auto address = "127.0.0.1:" + port;
   CHECK(count_lines_with(log, "node " + address + " is lost") == 1);
   CHECK(count_lines_with(log, "waiting up to 60000 ms for a lost node to come back") == 1);
-  CHECK(count_lines_with(log, "node " + address + " rejoined") == 1);
+  CHECK(count_lines_with(log, "node " + address + " rejoined with 3 slot(s)") == 1);
   auto expected = test::reference_counts(text);
   CHECK(test::counts_committed_once(dir.file("out")) == std::map<std::string, int64_t>(expected.begin(), expected.end()));
   std::cout << "node lost and back: " << result.restarts << " restart(s), " << result.checkpoints << " checkpoints, "
@@ -122,4 +123,40 @@ TEST_CASE("a lost node that does not come back within node_return_timeout_ms fai
                                          && Catch::Contains("no lost node came back within 3000 ms"));
   std::cout << "a lost node waited for: the run failed " << waited << " s after the status said it waits (3 s wait)"
             << std::endl;
+}
+
+TEST_CASE("two nodes killed together are both lost: the job waits for them, not for a deploy to a dead node",
+          "[integration][remote][multinode]") {
+  std::vector<std::unique_ptr<test::node_process>> nodes;
+  for (int i = 0; i < 3; ++i) nodes.push_back(std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1"}));
+  test::temp_dir dir;
+  std::mt19937_64 rng(89);
+  test::write_file(dir.file("in.txt"), test::random_text(rng, 30000));
+  apps::register_wordcount();
+  environment env;
+  env.options().nodes = {nodes[0]->address, nodes[1]->address, nodes[2]->address};
+  env.options().batch_size = 4;
+  env.options().checkpoints.interval_ms = 50;
+  env.options().checkpoints.state_dir = dir.file("state");
+  env.options().restart = restart_strategy::fixed_delay(3, 0);
+  env.options().node_return_timeout_ms = 2000;
+  std::vector<std::string> log;
+  env.options().log = [&log](const std::string& l) { log.push_back(l); };
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "3"}}));
+  auto run = std::async(std::launch::async, [&env] { return env.execute("wordcount"); });
+  REQUIRE(wait_for_committed_output(dir));
+  auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(nodes[1]->process->kill());
+  REQUIRE(nodes[2]->process->kill());
+  auto result = run.get();
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  for (const auto& l : log) UNSCOPED_INFO(l);
+  INFO(result.failure.to_string());
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.failure.message(), Catch::Contains("needs 3 slots") && Catch::Contains("offer 1")
+                                         && Catch::Contains("no lost node came back within 2000 ms"));
+  CHECK(count_lines_with(log, "node " + nodes[1]->address + " is lost") == 1);
+  CHECK(count_lines_with(log, "node " + nodes[2]->address + " is lost") == 1);
+  CHECK(took < 20); // not a deploy to a dead node waiting out its 30 s
 }
