@@ -75,18 +75,23 @@ bench::fold_result fold_output(const std::string& dir, const std::string& query)
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file() || it->path().filename().string().rfind("part-", 0) != 0) continue;
     std::ifstream in(it->path());
-    for (std::string line; std::getline(in, line);) fold(acc, line);
+    for (std::string line; std::getline(in, line);)
+      fold(acc, line);
   }
   return acc;
 }
 
-expected<run_figures> run_once(const setup& s, const std::string& out_dir, const bench::node_cluster* nodes) {
+expected<run_figures> run_once(const setup& s, const std::string& out_dir,
+                               const bench::node_cluster* nodes) {
   environment env;
   env.options().batch_size = s.batch;
   env.options().credit_window = s.window;
   if (nodes) env.options().nodes = nodes->addresses();
-  if (auto err = build_registered_job(env, "nexmark", {{"query", s.query}, {"events", std::to_string(s.events)},
-                                                       {"output", out_dir}, {"parallelism", "2"}}))
+  if (auto err = build_registered_job(env, "nexmark",
+                                      {{"query", s.query},
+                                       {"events", std::to_string(s.events)},
+                                       {"output", out_dir},
+                                       {"parallelism", "2"}}))
     return err;
   auto result = env.execute("nexmark");
   if (!result.ok()) return result.failure;
@@ -105,7 +110,8 @@ struct row {
   uint64_t lines = 0;
 };
 
-expected<row> measure(const setup& s, uint64_t runs, const bench::node_cluster& nodes, const std::string& dir) {
+expected<row> measure(const setup& s, uint64_t runs, const bench::node_cluster& nodes,
+                      const std::string& dir) {
   row r;
   auto events = static_cast<double>(s.events);
   for (uint64_t k = 0; k < runs; ++k) {
@@ -115,8 +121,9 @@ expected<row> measure(const setup& s, uint64_t runs, const bench::node_cluster& 
     if (!remote) return remote.error_value();
     if (!(local->lines == remote->lines))
       return error{errc::operator_failed, "results differ: " + s.query + ": one process wrote "
-                                            + std::to_string(local->lines.count) + " lines, the nodes "
-                                            + std::to_string(remote->lines.count)};
+                                              + std::to_string(local->lines.count)
+                                              + " lines, the nodes "
+                                              + std::to_string(remote->lines.count)};
     r.lines = local->lines.count;
     r.local_eps.push_back(events / local->seconds);
     r.nodes_eps.push_back(events / remote->seconds);
@@ -128,22 +135,25 @@ expected<row> measure(const setup& s, uint64_t runs, const bench::node_cluster& 
 
 void print_row(const setup& s, const row& r) {
   double local = median(r.local_eps), remote = median(r.nodes_eps);
-  std::printf("| %s | %u | %llu | %.3fM | %.3fM | %.1f%% | %.1f | %.2f | %llu |\n", s.query.c_str(), s.window,
-              static_cast<unsigned long long>(s.batch), local / 1e6, remote / 1e6, 100 * remote / local,
-              median(r.node_bps) / 1e6, median(r.coordinator_bps) / 1e6, static_cast<unsigned long long>(r.lines));
+  std::printf("| %s | %u | %llu | %.3fM | %.3fM | %.1f%% | %.1f | %.2f | %llu |\n", s.query.c_str(),
+              s.window, static_cast<unsigned long long>(s.batch), local / 1e6, remote / 1e6,
+              100 * remote / local, median(r.node_bps) / 1e6, median(r.coordinator_bps) / 1e6,
+              static_cast<unsigned long long>(r.lines));
   std::fflush(stdout);
 }
 
 } // namespace
 
 int bench_nodes_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first, {"queries", "events", "windows", "batch-size", "runs"}, {});
+  auto args =
+      parse_cli(argc, argv, first, {"queries", "events", "windows", "batch-size", "runs"}, {});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (!args->positional.empty()) return usage_error("unexpected argument '" + args->positional[0] + "'");
+  if (!args->positional.empty())
+    return usage_error("unexpected argument '" + args->positional[0] + "'");
   auto events = args->get_number("events", 2000000, 1, UINT64_MAX / 2);
   auto batch = args->get_number("batch-size", 1024, 1, 1 << 20);
   auto runs = args->get_number("runs", 3, 1, 1000);
@@ -153,7 +163,8 @@ int bench_nodes_command(int argc, char** argv, int first) {
   const auto& known = nexmark::query_names();
   for (const auto& q : queries)
     if (std::find(known.begin(), known.end(), q) == known.end() || q == "q13")
-      return usage_error("unknown query '" + q + "' (q13 needs a side input: not benchmarked here)");
+      return usage_error("unknown query '" + q
+                         + "' (q13 needs a side input: not benchmarked here)");
   std::vector<uint32_t> windows;
   for (const auto& w : split_list(args->get("windows", "4,32"))) {
     auto n = std::strtoul(w.c_str(), nullptr, 10);
@@ -161,7 +172,8 @@ int bench_nodes_command(int argc, char** argv, int first) {
       return usage_error("--windows: '" + w + "' is not a window from 1 to 65536");
     windows.push_back(static_cast<uint32_t>(n));
   }
-  if (queries.empty() || windows.empty()) return usage_error("--queries and --windows each need one item");
+  if (queries.empty() || windows.empty())
+    return usage_error("--queries and --windows each need one item");
   auto nodes = bench::node_cluster::start(2, 1);
   if (!nodes) {
     std::fprintf(stderr, "weir bench nodes: %s\n", nodes.error_value().to_string().c_str());
@@ -170,8 +182,9 @@ int bench_nodes_command(int argc, char** argv, int first) {
   char templ[] = "/tmp/weir-bench-nodes-out-XXXXXX";
   if (::mkdtemp(templ) == nullptr) return usage_error("cannot make a temporary directory in /tmp");
   std::string dir = templ;
-  std::printf("| query | window | batch | events/s, one process | events/s, two nodes | nodes / one | "
-              "MB/s nodes read | MB/s coordinator read | lines |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| query | window | batch | events/s, one process | events/s, two nodes | nodes / one | "
+      "MB/s nodes read | MB/s coordinator read | lines |\n|---|---|---|---|---|---|---|---|---|\n");
   int code = 0;
   for (const auto& q : queries) {
     for (auto w : windows) {

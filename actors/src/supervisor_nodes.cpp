@@ -14,7 +14,9 @@ namespace {
 // How often a lost node is asked to rejoin.
 constexpr auto rejoin_interval = std::chrono::seconds(1);
 
-const std::string& address_of(supervisor_actor* self, size_t node) { return self->state.how.where.addresses[node]; }
+const std::string& address_of(supervisor_actor* self, size_t node) {
+  return self->state.how.where.addresses[node];
+}
 
 // The nodes up other than `node`: a node that rejoins connects to them.
 std::vector<std::string> peers_of(supervisor_actor* self, size_t node) {
@@ -31,7 +33,8 @@ void node_came_back(supervisor_actor* self, size_t node, caf::actor actor, uint3
   st.how.where.slots[node] = slots; // it may have come back with another --slots
   st.lost_nodes[node] = false;
   st.replace_nodes = true; // the next attempt may use it
-  say(self, "node " + address_of(self, node) + " rejoined with " + std::to_string(slots) + " slot(s)");
+  say(self,
+      "node " + address_of(self, node) + " rejoined with " + std::to_string(slots) + " slot(s)");
   if (st.waiting_for_nodes) {
     st.waiting_for_nodes = false;
     begin_attempt(self);
@@ -45,7 +48,9 @@ void notice_silently_lost_nodes(supervisor_actor* self) {
   auto& st = self->state;
   for (size_t n = 0; n < st.lost_nodes.size(); ++n) {
     auto* proxy = caf::actor_cast<caf::abstract_actor*>(st.how.where.nodes[n]);
-    if (st.lost_nodes[n] || proxy == nullptr || !proxy->getf(caf::abstract_actor::is_cleaned_up_flag)) continue;
+    if (st.lost_nodes[n] || proxy == nullptr
+        || !proxy->getf(caf::abstract_actor::is_cleaned_up_flag))
+      continue;
     st.lost_nodes[n] = true;
     st.replace_nodes = true;
     say(self, "node " + address_of(self, n) + " is lost");
@@ -85,11 +90,16 @@ void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason
 void ask_to_rejoin(supervisor_actor* self, uint32_t node) {
   auto& st = self->state;
   if (st.over || !st.how.rejoiner || node >= st.lost_nodes.size() || !st.lost_nodes[node]) return;
-  self->request(st.how.rejoiner, caf::infinite, join_atom::value, address_of(self, node), peers_of(self, node))
-    .then([self, node](caf::actor& actor, uint32_t slots) {
-            if (!self->state.over && self->state.lost_nodes[node]) node_came_back(self, node, std::move(actor), slots);
+  self->request(st.how.rejoiner, caf::infinite, join_atom::value, address_of(self, node),
+                peers_of(self, node))
+      .then(
+          [self, node](caf::actor& actor, uint32_t slots) {
+            if (!self->state.over && self->state.lost_nodes[node])
+              node_came_back(self, node, std::move(actor), slots);
           },
-          [self, node](caf::error&) { self->delayed_send(self, rejoin_interval, rejoin_atom::value, node); });
+          [self, node](caf::error&) {
+            self->delayed_send(self, rejoin_interval, rejoin_atom::value, node);
+          });
 }
 
 bool place_on_remaining_nodes(supervisor_actor* self) {
@@ -97,7 +107,8 @@ bool place_on_remaining_nodes(supervisor_actor* self) {
   notice_silently_lost_nodes(self);
   if (!st.replace_nodes) return true;
   std::vector<bool> usable(st.lost_nodes.size());
-  for (size_t n = 0; n < usable.size(); ++n) usable[n] = !st.lost_nodes[n];
+  for (size_t n = 0; n < usable.size(); ++n)
+    usable[n] = !st.lost_nodes[n];
   if (auto err = assign_slots(st.how.where, st.dep->plan, usable)) {
     auto wait = st.dep->options.node_return_timeout_ms;
     std::string why = "a node was lost and the job cannot run on the nodes left: " + err.message();
@@ -113,9 +124,10 @@ bool place_on_remaining_nodes(supervisor_actor* self) {
       st.wait_deadline_set = true;
       st.wait_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
       ++st.wait_episode;
-      say(self, why + "; waiting up to " + std::to_string(wait) + " ms for a lost node to come back");
-      self->delayed_send(self, std::chrono::milliseconds(wait), rejoin_atom::value, timeout_atom::value,
-                         st.wait_episode);
+      say(self,
+          why + "; waiting up to " + std::to_string(wait) + " ms for a lost node to come back");
+      self->delayed_send(self, std::chrono::milliseconds(wait), rejoin_atom::value,
+                         timeout_atom::value, st.wait_episode);
     } else {
       say(self, why + "; still waiting for a lost node to come back");
     }
@@ -131,15 +143,17 @@ void waited_for_nodes(supervisor_actor* self, uint32_t episode) {
   auto& st = self->state;
   if (st.over || !st.waiting_for_nodes || st.wait_episode != episode) return;
   fail_run(self, errc::unreachable,
-           st.wait_reason + "; no lost node came back within " + std::to_string(st.dep->options.node_return_timeout_ms)
-             + " ms (node_return_timeout_ms)");
+           st.wait_reason + "; no lost node came back within "
+               + std::to_string(st.dep->options.node_return_timeout_ms)
+               + " ms (node_return_timeout_ms)");
 }
 
 std::string waiting_text(supervisor_actor* self) {
   auto& st = self->state;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(st.wait_until - std::chrono::steady_clock::now());
-  return "waiting " + std::to_string(std::max<int64_t>(0, left.count())) + " ms more for a lost node to come back: "
-         + st.wait_reason;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      st.wait_until - std::chrono::steady_clock::now());
+  return "waiting " + std::to_string(std::max<int64_t>(0, left.count()))
+         + " ms more for a lost node to come back: " + st.wait_reason;
 }
 
 } // namespace weir::runtime::supervising

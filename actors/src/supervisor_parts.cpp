@@ -13,13 +13,15 @@ std::vector<char> state_parts_ahead(supervisor_actor* self, uint32_t t, std::vec
   size_t at = 0;
   for (; state.size() - at > part; at += part)
     self->send(self->state.tasks[t], restore_atom::value, part_atom::value,
-               std::vector<char>(state.begin() + static_cast<long>(at), state.begin() + static_cast<long>(at + part)));
+               std::vector<char>(state.begin() + static_cast<long>(at),
+                                 state.begin() + static_cast<long>(at + part)));
   return std::vector<char>(state.begin() + static_cast<long>(at), state.end());
 }
 
 /// Task `t`'s snapshot of checkpoint `id` (0: its final one): the parts it
 /// sent ahead, then `last`. Parts of its older checkpoints (abandoned) go.
-snapshot_chunks whole_snapshot(supervisor_actor* self, uint32_t t, uint64_t id, snapshot_chunks last) {
+snapshot_chunks whole_snapshot(supervisor_actor* self, uint32_t t, uint64_t id,
+                               snapshot_chunks last) {
   auto& parts = self->state.snapshot_parts;
   auto it = parts.find({t, id});
   snapshot_chunks out;
@@ -27,9 +29,11 @@ snapshot_chunks whole_snapshot(supervisor_actor* self, uint32_t t, uint64_t id, 
     out = std::move(it->second);
     parts.erase(it);
   }
-  for (auto& c : last) out.push_back(std::move(c));
+  for (auto& c : last)
+    out.push_back(std::move(c));
   for (auto i = parts.begin(); i != parts.end();)
-    i = i->first.first == t && i->first.second != 0 && i->first.second < id ? parts.erase(i) : std::next(i);
+    i = i->first.first == t && i->first.second != 0 && i->first.second < id ? parts.erase(i)
+                                                                            : std::next(i);
   return out;
 }
 

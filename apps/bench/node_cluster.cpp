@@ -25,9 +25,10 @@ pid_t spawn_node(const std::string& port_file, uint32_t slots) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(1); // the bench died before the line above took effect
   int devnull = ::open("/dev/null", O_WRONLY);
-  if (devnull >= 0) ::dup2(devnull, STDERR_FILENO); // its "listening" line would interleave with the table
-  ::execl("/proc/self/exe", "weir", "node", "--port-file", port_file.c_str(), "--slots", slot_text.c_str(),
-          static_cast<char*>(nullptr));
+  if (devnull >= 0)
+    ::dup2(devnull, STDERR_FILENO); // its "listening" line would interleave with the table
+  ::execl("/proc/self/exe", "weir", "node", "--port-file", port_file.c_str(), "--slots",
+          slot_text.c_str(), static_cast<char*>(nullptr));
   ::_exit(127);
 }
 
@@ -49,7 +50,8 @@ std::string wait_for_port(const std::string& path, pid_t pid) {
 expected<node_cluster> node_cluster::start(uint32_t count, uint32_t slots) {
   node_cluster out;
   char templ[] = "/tmp/weir-bench-nodes-XXXXXX";
-  if (::mkdtemp(templ) == nullptr) return error{errc::io, "cannot make a temporary directory in /tmp"};
+  if (::mkdtemp(templ) == nullptr)
+    return error{errc::io, "cannot make a temporary directory in /tmp"};
   out.dir_ = templ;
   for (uint32_t i = 0; i < count; ++i) {
     auto port_file = out.dir_ + "/port" + std::to_string(i);
@@ -57,14 +59,16 @@ expected<node_cluster> node_cluster::start(uint32_t count, uint32_t slots) {
     if (pid < 0) return error{errc::io, "cannot start a node process"};
     out.pids_.push_back(pid);
     auto port = wait_for_port(port_file, pid);
-    if (port.empty()) return error{errc::io, "node " + std::to_string(i) + " exited or did not listen within 20 s"};
+    if (port.empty())
+      return error{errc::io, "node " + std::to_string(i) + " exited or did not listen within 20 s"};
     out.addresses_.push_back("127.0.0.1:" + port);
   }
   return out;
 }
 
 node_cluster::node_cluster(node_cluster&& other) noexcept
-  : dir_(std::move(other.dir_)), pids_(std::move(other.pids_)), addresses_(std::move(other.addresses_)) {
+    : dir_(std::move(other.dir_)), pids_(std::move(other.pids_)),
+      addresses_(std::move(other.addresses_)) {
   other.dir_.clear();
   other.pids_.clear();
 }

@@ -42,7 +42,8 @@ std::string ip(const std::vector<std::string>& args) {
   auto r = test::run_command(argv, 10000);
   if (r.exit_code == 0) return "";
   std::string line;
-  for (const auto& a : argv) line += a + " ";
+  for (const auto& a : argv)
+    line += a + " ";
   return line + "failed (exit " + std::to_string(r.exit_code) + "): " + r.output;
 }
 
@@ -63,13 +64,14 @@ public:
       hosts_.push_back(ns);
     }
     std::vector<std::vector<std::string>> steps{
-      {"-n", coordinator_, "link", "set", "lo", "up"},
-      {"-n", coordinator_, "link", "add", "br0", "type", "bridge"},
-      {"-n", coordinator_, "addr", "add", "10.199.0.1/24", "dev", "br0"},
-      {"-n", coordinator_, "link", "set", "br0", "up"}};
+        {"-n", coordinator_, "link", "set", "lo", "up"},
+        {"-n", coordinator_, "link", "add", "br0", "type", "bridge"},
+        {"-n", coordinator_, "addr", "add", "10.199.0.1/24", "dev", "br0"},
+        {"-n", coordinator_, "link", "set", "br0", "up"}};
     for (size_t h = 0; h < hosts_.size(); ++h) {
       auto veth = link_of(h);
-      steps.push_back({"-n", coordinator_, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", hosts_[h]});
+      steps.push_back({"-n", coordinator_, "link", "add", veth, "type", "veth", "peer", "name",
+                       "eth0", "netns", hosts_[h]});
       steps.push_back({"-n", coordinator_, "link", "set", veth, "master", "br0", "up"});
       steps.push_back({"-n", hosts_[h], "link", "set", "lo", "up"});
       steps.push_back({"-n", hosts_[h], "addr", "add", address_of(h) + "/24", "dev", "eth0"});
@@ -79,7 +81,8 @@ public:
       if ((failure_ = ip(step)).size()) return;
   }
   ~test_network() {
-    for (const auto& ns : made_) ip({"netns", "del", ns});
+    for (const auto& ns : made_)
+      ip({"netns", "del", ns});
   }
   test_network(const test_network&) = delete;
   test_network& operator=(const test_network&) = delete;
@@ -120,11 +123,13 @@ bool wait_for_text(const std::string& path, const std::string& what, int ms) {
 
 } // namespace
 
-TEST_CASE("a host whose link is cut is noticed within the silence timeout, and rejoins when the link is back",
+TEST_CASE("a host whose link is cut is noticed within the silence timeout, and rejoins when the "
+          "link is back",
           "[fault][netns][multinode]") {
   test_network net(3);
   if (!net.failure().empty()) {
-    WARN("skipped: this machine refuses network namespaces (needs root and a kernel that allows them): "
+    WARN("skipped: this machine refuses network namespaces (needs root and a kernel that allows "
+         "them): "
          << net.failure());
     return;
   }
@@ -137,21 +142,39 @@ TEST_CASE("a host whose link is cut is noticed within the silence timeout, and r
   for (size_t h = 0; h < 3; ++h) {
     auto address = test_network::address_of(h);
     nodes.push_back(std::make_unique<test::child_process>(
-      in_namespace(net.host(h), {WEIR_CLI, "node", "--bind", address, "--port", "7700", "--slots", "1",
-                                 "--silence-timeout-ms", "2000", "--port-file", dir.file("port" + std::to_string(h))}),
-      dir.file("node" + std::to_string(h) + ".log")));
+        in_namespace(net.host(h), {WEIR_CLI, "node", "--bind", address, "--port", "7700", "--slots",
+                                   "1", "--silence-timeout-ms", "2000", "--port-file",
+                                   dir.file("port" + std::to_string(h))}),
+        dir.file("node" + std::to_string(h) + ".log")));
     addresses.push_back(address + ":7700");
     REQUIRE_FALSE(test::wait_for_file_line(dir.file("port" + std::to_string(h)), 20000).empty());
   }
   auto state = dir.file("state");
   test::child_process coordinator(
-    in_namespace(net.coordinator(),
-                 {WEIR_CLI, "run", "wordcount", "--input", dir.file("in.txt"), "--output", dir.file("out"),
-                  "--parallelism", "3", "--batch-size", "4", "--nodes",
-                  addresses[0] + "," + addresses[1] + "," + addresses[2], "--state-dir", state,
-                  "--checkpoint-interval", "50", "--restart-attempts", "3", "--node-silence-timeout-ms", "2000",
-                  "--node-wait-ms", "60000"}),
-    dir.file("coordinator.log"));
+      in_namespace(net.coordinator(), {WEIR_CLI,
+                                       "run",
+                                       "wordcount",
+                                       "--input",
+                                       dir.file("in.txt"),
+                                       "--output",
+                                       dir.file("out"),
+                                       "--parallelism",
+                                       "3",
+                                       "--batch-size",
+                                       "4",
+                                       "--nodes",
+                                       addresses[0] + "," + addresses[1] + "," + addresses[2],
+                                       "--state-dir",
+                                       state,
+                                       "--checkpoint-interval",
+                                       "50",
+                                       "--restart-attempts",
+                                       "3",
+                                       "--node-silence-timeout-ms",
+                                       "2000",
+                                       "--node-wait-ms",
+                                       "60000"}),
+      dir.file("coordinator.log"));
   auto log = [&] { return test::read_file(dir.file("coordinator.log")); };
 
   // Cut once a part file is visible: only a completed checkpoint commits one.
@@ -163,20 +186,26 @@ TEST_CASE("a host whose link is cut is noticed within the silence timeout, and r
   INFO(log());
   REQUIRE(wait_for_text(dir.file("coordinator.log"), "node " + addresses[1] + " is lost", 20000));
   auto noticed = std::chrono::duration<double>(std::chrono::steady_clock::now() - cut).count();
-  REQUIRE(wait_for_text(dir.file("coordinator.log"), "waiting up to 60000 ms for a lost node", 10000));
-  auto status = test::run_command(in_namespace(net.coordinator(), {WEIR_CLI, "job", "status", "--state-dir", state}));
-  CHECK_THAT(status.output, Catch::Contains("waiting for a lost node") && Catch::Contains("node " + addresses[1] + ": lost"));
+  REQUIRE(
+      wait_for_text(dir.file("coordinator.log"), "waiting up to 60000 ms for a lost node", 10000));
+  auto status = test::run_command(
+      in_namespace(net.coordinator(), {WEIR_CLI, "job", "status", "--state-dir", state}));
+  CHECK_THAT(status.output, Catch::Contains("waiting for a lost node")
+                                && Catch::Contains("node " + addresses[1] + ": lost"));
 
   REQUIRE(net.set_link(1, true).empty());
   auto restored = std::chrono::steady_clock::now();
   REQUIRE(wait_for_text(dir.file("coordinator.log"), "node " + addresses[1] + " rejoined", 30000));
-  auto rejoined = std::chrono::duration<double>(std::chrono::steady_clock::now() - restored).count();
+  auto rejoined =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - restored).count();
   auto exit_code = coordinator.wait(120000);
   INFO(log());
   REQUIRE(exit_code);
   CHECK(*exit_code == 0);
   auto expected = test::reference_counts(text);
-  CHECK(test::counts_committed_once(dir.file("out")) == std::map<std::string, int64_t>(expected.begin(), expected.end()));
-  std::cout << "network namespaces: link cut noticed after " << noticed << " s (silence timeout 2 s), node rejoined "
-            << rejoined << " s after the link was restored" << std::endl;
+  CHECK(test::counts_committed_once(dir.file("out"))
+        == std::map<std::string, int64_t>(expected.begin(), expected.end()));
+  std::cout << "network namespaces: link cut noticed after " << noticed
+            << " s (silence timeout 2 s), node rejoined " << rejoined
+            << " s after the link was restored" << std::endl;
 }

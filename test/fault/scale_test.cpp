@@ -44,14 +44,16 @@ long number_after(const std::string& text, const std::string& after) {
 
 } // namespace
 
-TEST_CASE("sixteen nodes at parallelism 16: placement, deployment, checkpoints and the coordinator's load",
+TEST_CASE("sixteen nodes at parallelism 16: placement, deployment, checkpoints and the "
+          "coordinator's load",
           "[fault][scale][multinode]") {
   constexpr int nodes = 16;
   std::vector<std::unique_ptr<test::node_process>> cluster;
   std::vector<std::string> addresses;
   auto started = clock_type::now();
   for (int i = 0; i < nodes; ++i) {
-    cluster.push_back(std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1"}));
+    cluster.push_back(
+        std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1"}));
     addresses.push_back(cluster.back()->address);
   }
   auto nodes_up_s = std::chrono::duration<double>(clock_type::now() - started).count();
@@ -68,14 +70,17 @@ TEST_CASE("sixteen nodes at parallelism 16: placement, deployment, checkpoints a
   std::vector<timed_line> log;
   auto begin = clock_type::now();
   env.options().log = [&](const std::string& l) {
-    log.push_back({std::chrono::duration<double, std::milli>(clock_type::now() - begin).count(), l});
+    log.push_back(
+        {std::chrono::duration<double, std::milli>(clock_type::now() - begin).count(), l});
   };
-  REQUIRE_FALSE(build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")},
-                                                        {"output", dir.file("out")},
-                                                        {"parallelism", std::to_string(nodes)}}));
+  REQUIRE_FALSE(build_registered_job(env, "wordcount",
+                                     {{"input", dir.file("in.txt")},
+                                      {"output", dir.file("out")},
+                                      {"parallelism", std::to_string(nodes)}}));
   begin = clock_type::now();
   auto result = env.execute("wordcount");
-  for (const auto& l : log) UNSCOPED_INFO(l.at_ms << " ms: " << l.text);
+  for (const auto& l : log)
+    UNSCOPED_INFO(l.at_ms << " ms: " << l.text);
   INFO(result.failure.to_string());
   REQUIRE(result.ok());
   test::check_word_counts(dir.file("out"), text);
@@ -87,8 +92,9 @@ TEST_CASE("sixteen nodes at parallelism 16: placement, deployment, checkpoints a
     auto part = placement->text.substr(placement->text.find("node " + addresses[size_t(k)] + " "));
     part = part.substr(0, part.find(';'));
     auto sub = "[" + std::to_string(k) + "/16]";
-    CHECK_THAT(part, Catch::Contains("lines" + sub) && Catch::Contains("split" + sub) && Catch::Contains("count" + sub)
-                       && Catch::Contains("format" + sub) && Catch::Contains("out" + sub));
+    CHECK_THAT(part, Catch::Contains("lines" + sub) && Catch::Contains("split" + sub)
+                         && Catch::Contains("count" + sub) && Catch::Contains("format" + sub)
+                         && Catch::Contains("out" + sub));
   }
   const auto* deployed = find_line(log, "tasks deployed, wired and restored in ");
   REQUIRE(deployed);
@@ -103,14 +109,16 @@ TEST_CASE("sixteen nodes at parallelism 16: placement, deployment, checkpoints a
   REQUIRE_FALSE(durations.empty());
   std::sort(durations.begin(), durations.end());
   double run_s = result.seconds;
-  std::printf("scale: %d nodes (started in %.2f s), %d tasks; placement (connect, join, mesh) %.0f ms; "
-              "deployment %ld ms; %zu checkpoints, duration median %.0f ms, max %.0f ms; run %.2f s; "
-              "the coordinator read %.0f messages/s and %.0f KB/s from the nodes (%llu messages, %llu bytes)\n",
-              nodes, nodes_up_s, 5 * nodes, placement->at_ms, deploy_ms, durations.size(),
-              durations[durations.size() / 2], durations.back(), run_s,
-              static_cast<double>(result.messages_from_nodes) / run_s,
-              static_cast<double>(result.bytes_from_nodes) / run_s / 1e3,
-              static_cast<unsigned long long>(result.messages_from_nodes),
-              static_cast<unsigned long long>(result.bytes_from_nodes));
+  std::printf(
+      "scale: %d nodes (started in %.2f s), %d tasks; placement (connect, join, mesh) %.0f ms; "
+      "deployment %ld ms; %zu checkpoints, duration median %.0f ms, max %.0f ms; run %.2f s; "
+      "the coordinator read %.0f messages/s and %.0f KB/s from the nodes (%llu messages, %llu "
+      "bytes)\n",
+      nodes, nodes_up_s, 5 * nodes, placement->at_ms, deploy_ms, durations.size(),
+      durations[durations.size() / 2], durations.back(), run_s,
+      static_cast<double>(result.messages_from_nodes) / run_s,
+      static_cast<double>(result.bytes_from_nodes) / run_s / 1e3,
+      static_cast<unsigned long long>(result.messages_from_nodes),
+      static_cast<unsigned long long>(result.bytes_from_nodes));
   CHECK(result.messages_from_nodes > 0);
 }

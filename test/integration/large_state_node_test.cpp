@@ -30,17 +30,20 @@ std::string vocabulary_text(size_t distinct, uint64_t seed) {
   words.reserve(2 * distinct);
   for (size_t i = 0; i < distinct; ++i) {
     std::string w(10, 'a');
-    for (auto& c : w) c = static_cast<char>('a' + rng() % 26);
+    for (auto& c : w)
+      c = static_cast<char>('a' + rng() % 26);
     words.push_back(w);
     words.push_back(w);
   }
   std::shuffle(words.begin(), words.end(), rng);
   std::string text;
-  for (size_t i = 0; i < words.size(); ++i) text += words[i] + (i % 12 == 11 ? "\n" : " ");
+  for (size_t i = 0; i < words.size(); ++i)
+    text += words[i] + (i % 12 == 11 ? "\n" : " ");
   return text + "\n";
 }
 
-job_result run_on(const std::vector<std::string>& nodes, const test::temp_dir& dir, std::vector<std::string>& log) {
+job_result run_on(const std::vector<std::string>& nodes, const test::temp_dir& dir,
+                  std::vector<std::string>& log) {
   apps::register_wordcount();
   environment env;
   env.options().nodes = nodes;
@@ -48,9 +51,9 @@ job_result run_on(const std::vector<std::string>& nodes, const test::temp_dir& d
   env.options().checkpoints.interval_ms = 300;
   env.options().checkpoints.state_dir = dir.file("state");
   env.options().log = [&log](const std::string& l) { log.push_back(l); };
-  if (auto err = build_registered_job(env, "wordcount", {{"input", dir.file("in.txt")},
-                                                         {"output", dir.file("out")},
-                                                         {"parallelism", "1"}})) {
+  if (auto err = build_registered_job(
+          env, "wordcount",
+          {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "1"}})) {
     job_result failed;
     failed.failure = err;
     return failed;
@@ -60,7 +63,8 @@ job_result run_on(const std::vector<std::string>& nodes, const test::temp_dir& d
 
 } // namespace
 
-TEST_CASE("state larger than the largest message crosses between node and coordinator in parts, both ways",
+TEST_CASE("state larger than the largest message crosses between node and coordinator in parts, "
+          "both ways",
           "[integration][remote][multinode]") {
   auto cap = std::to_string(max_message);
   test::node_process node({"--slots", "1", "--max-message-bytes", cap});
@@ -76,7 +80,8 @@ TEST_CASE("state larger than the largest message crosses between node and coordi
     std::this_thread::sleep_for(std::chrono::milliseconds(10)); // another process writes it: polled
   auto stopped = control_job(dir.file("state"), "stop big");
   auto result = first.get();
-  for (const auto& l : log) UNSCOPED_INFO(l);
+  for (const auto& l : log)
+    UNSCOPED_INFO(l);
   INFO(result.failure.to_string());
   REQUIRE(stopped);
   REQUIRE(result.ok());
@@ -86,18 +91,21 @@ TEST_CASE("state larger than the largest message crosses between node and coordi
   auto history = list_checkpoints(dir.file("state"));
   REQUIRE(history);
   uint64_t largest = 0;
-  for (const auto& c : history->second) largest = std::max(largest, c.completed ? c.bytes : 0);
+  for (const auto& c : history->second)
+    largest = std::max(largest, c.completed ? c.bytes : 0);
   INFO("largest checkpoint: " << largest << " bytes");
   CHECK(largest > max_message);
 
   // Resumed from the savepoint on the node: the state goes back in parts.
   std::vector<std::string> log2;
   auto second = run_on({node.address}, dir, log2);
-  for (const auto& l : log2) UNSCOPED_INFO(l);
+  for (const auto& l : log2)
+    UNSCOPED_INFO(l);
   INFO(second.failure.to_string());
   REQUIRE(second.ok());
   CHECK(second.restarts == 0);
   CHECK(second.resumed_from > 0);
   auto expected = test::reference_counts(text);
-  CHECK(test::counts_committed_once(dir.file("out")) == std::map<std::string, int64_t>(expected.begin(), expected.end()));
+  CHECK(test::counts_committed_once(dir.file("out"))
+        == std::map<std::string, int64_t>(expected.begin(), expected.end()));
 }

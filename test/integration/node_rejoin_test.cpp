@@ -21,8 +21,8 @@ namespace {
 
 /// Word count at parallelism 2 on two one-slot nodes, checkpointing into
 /// DIR/state, long enough to be cut: losing either node leaves too few slots.
-void build_two_slot_wordcount(environment& env, const std::vector<std::string>& nodes, const test::temp_dir& dir,
-                              const std::string& text) {
+void build_two_slot_wordcount(environment& env, const std::vector<std::string>& nodes,
+                              const test::temp_dir& dir, const std::string& text) {
   test::write_file(dir.file("in.txt"), text);
   apps::register_wordcount();
   env.options().nodes = nodes;
@@ -30,8 +30,9 @@ void build_two_slot_wordcount(environment& env, const std::vector<std::string>& 
   env.options().checkpoints.interval_ms = 50;
   env.options().checkpoints.state_dir = dir.file("state");
   env.options().restart = restart_strategy::fixed_delay(3, 0);
-  REQUIRE_FALSE(build_registered_job(env, "wordcount",
-                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "2"}}));
+  REQUIRE_FALSE(build_registered_job(
+      env, "wordcount",
+      {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "2"}}));
 }
 
 /// Polls (another process writes it) until a part file of DIR/out is visible:
@@ -53,13 +54,15 @@ std::string wait_for_status(const test::temp_dir& dir, const std::string& what) 
 }
 
 size_t count_lines_with(const std::vector<std::string>& log, const std::string& what) {
-  return size_t(std::count_if(log.begin(), log.end(), [&](const auto& l) { return l.find(what) != std::string::npos; }));
+  return size_t(std::count_if(log.begin(), log.end(),
+                              [&](const auto& l) { return l.find(what) != std::string::npos; }));
 }
 
 } // namespace
 
-TEST_CASE("a lost node that leaves too few slots is waited for, and the job goes on when it comes back",
-          "[integration][remote][multinode]") {
+TEST_CASE(
+    "a lost node that leaves too few slots is waited for, and the job goes on when it comes back",
+    "[integration][remote][multinode]") {
   test::node_process first({"--slots", "1"});
   auto second = std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1"});
   auto port = second->port;
@@ -76,13 +79,16 @@ TEST_CASE("a lost node that leaves too few slots is waited for, and the job goes
   REQUIRE(wait_for_committed_output(dir));
   REQUIRE(second->process->kill()); // the fault happened, after a checkpoint, while the job ran
   auto waiting = wait_for_status(dir, "waiting for a lost node");
-  CHECK_THAT(waiting, Catch::Contains("waiting for a lost node") && Catch::Contains("needs 2 slots"));
+  CHECK_THAT(waiting,
+             Catch::Contains("waiting for a lost node") && Catch::Contains("needs 2 slots"));
   // The same address again: a new process, which the coordinator finds by
   // asking every second; it offers another number of slots now.
-  second = std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "3", "--port", port});
+  second = std::make_unique<test::node_process>(
+      std::vector<std::string>{"--slots", "3", "--port", port});
   auto result = run.get();
 
-  for (const auto& l : log) UNSCOPED_INFO(l);
+  for (const auto& l : log)
+    UNSCOPED_INFO(l);
   INFO(waiting);
   INFO(result.failure.to_string());
   REQUIRE(result.ok());
@@ -91,20 +97,23 @@ TEST_CASE("a lost node that leaves too few slots is waited for, and the job goes
   CHECK(count_lines_with(log, "waiting up to 60000 ms for a lost node to come back") == 1);
   CHECK(count_lines_with(log, "node " + address + " rejoined with 3 slot(s)") == 1);
   auto expected = test::reference_counts(text);
-  CHECK(test::counts_committed_once(dir.file("out")) == std::map<std::string, int64_t>(expected.begin(), expected.end()));
-  std::cout << "node lost and back: " << result.restarts << " restart(s), " << result.checkpoints << " checkpoints, "
-            << result.seconds << " s" << std::endl;
+  CHECK(test::counts_committed_once(dir.file("out"))
+        == std::map<std::string, int64_t>(expected.begin(), expected.end()));
+  std::cout << "node lost and back: " << result.restarts << " restart(s), " << result.checkpoints
+            << " checkpoints, " << result.seconds << " s" << std::endl;
 }
 
-TEST_CASE("a lost node that does not come back within node_return_timeout_ms fails the job, saying so",
-          "[integration][remote][multinode]") {
+TEST_CASE(
+    "a lost node that does not come back within node_return_timeout_ms fails the job, saying so",
+    "[integration][remote][multinode]") {
   test::node_process first({"--slots", "1"});
   test::node_process second({"--slots", "1"});
   test::temp_dir dir;
   std::mt19937_64 rng(71);
   environment env;
   env.options().node_return_timeout_ms = 3000;
-  build_two_slot_wordcount(env, {first.address, second.address}, dir, test::random_text(rng, 30000));
+  build_two_slot_wordcount(env, {first.address, second.address}, dir,
+                           test::random_text(rng, 30000));
   auto run = std::async(std::launch::async, [&env] { return env.execute("wordcount"); });
   REQUIRE(wait_for_committed_output(dir));
   REQUIRE(second.process->kill());
@@ -119,16 +128,19 @@ TEST_CASE("a lost node that does not come back within node_return_timeout_ms fai
   auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   REQUIRE_FALSE(result.ok());
   CHECK(result.failure.code() == errc::unreachable);
-  CHECK_THAT(result.failure.message(), Catch::Contains("cannot run on the nodes left") && Catch::Contains("needs 2 slots")
-                                         && Catch::Contains("no lost node came back within 3000 ms"));
-  std::cout << "a lost node waited for: the run failed " << waited << " s after the status said it waits (3 s wait)"
-            << std::endl;
+  CHECK_THAT(result.failure.message(),
+             Catch::Contains("cannot run on the nodes left") && Catch::Contains("needs 2 slots")
+                 && Catch::Contains("no lost node came back within 3000 ms"));
+  std::cout << "a lost node waited for: the run failed " << waited
+            << " s after the status said it waits (3 s wait)" << std::endl;
 }
 
-TEST_CASE("two nodes killed together are both lost: the job waits for them, not for a deploy to a dead node",
+TEST_CASE("two nodes killed together are both lost: the job waits for them, not for a deploy to a "
+          "dead node",
           "[integration][remote][multinode]") {
   std::vector<std::unique_ptr<test::node_process>> nodes;
-  for (int i = 0; i < 3; ++i) nodes.push_back(std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1"}));
+  for (int i = 0; i < 3; ++i)
+    nodes.push_back(std::make_unique<test::node_process>(std::vector<std::string>{"--slots", "1"}));
   test::temp_dir dir;
   std::mt19937_64 rng(89);
   test::write_file(dir.file("in.txt"), test::random_text(rng, 30000));
@@ -142,8 +154,9 @@ TEST_CASE("two nodes killed together are both lost: the job waits for them, not 
   env.options().node_return_timeout_ms = 2000;
   std::vector<std::string> log;
   env.options().log = [&log](const std::string& l) { log.push_back(l); };
-  REQUIRE_FALSE(build_registered_job(env, "wordcount",
-                                     {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "3"}}));
+  REQUIRE_FALSE(build_registered_job(
+      env, "wordcount",
+      {{"input", dir.file("in.txt")}, {"output", dir.file("out")}, {"parallelism", "3"}}));
   auto run = std::async(std::launch::async, [&env] { return env.execute("wordcount"); });
   REQUIRE(wait_for_committed_output(dir));
   auto killed_at = std::chrono::steady_clock::now();
@@ -151,11 +164,13 @@ TEST_CASE("two nodes killed together are both lost: the job waits for them, not 
   REQUIRE(nodes[2]->process->kill());
   auto result = run.get();
   auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
-  for (const auto& l : log) UNSCOPED_INFO(l);
+  for (const auto& l : log)
+    UNSCOPED_INFO(l);
   INFO(result.failure.to_string());
   REQUIRE_FALSE(result.ok());
-  CHECK_THAT(result.failure.message(), Catch::Contains("needs 3 slots") && Catch::Contains("offer 1")
-                                         && Catch::Contains("no lost node came back within 2000 ms"));
+  CHECK_THAT(result.failure.message(),
+             Catch::Contains("needs 3 slots") && Catch::Contains("offer 1")
+                 && Catch::Contains("no lost node came back within 2000 ms"));
   CHECK(count_lines_with(log, "node " + nodes[1]->address + " is lost") == 1);
   CHECK(count_lines_with(log, "node " + nodes[2]->address + " is lost") == 1);
   CHECK(took < 20); // not a deploy to a dead node waiting out its 30 s
