@@ -294,6 +294,22 @@ std::string watermark_text(int64_t wm) {
   return "watermark " + std::to_string(wm);
 }
 
+/// "in 1200 records (35 KB), out 1200 records (40 KB)".
+std::string traffic_text(uint64_t records_in, uint64_t records_out, uint64_t bytes_in, uint64_t bytes_out) {
+  auto kb = [](uint64_t b) { return std::to_string((b + 512) / 1024) + " KB"; };
+  return "in " + std::to_string(records_in) + " records (" + kb(bytes_in) + "), out " + std::to_string(records_out)
+         + " records (" + kb(bytes_out) + ")";
+}
+
+/// "busy 12%, backpressured 30%, idle 58%": shares of the task's wall time.
+std::string time_text(uint64_t busy, uint64_t backpressured, uint64_t idle) {
+  double total = static_cast<double>(busy + backpressured + idle);
+  auto pct = [total](uint64_t ns) {
+    return std::to_string(total > 0 ? static_cast<int>(100.0 * static_cast<double>(ns) / total + 0.5) : 0) + "%";
+  };
+  return "busy " + pct(busy) + ", backpressured " + pct(backpressured) + ", idle " + pct(idle);
+}
+
 /// What `weir job status` prints: the job, its attempt, checkpoints, its
 /// nodes (up or lost), and each task's phase, node and watermark (asked of
 /// the running tasks, 2 s each).
@@ -332,9 +348,12 @@ caf::result<std::string> status_text(supervisor_actor* self) {
     if (!st.tasks[t] || (st.phases[t] != phase::running && st.phases[t] != phase::finished)) continue;
     ++g->waiting;
     self->request(st.tasks[t], std::chrono::seconds(2), status_atom::value)
-      .then([g, t, finish](int64_t wm) {
+      .then([g, t, finish](int64_t wm, uint64_t records_in, uint64_t records_out, uint64_t bytes_in,
+                           uint64_t bytes_out, uint64_t busy, uint64_t backpressured, uint64_t idle) {
               auto& line = g->lines[t];
-              line.insert(line.size() - 1, ", " + watermark_text(wm));
+              line.insert(line.size() - 1, ", " + watermark_text(wm) + ", "
+                                             + traffic_text(records_in, records_out, bytes_in, bytes_out) + ", "
+                                             + time_text(busy, backpressured, idle));
               finish();
             },
             [finish](caf::error&) { finish(); });

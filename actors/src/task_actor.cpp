@@ -17,7 +17,10 @@ public:
   caf::actor supervisor;
   uint32_t task = 0;
 
+  uint64_t bytes_out = 0; // of the frames sent
+
   void send_frame(uint32_t out_channel, std::vector<char> bytes) override {
+    bytes_out += bytes.size();
     const auto& to = outputs[out_channel];
     self_->send(to.actor, frame_atom::value, to.channel, std::move(bytes));
   }
@@ -140,8 +143,16 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     [self, check](complete_atom, uint64_t id, bool final) {
       check(self->state.core->checkpoint_complete(id, final));
     },
-    // For `weir job status`: the event time this task has reached.
-    [self](status_atom) { return self->state.core->output_watermark(); },
+    // For `weir job status`: the event time this task has reached, its
+    // records and bytes in and out, and where its time went (task_time).
+    // Plain numbers: they cross to a coordinator on another machine.
+    [self](status_atom) -> caf::result<int64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> {
+      const auto& core = *self->state.core;
+      const auto& s = core.stats();
+      auto t = core.time_spent();
+      return {core.output_watermark(), s.records_in,     s.records_out,      s.bytes_in, self->state.transport->bytes_out,
+              t.busy_ns,               t.backpressured_ns, t.idle_ns};
+    },
   };
 }
 

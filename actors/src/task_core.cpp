@@ -24,6 +24,20 @@ task_core::~task_core() = default;
 // protocol become errors that name this task.
 template <class F>
 error task_core::guard(F&& f) {
+  using clock = std::chrono::steady_clock;
+  auto entered = clock::now();
+  auto waited = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(entered - last_exit_).count());
+  (blocked_at_exit_ ? time_.backpressured_ns : time_.idle_ns) += waited;
+  struct busy_span { // counts the time in here on every way out
+    task_core& task;
+    clock::time_point entered;
+    ~busy_span() {
+      task.last_exit_ = clock::now();
+      task.time_.busy_ns +=
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(task.last_exit_ - entered).count());
+      task.blocked_at_exit_ = task.out_.blocked() > 0;
+    }
+  } span{*this, entered};
   turn_units_ = std::max<size_t>(1, options_.records_per_turn);
   try {
     f();
@@ -112,7 +126,16 @@ error task_core::checkpoint_complete(uint64_t id, bool final) {
   });
 }
 
+task_time task_core::time_spent() const {
+  auto now = std::chrono::steady_clock::now();
+  auto waited = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_exit_).count());
+  auto t = time_;
+  (blocked_at_exit_ ? t.backpressured_ns : t.idle_ns) += waited;
+  return t;
+}
+
 error task_core::on_frame(uint32_t in_channel, std::vector<char> bytes) {
+  stats_.bytes_in += bytes.size();
   if (auto err = in_.accept(in_channel, std::move(bytes))) return err;
   return guard([&] {
     if (!resume_pending_) run();

@@ -33,6 +33,17 @@ struct task_stats {
   uint64_t sink_records = 0;    ///< Records written by a sink in this task.
   uint64_t blocked_turns = 0;   ///< Times processing stopped for lack of credit.
   uint64_t late_records = 0;    ///< Records past their windows' allowed lateness.
+  uint64_t bytes_in = 0;        ///< Bytes of the frames received.
+};
+
+/// Where a task's wall time went since it was constructed, in nanoseconds:
+/// busy (inside an entry point), backpressured (between entry points with
+/// an output channel out of credit) or idle (between entry points otherwise).
+/// Measured per message handled, never per record.
+struct task_time {
+  uint64_t busy_ns = 0;
+  uint64_t backpressured_ns = 0;
+  uint64_t idle_ns = 0;
 };
 
 /// What a task needs from its host (the actor, or a test).
@@ -118,6 +129,8 @@ public:
   int64_t output_watermark() const noexcept { return output_watermark_; }
   /// Whether the task last told its consumers it is idle.
   bool idle() const noexcept { return out_.idle(); }
+  /// Its time so far, the current wait included.
+  task_time time_spent() const;
   /// The checkpoint whose barriers are being aligned, or 0.
   uint64_t aligning() const noexcept { return aligner_.pending(); }
 
@@ -174,6 +187,9 @@ private:
   bool started_ = false;
   bool restored_finished_ = false; // restored from a checkpoint in which it had finished
   int64_t timer_armed_at_ = INT64_MAX; // processing time of the pending timer message
+  task_time time_;
+  std::chrono::steady_clock::time_point last_exit_ = std::chrono::steady_clock::now();
+  bool blocked_at_exit_ = false; // an output lacked credit when the last entry point returned
   task_stats stats_;
 };
 
