@@ -111,6 +111,12 @@ void say(supervisor_actor* self, const std::string& what);
 /// once a lost node is back).
 void begin_attempt(supervisor_actor* self);
 
+/// What `weir job status` prints (supervisor_status.cpp): the job, its
+/// attempt, checkpoints, nodes, each task's phase, node, watermark, traffic
+/// and time shares (asked of the running tasks, 2 s each), and the
+/// bottleneck when one stands out.
+caf::result<std::string> status_text(supervisor_actor* self);
+
 // -- state in parts (supervisor_parts.cpp)
 
 /// Sends task `t` all but the last part of its state to restore ahead, in

@@ -150,7 +150,7 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
       const auto& core = *self->state.core;
       const auto& s = core.stats();
       auto t = core.time_spent();
-      return {core.output_watermark(), s.records_in,     s.records_out,      s.bytes_in, self->state.transport->bytes_out,
+      return {core.output_watermark(), s.records_in,     core.records_out(),      s.bytes_in, self->state.transport->bytes_out,
               t.busy_ns,               t.backpressured_ns, t.idle_ns};
     },
   };

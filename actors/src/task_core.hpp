@@ -119,6 +119,8 @@ public:
   bool started() const noexcept { return started_; }
   bool finished() const noexcept { return finished_; }
   const task_stats& stats() const noexcept { return stats_; }
+  /// Records sealed into output frames so far (stats().records_out holds it once finished).
+  uint64_t records_out() const noexcept { return out_.records_out(); }
   /// Input frames received but not yet fully processed.
   size_t queued_frames() const noexcept { return in_.queued(); }
   /// Output channels whose sealed frames wait for credit.
