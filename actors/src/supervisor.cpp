@@ -291,6 +291,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
   st.dep = std::move(dep);
   st.how = std::move(how);
   st.lost_nodes.assign(st.how.where.nodes.size(), false);
+  for (const auto& node : st.how.where.nodes) self->monitor(node); // its connection closing is a down message
   st.next_checkpoint = st.how.next_checkpoint;
   st.sources.resize(st.dep->plan.tasks.size());
   for (uint32_t t = 0; t < st.sources.size(); ++t) {
@@ -299,6 +300,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
   }
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
+    if (node_down(self, msg.source)) return;
     for (uint32_t t = 0; t < st.tasks.size(); ++t) {
       if (!st.tasks[t] || st.tasks[t].address() != msg.source) continue;
       auto was = st.phases[t];

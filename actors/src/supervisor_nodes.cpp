@@ -29,6 +29,7 @@ std::vector<std::string> peers_of(supervisor_actor* self, size_t node) {
 
 void node_came_back(supervisor_actor* self, size_t node, caf::actor actor, uint32_t slots) {
   auto& st = self->state;
+  self->monitor(actor); // its connection closing is a down message
   st.how.where.nodes[node] = std::move(actor);
   st.how.where.slots[node] = slots; // it may have come back with another --slots
   st.lost_nodes[node] = false;
@@ -48,13 +49,9 @@ void notice_silently_lost_nodes(supervisor_actor* self) {
   auto& st = self->state;
   for (size_t n = 0; n < st.lost_nodes.size(); ++n) {
     auto* proxy = caf::actor_cast<caf::abstract_actor*>(st.how.where.nodes[n]);
-    if (st.lost_nodes[n] || proxy == nullptr
-        || !proxy->getf(caf::abstract_actor::is_cleaned_up_flag))
-      continue;
-    st.lost_nodes[n] = true;
-    st.replace_nodes = true;
-    say(self, "node " + address_of(self, n) + " is lost");
-    ask_to_rejoin(self, uint32_t(n));
+    if (!st.lost_nodes[n] && proxy != nullptr
+        && proxy->getf(caf::abstract_actor::is_cleaned_up_flag))
+      mark_lost(self, n);
   }
 }
 
@@ -77,14 +74,28 @@ std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reaso
          + std::to_string(self->state.dep->options.node_silence_timeout_ms) + " ms counts as lost)";
 }
 
-void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+void mark_lost(supervisor_actor* self, size_t node) {
   auto& st = self->state;
-  int node = lost_node(self, t, reason);
-  if (node < 0 || st.lost_nodes[size_t(node)]) return;
-  st.lost_nodes[size_t(node)] = true;
+  if (st.lost_nodes[node]) return;
+  st.lost_nodes[node] = true;
   st.replace_nodes = true;
-  say(self, "node " + address_of(self, size_t(node)) + " is lost");
+  say(self, "node " + address_of(self, node) + " is lost");
   ask_to_rejoin(self, uint32_t(node));
+}
+
+bool node_down(supervisor_actor* self, const caf::actor_addr& source) {
+  auto& where = self->state.how.where;
+  for (size_t n = 0; n < where.nodes.size(); ++n)
+    if (where.nodes[n] && where.nodes[n].address() == source) {
+      mark_lost(self, n);
+      return true;
+    }
+  return false;
+}
+
+void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason) {
+  int node = lost_node(self, t, reason);
+  if (node >= 0) mark_lost(self, size_t(node));
 }
 
 void ask_to_rejoin(supervisor_actor* self, uint32_t node) {
@@ -100,6 +111,19 @@ void ask_to_rejoin(supervisor_actor* self, uint32_t node) {
           [self, node](caf::error&) {
             self->delayed_send(self, rejoin_interval, rejoin_atom::value, node);
           });
+}
+
+// Why the job does not fit on the nodes up now (more may have been lost
+// since the wait began).
+std::string why_not_placed(supervisor_actor* self) {
+  auto& st = self->state;
+  std::vector<bool> usable(st.lost_nodes.size());
+  for (size_t n = 0; n < usable.size(); ++n)
+    usable[n] = !st.lost_nodes[n];
+  auto where = st.how.where; // a copy: only the message is wanted
+  auto err = assign_slots(where, st.dep->plan, usable);
+  return err ? "a node was lost and the job cannot run on the nodes left: " + err.message()
+             : st.wait_reason;
 }
 
 bool place_on_remaining_nodes(supervisor_actor* self) {
@@ -143,7 +167,7 @@ void waited_for_nodes(supervisor_actor* self, uint32_t episode) {
   auto& st = self->state;
   if (st.over || !st.waiting_for_nodes || st.wait_episode != episode) return;
   fail_run(self, errc::unreachable,
-           st.wait_reason + "; no lost node came back within "
+           why_not_placed(self) + "; no lost node came back within "
                + std::to_string(st.dep->options.node_return_timeout_ms)
                + " ms (node_return_timeout_ms)");
 }

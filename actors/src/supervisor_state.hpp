@@ -139,6 +139,11 @@ std::string why_down(supervisor_actor* self, uint32_t t, const caf::error& reaso
 /// the node is lost: the next attempt places the job on the others, and the
 /// node is asked to rejoin (every second until it does or the run ends).
 void node_lost_with(supervisor_actor* self, uint32_t t, const caf::error& reason);
+/// Marks node `node` lost (once), says so and asks the rejoiner for it.
+void mark_lost(supervisor_actor* self, size_t node);
+/// A down message from a node's actor (its connection closed): the node is
+/// lost. False when `source` is no node of the job.
+bool node_down(supervisor_actor* self, const caf::actor_addr& source);
 /// Asks the rejoiner to bring lost node `node` back.
 void ask_to_rejoin(supervisor_actor* self, uint32_t node);
 /// Before an attempt after a node was lost or came back: places the job on
