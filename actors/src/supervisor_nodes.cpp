@@ -42,9 +42,10 @@ void node_came_back(supervisor_actor* self, size_t node, caf::actor actor, uint3
   }
 }
 
-// Marks lost a node whose connection closed while none of this attempt's
-// tasks ran there to notice (between attempts, while waiting): its proxy is
-// cleaned up, and a deploy to it would wait out its timeout.
+// Marks lost a node whose proxy is already cleaned up but whose down
+// message (the supervisor monitors every node) is still in the mailbox
+// behind the message that began this attempt: a deploy to it would wait out
+// its timeout.
 void notice_silently_lost_nodes(supervisor_actor* self) {
   auto& st = self->state;
   for (size_t n = 0; n < st.lost_nodes.size(); ++n) {
@@ -113,29 +114,30 @@ void ask_to_rejoin(supervisor_actor* self, uint32_t node) {
           });
 }
 
-// Why the job does not fit on the nodes up now (more may have been lost
-// since the wait began).
-std::string why_not_placed(supervisor_actor* self) {
+// Places the job's tasks in `where` on the nodes up; why it cannot, or "".
+std::string place_on_nodes_up(supervisor_actor* self, placement& where) {
   auto& st = self->state;
   std::vector<bool> usable(st.lost_nodes.size());
   for (size_t n = 0; n < usable.size(); ++n)
     usable[n] = !st.lost_nodes[n];
-  auto where = st.how.where; // a copy: only the message is wanted
   auto err = assign_slots(where, st.dep->plan, usable);
-  return err ? "a node was lost and the job cannot run on the nodes left: " + err.message()
-             : st.wait_reason;
+  return err ? "a node was lost and the job cannot run on the nodes left: " + err.message() : "";
+}
+
+// Why the job does not fit on the nodes up now (more may have been lost
+// since the wait began).
+std::string why_not_placed(supervisor_actor* self) {
+  auto where = self->state.how.where; // a copy: only the message is wanted
+  auto why = place_on_nodes_up(self, where);
+  return why.empty() ? self->state.wait_reason : why;
 }
 
 bool place_on_remaining_nodes(supervisor_actor* self) {
   auto& st = self->state;
   notice_silently_lost_nodes(self);
   if (!st.replace_nodes) return true;
-  std::vector<bool> usable(st.lost_nodes.size());
-  for (size_t n = 0; n < usable.size(); ++n)
-    usable[n] = !st.lost_nodes[n];
-  if (auto err = assign_slots(st.how.where, st.dep->plan, usable)) {
+  if (auto why = place_on_nodes_up(self, st.how.where); !why.empty()) {
     auto wait = st.dep->options.node_return_timeout_ms;
-    std::string why = "a node was lost and the job cannot run on the nodes left: " + err.message();
     if (wait == 0 || !st.how.rejoiner) {
       fail_run(self, errc::unreachable, why);
       return false;
