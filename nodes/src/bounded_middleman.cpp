@@ -108,6 +108,13 @@ void load_bounded_middleman(caf::actor_system_config& cfg, message_limits limits
   caf::put(cfg.content, handshake_key, static_cast<int64_t>(limits.handshake_bytes));
   caf::put(cfg.content, message_key, static_cast<int64_t>(limits.message_bytes));
   cfg.load<caf::io::middleman, bounded_multiplexer>();
+  // CAF 0.17 runs its middleman actor on a thread of its own by default, and
+  // the actor system's destructor joins that thread once the actor is
+  // destroyed. A connect still pending when the system stops (a node that
+  // was SIGSTOPped or cut off, asked to rejoin) leaves response promises in
+  // the actor that point back at it: it is never destroyed and the join
+  // never returns. Scheduled like other actors, it cannot block shutdown.
+  caf::put(cfg.content, "middleman.attach-utility-actors", true);
   if (heartbeat_ms == 0) return;
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(heartbeat_ms)});
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds(timeout_ms)});
