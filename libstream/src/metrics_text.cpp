@@ -1,0 +1,274 @@
+// Job metrics as Prometheus exposition text and InfluxDB line protocol.
+
+#include "weir/metrics.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+namespace weir {
+
+std::string task_metrics::name() const {
+  return operator_uid + "[" + std::to_string(subtask) + "/" + std::to_string(parallelism) + "]";
+}
+
+namespace {
+
+bool finite_watermark(int64_t wm) {
+  return wm != INT64_MIN && wm != INT64_MAX;
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+std::string number(uint64_t v) {
+  return std::to_string(v);
+}
+
+// ---- Prometheus -------------------------------------------------------------
+
+/// A label value: backslash, double quote and newline escaped.
+std::string label_value(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/// Writes one metric family: its HELP and TYPE, then a sample per task for
+/// which `value` gives one.
+class prometheus_writer {
+public:
+  explicit prometheus_writer(const job_metrics& m) : m_(m) {}
+
+  void task_family(const char* name, const char* type, const char* help,
+                   const std::function<std::optional<std::string>(const task_metrics&)>& value) {
+    header(name, type, help);
+    for (const auto& t : m_.tasks)
+      if (auto v = value(t))
+        out_ += std::string(name) + "{job=\"" + label_value(m_.job) + "\",operator=\""
+                + label_value(t.operator_uid) + "\",subtask=\"" + std::to_string(t.subtask) + "\"} "
+                + *v + "\n";
+  }
+
+  void job_family(const char* name, const char* type, const char* help, const std::string& value) {
+    header(name, type, help);
+    out_ += std::string(name) + "{job=\"" + label_value(m_.job) + "\"} " + value + "\n";
+  }
+
+  std::string take() { return std::move(out_); }
+
+private:
+  void header(const char* name, const char* type, const char* help) {
+    out_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+
+  const job_metrics& m_;
+  std::string out_;
+};
+
+using task_value = std::function<std::optional<std::string>(const task_metrics&)>;
+
+task_value count_of(uint64_t task_metrics::*field) {
+  return [field](const task_metrics& t) { return std::optional<std::string>(number(t.*field)); };
+}
+
+task_value share_of(double task_metrics::*field) {
+  return [field](const task_metrics& t) { return std::optional<std::string>(number(t.*field)); };
+}
+
+task_value seconds_of(uint64_t task_metrics::*field, double unit) {
+  return [field, unit](const task_metrics& t) {
+    return std::optional<std::string>(number(static_cast<double>(t.*field) / unit));
+  };
+}
+
+void task_families(prometheus_writer& w, const job_metrics& m) {
+  w.task_family("weir_task_records_in_total", "counter", "Records a task read from its inputs.",
+                count_of(&task_metrics::records_in));
+  w.task_family("weir_task_records_out_total", "counter", "Records a task sent to its outputs.",
+                count_of(&task_metrics::records_out));
+  w.task_family("weir_task_bytes_in_total", "counter", "Bytes of the frames a task received.",
+                count_of(&task_metrics::bytes_in));
+  w.task_family("weir_task_bytes_out_total", "counter", "Bytes of the frames a task sent.",
+                count_of(&task_metrics::bytes_out));
+  w.task_family("weir_task_late_records_total", "counter",
+                "Records that arrived past allowed lateness.",
+                count_of(&task_metrics::late_records));
+  w.task_family("weir_task_records_in_per_second", "gauge",
+                "Records read per second over the last interval.",
+                share_of(&task_metrics::records_in_per_s));
+  w.task_family("weir_task_records_out_per_second", "gauge",
+                "Records sent per second over the last interval.",
+                share_of(&task_metrics::records_out_per_s));
+  w.task_family("weir_task_busy_seconds_total", "counter", "Wall time a task spent processing.",
+                seconds_of(&task_metrics::busy_ns, 1e9));
+  w.task_family("weir_task_backpressured_seconds_total", "counter",
+                "Wall time a task waited with an output out of credit.",
+                seconds_of(&task_metrics::backpressured_ns, 1e9));
+  w.task_family("weir_task_idle_seconds_total", "counter", "Wall time a task waited for input.",
+                seconds_of(&task_metrics::idle_ns, 1e9));
+  w.task_family("weir_task_busy_ratio", "gauge", "Share of wall time busy over the last interval.",
+                share_of(&task_metrics::busy_share));
+  w.task_family("weir_task_backpressured_ratio", "gauge",
+                "Share of wall time backpressured over the last interval.",
+                share_of(&task_metrics::backpressured_share));
+  w.task_family("weir_task_idle_ratio", "gauge", "Share of wall time idle over the last interval.",
+                share_of(&task_metrics::idle_share));
+  w.task_family("weir_task_queued_frames", "gauge", "Input frames received and not yet processed.",
+                count_of(&task_metrics::queued_frames));
+  w.task_family("weir_task_credits", "gauge", "Frames a task may still send, over its outputs.",
+                count_of(&task_metrics::credits));
+  w.task_family("weir_task_watermark_seconds", "gauge",
+                "A task's output watermark (event time, epoch s).",
+                [](const task_metrics& t) -> std::optional<std::string> {
+                  if (t.watermark == INT64_MIN) return std::nullopt;
+                  if (t.watermark == INT64_MAX) return std::string("+Inf");
+                  return number(static_cast<double>(t.watermark) / 1e3);
+                });
+  auto wall = m.wall_ms;
+  w.task_family("weir_task_watermark_lag_seconds", "gauge",
+                "How far a task's watermark is behind wall time.",
+                [wall](const task_metrics& t) -> std::optional<std::string> {
+                  if (!finite_watermark(t.watermark)) return std::nullopt;
+                  return number(static_cast<double>(wall - t.watermark) / 1e3);
+                });
+  w.task_family("weir_task_checkpoint_alignment_seconds", "gauge",
+                "How long a task held its inputs for the latest checkpoint's barrier.",
+                seconds_of(&task_metrics::checkpoint_alignment_us, 1e6));
+  w.task_family("weir_task_checkpoint_size_bytes", "gauge",
+                "State a task stored in the latest checkpoint.",
+                count_of(&task_metrics::checkpoint_bytes));
+  auto bottleneck = m.bottleneck;
+  const auto* first = m.tasks.data();
+  w.task_family("weir_task_bottleneck", "gauge",
+                "1 for the task named the job's bottleneck, else 0.",
+                [bottleneck, first](const task_metrics& t) {
+                  bool is = bottleneck && static_cast<size_t>(&t - first) == *bottleneck;
+                  return std::optional<std::string>(is ? "1" : "0");
+                });
+}
+
+void job_families(prometheus_writer& w, const job_metrics& m) {
+  w.job_family("weir_job_attempt", "gauge",
+               "The job's current attempt (1 until its first restart).",
+               number(uint64_t{m.attempt}));
+  w.job_family("weir_job_restarts_total", "counter", "Restarts of the job from a checkpoint.",
+               number(uint64_t{m.restarts}));
+  w.job_family("weir_job_checkpoints_completed_total", "counter", "Checkpoints completed.",
+               number(m.checkpoints_completed));
+  w.job_family("weir_job_checkpoints_failed_total", "counter", "Checkpoints abandoned.",
+               number(m.checkpoints_failed));
+  w.job_family("weir_job_frames_rejected_total", "counter", "Malformed frames a task refused.",
+               number(m.frames_rejected));
+  if (m.checkpoints.empty()) return;
+  const auto& last = m.checkpoints.back();
+  w.job_family("weir_job_last_checkpoint_id", "gauge", "The latest completed checkpoint.",
+               number(last.id));
+  w.job_family("weir_job_last_checkpoint_duration_seconds", "gauge",
+               "Trigger to stored, latest checkpoint.",
+               number(static_cast<double>(last.duration_ms) / 1e3));
+  w.job_family("weir_job_last_checkpoint_alignment_seconds", "gauge",
+               "The longest any task held its inputs, latest checkpoint.",
+               number(static_cast<double>(last.alignment_us) / 1e6));
+  w.job_family("weir_job_last_checkpoint_size_bytes", "gauge", "State stored, latest checkpoint.",
+               number(last.bytes));
+}
+
+// ---- InfluxDB ---------------------------------------------------------------
+
+/// A tag key or value, or a measurement name: comma, equals sign and space
+/// escaped; a newline (which no escape covers) becomes a space, escaped.
+std::string tag_text(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+    if (c == ',' || c == '=' || c == ' ' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string integer_field(const char* name, uint64_t v) {
+  return std::string(name) + "=" + std::to_string(v) + "i";
+}
+
+std::string signed_field(const char* name, int64_t v) {
+  return std::string(name) + "=" + std::to_string(v) + "i";
+}
+
+std::string float_field(const char* name, double v) {
+  return std::string(name) + "=" + number(std::isfinite(v) ? v : 0.0);
+}
+
+std::string task_line(const job_metrics& m, const task_metrics& t, bool bottleneck,
+                      const std::string& ns) {
+  std::string tags = "weir_task,job=" + tag_text(m.job) + ",operator=" + tag_text(t.operator_uid)
+                     + ",subtask=" + std::to_string(t.subtask);
+  if (!t.node.empty()) tags += ",node=" + tag_text(t.node);
+  std::string fields =
+      integer_field("records_in", t.records_in) + "," + integer_field("records_out", t.records_out)
+      + "," + integer_field("bytes_in", t.bytes_in) + "," + integer_field("bytes_out", t.bytes_out)
+      + "," + integer_field("late_records", t.late_records) + ","
+      + integer_field("queued_frames", t.queued_frames) + "," + integer_field("credits", t.credits)
+      + "," + float_field("records_in_per_s", t.records_in_per_s) + ","
+      + float_field("records_out_per_s", t.records_out_per_s) + ","
+      + float_field("busy_share", t.busy_share) + ","
+      + float_field("backpressured_share", t.backpressured_share) + ","
+      + float_field("idle_share", t.idle_share) + ","
+      + integer_field("checkpoint_alignment_us", t.checkpoint_alignment_us) + ","
+      + integer_field("checkpoint_bytes", t.checkpoint_bytes) + ","
+      + integer_field("bottleneck", bottleneck ? 1 : 0);
+  if (finite_watermark(t.watermark))
+    fields += "," + signed_field("watermark_ms", t.watermark) + ","
+              + float_field("watermark_lag_s", static_cast<double>(m.wall_ms - t.watermark) / 1e3);
+  return tags + " " + fields + " " + ns + "\n";
+}
+
+std::string nanoseconds(int64_t ms) {
+  return std::to_string(ms) + "000000";
+}
+
+} // namespace
+
+std::string prometheus_text(const job_metrics& m) {
+  prometheus_writer w(m);
+  task_families(w, m);
+  job_families(w, m);
+  return w.take();
+}
+
+std::string influx_lines(const job_metrics& m) {
+  std::string out;
+  auto ns = nanoseconds(m.wall_ms);
+  for (size_t i = 0; i < m.tasks.size(); ++i)
+    out += task_line(m, m.tasks[i], m.bottleneck && *m.bottleneck == i, ns);
+  out += "weir_job,job=" + tag_text(m.job) + " " + integer_field("attempt", m.attempt) + ","
+         + integer_field("restarts", m.restarts) + ","
+         + integer_field("checkpoints_completed", m.checkpoints_completed) + ","
+         + integer_field("checkpoints_failed", m.checkpoints_failed) + ","
+         + integer_field("frames_rejected", m.frames_rejected) + " " + ns + "\n";
+  // Each checkpoint at its start time: pushed again each interval, the same
+  // point overwrites itself, so the history stays one point per checkpoint.
+  for (const auto& c : m.checkpoints)
+    out += "weir_checkpoint,job=" + tag_text(m.job) + " " + integer_field("id", c.id) + ","
+           + integer_field("duration_ms", c.duration_ms) + ","
+           + integer_field("alignment_us", c.alignment_us) + "," + integer_field("bytes", c.bytes)
+           + " " + nanoseconds(c.started_ms) + "\n";
+  return out;
+}
+
+} // namespace weir
