@@ -55,6 +55,7 @@ void register_runtime_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<wire_options>("weir.wire_options");
   cfg.add_message_type<deploy_request>("weir.deploy_request");
   cfg.add_message_type<node_info>("weir.node_info");
+  cfg.add_message_type<task_status>("weir.task_status");
   cfg.add_message_type<task_report>("weir.task_report");
   cfg.add_message_type<std::vector<task_report>>("std::vector<weir.task_report>");
   cfg.add_message_type<run_outcome>("weir.run_outcome");

@@ -49,6 +49,7 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 using part_atom = caf::atom_constant<caf::atom("part")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 
 /// One end of a channel: the actor and its channel index (out channel at a producer,
 /// in channel at a consumer).
@@ -134,6 +135,28 @@ struct node_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_info& x) {
   return f(caf::meta::type_name("weir.node_info"), x.weir_version, x.fingerprint, x.slots, x.max_message_bytes);
+}
+
+/// A running task's live figures, as it answers (status_atom): what
+/// `weir job status` prints and the metrics reporters send.
+struct task_status {
+  int64_t watermark = INT64_MIN;
+  uint64_t records_in = 0;
+  uint64_t records_out = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t late_records = 0;
+  uint64_t queued_frames = 0; ///< Input frames received, not yet processed.
+  uint64_t credits = 0;       ///< Frames it may still send, over its outputs.
+  uint64_t busy_ns = 0;       ///< See task_time.
+  uint64_t backpressured_ns = 0;
+  uint64_t idle_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_status& x) {
+  return f(caf::meta::type_name("weir.task_status"), x.watermark, x.records_in, x.records_out, x.bytes_in,
+           x.bytes_out, x.late_records, x.queued_frames, x.credits, x.busy_ns, x.backpressured_ns, x.idle_ns);
 }
 
 /// A finished task's counters.

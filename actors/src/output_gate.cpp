@@ -36,6 +36,12 @@ void output_gate::on_flush_timer() {
   if (left) arm_flush();
 }
 
+uint64_t output_gate::credits() const noexcept {
+  uint64_t sum = 0;
+  for (const auto& o : outputs_) sum += o.credit;
+  return sum;
+}
+
 size_t output_gate::pending_frames() const noexcept {
   size_t n = 0;
   for (const auto& out : outputs_) n += out.pending.size();

@@ -57,6 +57,8 @@ public:
   /// Frames sealed or queued and not yet sent, over all channels.
   size_t pending_frames() const noexcept;
   uint64_t records_out() const noexcept { return records_out_; }
+  /// Credit held (frames that may still be sent), over all channels.
+  uint64_t credits() const noexcept;
   /// Whether consumers were last told this task is idle (sealing records
   /// makes it active again).
   bool idle() const noexcept { return idle_; }

@@ -319,8 +319,12 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       self->state.promise = self->make_response_promise();
       auto limit = self->state.dep->options.job_timeout_ms;
       if (limit > 0) self->delayed_send(self, std::chrono::milliseconds(limit), timeout_atom::value);
+      if (self->state.how.on_metrics)
+        self->delayed_send(self, std::chrono::milliseconds(self->state.dep->options.metrics.interval_ms),
+                           metrics_atom::value);
       begin_attempt(self);
     },
+    [self](metrics_atom) { gather_metrics(self); },
     [self](checkpoint_atom, part_atom, uint64_t id, snapshot_chunks& part) {
       auto t = sender_task(self);
       if (!t) return;
@@ -331,6 +335,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       auto t = sender_task(self);
       if (!t) return;
       auto snapshot = whole_snapshot(self, *t, id, std::move(last));
+      self->state.task_alignment_us[*t] = alignment_us;
       if (self->state.coordinator) self->state.coordinator->on_snapshot(*t, id, std::move(snapshot), alignment_us);
     },
     [self](done_atom, task_report& report, snapshot_chunks& last) {
@@ -352,6 +357,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     },
     [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
       if (!sender_task(self)) return;
+      if (static_cast<errc>(code) == errc::malformed_frame) ++self->state.frames_rejected;
       // Restored state the job cannot use stays unusable however often it is tried.
       if (static_cast<errc>(code) == errc::incompatible_state && !self->state.cancelling)
         fail_run(self, errc::incompatible_state, message);

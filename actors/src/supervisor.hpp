@@ -2,11 +2,13 @@
 
 #include <caf/actor.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "task_actor.hpp"
+#include "weir/metrics.hpp"
 
 namespace weir::runtime {
 
@@ -44,6 +46,10 @@ struct supervision {
   /// job's build and is connected to `peers` (the other nodes up), or with
   /// an error. Unset: a lost node stays lost.
   caf::actor rejoiner;
+  /// Given each metrics snapshot (every options.metrics.interval_ms while
+  /// tasks run), on the supervisor's thread; must not block. Unset: the
+  /// supervisor gathers none.
+  std::function<void(const job_metrics&)> on_metrics;
 };
 
 /// Spawns the supervisor of one job run. It answers one (run_atom) request

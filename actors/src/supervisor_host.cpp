@@ -21,7 +21,11 @@ void supervisor_host::trigger_sources(uint64_t id) {
 void supervisor_host::store_snapshot(uint64_t id, uint32_t task, const std::vector<char>& snapshot) {
   auto* self = self_;
   self_->request(self_->state.how.store, caf::infinite, store_atom::value, id, task, snapshot)
-    .then([this, id, task](uint64_t bytes) { if_current([&](auto& c) { c.on_stored(id, task, bytes, ""); }); },
+    .then([this, id, task](uint64_t bytes) {
+            auto& stored = self_->state.task_checkpoint_bytes[task];
+            stored = {id, stored.first == id ? stored.second + bytes : bytes};
+            if_current([&](auto& c) { c.on_stored(id, task, bytes, ""); });
+          },
           [this, self, id, task](caf::error& err) {
             auto why = self->system().render(err);
             if_current([&](auto& c) { c.on_stored(id, task, 0, why); });
@@ -43,6 +47,7 @@ void supervisor_host::store_manifest(const checkpoint_summary& summary) {
 
 void supervisor_host::abort_checkpoint(uint64_t id, const std::string& why) {
   auto& st = self_->state;
+  ++st.checkpoints_failed;
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.phases[t] == phase::running) self_->send(st.tasks[t], abort_atom::value, id);
   abandon_in_store(self_, id, why);
@@ -54,6 +59,7 @@ void supervisor_host::checkpoint_completed(const checkpoint_summary& summary,
   if (summary.id != 0) {
     ++st.completed;
     st.last_checkpoint = summary.id;
+    note_checkpoint(self_, summary);
   }
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.phases[t] == phase::running || st.phases[t] == phase::finished)

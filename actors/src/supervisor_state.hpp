@@ -100,6 +100,19 @@ struct supervisor_state {
   bool cancelling = false;
   std::unique_ptr<supervisor_host> host;
   std::unique_ptr<checkpoint_coordinator> coordinator;
+  // -- metrics (supervisor_metrics.cpp)
+  struct metrics_sample {
+    uint32_t attempt = 0; // of the task that answered; 0: none yet
+    std::chrono::steady_clock::time_point at;
+    task_status figures;
+  };
+  std::vector<metrics_sample> metrics_previous; // per task
+  std::vector<checkpoint_metrics> checkpoint_history;
+  uint64_t checkpoints_failed = 0;
+  uint64_t frames_rejected = 0;
+  std::map<uint32_t, uint64_t> task_alignment_us; // per task, its latest checkpoint
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> task_checkpoint_bytes; // per task: (checkpoint, bytes)
+  bool gathering_metrics = false; // a round of asking is out
   const char* name = "weir.supervisor";
 };
 
@@ -116,6 +129,20 @@ void begin_attempt(supervisor_actor* self);
 /// and time shares (asked of the running tasks, 2 s each), and the
 /// bottleneck when one stands out.
 caf::result<std::string> status_text(supervisor_actor* self);
+/// Asks every running task of the attempt for its figures (2 s each): calls
+/// `each` per answer, then `done` once all answered or timed out.
+void ask_running_tasks(supervisor_actor* self, std::function<void(uint32_t, task_status&)> each,
+                       std::function<void()> done);
+/// The channels of the plan as (producer task, consumer task).
+std::vector<std::pair<uint32_t, uint32_t>> channel_edges(const detail::physical_plan& plan);
+
+// -- metrics (supervisor_metrics.cpp)
+
+/// Asks the tasks for their figures and hands the job's snapshot to
+/// how.on_metrics, then asks again after options.metrics.interval_ms.
+void gather_metrics(supervisor_actor* self);
+/// Keeps a completed checkpoint in the history metrics report.
+void note_checkpoint(supervisor_actor* self, const checkpoint_summary& summary);
 
 // -- state in parts (supervisor_parts.cpp)
 

@@ -7,13 +7,6 @@ namespace weir::runtime::supervising {
 
 namespace {
 
-std::vector<std::pair<uint32_t, uint32_t>> channel_edges(const detail::physical_plan& plan) {
-  std::vector<std::pair<uint32_t, uint32_t>> edges;
-  for (const auto& ch : plan.channels)
-    edges.emplace_back(ch.producer_task, ch.consumer_task);
-  return edges;
-}
-
 task_share share_of(uint64_t busy, uint64_t backpressured, uint64_t idle) {
   double total = static_cast<double>(busy + backpressured + idle);
   if (total <= 0) return {};
@@ -21,6 +14,34 @@ task_share share_of(uint64_t busy, uint64_t backpressured, uint64_t idle) {
 }
 
 } // namespace
+
+std::vector<std::pair<uint32_t, uint32_t>> channel_edges(const detail::physical_plan& plan) {
+  std::vector<std::pair<uint32_t, uint32_t>> edges;
+  for (const auto& ch : plan.channels)
+    edges.emplace_back(ch.producer_task, ch.consumer_task);
+  return edges;
+}
+
+void ask_running_tasks(supervisor_actor* self, std::function<void(uint32_t, task_status&)> each,
+                       std::function<void()> done) {
+  auto& st = self->state;
+  auto waiting = std::make_shared<size_t>(1); // released below, once every request is out
+  auto answered = [waiting, done] {
+    if (--*waiting == 0) done();
+  };
+  for (uint32_t t = 0; t < st.phases.size(); ++t) {
+    if (!st.tasks[t] || (st.phases[t] != phase::running && st.phases[t] != phase::finished)) continue;
+    ++*waiting;
+    self->request(st.tasks[t], std::chrono::seconds(2), status_atom::value)
+        .then(
+            [t, each, answered](task_status& s) {
+              each(t, s);
+              answered();
+            },
+            [answered](caf::error&) { answered(); });
+  }
+  answered();
+}
 
 const char* phase_name(phase p) {
   switch (p) {
@@ -86,16 +107,27 @@ caf::result<std::string> status_text(supervisor_actor* self) {
     std::string head;
     std::vector<std::string> lines;
     std::vector<task_share> shares;
-    size_t waiting = 0;
     caf::response_promise answer;
   };
   auto g = std::make_shared<gathering>();
   g->head = std::move(head);
   g->shares.resize(st.phases.size());
   g->answer = self->make_response_promise<std::string>();
+  for (uint32_t t = 0; t < st.phases.size(); ++t) {
+    int node = node_of(self, t);
+    g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t])
+                       + (node < 0 ? std::string() : " on node " + where.addresses[size_t(node)])
+                       + "\n");
+  }
   auto edges = channel_edges(st.dep->plan);
-  auto finish = [self, g, edges] {
-    if (--g->waiting > 0) return;
+  auto each = [g](uint32_t t, task_status& s) {
+    auto& line = g->lines[t];
+    g->shares[t] = share_of(s.busy_ns, s.backpressured_ns, s.idle_ns);
+    line.insert(line.size() - 1, ", " + watermark_text(s.watermark) + ", "
+                                     + traffic_text(s.records_in, s.records_out, s.bytes_in, s.bytes_out)
+                                     + ", " + time_text(s.busy_ns, s.backpressured_ns, s.idle_ns));
+  };
+  auto done = [self, g, edges] {
     std::string out = g->head;
     for (const auto& l : g->lines)
       out += l;
@@ -105,31 +137,7 @@ caf::result<std::string> status_text(supervisor_actor* self) {
              + "% with credit to send on, while what feeds it waits for credit\n";
     g->answer.deliver(std::move(out));
   };
-  g->waiting = 1; // released below, once every request is out
-  for (uint32_t t = 0; t < st.phases.size(); ++t) {
-    int node = node_of(self, t);
-    g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t])
-                       + (node < 0 ? std::string() : " on node " + where.addresses[size_t(node)])
-                       + "\n");
-    if (!st.tasks[t] || (st.phases[t] != phase::running && st.phases[t] != phase::finished))
-      continue;
-    ++g->waiting;
-    self->request(st.tasks[t], std::chrono::seconds(2), status_atom::value)
-        .then(
-            [g, t, finish](int64_t wm, uint64_t records_in, uint64_t records_out, uint64_t bytes_in,
-                           uint64_t bytes_out, uint64_t busy, uint64_t backpressured,
-                           uint64_t idle) {
-              auto& line = g->lines[t];
-              g->shares[t] = share_of(busy, backpressured, idle);
-              line.insert(line.size() - 1,
-                          ", " + watermark_text(wm) + ", "
-                              + traffic_text(records_in, records_out, bytes_in, bytes_out) + ", "
-                              + time_text(busy, backpressured, idle));
-              finish();
-            },
-            [finish](caf::error&) { finish(); });
-  }
-  finish();
+  ask_running_tasks(self, each, done);
   return g->answer;
 }
 

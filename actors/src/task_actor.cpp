@@ -146,12 +146,23 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     // For `weir job status`: the event time this task has reached, its
     // records and bytes in and out, and where its time went (task_time).
     // Plain numbers: they cross to a coordinator on another machine.
-    [self](status_atom) -> caf::result<int64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t> {
+    [self](status_atom) -> task_status {
       const auto& core = *self->state.core;
       const auto& s = core.stats();
       auto t = core.time_spent();
-      return {core.output_watermark(), s.records_in,     core.records_out(),      s.bytes_in, self->state.transport->bytes_out,
-              t.busy_ns,               t.backpressured_ns, t.idle_ns};
+      task_status out;
+      out.watermark = core.output_watermark();
+      out.records_in = s.records_in;
+      out.records_out = core.records_out();
+      out.bytes_in = s.bytes_in;
+      out.bytes_out = self->state.transport->bytes_out;
+      out.late_records = core.late_records();
+      out.queued_frames = core.queued_frames();
+      out.credits = core.credits();
+      out.busy_ns = t.busy_ns;
+      out.backpressured_ns = t.backpressured_ns;
+      out.idle_ns = t.idle_ns;
+      return out;
     },
   };
 }

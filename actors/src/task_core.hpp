@@ -121,6 +121,10 @@ public:
   const task_stats& stats() const noexcept { return stats_; }
   /// Records sealed into output frames so far (stats().records_out holds it once finished).
   uint64_t records_out() const noexcept { return out_.records_out(); }
+  /// Credit held over the output channels (frames that may still be sent).
+  uint64_t credits() const noexcept { return out_.credits(); }
+  /// Records past their windows' allowed lateness so far (live).
+  uint64_t late_records() const { return chain_.late_records(); }
   /// Input frames received but not yet fully processed.
   size_t queued_frames() const noexcept { return in_.queued(); }
   /// Output channels whose sealed frames wait for credit.

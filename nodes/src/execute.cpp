@@ -11,6 +11,7 @@
 #include <random>
 
 #include "bounded_middleman.hpp"
+#include "metrics_reporters.hpp"
 #include "control_endpoint.hpp"
 #include "messages.hpp"
 #include "placement.hpp"
@@ -114,6 +115,19 @@ job_result environment::execute(const std::string& job_name) {
     how.bad_checkpoints = prepared->skipped;
     how.next_checkpoint = prepared->next_checkpoint;
   }
+  std::shared_ptr<nodes::metrics_reporters> reporters; // outlives the run: the supervisor publishes to it
+  if (options_.metrics.enabled()) {
+    auto started_reporters = nodes::metrics_reporters::start(options_.metrics, log);
+    if (!started_reporters) {
+      result.failure = started_reporters.error_value();
+      return result;
+    }
+    reporters = std::move(*started_reporters);
+    // Weak: the run's end (below) stops the reporters, whenever the supervisor goes.
+    how.on_metrics = [weak = std::weak_ptr<nodes::metrics_reporters>(reporters)](const job_metrics& m) {
+      if (auto r = weak.lock()) r->publish(m);
+    };
+  }
   auto started = std::chrono::steady_clock::now();
   auto supervisor = runtime::spawn_supervisor(sys, dep, std::move(how));
   std::unique_ptr<nodes::control_endpoint> control;
@@ -152,6 +166,7 @@ job_result environment::execute(const std::string& job_name) {
         result.bytes_read_by_nodes += *after[i] - *node_bytes_before[i];
   }
   if (rejoiner) caf::anon_send_exit(rejoiner, caf::exit_reason::user_shutdown);
+  reporters.reset(); // the endpoint closes, the last points go to InfluxDB
   control.reset(); // its files go before the job is reported ended
   if (on_sigterm) on_sigterm->stop(); // before the actor system it uses goes
   return result;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "weir/clock.hpp"
+#include "weir/metrics.hpp"
 
 namespace weir {
 
@@ -94,6 +95,32 @@ constexpr size_t spin_polls_for(size_t batch_size) noexcept {
   return batch_size >= 1024 ? 10000 : 100;
 }
 
+/// Live metrics (off unless a reporter is asked for): the supervisor asks
+/// every running task for its figures each interval and hands the job's
+/// snapshot (weir/metrics.hpp) to the reporters.
+struct metrics_options {
+  /// Serves Prometheus text at http://bind:port/metrics; -1: off, 0: a free
+  /// port, said in the log.
+  int port = -1;
+  /// The address the metrics endpoint listens on: loopback unless told.
+  std::string bind = "127.0.0.1";
+  /// Pushes InfluxDB line protocol to `influxdb_url`/write?db=`influxdb_db`
+  /// (e.g. http://127.0.0.1:8086); empty: off. A server that is down or
+  /// slow never slows the job: points wait in a bounded buffer.
+  std::string influxdb_url;
+  std::string influxdb_db = "weir";
+  /// Lines kept for InfluxDB while it cannot take them; beyond, the oldest
+  /// are dropped and counted.
+  size_t influxdb_buffer_lines = 100000;
+  /// How often tasks are asked: the interval of rates and time shares.
+  uint32_t interval_ms = 1000;
+  /// Called with each snapshot from a runtime thread, one call at a time;
+  /// must not block. Set, it turns metrics on like a reporter does.
+  std::function<void(const job_metrics&)> on_metrics;
+
+  bool enabled() const { return port >= 0 || !influxdb_url.empty() || static_cast<bool>(on_metrics); }
+};
+
 /// How the runtime moves data. Every field bounds something: together they
 /// bound the records in flight per channel to (credit_window + 3) *
 /// batch_size (credits granted, one sealed batch waiting for credit, one
@@ -164,6 +191,8 @@ struct runtime_options {
   size_t max_message_bytes = size_t{512} << 20;
   /// Checkpoints (off by default).
   checkpoint_options checkpoints;
+  /// Live metrics and their reporters (off by default).
+  metrics_options metrics;
   /// Restarts after a failure (none by default).
   restart_strategy restart;
   /// Told what the runtime does on its own: a resume from a checkpoint, a

@@ -1,0 +1,268 @@
+// Live metrics (issue 10): the supervisor gathers every task's figures each
+// interval and hands them to the embedder's callback, serves them as
+// Prometheus text that a real Prometheus scrapes, and pushes them to a real
+// InfluxDB; an InfluxDB that is down or silent never holds the job up, and
+// what it cannot take is dropped oldest first and counted.
+
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "support/servers.hpp"
+#include "support/temp_dir.hpp"
+#include "weir/control.hpp"
+#include "weir/sinks.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+
+namespace {
+
+/// lines -> first (about 100 us of work per record: the bottleneck) ->
+/// second -> out, over `lines` input lines, checkpointing every 300 ms into
+/// `dir`/state (so the test can cancel it), metrics every 200 ms.
+void build_slow_job(environment& env, const test::temp_dir& dir, int lines) {
+  std::string text;
+  for (int i = 0; i < lines; ++i)
+    text += "line " + std::to_string(i) + "\n";
+  test::write_file(dir.file("in.txt"), text);
+  env.options().batch_size = 64;
+  env.options().checkpoints.interval_ms = 300;
+  env.options().checkpoints.state_dir = dir.file("state");
+  env.options().metrics.interval_ms = 200;
+  auto slow = [](const std::string& s) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    return s;
+  };
+  env.read_text_file(dir.file("in.txt"))
+      .uid("lines")
+      .map(slow)
+      .uid("first")
+      .map([](const std::string& s) { return s; })
+      .uid("second")
+      .sink(file_sink(dir.file("out")))
+      .uid("out");
+}
+
+/// Snapshots handed to on_metrics, kept for the test thread.
+struct snapshots {
+  std::mutex mtx;
+  std::condition_variable arrived;
+  std::vector<job_metrics> all;
+
+  std::function<void(const job_metrics&)> callback() {
+    return [this](const job_metrics& m) {
+      std::lock_guard<std::mutex> guard(mtx);
+      all.push_back(m);
+      arrived.notify_all();
+    };
+  }
+};
+
+const task_metrics* task_of(const job_metrics& m, const std::string& uid) {
+  for (const auto& t : m.tasks)
+    if (t.operator_uid == uid) return &t;
+  return nullptr;
+}
+
+/// The port the job's log says its metrics endpoint took.
+struct port_from_log {
+  std::atomic<int> port{0};
+  std::function<void(const std::string&)> callback() {
+    return [this](const std::string& line) {
+      std::smatch m;
+      if (std::regex_search(
+              line, m, std::regex(R"(Prometheus text at http://127\.0\.0\.1:([0-9]+)/metrics)")))
+        port = std::stoi(m[1].str());
+    };
+  }
+  bool wait(int timeout_ms) {
+    for (int i = 0; i < timeout_ms / 10 && port == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10)); // the log line is all that tells
+    return port != 0;
+  }
+};
+
+/// Polls `ok` every 200 ms up to `timeout_ms` (a server is only known ready by asking).
+template <class F> bool eventually(int timeout_ms, F ok) {
+  for (int waited = 0; waited < timeout_ms; waited += 200) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return ok();
+}
+
+} // namespace
+
+TEST_CASE("the job hands its metrics to on_metrics every interval, naming the slow operator the "
+          "bottleneck",
+          "[integration][metrics]") {
+  test::temp_dir dir;
+  environment env;
+  build_slow_job(env, dir, 20000);
+  snapshots got;
+  env.options().metrics.on_metrics = got.callback();
+  auto result = env.execute("metrics-job");
+  REQUIRE(result.ok());
+  std::lock_guard<std::mutex> guard(got.mtx);
+  INFO(got.all.size() << " snapshots");
+  REQUIRE(got.all.size() >= 3);
+  bool named = false;
+  uint64_t before = 0;
+  for (const auto& m : got.all) {
+    CHECK(m.job == "metrics-job");
+    CHECK(m.attempt == 1);
+    const auto* first = task_of(m, "first");
+    const auto* lines = task_of(m, "lines");
+    REQUIRE(first);
+    REQUIRE(lines);
+    CHECK(first->records_in >= before); // counters only grow within an attempt
+    before = first->records_in;
+    if (m.bottleneck && m.tasks[*m.bottleneck].operator_uid == "first" && first->busy_share >= 0.5
+        && lines->backpressured_share >= 0.5 && first->records_in_per_s > 0)
+      named = true;
+  }
+  CHECK(named);
+  const auto& last = got.all.back();
+  REQUIRE_FALSE(last.checkpoints.empty());
+  CHECK(last.checkpoints.back().bytes > 0);
+  CHECK(last.checkpoints_completed >= last.checkpoints.size());
+  for (size_t i = 1; i < last.checkpoints.size(); ++i)
+    CHECK(last.checkpoints[i].id > last.checkpoints[i - 1].id);
+  CHECK(task_of(last, "lines")->checkpoint_bytes > 0); // its source position
+}
+
+TEST_CASE("a real Prometheus scrapes the job's endpoint and its query API returns Weir's series",
+          "[integration][metrics][servers]") {
+  REQUIRE(test::installed("prometheus")); // .ci/install-deps installs it
+  test::temp_dir dir;
+  environment env;
+  build_slow_job(env, dir, 300000);
+  port_from_log log;
+  env.options().log = log.callback();
+  env.options().metrics.port = 0;
+  auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
+  REQUIRE(log.wait(20000));
+  auto own = test::http_get(uint16_t(log.port), "/metrics");
+  REQUIRE(own);
+  test::prometheus_server prometheus("127.0.0.1:" + std::to_string(log.port.load()));
+  REQUIRE(prometheus.ready(30000));
+  std::string answer;
+  bool scraped = eventually(30000, [&] {
+    auto a =
+        prometheus.query(R"(weir_task_records_in_total{job="metrics-job",operator="first"} > 0)");
+    if (a) answer = *a;
+    return a && a->find(R"("subtask":"0")") != std::string::npos;
+  });
+  std::string bottleneck;
+  bool named =
+      scraped && eventually(10000, [&] {
+        auto a = prometheus.query(
+            R"(max_over_time(weir_task_bottleneck{job="metrics-job",operator="first"}[1m]))");
+        if (a) bottleneck = *a;
+        return a && a->find(R"(,"1"])") != std::string::npos;
+      });
+  auto targets = test::http_get(prometheus.port(), "/api/v1/targets");
+  control_job(dir.file("state"), "cancel");
+  run.get();
+  INFO("Prometheus's targets: " << targets.value_or("(no answer)"));
+  INFO("Prometheus answered: " << answer);
+  CHECK(scraped);
+  INFO("bottleneck query answered: " << bottleneck);
+  CHECK(named);
+}
+
+TEST_CASE("a real InfluxDB receives the job's points", "[integration][metrics][servers]") {
+  REQUIRE(test::installed("influxd")); // .ci/install-deps installs it
+  test::influxdb_server influx;
+  REQUIRE(influx.ready(30000));
+  test::temp_dir dir;
+  environment env;
+  build_slow_job(env, dir, 300000);
+  env.options().metrics.influxdb_url = influx.url();
+  env.options().metrics.influxdb_db = "weir_test";
+  auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
+  std::string answer;
+  bool received = eventually(30000, [&] {
+    auto a = influx.query(
+        "weir_test", R"(SELECT max("records_in") FROM "weir_task" WHERE "operator" = 'first')");
+    if (a) answer = *a;
+    return a && std::regex_search(*a, std::regex(R"("values":\[\["[^"]+",[1-9][0-9]*\]\])"));
+  });
+  bool checkpoints =
+      received && eventually(10000, [&] {
+        auto a = influx.query(
+            "weir_test",
+            R"(SELECT count("bytes") FROM "weir_checkpoint" WHERE "job" = 'metrics-job')");
+        return a && std::regex_search(*a, std::regex(R"("values":\[\["[^"]+",[1-9][0-9]*\]\])"));
+      });
+  control_job(dir.file("state"), "cancel");
+  run.get();
+  INFO("InfluxDB answered: " << answer);
+  CHECK(received);
+  CHECK(checkpoints);
+}
+
+TEST_CASE("an InfluxDB that is down or silent never holds the job up; lines beyond the buffer are "
+          "dropped and counted",
+          "[integration][metrics]") {
+  // A listening socket nobody accepts on: connects succeed, nothing answers.
+  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(silent, 1) == 0);
+  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  std::string url;
+  SECTION("nothing listens") {
+    url = "http://127.0.0.1:" + std::to_string(test::free_port());
+  }
+  SECTION("it accepts and never answers") {
+    url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  }
+  test::temp_dir dir;
+  environment env;
+  build_slow_job(env, dir, 30000);
+  env.options().metrics.interval_ms = 50;
+  env.options().metrics.influxdb_url = url;
+  env.options().metrics.influxdb_buffer_lines = 10;
+  env.options().metrics.port = 0;
+  snapshots got;
+  env.options().metrics.on_metrics = got.callback();
+  port_from_log log;
+  env.options().log = log.callback();
+  auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
+  REQUIRE(log.wait(20000));
+  std::string text;
+  bool counted = eventually(20000, [&] {
+    auto t = test::http_get(uint16_t(log.port), "/metrics");
+    if (t) text = *t;
+    std::smatch m;
+    return t
+           && std::regex_search(*t, m, std::regex(R"(weir_influxdb_lines_dropped_total ([0-9]+))"))
+           && std::stoull(m[1].str()) > 0;
+  });
+  auto result = run.get();
+  ::close(silent);
+  INFO(text);
+  CHECK(counted);
+  REQUIRE(result.ok());
+  std::lock_guard<std::mutex> guard(got.mtx);
+  // About 3 s of running at 50 ms: snapshots kept coming while pushes failed.
+  CHECK(got.all.size() >= 10);
+}

@@ -1,0 +1,64 @@
+#pragma once
+
+// Real servers the tests start themselves (Debian's prometheus and influxd),
+// on loopback, on free ports, in temporary directories; stopped on
+// destruction. A server that does not come up is a test failure naming it.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace weir::test {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+uint16_t free_port();
+
+/// GET http://127.0.0.1:port/target; the body, or nothing when the request
+/// failed or the status was not 2xx.
+std::optional<std::string> http_get(uint16_t port, const std::string& target);
+
+/// POST a form to http://127.0.0.1:port/path; the body, or nothing.
+std::optional<std::string> http_post_form(uint16_t port, const std::string& path,
+                                          const std::string& key, const std::string& value);
+
+/// Whether `program` is installed (in /usr/bin or /usr/sbin).
+bool installed(const std::string& program);
+
+/// Prometheus scraping `target` ("127.0.0.1:P", path /metrics) every second,
+/// keeping the target's own `job` label (honor_labels, as the README says).
+class prometheus_server {
+public:
+  explicit prometheus_server(const std::string& target);
+  /// Waits up to `timeout_ms` for it to answer /-/ready.
+  bool ready(int timeout_ms);
+  /// GET /api/v1/query?query=`promql`: the JSON answer, or nothing.
+  std::optional<std::string> query(const std::string& promql);
+  uint16_t port() const noexcept { return port_; }
+
+private:
+  temp_dir dir_;
+  uint16_t port_;
+  std::unique_ptr<child_process> process_;
+};
+
+/// InfluxDB 1.x with its HTTP API on a free port.
+class influxdb_server {
+public:
+  influxdb_server();
+  /// Waits up to `timeout_ms` for GET /ping to answer 204.
+  bool ready(int timeout_ms);
+  /// GET /query?db=`db`&q=`influxql`: the JSON answer, or nothing.
+  std::optional<std::string> query(const std::string& db, const std::string& influxql);
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+private:
+  temp_dir dir_;
+  uint16_t port_;
+  std::unique_ptr<child_process> process_;
+};
+
+} // namespace weir::test
