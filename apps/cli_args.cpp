@@ -152,7 +152,32 @@ expected<tls_args> read_tls_args(const cli_args& args) {
 
 const std::set<std::string> runtime_valued{"batch-size", "credit-window", "buffer-timeout-ms", "nodes",
                                            "remote-operators", "node-silence-timeout-ms", "node-wait-ms", "max-message-bytes",
-                                           "tls-cert", "tls-key", "tls-ca"};
+                                           "tls-cert", "tls-key", "tls-ca", "metrics-port", "metrics-bind",
+                                           "metrics-interval-ms", "influxdb-url", "influxdb-db"};
+
+namespace {
+
+error apply_metrics_options(const cli_args& args, metrics_options& m) {
+  auto port = args.get_number("metrics-port", 0, 0, 65535);
+  auto interval = args.get_number("metrics-interval-ms", m.interval_ms, 100, 3600000);
+  for (auto* e : {&port, &interval})
+    if (!*e) return e->error_value();
+  if (args.has("metrics-port")) m.port = static_cast<int>(*port);
+  if (args.has("metrics-bind")) {
+    if (!args.has("metrics-port")) return {errc::bad_argument, "--metrics-bind goes with --metrics-port"};
+    m.bind = args.get("metrics-bind");
+  }
+  m.interval_ms = static_cast<uint32_t>(*interval);
+  m.influxdb_url = args.get("influxdb-url");
+  if (args.has("influxdb-url") && m.influxdb_url.empty()) return {errc::bad_argument, "--influxdb-url is empty"};
+  if (args.has("influxdb-db")) {
+    if (!args.has("influxdb-url")) return {errc::bad_argument, "--influxdb-db goes with --influxdb-url"};
+    m.influxdb_db = args.get("influxdb-db");
+  }
+  return m.check();
+}
+
+} // namespace
 
 error apply_runtime_options(const cli_args& args, runtime_options& o) {
   auto batch = args.get_number("batch-size", o.batch_size, 1, 1 << 20);
@@ -190,7 +215,7 @@ error apply_runtime_options(const cli_args& args, runtime_options& o) {
   o.tls_certificate = tls->certificate;
   o.tls_key = tls->key;
   o.tls_ca = tls->ca;
-  return {};
+  return apply_metrics_options(args, o.metrics);
 }
 
 void absolute_paths_for_nodes(const cli_args& args, job_args& job) {

@@ -56,7 +56,9 @@ extern const std::set<std::string> tls_valued;
 
 /// Options every job command takes for the runtime and for nodes:
 /// batch-size, credit-window, buffer-timeout-ms, nodes, remote-operators,
-/// node-silence-timeout-ms, node-wait-ms and the TLS files.
+/// node-silence-timeout-ms, node-wait-ms, the TLS files, and the metrics
+/// reporters' metrics-port, metrics-bind, metrics-interval-ms, influxdb-url
+/// and influxdb-db.
 extern const std::set<std::string> runtime_valued;
 
 /// Applies the runtime_valued options to `o`; errc::bad_argument names a

@@ -40,6 +40,12 @@ options:
   --max-message-bytes N   the largest message read from a node (default
                           536870912; state crosses in parts of an eighth;
                           start the nodes with the same value)
+  --metrics-port P        serve Prometheus text at http://127.0.0.1:P/metrics
+                          (0: a free port, said on stderr)
+  --metrics-bind ADDR     listen on ADDR instead of loopback
+  --influxdb-url URL      push metrics to InfluxDB 1.x at URL (http://host:port)
+  --influxdb-db DB        its database (default weir; created if missing)
+  --metrics-interval-ms N how often tasks are asked for metrics (default 1000)
   --top N                 print the N most frequent words (default 10)
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR         where checkpoints go (a LevelDB; default

@@ -2,6 +2,11 @@
 
 #include "weir/metrics.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "weir/options.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -243,6 +248,16 @@ std::string nanoseconds(int64_t ms) {
 }
 
 } // namespace
+
+error metrics_options::check() const {
+  if (port > 65535) return {errc::bad_argument, "metrics port " + std::to_string(port) + " is beyond 65535"};
+  if (!influxdb_url.empty() && influxdb_url.rfind("http://", 0) != 0 && influxdb_url.rfind("https://", 0) != 0)
+    return {errc::bad_argument, "InfluxDB URL '" + influxdb_url + "': expected http://host:port"};
+  auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  if (influxdb_db.empty() || !std::all_of(influxdb_db.begin(), influxdb_db.end(), plain))
+    return {errc::bad_argument, "InfluxDB database '" + influxdb_db + "': use letters, digits, '_' and '-'"};
+  return {};
+}
 
 std::string prometheus_text(const job_metrics& m) {
   prometheus_writer w(m);

@@ -69,6 +69,10 @@ job_result environment::execute(const std::string& job_name) {
                                           "a checkpoint interval and a state dir"};
     return result;
   }
+  if (auto err = options_.metrics.check()) { // before anything is prepared
+    result.failure = err;
+    return result;
+  }
   if (dep->checkpointing) {
     auto p = runtime::prepare_run(*graph_, dep->plan, options_.checkpoints, log);
     if (!p) {

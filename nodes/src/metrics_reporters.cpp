@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -216,18 +215,8 @@ metrics_reporters::start(const metrics_options& options, log_fn log) {
   auto p = std::make_unique<impl>();
   p->options = options;
   p->log = log;
+  if (auto err = options.check()) return err;
   if (!options.influxdb_url.empty()) {
-    if (options.influxdb_url.rfind("http://", 0) != 0
-        && options.influxdb_url.rfind("https://", 0) != 0)
-      return error{errc::bad_argument,
-                   "--influxdb-url " + options.influxdb_url + ": expected http://host:port"};
-    auto plain = [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-    };
-    const auto& db = options.influxdb_db;
-    if (db.empty() || !std::all_of(db.begin(), db.end(), plain))
-      return error{errc::bad_argument,
-                   "--influxdb-db '" + db + "': use letters, digits, '_' and '-'"};
     p->influx = std::make_unique<influx_pusher>(options.influxdb_url, options.influxdb_db,
                                                 options.influxdb_buffer_lines, log);
     p->influx->start();

@@ -13,12 +13,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <regex>
 #include <string>
 #include <thread>
 
+#include "support/process.hpp"
 #include "support/servers.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/control.hpp"
@@ -265,4 +267,56 @@ TEST_CASE("an InfluxDB that is down or silent never holds the job up; lines beyo
   std::lock_guard<std::mutex> guard(got.mtx);
   // About 3 s of running at 50 ms: snapshots kept coming while pushes failed.
   CHECK(got.all.size() >= 10);
+}
+
+TEST_CASE("metrics options a user gets wrong are usage errors before anything runs",
+          "[integration][metrics][cli]") {
+  test::temp_dir dir;
+  auto out = dir.file("out");
+  for (auto [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--metrics-port", "70000"}, "--metrics-port must be a number from 0 to 65535"},
+           {{"--metrics-bind", "0.0.0.0"}, "--metrics-bind goes with --metrics-port"},
+           {{"--influxdb-url", "ftp://host"},
+            "InfluxDB URL 'ftp://host': expected http://host:port"},
+           {{"--influxdb-db", "weir"}, "--influxdb-db goes with --influxdb-url"},
+           {{"--influxdb-url", "http://127.0.0.1:1", "--influxdb-db", "a;b"},
+            "InfluxDB database 'a;b'"},
+           {{"--metrics-interval-ms", "5"}, "--metrics-interval-ms must be a number from 100"}}) {
+    std::vector<std::string> argv{WEIR_CLI, "run",         "wordcount",      "--output",
+                                  out,      "--state-dir", dir.file("state")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = test::run_command(argv, 60000);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(says));
+  }
+  CHECK_FALSE(std::filesystem::exists(out)); // nothing ran
+}
+
+TEST_CASE("weir run serves metrics on a port it names, and a taken port is a clear error",
+          "[integration][metrics][cli]") {
+  test::temp_dir dir;
+  auto r = test::run_command({WEIR_CLI, "run", "wordcount", "--output", dir.file("out"),
+                              "--state-dir", dir.file("state"), "--metrics-port", "0"},
+                             60000);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(std::regex_search(
+      r.output, std::regex(R"(metrics: Prometheus text at http://127\.0\.0\.1:[0-9]+/metrics)")));
+  int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(taken, 1) == 0);
+  REQUIRE(::getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  auto port = std::to_string(ntohs(addr.sin_port));
+  auto busy = test::run_command({WEIR_CLI, "run", "wordcount", "--output", dir.file("out2"),
+                                 "--state-dir", dir.file("state2"), "--metrics-port", port},
+                                60000);
+  ::close(taken);
+  INFO(busy.output);
+  CHECK(busy.exit_code == 1);
+  CHECK_THAT(busy.output, Catch::Contains("cannot serve metrics on 127.0.0.1:" + port));
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "weir/clock.hpp"
+#include "weir/error.hpp"
 #include "weir/metrics.hpp"
 
 namespace weir {
@@ -119,6 +120,10 @@ struct metrics_options {
   std::function<void(const job_metrics&)> on_metrics;
 
   bool enabled() const { return port >= 0 || !influxdb_url.empty() || static_cast<bool>(on_metrics); }
+  /// errc::bad_argument naming a value no reporter can use: a port beyond
+  /// 65535, a URL not http(s)://, a database name with other characters than
+  /// letters, digits, '_' and '-'.
+  error check() const;
 };
 
 /// How the runtime moves data. Every field bounds something: together they
