@@ -152,19 +152,22 @@ expected<tls_args> read_tls_args(const cli_args& args) {
 
 const std::set<std::string> runtime_valued{"batch-size", "credit-window", "buffer-timeout-ms", "nodes",
                                            "remote-operators", "node-silence-timeout-ms", "node-wait-ms", "max-message-bytes",
-                                           "tls-cert", "tls-key", "tls-ca", "metrics-port", "metrics-bind",
+                                           "tls-cert", "tls-key", "tls-ca", "metrics-port", "ui-port", "metrics-bind",
                                            "metrics-interval-ms", "influxdb-url", "influxdb-db"};
 
 namespace {
 
 error apply_metrics_options(const cli_args& args, metrics_options& m) {
   auto port = args.get_number("metrics-port", 0, 0, 65535);
+  auto ui_port = args.get_number("ui-port", 0, 0, 65535);
   auto interval = args.get_number("metrics-interval-ms", m.interval_ms, 100, 3600000);
-  for (auto* e : {&port, &interval})
+  for (auto* e : {&port, &ui_port, &interval})
     if (!*e) return e->error_value();
   if (args.has("metrics-port")) m.port = static_cast<int>(*port);
+  if (args.has("ui-port")) m.ui_port = static_cast<int>(*ui_port);
   if (args.has("metrics-bind")) {
-    if (!args.has("metrics-port")) return {errc::bad_argument, "--metrics-bind goes with --metrics-port"};
+    if (!args.has("metrics-port") && !args.has("ui-port"))
+      return {errc::bad_argument, "--metrics-bind goes with --metrics-port or --ui-port"};
     m.bind = args.get("metrics-bind");
   }
   m.interval_ms = static_cast<uint32_t>(*interval);

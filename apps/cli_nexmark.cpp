@@ -92,7 +92,7 @@ options:
                             --remote-operators, --tls-cert/--tls-key/--tls-ca,
                             --node-silence-timeout-ms and --node-wait-ms as for
                             weir run (see weir run --help)
-  --metrics-port P, --metrics-bind ADDR, --influxdb-url URL, --influxdb-db DB,
+  --metrics-port P, --ui-port P, --metrics-bind ADDR, --influxdb-url URL, --influxdb-db DB,
   --metrics-interval-ms N   live metrics, as for weir run
   -h, --help                show this help
 )";

@@ -42,7 +42,9 @@ options:
                           start the nodes with the same value)
   --metrics-port P        serve Prometheus text at http://127.0.0.1:P/metrics
                           (0: a free port, said on stderr)
-  --metrics-bind ADDR     listen on ADDR instead of loopback
+  --ui-port P             serve the web dashboard at http://127.0.0.1:P/
+                          (0: a free port, said on stderr)
+  --metrics-bind ADDR     listen on ADDR instead of loopback (both)
   --influxdb-url URL      push metrics to InfluxDB 1.x at URL (http://host:port)
   --influxdb-db DB        its database (default weir; created if missing)
   --metrics-interval-ms N how often tasks are asked for metrics (default 1000)

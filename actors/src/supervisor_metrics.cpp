@@ -3,6 +3,8 @@
 // Rates and time shares are over the interval, against the previous answer
 // of the same task in the same attempt.
 
+#include <algorithm>
+
 #include "bottleneck.hpp"
 #include "supervisor_state.hpp"
 
@@ -104,6 +106,10 @@ void gather_metrics(supervisor_actor* self) {
   snapshot->checkpoints = st.checkpoint_history;
   for (uint32_t t = 0; t < st.phases.size(); ++t)
     snapshot->tasks.push_back(task_figures(self, t));
+  auto edges = channel_edges(st.dep->plan);
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  snapshot->channels = std::move(edges);
   st.metrics_previous.resize(st.phases.size());
   auto attempt = st.attempt;
   auto each = [self, snapshot, attempt](uint32_t t, task_status& s) {

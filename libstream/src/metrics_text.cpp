@@ -247,15 +247,102 @@ std::string nanoseconds(int64_t ms) {
   return std::to_string(ms) + "000000";
 }
 
+// ---- JSON -------------------------------------------------------------------
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  return std::isfinite(v) ? number(v) : "null";
+}
+
+/// Appends `"key":value,` pairs; close() drops the last comma.
+class json_object {
+public:
+  json_object& field(const char* key, const std::string& raw) {
+    out_ += std::string("\"") + key + "\":" + raw + ",";
+    return *this;
+  }
+  json_object& field(const char* key, uint64_t v) { return field(key, std::to_string(v)); }
+  json_object& real(const char* key, double v) { return field(key, json_number(v)); }
+  json_object& text(const char* key, const std::string& v) { return field(key, json_string(v)); }
+  std::string close() {
+    if (out_.back() == ',') out_.pop_back();
+    return out_ + "}";
+  }
+
+private:
+  std::string out_ = "{";
+};
+
+std::string task_json(const task_metrics& t, int64_t wall_ms) {
+  json_object o;
+  o.text("operator", t.operator_uid)
+      .field("subtask", t.subtask)
+      .field("parallelism", t.parallelism);
+  o.text("name", t.name()).text("node", t.node).field("running", t.running ? "true" : "false");
+  bool finite = finite_watermark(t.watermark);
+  o.field("watermark", finite ? std::to_string(t.watermark) : "null");
+  o.field("watermark_lag_s",
+          finite ? json_number(static_cast<double>(wall_ms - t.watermark) / 1e3) : "null");
+  o.field("end_of_input", t.watermark == INT64_MAX ? "true" : "false");
+  o.field("records_in", t.records_in).field("records_out", t.records_out);
+  o.field("bytes_in", t.bytes_in)
+      .field("bytes_out", t.bytes_out)
+      .field("late_records", t.late_records);
+  o.field("queued_frames", t.queued_frames).field("credits", t.credits);
+  o.field("busy_ns", t.busy_ns)
+      .field("backpressured_ns", t.backpressured_ns)
+      .field("idle_ns", t.idle_ns);
+  o.real("records_in_per_s", t.records_in_per_s).real("records_out_per_s", t.records_out_per_s);
+  o.real("busy_share", t.busy_share).real("backpressured_share", t.backpressured_share);
+  o.real("idle_share", t.idle_share);
+  o.field("checkpoint_alignment_us", t.checkpoint_alignment_us)
+      .field("checkpoint_bytes", t.checkpoint_bytes);
+  return o.close();
+}
+
+template <class T, class F> std::string json_array(const std::vector<T>& items, F&& each) {
+  std::string out = "[";
+  for (const auto& x : items)
+    out += each(x) + ",";
+  if (out.back() == ',') out.pop_back();
+  return out + "]";
+}
+
 } // namespace
 
 error metrics_options::check() const {
-  if (port > 65535) return {errc::bad_argument, "metrics port " + std::to_string(port) + " is beyond 65535"};
-  if (!influxdb_url.empty() && influxdb_url.rfind("http://", 0) != 0 && influxdb_url.rfind("https://", 0) != 0)
+  if (port > 65535)
+    return {errc::bad_argument, "metrics port " + std::to_string(port) + " is beyond 65535"};
+  if (ui_port > 65535)
+    return {errc::bad_argument, "dashboard port " + std::to_string(ui_port) + " is beyond 65535"};
+  if (port > 0 && port == ui_port)
+    return {errc::bad_argument,
+            "the metrics endpoint and the dashboard cannot share port " + std::to_string(port)};
+  if (!influxdb_url.empty() && influxdb_url.rfind("http://", 0) != 0
+      && influxdb_url.rfind("https://", 0) != 0)
     return {errc::bad_argument, "InfluxDB URL '" + influxdb_url + "': expected http://host:port"};
-  auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  };
   if (influxdb_db.empty() || !std::all_of(influxdb_db.begin(), influxdb_db.end(), plain))
-    return {errc::bad_argument, "InfluxDB database '" + influxdb_db + "': use letters, digits, '_' and '-'"};
+    return {errc::bad_argument,
+            "InfluxDB database '" + influxdb_db + "': use letters, digits, '_' and '-'"};
   return {};
 }
 
@@ -264,6 +351,28 @@ std::string prometheus_text(const job_metrics& m) {
   task_families(w, m);
   job_families(w, m);
   return w.take();
+}
+
+std::string metrics_json(const job_metrics& m) {
+  json_object o;
+  o.text("job", m.job).field("wall_ms", std::to_string(m.wall_ms)).field("attempt", m.attempt);
+  o.field("restarts", m.restarts).field("checkpoints_completed", m.checkpoints_completed);
+  o.field("checkpoints_failed", m.checkpoints_failed).field("frames_rejected", m.frames_rejected);
+  o.field("bottleneck", m.bottleneck ? std::to_string(*m.bottleneck) : "null");
+  o.field("tasks",
+          json_array(m.tasks, [&](const task_metrics& t) { return task_json(t, m.wall_ms); }));
+  o.field("channels", json_array(m.channels, [](const std::pair<uint32_t, uint32_t>& c) {
+            return "[" + std::to_string(c.first) + "," + std::to_string(c.second) + "]";
+          }));
+  o.field("checkpoints", json_array(m.checkpoints, [](const checkpoint_metrics& c) {
+            json_object x;
+            x.field("id", c.id).field("started_ms", std::to_string(c.started_ms));
+            x.field("duration_ms", c.duration_ms)
+                .field("alignment_us", c.alignment_us)
+                .field("bytes", c.bytes);
+            return x.close();
+          }));
+  return o.close();
 }
 
 std::string influx_lines(const job_metrics& m) {

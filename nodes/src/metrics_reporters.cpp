@@ -1,5 +1,7 @@
 #include "metrics_reporters.hpp"
 
+#include "ui_files.hpp"
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -16,30 +18,41 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Serves the latest snapshot as Prometheus text on its own thread (one
-/// worker: a scrape is cheap, and a flood of clients queues, never spawns).
-class prometheus_endpoint {
+/// A GET route: its path, content type, and the body (empty: 204 No Content).
+struct route {
+  std::string path;
+  std::string content_type;
+  std::function<std::string()> body;
+};
+
+/// Serves `routes` on its own thread (one worker: a scrape or a page is
+/// cheap, and a flood of clients queues, never spawns threads).
+class http_endpoint {
 public:
-  ~prometheus_endpoint() {
+  ~http_endpoint() {
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
 
-  error start(const std::string& bind, int port, std::function<std::string()> body) {
+  error start(const std::string& what, const std::string& bind, int port,
+              const std::vector<route>& routes) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(1); };
     server_.set_read_timeout(5, 0);
     server_.set_write_timeout(5, 0);
-    server_.set_payload_max_length(4096); // a scrape is a GET: nothing to read
-    server_.Get("/metrics", [body](const httplib::Request&, httplib::Response& res) {
-      res.set_content(body(), "text/plain; version=0.0.4; charset=utf-8");
-    });
-    server_.Get("/", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("Weir: metrics at /metrics\n", "text/plain");
-    });
+    server_.set_payload_max_length(4096); // only GETs: nothing to read
+    for (const auto& r : routes)
+      server_.Get(r.path, [r](const httplib::Request&, httplib::Response& res) {
+        auto body = r.body();
+        if (body.empty())
+          res.status = 204;
+        else
+          res.set_content(std::move(body), r.content_type.c_str());
+      });
     int bound =
         port == 0 ? server_.bind_to_any_port(bind) : (server_.bind_to_port(bind, port) ? port : -1);
     if (bound <= 0)
-      return {errc::bad_argument, "cannot serve metrics on " + bind + ":" + std::to_string(port)
+      return {errc::bad_argument, "cannot serve " + what + " on " + bind + ":"
+                                      + std::to_string(port)
                                       + ": the address is not local or the port is taken"};
     port_ = static_cast<uint16_t>(bound);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -192,8 +205,16 @@ struct metrics_reporters::impl {
   log_fn log;
   std::mutex mtx;
   std::string prometheus; // the latest snapshot's text
+  std::string json;       // the same for the dashboard
   std::unique_ptr<influx_pusher> influx;
-  std::unique_ptr<prometheus_endpoint> endpoint; // destroyed first: its thread reads `influx`
+  // Destroyed first: their threads read the fields above.
+  std::unique_ptr<http_endpoint> endpoint;
+  std::unique_ptr<http_endpoint> dashboard;
+
+  std::string latest(std::string impl::*text) {
+    std::lock_guard<std::mutex> guard(mtx);
+    return this->*text;
+  }
 
   /// The reporter's own figures, after the job's.
   std::string own_text() const {
@@ -221,17 +242,32 @@ metrics_reporters::start(const metrics_options& options, log_fn log) {
                                                 options.influxdb_buffer_lines, log);
     p->influx->start();
   }
+  auto* raw = p.get();
   if (options.port >= 0) {
-    auto* raw = p.get();
-    p->endpoint = std::make_unique<prometheus_endpoint>();
-    auto body = [raw] {
-      std::lock_guard<std::mutex> guard(raw->mtx);
-      return raw->prometheus + raw->own_text();
-    };
-    if (auto err = p->endpoint->start(options.bind, options.port, body)) return err;
+    p->endpoint = std::make_unique<http_endpoint>();
+    route metrics{"/metrics", "text/plain; version=0.0.4; charset=utf-8", [raw] {
+                    std::lock_guard<std::mutex> guard(raw->mtx);
+                    return raw->prometheus + raw->own_text();
+                  }};
+    route index{"/", "text/plain", [] { return std::string("Weir: metrics at /metrics\n"); }};
+    if (auto err = p->endpoint->start("metrics", options.bind, options.port, {metrics, index}))
+      return err;
     if (log)
       log("metrics: Prometheus text at http://" + options.bind + ":"
           + std::to_string(p->endpoint->port()) + "/metrics");
+  }
+  if (options.ui_port >= 0) {
+    p->dashboard = std::make_unique<http_endpoint>();
+    std::vector<route> routes{
+        {"/api/metrics", "application/json", [raw] { return raw->latest(&impl::json); }}};
+    for (const auto& f : ui_files())
+      routes.push_back({f.path, f.content_type, [&f] { return f.body; }});
+    routes.push_back({"/", "text/html; charset=utf-8", [] { return ui_files().front().body; }});
+    if (auto err = p->dashboard->start("the dashboard", options.bind, options.ui_port, routes))
+      return err;
+    if (log)
+      log("metrics: dashboard at http://" + options.bind + ":"
+          + std::to_string(p->dashboard->port()) + "/");
   }
   return std::unique_ptr<metrics_reporters>(new metrics_reporters(std::move(p)));
 }
@@ -245,6 +281,11 @@ void metrics_reporters::publish(const job_metrics& m) {
     auto text = prometheus_text(m);
     std::lock_guard<std::mutex> guard(impl_->mtx);
     impl_->prometheus = std::move(text);
+  }
+  if (impl_->dashboard) {
+    auto text = metrics_json(m);
+    std::lock_guard<std::mutex> guard(impl_->mtx);
+    impl_->json = std::move(text);
   }
   if (impl_->influx) impl_->influx->add(influx_lines(m));
   if (impl_->options.on_metrics) impl_->options.on_metrics(m);

@@ -1,7 +1,8 @@
 #pragma once
 
-// Where a running job's metrics go: a Prometheus endpoint it serves, an
-// InfluxDB it pushes to, and the embedder's own callback. No CAF here.
+// Where a running job's metrics go: a Prometheus endpoint it serves, a web
+// dashboard, an InfluxDB it pushes to, and the embedder's own callback.
+// No CAF here.
 
 #include <cstdint>
 #include <functional>
@@ -38,6 +39,8 @@ public:
 
   /// The port the Prometheus endpoint listens on; 0 when it is off.
   uint16_t port() const noexcept;
+  /// The port the dashboard listens on; 0 when it is off.
+  uint16_t ui_port() const noexcept;
 
   struct impl;
 

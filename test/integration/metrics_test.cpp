@@ -275,7 +275,7 @@ TEST_CASE("metrics options a user gets wrong are usage errors before anything ru
   auto out = dir.file("out");
   for (auto [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"--metrics-port", "70000"}, "--metrics-port must be a number from 0 to 65535"},
-           {{"--metrics-bind", "0.0.0.0"}, "--metrics-bind goes with --metrics-port"},
+           {{"--metrics-bind", "0.0.0.0"}, "--metrics-bind goes with --metrics-port or --ui-port"},
            {{"--influxdb-url", "ftp://host"},
             "InfluxDB URL 'ftp://host': expected http://host:port"},
            {{"--influxdb-db", "weir"}, "--influxdb-db goes with --influxdb-url"},

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace weir {
@@ -64,6 +65,9 @@ struct job_metrics {
   uint64_t checkpoints_failed = 0;
   uint64_t frames_rejected = 0; ///< Malformed frames a task refused (each failed an attempt).
   std::vector<task_metrics> tasks;
+  /// The channels between tasks as (producer, consumer) indexes into `tasks`,
+  /// each pair once: the job graph at task level.
+  std::vector<std::pair<uint32_t, uint32_t>> channels;
   /// The latest completed checkpoints, oldest first, at most max_history.
   std::vector<checkpoint_metrics> checkpoints;
   /// Index into `tasks` of the bottleneck (see `weir job status`), if any.
@@ -76,6 +80,12 @@ struct job_metrics {
 /// metric, `weir_task_*{job,operator,subtask}` and `weir_job_*{job}`,
 /// counters suffixed `_total`, label values escaped.
 std::string prometheus_text(const job_metrics& m);
+
+/// JSON for the web dashboard: the job's fields, `tasks` (an object per task
+/// with the fields above; a watermark and its lag are null until there is
+/// one, `end_of_input` true once it is), `channels` ([producer, consumer]),
+/// `checkpoints`, and `bottleneck` (a task index or null).
+std::string metrics_json(const job_metrics& m);
 
 /// InfluxDB line protocol, one line per task (measurement `weir_task`, tags
 /// job, operator, subtask) and one for the job (`weir_job`), at `m.wall_ms`

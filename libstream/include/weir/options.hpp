@@ -103,7 +103,12 @@ struct metrics_options {
   /// Serves Prometheus text at http://bind:port/metrics; -1: off, 0: a free
   /// port, said in the log.
   int port = -1;
-  /// The address the metrics endpoint listens on: loopback unless told.
+  /// Serves the web dashboard at http://bind:ui_port/ (the job graph,
+  /// rates, backpressure, the bottleneck, watermarks, checkpoints); -1: off,
+  /// 0: a free port, said in the log.
+  int ui_port = -1;
+  /// The address the metrics endpoint and the dashboard listen on: loopback
+  /// unless told.
   std::string bind = "127.0.0.1";
   /// Pushes InfluxDB line protocol to `influxdb_url`/write?db=`influxdb_db`
   /// (e.g. http://127.0.0.1:8086); empty: off. A server that is down or
@@ -119,9 +124,11 @@ struct metrics_options {
   /// must not block. Set, it turns metrics on like a reporter does.
   std::function<void(const job_metrics&)> on_metrics;
 
-  bool enabled() const { return port >= 0 || !influxdb_url.empty() || static_cast<bool>(on_metrics); }
+  bool enabled() const {
+    return port >= 0 || ui_port >= 0 || !influxdb_url.empty() || static_cast<bool>(on_metrics);
+  }
   /// errc::bad_argument naming a value no reporter can use: a port beyond
-  /// 65535, a URL not http(s)://, a database name with other characters than
+  /// 65535 (or both on one port), a URL not http(s)://, a database name with other characters than
   /// letters, digits, '_' and '-'.
   error check() const;
 };

@@ -127,3 +127,24 @@ TEST_CASE("influx tags escape comma, equals sign and space, and never carry a ne
   REQUIRE(job.size() == 1);
   CHECK(job[0].rfind(R"(weir_job,job=a\,b\=c\ d\ e attempt=2i)", 0) == 0);
 }
+
+TEST_CASE("metrics json gives tasks, channels, checkpoints and the bottleneck, null where nothing is known",
+          "[unit][metrics]") {
+  auto m = two_tasks();
+  m.channels = {{0, 1}};
+  auto json = metrics_json(m);
+  CHECK(json.rfind(R"({"job":"word count","wall_ms":1700000000000,"attempt":2,"restarts":1,)", 0) == 0);
+  CHECK(json.find(R"("bottleneck":1,)") != std::string::npos);
+  CHECK(json.find(R"("channels":[[0,1]])") != std::string::npos);
+  CHECK(json.find(R"("name":"split->count[0/2]")") != std::string::npos);
+  CHECK(json.find(R"("watermark":1699999998500,"watermark_lag_s":1.5,"end_of_input":false)") != std::string::npos);
+  CHECK(json.find(R"("watermark":null,"watermark_lag_s":null,"end_of_input":false)") != std::string::npos);
+  CHECK(json.find(R"("checkpoints":[{"id":4,"started_ms":1699999990000,"duration_ms":250,"alignment_us":1500,)"
+                  R"("bytes":4096}])")
+        != std::string::npos);
+  m.bottleneck.reset();
+  m.job = "q\"\\\n";
+  json = metrics_json(m);
+  CHECK(json.find(R"("bottleneck":null,)") != std::string::npos);
+  CHECK(json.rfind(R"({"job":"q\"\\\u000a",)", 0) == 0);
+}
