@@ -245,6 +245,7 @@ int bench_command(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "checkpoint") return bench_checkpoint_command(argc, argv, first + 1);
   if (first < argc && std::string(argv[first]) == "nexmark") return bench_nexmark_command(argc, argv, first + 1);
   if (first < argc && std::string(argv[first]) == "nodes") return bench_nodes_command(argc, argv, first + 1);
+  if (first < argc && std::string(argv[first]) == "metrics") return bench_metrics_command(argc, argv, first + 1);
   auto args = parse_cli(argc, argv, first,
                         {"records", "repeat", "modes", "parallelism", "batch-sizes", "windows",
                          "threads"},

@@ -17,6 +17,7 @@ int jobs_command(int argc, char** argv, int first);
 int bench_checkpoint_command(int argc, char** argv, int first);
 /// weir bench nodes (argv[first] is the first word after "nodes").
 int bench_nodes_command(int argc, char** argv, int first);
+int bench_metrics_command(int argc, char** argv, int first);
 /// weir bench nexmark (argv[first] is the first word after "nexmark").
 int bench_nexmark_command(int argc, char** argv, int first);
 

@@ -34,6 +34,8 @@ commands:
                    (weir bench checkpoint --help)
   bench nodes      Nexmark across two node processes against one process
                    (weir bench nodes --help)
+  bench metrics    what live metrics and their reporters cost, off against on
+                   (weir bench metrics --help)
 
 options:
   -h, --help       show this help

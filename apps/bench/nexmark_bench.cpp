@@ -223,6 +223,7 @@ expected<nexmark_run> run_nexmark_job(const nexmark_config& config) {
   auto slots = std::make_shared<std::vector<fold_result>>(config.parallelism);
   environment env;
   env.set_parallelism(config.parallelism).set_chaining(config.chained);
+  env.options().metrics = config.metrics;
   temp_state_dir state;
   if (config.checkpoint_interval_ms > 0) {
     if (state.path.empty()) return error{errc::io, "cannot make a temporary state dir"};

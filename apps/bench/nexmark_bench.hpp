@@ -16,6 +16,7 @@
 #include "nexmark/event.hpp"
 #include "nexmark/generator.hpp"
 #include "weir/error.hpp"
+#include "weir/options.hpp"
 
 namespace weir::apps::bench {
 
@@ -33,6 +34,7 @@ struct nexmark_config {
   bool capnp_records = false;
   std::shared_ptr<const std::vector<nexmark::event_record>> replay_records;
   nexmark::generator_config generator;
+  metrics_options metrics; ///< off by default (weir bench metrics turns it on)
 };
 
 /// One measured run of the job or of the loop.

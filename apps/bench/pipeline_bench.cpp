@@ -89,6 +89,7 @@ expected<pipeline_run> run_pipeline(const pipeline_config& config, uint64_t reco
   env.options().batch_size = config.batch_size;
   env.options().credit_window = config.credit_window;
   env.options().scheduler_threads = config.scheduler_threads;
+  env.options().metrics = config.metrics;
   env.generate(records, [](uint64_t i) { return make_bid(i); }).uid("bids")
     .map([](const bid& b) { return to_euro(b); }).uid("to-euro")
     .filter([](const bid& b) { return above_reserve(b); }).uid("reserve")

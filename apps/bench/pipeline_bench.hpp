@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "weir/error.hpp"
+#include "weir/options.hpp"
 
 namespace weir::apps::bench {
 
@@ -38,6 +39,7 @@ struct pipeline_config {
   size_t batch_size = 1024;
   uint32_t credit_window = 4;
   size_t scheduler_threads = 0; ///< 0: CAF's default, max(cores, 4)
+  metrics_options metrics;      ///< off by default (weir bench metrics turns it on)
 };
 
 /// What one job run reported, plus what its sinks folded.
