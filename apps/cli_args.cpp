@@ -1,5 +1,7 @@
 #include "cli_args.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -97,6 +99,18 @@ error apply_checkpoint_options(const cli_args& args, const std::string& job, run
   options.restart = restart_strategy::exponential_backoff(static_cast<uint32_t>(*attempts), 100, 10000);
   options.log = [](const std::string& line) { std::fprintf(stderr, "weir: %s\n", line.c_str()); };
   return {};
+}
+
+std::shared_ptr<progress_printer> show_progress(const cli_args& args, runtime_options& options) {
+  if (args.has("quiet")) return nullptr;
+  auto printer = std::make_shared<progress_printer>(stderr, ::isatty(STDERR_FILENO) == 1);
+  auto print = progress_printer::callback(printer);
+  auto user = std::move(options.metrics.on_metrics);
+  options.metrics.on_metrics = [print, user](const job_metrics& m) {
+    print(m);
+    if (user) user(m);
+  };
+  return printer;
 }
 
 std::string checkpoint_summary(const job_result& result, const runtime_options& options) {

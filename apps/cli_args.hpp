@@ -8,6 +8,7 @@
 
 #include "weir/error.hpp"
 #include "weir/job_registry.hpp"
+#include "progress.hpp"
 #include "weir/options.hpp"
 #include "weir/stream.hpp"
 
@@ -78,6 +79,11 @@ extern const std::set<std::string> checkpoint_flags;  // fresh
 /// --restart-attempts (default 3, exponential backoff from 100 ms) to
 /// `options`; says on stderr what the runtime does on its own.
 error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options);
+
+/// Unless --quiet: a progress printer on stderr fed by the job's metrics
+/// (rewritten in place when stderr is a terminal); call finish() once the
+/// job ended. Null with --quiet.
+std::shared_ptr<progress_printer> show_progress(const cli_args& args, runtime_options& options);
 
 /// ", 3 checkpoints (latest 7) in DIR, 1 restart", or "" without checkpoints.
 std::string checkpoint_summary(const job_result& result, const runtime_options& options);

@@ -94,6 +94,7 @@ options:
                             weir run (see weir run --help)
   --metrics-port P, --ui-port P, --metrics-bind ADDR, --influxdb-url URL, --influxdb-db DB,
   --metrics-interval-ms N   live metrics, as for weir run
+  --quiet                   no progress line on stderr
   -h, --help                show this help
 )";
 
@@ -146,7 +147,7 @@ int nexmark_command(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "generate") return generate_command(argc, argv, first + 1);
   std::set<std::string> valued{"query", "input", "output", "parallelism", "out-of-orderness-ms",
                                "events", "rate", "seed", "side-input"};
-  std::set<std::string> flags{"skip-bad-lines"};
+  std::set<std::string> flags{"skip-bad-lines", "quiet"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
   valued.insert(runtime_valued.begin(), runtime_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
@@ -191,7 +192,9 @@ int nexmark_command(int argc, char** argv, int first) {
   auto name = "nexmark-" + args->get("query");
   if (auto err = apply_checkpoint_options(*args, name, env.options())) return usage_error(err.message());
   if (auto code = check_savepoint_only(*args, env, name)) return *code;
+  auto progress = show_progress(*args, env.options());
   auto result = env.execute(name);
+  if (progress) progress->finish();
   if (!result.ok()) {
     std::fprintf(stderr, "weir nexmark: job failed: %s\n", result.failure.to_string().c_str());
     return 1;

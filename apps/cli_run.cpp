@@ -48,6 +48,9 @@ options:
   --influxdb-url URL      push metrics to InfluxDB 1.x at URL (http://host:port)
   --influxdb-db DB        its database (default weir; created if missing)
   --metrics-interval-ms N how often tasks are asked for metrics (default 1000)
+  --quiet                 no progress line (printed on stderr while the job
+                          runs: rewritten in place on a terminal, else a line
+                          every 10 s)
   --top N                 print the N most frequent words (default 10)
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR         where checkpoints go (a LevelDB; default
@@ -106,7 +109,7 @@ bool print_top(const std::string& dir, size_t top, bool on_nodes) {
 int run_command(int argc, char** argv, int first) {
   std::set<std::string> valued{"input", "output", "parallelism", "top"};
   valued.insert(runtime_valued.begin(), runtime_valued.end());
-  std::set<std::string> flags{"chain"};
+  std::set<std::string> flags{"chain", "quiet"};
   valued.insert(checkpoint_valued.begin(), checkpoint_valued.end());
   flags.insert(checkpoint_flags.begin(), checkpoint_flags.end());
   auto args = parse_cli(argc, argv, first, valued, flags);
@@ -131,7 +134,9 @@ int run_command(int argc, char** argv, int first) {
   if (auto err = check_readable_file(job["input"])) return usage_error(err.message());
   if (auto err = check_output_dir(job["output"])) return usage_error(err.message());
   if (auto code = check_savepoint_only(*args, env, "wordcount")) return *code;
+  auto progress = show_progress(*args, env.options());
   auto result = env.execute("wordcount");
+  if (progress) progress->finish();
   if (!result.ok()) {
     std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());
     return 1;
