@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <regex>
@@ -98,6 +99,28 @@ struct port_from_log {
   }
 };
 
+/// Every string value of `key` in the JSON file `path` (a Grafana dashboard
+/// of ours: its queries), unescaped, with Grafana's variables as a user
+/// looking at job "metrics-job" over the last hour would have them.
+std::vector<std::string> dashboard_queries(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> out;
+  std::regex value("\"" + key + R"re(":\s*"((?:[^"\\]|\\.)*)")re");
+  for (std::sregex_iterator i(text.begin(), text.end(), value), end; i != end; ++i) {
+    auto q = std::regex_replace((*i)[1].str(), std::regex(R"(\\(.))"), "$1");
+    for (auto [from, to] :
+         std::vector<std::pair<std::string, std::string>>{{"$job", "metrics-job"},
+                                                          {"$__rate_interval", "1m"},
+                                                          {"$__interval", "1s"},
+                                                          {"$timeFilter", "time > now() - 1h"}})
+      for (size_t at; (at = q.find(from)) != std::string::npos;)
+        q.replace(at, from.size(), to);
+    out.push_back(q);
+  }
+  return out;
+}
+
 /// Polls `ok` every 200 ms up to `timeout_ms` (a server is only known ready by asking).
 template <class F> bool eventually(int timeout_ms, F ok) {
   for (int waited = 0; waited < timeout_ms; waited += 200) {
@@ -177,6 +200,24 @@ TEST_CASE("a real Prometheus scrapes the job's endpoint and its query API return
         if (a) bottleneck = *a;
         return a && a->find(R"(,"1"])") != std::string::npos;
       });
+  // Every panel of the Grafana dashboard for Prometheus: a valid query, and
+  // data for each but those that may be empty (no event time in this job; the
+  // bottleneck table filters on == 1).
+  auto queries = dashboard_queries(WEIR_GRAFANA_DIR "/weir-prometheus.json", "expr");
+  CHECK(queries.size() >= 10);
+  std::vector<std::string> failing;
+  eventually(20000, [&] {
+    failing.clear();
+    for (const auto& q : queries) {
+      auto a = prometheus.query(q);
+      bool may_be_empty =
+          q.find("watermark") != std::string::npos || q.find("== 1") != std::string::npos;
+      if (!a || a->find(R"("status":"success")") == std::string::npos
+          || (!may_be_empty && a->find(R"("result":[])") != std::string::npos))
+        failing.push_back(q + " -> " + a.value_or("(no answer)"));
+    }
+    return failing.empty();
+  });
   auto targets = test::http_get(prometheus.port(), "/api/v1/targets");
   control_job(dir.file("state"), "cancel");
   run.get();
@@ -185,6 +226,9 @@ TEST_CASE("a real Prometheus scrapes the job's endpoint and its query API return
   CHECK(scraped);
   INFO("bottleneck query answered: " << bottleneck);
   CHECK(named);
+  INFO(failing.size() << " dashboard queries failed, first: "
+                      << (failing.empty() ? "" : failing.front()));
+  CHECK(failing.empty());
 }
 
 TEST_CASE("a real InfluxDB receives the job's points", "[integration][metrics][servers]") {
@@ -211,8 +255,30 @@ TEST_CASE("a real InfluxDB receives the job's points", "[integration][metrics][s
             R"(SELECT count("bytes") FROM "weir_checkpoint" WHERE "job" = 'metrics-job')");
         return a && std::regex_search(*a, std::regex(R"("values":\[\["[^"]+",[1-9][0-9]*\]\])"));
       });
+  // Every panel of the Grafana dashboard for InfluxDB: a valid InfluxQL query
+  // with data (but the watermark lag: no event time in this job).
+  auto queries = dashboard_queries(WEIR_GRAFANA_DIR "/weir-influxdb.json", "query");
+  std::vector<std::string> failing;
+  eventually(20000, [&] {
+    failing.clear();
+    for (const auto& q : queries) {
+      if (q.rfind("SELECT", 0) != 0) continue; // the variable's SHOW TAG VALUES is checked below
+      auto a = influx.query("weir_test", q);
+      bool may_be_empty = q.find("watermark") != std::string::npos;
+      if (!a || a->find(R"("error")") != std::string::npos
+          || (!may_be_empty && a->find(R"("series")") == std::string::npos))
+        failing.push_back(q + " -> " + a.value_or("(no answer)"));
+    }
+    return failing.empty();
+  });
+  auto jobs = influx.query("weir_test", R"(SHOW TAG VALUES FROM "weir_job" WITH KEY = "job")");
   control_job(dir.file("state"), "cancel");
   run.get();
+  CHECK(queries.size() >= 10);
+  INFO(failing.size() << " dashboard queries failed, first: "
+                      << (failing.empty() ? "" : failing.front()));
+  CHECK(failing.empty());
+  CHECK_THAT(jobs.value_or(""), Catch::Contains("metrics-job"));
   INFO("InfluxDB answered: " << answer);
   CHECK(received);
   CHECK(checkpoints);
