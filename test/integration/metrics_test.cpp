@@ -284,7 +284,7 @@ TEST_CASE("a real InfluxDB receives the job's points", "[integration][metrics][s
   CHECK(checkpoints);
 }
 
-TEST_CASE("an InfluxDB that is down or silent never holds the job up; lines beyond the buffer are "
+TEST_CASE("an InfluxDB that is down or silent never holds the job up, and lines beyond the buffer are "
           "dropped and counted",
           "[integration][metrics]") {
   // A listening socket nobody accepts on: connects succeed, nothing answers.

@@ -55,7 +55,7 @@ TEST_CASE("the progress line counts what the sources read, the event time reache
            "2 restart(s)");
 }
 
-TEST_CASE("on a terminal the progress line is rewritten in place; elsewhere a plain line comes at "
+TEST_CASE("on a terminal the progress line is rewritten in place, elsewhere a plain line comes at "
           "most once a period",
           "[unit][progress]") {
   std::FILE* tty = std::tmpfile();
