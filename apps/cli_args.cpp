@@ -75,7 +75,7 @@ error check_output_dir(const std::string& dir) {
 }
 
 const std::set<std::string> checkpoint_valued{"checkpoint-interval", "state-dir", "restart-attempts",
-                                              "from-savepoint"};
+                                              "from-savepoint", "log-level"};
 const std::set<std::string> checkpoint_flags{"fresh", "allow-non-restored-state", "savepoint-on-stop", "check"};
 
 error apply_checkpoint_options(const cli_args& args, const std::string& job, runtime_options& options) {
@@ -97,7 +97,11 @@ error apply_checkpoint_options(const cli_args& args, const std::string& job, run
   if ((!c.from_savepoint.empty() || !c.savepoint_on_stop.empty()) && c.interval_ms == 0)
     return {errc::bad_argument, "--from-savepoint and --savepoint-on-stop need checkpoints (a --checkpoint-interval above 0)"};
   options.restart = restart_strategy::exponential_backoff(static_cast<uint32_t>(*attempts), 100, 10000);
-  options.log = [](const std::string& line) { std::fprintf(stderr, "weir: %s\n", line.c_str()); };
+  auto level = parse_log_level(args.get("log-level", "info"));
+  if (!level) return {errc::bad_argument, "--log-level is debug, info, warn or error, not '" + args.get("log-level") + "'"};
+  options.log_events = [least = *level](const log_event& e) {
+    if (e.level >= least) std::fprintf(stderr, "%s\n", format_log_line(e).c_str());
+  };
   return {};
 }
 

@@ -86,6 +86,7 @@ options:
                             from it (the state of each operator, restored dry) and
                             print where each operator's state comes from
   --restart-attempts N      restarts after a failure (default 3)
+  --log-level L             debug, info, warn or error, as for weir run
   --batch-size N, --credit-window N, --buffer-timeout-ms N
                             runtime tuning, as for weir run
   --nodes H:P[,H:P..]       run tasks on these node daemons (see weir node), with

@@ -66,6 +66,8 @@ options:
   --check                 with --from-savepoint: only check that the job starts
                           from it (the state of each operator, restored dry) and
                           print where each operator's state comes from
+  --log-level L           debug, info (default), warn or error: the runtime's log
+                          lines on stderr at L and above (time, level, job, task)
   --restart-attempts N    restarts after a failure, from the latest checkpoint
                           (default 3)
   -h, --help              show this help

@@ -70,7 +70,9 @@ load_newest(checkpoint_store& store, const deployment& dep, std::vector<uint64_t
     auto states = store.load(*it, *dep.graph, dep.plan);
     if (states) return std::make_pair(*it, std::move(*states));
     auto why = "checkpoint " + std::to_string(*it) + ": " + states.error_value().message();
-    if (dep.options.log) dep.options.log("cannot restore " + why + "; trying the checkpoint before it");
+    if (dep.options.log_events)
+      dep.options.log_events({log_level::warn, dep.graph->name, "", "cannot restore " + why + "; trying the checkpoint before it",
+                              wall_clock_ms()});
     failures += (failures.empty() ? "" : "; ") + why;
     bad.push_back(*it);
   }

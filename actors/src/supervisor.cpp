@@ -22,9 +22,9 @@ std::string task_name(supervisor_actor* self, uint32_t task) {
   return dep.plan.task_name(*dep.graph, task);
 }
 
-void say(supervisor_actor* self, const std::string& what) {
-  const auto& log = self->state.dep->options.log;
-  if (log) log("job '" + self->state.dep->graph->name + "': " + what);
+void say(supervisor_actor* self, const std::string& what, log_level level, const std::string& task) {
+  const auto& log = self->state.dep->options.log_events;
+  if (log) log({level, self->state.dep->graph->name, task, what, wall_clock_ms()});
 }
 
 // The task that sent the current message, if it belongs to this attempt.
@@ -36,7 +36,8 @@ std::optional<uint32_t> sender_task(supervisor_actor* self) {
   return std::nullopt;
 }
 
-void attempt_failed(supervisor_actor* self, errc code, const std::string& message);
+void attempt_failed(supervisor_actor* self, errc code, const std::string& message,
+                    std::optional<uint32_t> task = std::nullopt);
 
 void end_run(supervisor_actor* self, caf::message outcome, bool finished) {
   auto& st = self->state;
@@ -57,7 +58,7 @@ void end_run(supervisor_actor* self, caf::message outcome, bool finished) {
   self->request(st.how.store, caf::infinite, finish_atom::value, finished)
     .then([deliver](ack_atom) mutable { deliver(); },
           [self, deliver](caf::error& err) mutable {
-            say(self, "could not record the run's end: " + self->system().render(err));
+            say(self, "could not record the run's end: " + self->system().render(err), log_level::error);
             deliver();
           });
 }
@@ -75,9 +76,10 @@ void abandon_in_store(supervisor_actor* self, uint64_t id, const std::string& wh
     .then(
       [self, what, why](bool kept) {
         say(self, kept ? what + " was complete in the store already (" + why + "); a restore may use it"
-                       : what + " abandoned: " + why);
+                       : what + " abandoned: " + why,
+            log_level::warn);
       },
-      [self, what](caf::error& err) { say(self, what + ": " + self->system().render(err)); });
+      [self, what](caf::error& err) { say(self, what + ": " + self->system().render(err), log_level::warn); });
 }
 
 void fail_run(supervisor_actor* self, errc code, const std::string& message) {
@@ -250,7 +252,7 @@ void restart_when_down(supervisor_actor* self) {
   self->delayed_send(self, std::chrono::milliseconds(delay), restart_atom::value, st.attempt);
 }
 
-void attempt_failed(supervisor_actor* self, errc code, const std::string& message) {
+void attempt_failed(supervisor_actor* self, errc code, const std::string& message, std::optional<uint32_t> task) {
   auto& st = self->state;
   if (st.over || st.cancelling || st.stopping) return;
   const auto& strategy = st.dep->options.restart;
@@ -271,7 +273,8 @@ void attempt_failed(supervisor_actor* self, errc code, const std::string& messag
   say(self, "attempt " + std::to_string(st.attempt) + " failed: " + message + "; restarting ("
               + std::to_string(st.restarts) + " of " + std::to_string(strategy.max_attempts) + ") from "
               + (st.last_checkpoint == 0 ? std::string("the beginning")
-                                         : "its latest complete checkpoint"));
+                                         : "its latest complete checkpoint"),
+      log_level::warn, task ? task_name(self, *task) : std::string());
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.tasks[t] && st.phases[t] != phase::down) self->send_exit(st.tasks[t], caf::exit_reason::user_shutdown);
   restart_when_down(self);
@@ -311,7 +314,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       else if (st.cancelling)
         restart_when_down(self);
       else if (was != phase::committed)
-        attempt_failed(self, errc::operator_failed, why_down(self, t, msg.reason));
+        attempt_failed(self, errc::operator_failed, why_down(self, t, msg.reason), t);
     }
   });
   return {
@@ -356,13 +359,14 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       all_committed(self);
     },
     [self](failed_atom, uint32_t, uint8_t code, std::string& message) {
-      if (!sender_task(self)) return;
+      auto t = sender_task(self);
+      if (!t) return;
       if (static_cast<errc>(code) == errc::malformed_frame) ++self->state.frames_rejected;
       // Restored state the job cannot use stays unusable however often it is tried.
       if (static_cast<errc>(code) == errc::incompatible_state && !self->state.cancelling)
         fail_run(self, errc::incompatible_state, message);
       else
-        attempt_failed(self, static_cast<errc>(code), message); // names the task
+        attempt_failed(self, static_cast<errc>(code), message, t); // the message names the task too
     },
     [self](trigger_atom, uint32_t attempt) {
       auto& st = self->state;

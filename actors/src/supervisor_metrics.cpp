@@ -14,12 +14,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 /// What differs between two answers of one task, per second and as shares.
 void fill_interval(task_metrics& m, const supervisor_state::metrics_sample& before,
                    const task_status& now, steady::time_point at) {
@@ -126,7 +120,7 @@ void gather_metrics(supervisor_actor* self) {
     auto& st = self->state;
     st.gathering_metrics = false;
     if (st.over) return;
-    snapshot->wall_ms = wall_ms();
+    snapshot->wall_ms = wall_clock_ms();
     snapshot->bottleneck = bottleneck_of(self, *snapshot);
     st.how.on_metrics(*snapshot);
     schedule_next(self);

@@ -80,7 +80,7 @@ void mark_lost(supervisor_actor* self, size_t node) {
   if (st.lost_nodes[node]) return;
   st.lost_nodes[node] = true;
   st.replace_nodes = true;
-  say(self, "node " + address_of(self, node) + " is lost");
+  say(self, "node " + address_of(self, node) + " is lost", log_level::warn);
   ask_to_rejoin(self, uint32_t(node));
 }
 
@@ -155,7 +155,7 @@ bool place_on_remaining_nodes(supervisor_actor* self) {
       self->delayed_send(self, std::chrono::milliseconds(wait), rejoin_atom::value,
                          timeout_atom::value, st.wait_episode);
     } else {
-      say(self, why + "; still waiting for a lost node to come back");
+      say(self, why + "; still waiting for a lost node to come back", log_level::warn);
     }
     return false;
   }

@@ -50,7 +50,7 @@ void savepoint_answered(supervisor_actor* self, uint64_t request, const checkpoi
   st.savepoints.erase(it);
   const auto& job = st.dep->graph->name;
   if (!taken) {
-    say(self, "savepoint '" + r.name + "' failed: " + failure);
+    say(self, "savepoint '" + r.name + "' failed: " + failure, log_level::warn);
     r.answer.deliver("failed: savepoint '" + r.name + "' of job '" + job + "': " + failure);
     return;
   }

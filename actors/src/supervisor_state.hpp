@@ -119,7 +119,8 @@ struct supervisor_state {
 /// How errors and logs name task `task`.
 std::string task_name(supervisor_actor* self, uint32_t task);
 /// Tells options().log what the runtime decided on its own.
-void say(supervisor_actor* self, const std::string& what);
+void say(supervisor_actor* self, const std::string& what, log_level level = log_level::info,
+         const std::string& task = std::string());
 /// Spawns, wires, restores and starts a new attempt (after a restart, or
 /// once a lost node is back).
 void begin_attempt(supervisor_actor* self);

@@ -32,14 +32,18 @@ error from_caf(caf::actor_system& sys, const caf::error& err) {
   return {errc::operator_failed, sys.render(err)};
 }
 
-/// The user's log, called one line at a time whichever thread says it (the
-/// supervisor, the store, the SIGTERM watcher, this one).
-std::function<void(const std::string&)> serialized(std::function<void(const std::string&)> log) {
-  if (!log) return log;
+/// Where the runtime's log events go: the user's log_events, else the
+/// user's log as plain text; one at a time whichever thread says it (the
+/// supervisor, the store, the SIGTERM watcher, this one). Null when neither is set.
+std::function<void(const log_event&)> serialized(const runtime_options& o) {
+  if (!o.log_events && !o.log) return nullptr;
   auto mutex = std::make_shared<std::mutex>();
-  return [mutex, log = std::move(log)](const std::string& line) {
+  return [mutex, events = o.log_events, text = o.log](const log_event& e) {
     std::lock_guard<std::mutex> guard(*mutex);
-    log(line);
+    if (events)
+      events(e);
+    else
+      text(log_text(e));
   };
 }
 
@@ -57,7 +61,13 @@ job_result environment::execute(const std::string& job_name) {
   dep->graph = graph_;
   dep->plan = std::move(*plan);
   dep->options = options_;
-  auto log = dep->options.log = serialized(options_.log);
+  dep->options.log_events = serialized(options_);
+  // Lines said as plain text (preparing the run, placing it) are info, of no job.
+  if (auto events = dep->options.log_events)
+    dep->options.log = [events](const std::string& line) {
+      events({log_level::info, "", "", line, wall_clock_ms()});
+    };
+  auto log = dep->options.log;
   dep->run_id = std::random_device{}() * uint64_t{0x100000001b3} ^ std::random_device{}();
   dep->checkpointing = options_.checkpoints.interval_ms > 0;
   if (dep->options.job_timeout_ms == 0)
@@ -142,7 +152,7 @@ job_result environment::execute(const std::string& job_name) {
                               + options_.checkpoints.state_dir + ")"
                           : "no control endpoint: " + ep.error_value().message();
     if (ep) control = std::move(*ep);
-    if (log) log("job '" + graph_->name + "': " + said);
+    if (const auto& events = dep->options.log_events) events({log_level::info, graph_->name, "", said, wall_clock_ms()});
   }
   if (on_sigterm) on_sigterm->watch(sys, supervisor, options_.checkpoints.savepoint_on_stop, log);
   caf::scoped_actor self{sys};

@@ -122,6 +122,10 @@ private:
       wake_.wait(lock, [this] { return stopping_ || !lines_.empty(); });
       if (lines_.empty()) return; // stopping, nothing left
       bool last = stopping_;
+      if (last && complained_) { // the server failed the last push: no last try to wait for
+        dropped_.fetch_add(lines_.size());
+        return;
+      }
       auto n = std::min(lines_.size(), batch_lines);
       std::deque<std::string> batch(lines_.begin(),
                                     lines_.begin() + static_cast<std::ptrdiff_t>(n));

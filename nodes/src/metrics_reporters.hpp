@@ -18,8 +18,9 @@ namespace weir::nodes {
 /// The reporters of one job run. publish() is called by the supervisor, one
 /// call at a time; the endpoint and the pusher run on threads of their own,
 /// so neither a slow scraper nor a slow or absent InfluxDB ever waits on the
-/// job, nor the job on them. Destroying it stops both (at most about two
-/// seconds for a last push of what is buffered).
+/// job, nor the job on them. Destroying it stops both: a push under way may
+/// take up to 3 s (connect and answer timeouts), then what is buffered gets
+/// one last push if the server took the previous one.
 class metrics_reporters {
 public:
   using log_fn = std::function<void(const std::string&)>;

@@ -142,7 +142,10 @@ expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtim
   for (uint32_t t = 0; t < dep.plan.tasks.size(); ++t) where.remote.push_back(runs_remotely(g, dep.plan, t, o.remote_uids));
   if (auto err = runtime::assign_slots(where, dep.plan, std::vector<bool>(where.nodes.size(), true)))
     return error{err.code(), err.message() + ": start the nodes with more --slots, or add nodes"};
-  if (log) log("job '" + g.name + "': placement: " + runtime::describe_placement(where, dep));
+  if (const auto& events = dep.options.log_events)
+    events({log_level::info, g.name, "", "placement: " + runtime::describe_placement(where, dep), wall_clock_ms()});
+  else if (log)
+    log("job '" + g.name + "': placement: " + runtime::describe_placement(where, dep));
   return where;
 }
 

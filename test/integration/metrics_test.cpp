@@ -284,9 +284,10 @@ TEST_CASE("a real InfluxDB receives the job's points", "[integration][metrics][s
   CHECK(checkpoints);
 }
 
-TEST_CASE("an InfluxDB that is down or silent never holds the job up, and lines beyond the buffer are "
-          "dropped and counted",
-          "[integration][metrics]") {
+TEST_CASE(
+    "an InfluxDB that is down or silent never holds the job up, and lines beyond the buffer are "
+    "dropped and counted",
+    "[integration][metrics]") {
   // A listening socket nobody accepts on: connects succeed, nothing answers.
   int silent = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -385,4 +386,61 @@ TEST_CASE("weir run serves metrics on a port it names, and a taken port is a cle
   INFO(busy.output);
   CHECK(busy.exit_code == 1);
   CHECK_THAT(busy.output, Catch::Contains("cannot serve metrics on 127.0.0.1:" + port));
+}
+
+TEST_CASE("weir run logs one line per event with time, level and job, from the level asked for up",
+          "[integration][metrics][cli]") {
+  test::temp_dir dir;
+  auto run = [&](const std::string& level) {
+    return test::run_command({WEIR_CLI, "run", "wordcount", "--output", dir.file("out-" + level),
+                              "--state-dir", dir.file("state-" + level), "--log-level", level},
+                             60000);
+  };
+  auto info = run("info");
+  INFO(info.output);
+  CHECK(info.exit_code == 0);
+  CHECK(std::regex_search(info.output,
+                          std::regex(R"((^|\n)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  )"
+                                     R"(job=wordcount control endpoint on 127\.0\.0\.1:)")));
+  auto warn = run("warn");
+  INFO(warn.output);
+  CHECK(warn.exit_code == 0);
+  CHECK_THAT(warn.output, !Catch::Contains(" INFO "));
+  auto bad = run("loud");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("--log-level is debug, info, warn or error, not 'loud'"));
+}
+
+TEST_CASE("a restart is a warning naming the job and the task that failed",
+          "[integration][metrics]") {
+  test::temp_dir dir;
+  test::write_file(dir.file("in.txt"), "a\nb\nc\n");
+  environment env;
+  env.options().restart = restart_strategy::fixed_delay(1, 10);
+  std::mutex mtx;
+  std::vector<log_event> events;
+  env.options().log_events = [&](const log_event& e) {
+    std::lock_guard<std::mutex> guard(mtx);
+    events.push_back(e);
+  };
+  auto thrown = std::make_shared<std::atomic<bool>>(false);
+  env.read_text_file(dir.file("in.txt"))
+      .uid("lines")
+      .map([thrown](const std::string& s) {
+        if (s == "b" && !thrown->exchange(true)) throw std::runtime_error("b is bad once");
+        return s;
+      })
+      .uid("boom")
+      .sink(file_sink(dir.file("out")))
+      .uid("out");
+  auto result = env.execute("restart-job");
+  REQUIRE(result.ok());
+  CHECK(result.restarts == 1);
+  std::lock_guard<std::mutex> guard(mtx);
+  bool warned = false;
+  for (const auto& e : events)
+    if (e.level == log_level::warn && e.job == "restart-job" && e.task == "boom[0/1]"
+        && e.message.find("attempt 1 failed") != std::string::npos && e.wall_ms > 0)
+      warned = true;
+  CHECK(warned);
 }

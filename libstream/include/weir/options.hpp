@@ -8,6 +8,7 @@
 
 #include "weir/clock.hpp"
 #include "weir/error.hpp"
+#include "weir/log.hpp"
 #include "weir/metrics.hpp"
 
 namespace weir {
@@ -211,6 +212,10 @@ struct runtime_options {
   /// checkpoint skipped as corrupt, a restart. Called from runtime threads,
   /// one call at a time (the runtime serializes them); unset, nothing is said.
   std::function<void(const std::string&)> log;
+  /// The same lines as events, with level, job, task and time (weir/log.hpp;
+  /// format_log_line prints them as the CLI does). Set, it is called instead
+  /// of `log`; same threading contract.
+  std::function<void(const log_event&)> log_events;
 };
 
 } // namespace weir
