@@ -17,10 +17,12 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <random>
 #include <regex>
 #include <string>
 #include <thread>
 
+#include "support/node_process.hpp"
 #include "support/process.hpp"
 #include "support/servers.hpp"
 #include "support/temp_dir.hpp"
@@ -443,4 +445,71 @@ TEST_CASE("a restart is a warning naming the job and the task that failed",
         && e.message.find("attempt 1 failed") != std::string::npos && e.wall_ms > 0)
       warned = true;
   CHECK(warned);
+}
+
+TEST_CASE(
+    "hostile bytes on the metrics port get nothing and leave the endpoint and the job as they were",
+    "[integration][metrics][hostile]") {
+  test::temp_dir dir;
+  environment env;
+  build_slow_job(env, dir, 20000);
+  env.options().metrics.port = 0;
+  port_from_log log;
+  env.options().log = log.callback();
+  auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
+  REQUIRE(log.wait(20000));
+  auto send_raw = [&](const std::string& bytes) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(uint16_t(log.port));
+    bool sent = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
+                && ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) > 0;
+    ::close(fd);
+    return sent;
+  };
+  std::mt19937_64 rng(7);
+  std::string noise(1 << 20, '\0');
+  for (auto& c : noise)
+    c = static_cast<char>(rng());
+  CHECK(send_raw(noise)); // 1 MiB of random bytes
+  CHECK(
+      send_raw("GET /" + std::string(100000, 'a') + " HTTP/1.1\r\n\r\n")); // a 100 KB request line
+  CHECK(send_raw(
+      "POST /metrics HTTP/1.1\r\nContent-Length: 4294967295\r\n\r\nxx")); // a 4 GiB body announced
+  std::string after;
+  bool serving = eventually(10000, [&] { // the first snapshot comes one interval in
+    after = test::http_get(uint16_t(log.port), "/metrics").value_or("");
+    return after.find("weir_task_records_in_total{job=\"metrics-job\"") != std::string::npos;
+  });
+  auto result = run.get();
+  INFO(after);
+  CHECK(serving);
+  REQUIRE(result.ok());
+  CHECK(result.sink_records == 20000);
+}
+
+TEST_CASE("metrics name the node each task runs on and cover tasks on nodes",
+          "[integration][metrics][remote]") {
+  test::node_process node;
+  test::temp_dir dir;
+  environment env;
+  test::build_long_wordcount(env, node.address, dir); // the count operator on the node
+  env.options().metrics.interval_ms = 100;
+  snapshots got;
+  env.options().metrics.on_metrics = got.callback();
+  auto result = env.execute("wordcount");
+  INFO(result.failure.message());
+  REQUIRE(result.ok());
+  std::lock_guard<std::mutex> guard(got.mtx);
+  REQUIRE_FALSE(got.all.empty());
+  bool answered_from_node = false;
+  for (const auto& m : got.all)
+    for (const auto& t : m.tasks) {
+      CHECK((t.operator_uid == "count") == (t.node == node.address)); // only count runs there
+      if (t.node == node.address && t.running && t.records_in > 0 && t.busy_ns > 0)
+        answered_from_node = true;
+    }
+  CHECK(answered_from_node);
 }
