@@ -1,5 +1,7 @@
 #include "progress.hpp"
 
+#include "weir/log.hpp"
+
 #include <cmath>
 #include <ctime>
 #include <set>
@@ -30,15 +32,6 @@ std::string bytes(uint64_t n) {
   return buf;
 }
 
-std::string utc_time(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
 } // namespace
 
 std::string progress_text(const job_metrics& m) {
@@ -62,7 +55,7 @@ std::string progress_text(const job_metrics& m) {
   }
   std::string line = m.job + ": " + compact(read) + " records read (" + compact(rate) + "/s)";
   if (any_watermark) {
-    line += ", event time " + utc_time(event_time);
+    line += ", event time " + utc_text(event_time, "%Y-%m-%d %H:%M:%S");
     // Behind wall time only means something for live input, not for history replayed.
     double lag = static_cast<double>(m.wall_ms - event_time) / 1e3;
     char text[48];

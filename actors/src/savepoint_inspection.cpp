@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 
+#include "weir/log.hpp"
 #include "checkpoint_store.hpp"
 #include "store_access.hpp"
 #include "weir/checkpoints.hpp"
@@ -26,14 +27,7 @@ constexpr size_t max_shown_bytes = 64;
 
 using runtime::hex;
 
-std::string iso_time(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
+std::string iso_time(int64_t ms) { return utc_text(ms, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string json_lines(const std::string& text) {
   std::string out = "[";

@@ -32,17 +32,20 @@ int64_t wall_clock_ms() {
       .count();
 }
 
-std::string format_log_line(const log_event& e) {
-  static const char* labels[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
-  std::time_t seconds = static_cast<std::time_t>(e.wall_ms / 1000);
+std::string utc_text(int64_t ms, const char* format) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char when[40];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-  char head[80];
-  std::snprintf(head, sizeof head, "%s.%03dZ %s", when, static_cast<int>(e.wall_ms % 1000),
-                labels[static_cast<int>(e.level) & 3]);
-  std::string line = head;
+  char text[64];
+  return std::strftime(text, sizeof text, format, &tm) > 0 ? text : "";
+}
+
+std::string format_log_line(const log_event& e) {
+  static const char* labels[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ ", static_cast<int>(e.wall_ms % 1000));
+  std::string line =
+      utc_text(e.wall_ms, "%Y-%m-%dT%H:%M:%S") + millis + labels[static_cast<int>(e.level) & 3];
   if (!e.job.empty()) line += " job=" + e.job;
   if (!e.task.empty()) line += " task=" + e.task;
   return line + " " + e.message;

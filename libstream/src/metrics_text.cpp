@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "weir/detail/state_json.hpp"
 #include "weir/options.hpp"
 
 #include <cmath>
@@ -249,23 +250,6 @@ std::string nanoseconds(int64_t ms) {
 
 // ---- JSON -------------------------------------------------------------------
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 std::string json_number(double v) {
   return std::isfinite(v) ? number(v) : "null";
 }
@@ -279,7 +263,9 @@ public:
   }
   json_object& field(const char* key, uint64_t v) { return field(key, std::to_string(v)); }
   json_object& real(const char* key, double v) { return field(key, json_number(v)); }
-  json_object& text(const char* key, const std::string& v) { return field(key, json_string(v)); }
+  json_object& text(const char* key, const std::string& v) {
+    return field(key, detail::json_string(v));
+  }
   std::string close() {
     if (out_.back() == ',') out_.pop_back();
     return out_ + "}";

@@ -291,20 +291,14 @@ TEST_CASE(
     "dropped and counted",
     "[integration][metrics]") {
   // A listening socket nobody accepts on: connects succeed, nothing answers.
-  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(silent, 1) == 0);
-  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  test::silent_listener silent;
+  REQUIRE(silent.port() != 0);
   std::string url;
   SECTION("nothing listens") {
     url = "http://127.0.0.1:" + std::to_string(test::free_port());
   }
   SECTION("it accepts and never answers") {
-    url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    url = "http://127.0.0.1:" + std::to_string(silent.port());
   }
   test::temp_dir dir;
   environment env;
@@ -329,7 +323,6 @@ TEST_CASE(
            && std::stoull(m[1].str()) > 0;
   });
   auto result = run.get();
-  ::close(silent);
   INFO(text);
   CHECK(counted);
   REQUIRE(result.ok());
@@ -372,19 +365,12 @@ TEST_CASE("weir run serves metrics on a port it names, and a taken port is a cle
   CHECK(r.exit_code == 0);
   CHECK(std::regex_search(
       r.output, std::regex(R"(metrics: Prometheus text at http://127\.0\.0\.1:[0-9]+/metrics)")));
-  int taken = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(taken, 1) == 0);
-  REQUIRE(::getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  auto port = std::to_string(ntohs(addr.sin_port));
+  test::silent_listener taken;
+  REQUIRE(taken.port() != 0);
+  auto port = std::to_string(taken.port());
   auto busy = test::run_command({WEIR_CLI, "run", "wordcount", "--output", dir.file("out2"),
                                  "--state-dir", dir.file("state2"), "--metrics-port", port},
                                 60000);
-  ::close(taken);
   INFO(busy.output);
   CHECK(busy.exit_code == 1);
   CHECK_THAT(busy.output, Catch::Contains("cannot serve metrics on 127.0.0.1:" + port));

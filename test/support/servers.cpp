@@ -66,6 +66,20 @@ uint16_t free_port() {
   return port;
 }
 
+silent_listener::silent_listener() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
+      && ::listen(fd_, 1) == 0 && ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port_ = ntohs(addr.sin_port);
+}
+
+silent_listener::~silent_listener() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 std::optional<std::string> http_get(uint16_t port, const std::string& target) {
   auto c = client_for(port);
   auto res = c.Get(target.c_str());

@@ -17,6 +17,22 @@ namespace weir::test {
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_port();
 
+/// A socket listening on a free loopback port that never accepts: connects
+/// succeed (into the backlog) and nothing ever answers. Closed on destruction.
+class silent_listener {
+public:
+  silent_listener();
+  ~silent_listener();
+  silent_listener(const silent_listener&) = delete;
+  silent_listener& operator=(const silent_listener&) = delete;
+  /// 0 if the socket could not be set up.
+  uint16_t port() const noexcept { return port_; }
+
+private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
 /// GET http://127.0.0.1:port/target; the body, or nothing when the request
 /// failed or the status was not 2xx.
 std::optional<std::string> http_get(uint16_t port, const std::string& target);

@@ -29,6 +29,9 @@ struct log_event {
 /// The wall clock in epoch milliseconds, as log events carry it.
 int64_t wall_clock_ms();
 
+/// Epoch milliseconds `ms` as UTC in strftime's `format` (at most 63 bytes).
+std::string utc_text(int64_t ms, const char* format);
+
 /// "2026-12-02T16:20:01.123Z WARN  job=wordcount task=count[0/2] message":
 /// UTC time, level, job and task when known, the message.
 std::string format_log_line(const log_event& e);

@@ -146,5 +146,5 @@ TEST_CASE("metrics json gives tasks, channels, checkpoints and the bottleneck, n
   m.job = "q\"\\\n";
   json = metrics_json(m);
   CHECK(json.find(R"("bottleneck":null,)") != std::string::npos);
-  CHECK(json.rfind(R"({"job":"q\"\\\u000a",)", 0) == 0);
+  CHECK(json.rfind(R"({"job":"q\"\\\n",)", 0) == 0);
 }
