@@ -196,7 +196,7 @@ TEST_CASE("a real Prometheus scrapes the job's endpoint and its query API return
   });
   std::string bottleneck;
   bool named =
-      scraped && eventually(10000, [&] {
+      scraped && eventually(30000, [&] {
         auto a = prometheus.query(
             R"(max_over_time(weir_task_bottleneck{job="metrics-job",operator="first"}[1m]))");
         if (a) bottleneck = *a;
