@@ -143,9 +143,8 @@ caf::behavior task_behavior(task_actor* self, std::shared_ptr<const deployment> 
     [self, check](complete_atom, uint64_t id, bool final) {
       check(self->state.core->checkpoint_complete(id, final));
     },
-    // For `weir job status`: the event time this task has reached, its
-    // records and bytes in and out, and where its time went (task_time).
-    // Plain numbers: they cross to a coordinator on another machine.
+    // For `weir job status` and the metrics: the event time this task has
+    // reached, its traffic, queue and credits, and where its time went.
     [self](status_atom) -> task_status {
       const auto& core = *self->state.core;
       const auto& s = core.stats();

@@ -87,11 +87,8 @@ private:
 
 using task_value = std::function<std::optional<std::string>(const task_metrics&)>;
 
-task_value count_of(uint64_t task_metrics::*field) {
-  return [field](const task_metrics& t) { return std::optional<std::string>(number(t.*field)); };
-}
-
-task_value share_of(double task_metrics::*field) {
+/// A field as it is: a count, a rate or a share.
+template <class T> task_value value_of(T task_metrics::*field) {
   return [field](const task_metrics& t) { return std::optional<std::string>(number(t.*field)); };
 }
 
@@ -103,22 +100,22 @@ task_value seconds_of(uint64_t task_metrics::*field, double unit) {
 
 void task_families(prometheus_writer& w, const job_metrics& m) {
   w.task_family("weir_task_records_in_total", "counter", "Records a task read from its inputs.",
-                count_of(&task_metrics::records_in));
+                value_of(&task_metrics::records_in));
   w.task_family("weir_task_records_out_total", "counter", "Records a task sent to its outputs.",
-                count_of(&task_metrics::records_out));
+                value_of(&task_metrics::records_out));
   w.task_family("weir_task_bytes_in_total", "counter", "Bytes of the frames a task received.",
-                count_of(&task_metrics::bytes_in));
+                value_of(&task_metrics::bytes_in));
   w.task_family("weir_task_bytes_out_total", "counter", "Bytes of the frames a task sent.",
-                count_of(&task_metrics::bytes_out));
+                value_of(&task_metrics::bytes_out));
   w.task_family("weir_task_late_records_total", "counter",
                 "Records that arrived past allowed lateness.",
-                count_of(&task_metrics::late_records));
+                value_of(&task_metrics::late_records));
   w.task_family("weir_task_records_in_per_second", "gauge",
                 "Records read per second over the last interval.",
-                share_of(&task_metrics::records_in_per_s));
+                value_of(&task_metrics::records_in_per_s));
   w.task_family("weir_task_records_out_per_second", "gauge",
                 "Records sent per second over the last interval.",
-                share_of(&task_metrics::records_out_per_s));
+                value_of(&task_metrics::records_out_per_s));
   w.task_family("weir_task_busy_seconds_total", "counter", "Wall time a task spent processing.",
                 seconds_of(&task_metrics::busy_ns, 1e9));
   w.task_family("weir_task_backpressured_seconds_total", "counter",
@@ -127,16 +124,16 @@ void task_families(prometheus_writer& w, const job_metrics& m) {
   w.task_family("weir_task_idle_seconds_total", "counter", "Wall time a task waited for input.",
                 seconds_of(&task_metrics::idle_ns, 1e9));
   w.task_family("weir_task_busy_ratio", "gauge", "Share of wall time busy over the last interval.",
-                share_of(&task_metrics::busy_share));
+                value_of(&task_metrics::busy_share));
   w.task_family("weir_task_backpressured_ratio", "gauge",
                 "Share of wall time backpressured over the last interval.",
-                share_of(&task_metrics::backpressured_share));
+                value_of(&task_metrics::backpressured_share));
   w.task_family("weir_task_idle_ratio", "gauge", "Share of wall time idle over the last interval.",
-                share_of(&task_metrics::idle_share));
+                value_of(&task_metrics::idle_share));
   w.task_family("weir_task_queued_frames", "gauge", "Input frames received and not yet processed.",
-                count_of(&task_metrics::queued_frames));
+                value_of(&task_metrics::queued_frames));
   w.task_family("weir_task_credits", "gauge", "Frames a task may still send, over its outputs.",
-                count_of(&task_metrics::credits));
+                value_of(&task_metrics::credits));
   w.task_family("weir_task_watermark_seconds", "gauge",
                 "A task's output watermark (event time, epoch s).",
                 [](const task_metrics& t) -> std::optional<std::string> {
@@ -156,7 +153,7 @@ void task_families(prometheus_writer& w, const job_metrics& m) {
                 seconds_of(&task_metrics::checkpoint_alignment_us, 1e6));
   w.task_family("weir_task_checkpoint_size_bytes", "gauge",
                 "State a task stored in the latest checkpoint.",
-                count_of(&task_metrics::checkpoint_bytes));
+                value_of(&task_metrics::checkpoint_bytes));
   auto bottleneck = m.bottleneck;
   const auto* first = m.tasks.data();
   w.task_family("weir_task_bottleneck", "gauge",

@@ -113,7 +113,7 @@ job_result environment::execute(const std::string& job_name) {
   std::unique_ptr<nodes::sigterm_stop> on_sigterm;
   if (prepared && !options_.checkpoints.savepoint_on_stop.empty()) on_sigterm = std::make_unique<nodes::sigterm_stop>();
   caf::actor_system sys{cfg};
-  auto where = nodes::place_on_nodes(sys, *dep, log);
+  auto where = nodes::place_on_nodes(sys, *dep);
   if (!where) {
     result.failure = where.error_value();
     return result;

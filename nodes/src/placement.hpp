@@ -24,15 +24,15 @@ namespace weir::nodes {
 /// those of `remote_uids`) with slot sharing: slot i of the job holds
 /// subtask i of every operator, so forward-connected subtasks stay together,
 /// and the job's slots go round robin over the nodes, so the subtasks of
-/// one operator spread. Says the placement through `log`. Without nodes,
+/// one operator spread. Says the placement through dep.options.log_events. Without nodes,
 /// everything is local. Errors: errc::unreachable (a node), errc::bad_argument
 /// (not a registered job, an unknown uid, too few slots, a mismatch).
-expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep,
-                                            const std::function<void(const std::string&)>& log);
+expected<runtime::placement> place_on_nodes(caf::actor_system& sys, const runtime::deployment& dep);
 
 /// The bytes each of `nodes` read from the network so far; nothing for one
 /// that does not answer within 2 s.
-std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys, const std::vector<caf::actor>& nodes);
+std::vector<std::optional<uint64_t>> bytes_read_by(caf::actor_system& sys,
+                                                   const std::vector<caf::actor>& nodes);
 
 /// What a node answered to a join: its slots, or why this coordinator
 /// cannot use it (another Weir version or job build, no slot, a smaller

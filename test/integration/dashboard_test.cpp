@@ -44,22 +44,6 @@ private:
   uint64_t next_ = 0;
 };
 
-/// The ports the job's log says its metrics endpoint and dashboard took.
-struct ports_from_log {
-  std::atomic<int> metrics{0};
-  std::atomic<int> ui{0};
-  std::function<void(const std::string&)> callback() {
-    return [this](const std::string& line) {
-      std::smatch m;
-      if (std::regex_search(line, m,
-                            std::regex(R"(Prometheus text at http://127\.0\.0\.1:([0-9]+)/)")))
-        metrics = std::stoi(m[1].str());
-      if (std::regex_search(line, m, std::regex(R"(dashboard at http://127\.0\.0\.1:([0-9]+)/)")))
-        ui = std::stoi(m[1].str());
-    };
-  }
-};
-
 /// records_in per task name ("out[0/1]") as the Prometheus text gives it.
 std::map<std::string, std::string> records_in_served(const std::string& text) {
   std::map<std::string, std::string> out;
@@ -109,7 +93,7 @@ TEST_CASE("the dashboard loads in headless Chromium without errors, draws the jo
   env.options().metrics.interval_ms = 100;
   env.options().metrics.port = 0;
   env.options().metrics.ui_port = 0;
-  ports_from_log ports;
+  test::ports_from_log ports;
   env.options().log = ports.callback();
   env.add_source<uint64_t>([] { return std::make_unique<then_idle>(5000); }, "numbers")
       .uid("numbers")

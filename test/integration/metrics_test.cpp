@@ -83,24 +83,6 @@ const task_metrics* task_of(const job_metrics& m, const std::string& uid) {
   return nullptr;
 }
 
-/// The port the job's log says its metrics endpoint took.
-struct port_from_log {
-  std::atomic<int> port{0};
-  std::function<void(const std::string&)> callback() {
-    return [this](const std::string& line) {
-      std::smatch m;
-      if (std::regex_search(
-              line, m, std::regex(R"(Prometheus text at http://127\.0\.0\.1:([0-9]+)/metrics)")))
-        port = std::stoi(m[1].str());
-    };
-  }
-  bool wait(int timeout_ms) {
-    for (int i = 0; i < timeout_ms / 10 && port == 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10)); // the log line is all that tells
-    return port != 0;
-  }
-};
-
 /// Every string value of `key` in the JSON file `path` (a Grafana dashboard
 /// of ours: its queries), unescaped, with Grafana's variables as a user
 /// looking at job "metrics-job" over the last hour would have them.
@@ -178,14 +160,14 @@ TEST_CASE("a real Prometheus scrapes the job's endpoint and its query API return
   test::temp_dir dir;
   environment env;
   build_slow_job(env, dir, 300000);
-  port_from_log log;
+  test::ports_from_log log;
   env.options().log = log.callback();
   env.options().metrics.port = 0;
   auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
   REQUIRE(log.wait(20000));
-  auto own = test::http_get(uint16_t(log.port), "/metrics");
+  auto own = test::http_get(uint16_t(log.metrics), "/metrics");
   REQUIRE(own);
-  test::prometheus_server prometheus("127.0.0.1:" + std::to_string(log.port.load()));
+  test::prometheus_server prometheus("127.0.0.1:" + std::to_string(log.metrics.load()));
   REQUIRE(prometheus.ready(30000));
   std::string answer;
   bool scraped = eventually(30000, [&] {
@@ -309,13 +291,13 @@ TEST_CASE(
   env.options().metrics.port = 0;
   snapshots got;
   env.options().metrics.on_metrics = got.callback();
-  port_from_log log;
+  test::ports_from_log log;
   env.options().log = log.callback();
   auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
   REQUIRE(log.wait(20000));
   std::string text;
   bool counted = eventually(20000, [&] {
-    auto t = test::http_get(uint16_t(log.port), "/metrics");
+    auto t = test::http_get(uint16_t(log.metrics), "/metrics");
     if (t) text = *t;
     std::smatch m;
     return t
@@ -338,7 +320,7 @@ TEST_CASE(
   environment env;
   build_slow_job(env, dir, 20000);
   env.options().metrics.port = 0;
-  port_from_log log;
+  test::ports_from_log log;
   env.options().log = log.callback();
   auto run = std::async(std::launch::async, [&env] { return env.execute("metrics-job"); });
   REQUIRE(log.wait(20000));
@@ -347,7 +329,7 @@ TEST_CASE(
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(uint16_t(log.port));
+    addr.sin_port = htons(uint16_t(log.metrics));
     bool sent = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
                 && ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) > 0;
     ::close(fd);
@@ -364,7 +346,7 @@ TEST_CASE(
       "POST /metrics HTTP/1.1\r\nContent-Length: 4294967295\r\n\r\nxx")); // a 4 GiB body announced
   std::string after;
   bool serving = eventually(10000, [&] { // the first snapshot comes one interval in
-    after = test::http_get(uint16_t(log.port), "/metrics").value_or("");
+    after = test::http_get(uint16_t(log.metrics), "/metrics").value_or("");
     return after.find("weir_task_records_in_total{job=\"metrics-job\"") != std::string::npos;
   });
   auto result = run.get();

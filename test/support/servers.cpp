@@ -9,6 +9,7 @@
 #include <cctype>
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 namespace weir::test {
@@ -93,6 +94,21 @@ std::optional<std::string> http_post_form(uint16_t port, const std::string& path
   auto res = c.Post(path.c_str(), httplib::Params{{key, value}});
   if (!res || res->status / 100 != 2) return std::nullopt;
   return res->body;
+}
+
+std::function<void(const std::string&)> ports_from_log::callback() {
+  return [this](const std::string& line) {
+    std::smatch m;
+    if (std::regex_search(line, m,
+                          std::regex(R"(Prometheus text at http://127\.0\.0\.1:([0-9]+)/)")))
+      metrics = std::stoi(m[1].str());
+    if (std::regex_search(line, m, std::regex(R"(dashboard at http://127\.0\.0\.1:([0-9]+)/)")))
+      ui = std::stoi(m[1].str());
+  };
+}
+
+bool ports_from_log::wait(int timeout_ms) {
+  return poll_until(timeout_ms, [this] { return metrics != 0; });
 }
 
 bool installed(const std::string& program) {

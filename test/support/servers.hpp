@@ -4,7 +4,9 @@
 // on loopback, on free ports, in temporary directories; stopped on
 // destruction. A server that does not come up is a test failure naming it.
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,16 @@ std::optional<std::string> http_get(uint16_t port, const std::string& target);
 /// POST a form to http://127.0.0.1:port/path; the body, or nothing.
 std::optional<std::string> http_post_form(uint16_t port, const std::string& path,
                                           const std::string& key, const std::string& value);
+
+/// The ports a job's log says its metrics endpoint and dashboard took
+/// (runtime_options::log = callback(), with metrics.port or ui_port 0).
+struct ports_from_log {
+  std::atomic<int> metrics{0};
+  std::atomic<int> ui{0};
+  std::function<void(const std::string&)> callback();
+  /// Waits up to `timeout_ms` for the metrics port (the log line is all that tells).
+  bool wait(int timeout_ms);
+};
 
 /// Whether `program` is installed (in /usr/bin or /usr/sbin).
 bool installed(const std::string& program);
