@@ -386,6 +386,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
     [self](rejoin_atom, uint32_t node) { ask_to_rejoin(self, node); },
     [self](rejoin_atom, timeout_atom, uint32_t episode) { waited_for_nodes(self, episode); },
     [self](status_atom) -> caf::result<std::string> { return status_text(self); },
+    [self](status_atom, uint64_t pause) { status_pause_over(self, pause); },
     [self](query_atom, uint64_t checkpoint, std::string& savepoint, std::string& uid, std::string& key,
            bool has_key) -> caf::result<std::string> {
       // The store answers on its own thread: LevelDB admits one process, the job's.

@@ -113,6 +113,9 @@ struct supervisor_state {
   std::map<uint32_t, uint64_t> task_alignment_us; // per task, its latest checkpoint
   std::map<uint32_t, std::pair<uint64_t, uint64_t>> task_checkpoint_bytes; // per task: (checkpoint, bytes)
   bool gathering_metrics = false; // a round of asking is out
+  // -- `weir job status` (supervisor_status.cpp): its second rounds, waiting out their pause
+  std::map<uint64_t, std::function<void()>> status_pauses;
+  uint64_t status_pauses_made = 0;
   const char* name = "weir.supervisor";
 };
 
@@ -130,6 +133,8 @@ void begin_attempt(supervisor_actor* self);
 /// and time shares (asked of the running tasks, 2 s each), and the
 /// bottleneck when one stands out.
 caf::result<std::string> status_text(supervisor_actor* self);
+/// Asks the tasks again for the `weir job status` whose pause `id` is over.
+void status_pause_over(supervisor_actor* self, uint64_t id);
 /// Asks every running task of the attempt for its figures (2 s each): calls
 /// `each` per answer, then `done` once all answered or timed out.
 void ask_running_tasks(supervisor_actor* self, std::function<void(uint32_t, task_status&)> each,
