@@ -34,6 +34,8 @@ options:
   --max-message-bytes N
                     the largest message read from a peer (default 536870912;
                     use the coordinator's --max-message-bytes)
+  --log-level L     debug, info (default), warn or error: one line per event
+                    on stderr (time, level, job, task), from L up
   -h, --help        show this help
 )";
 
@@ -45,11 +47,12 @@ int usage(const std::string& message) {
 }
 
 int node_command(int argc, char** argv, int first) {
-  auto args = parse_cli(argc, argv, first, {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca",
-                                                "allowed-dirs", "silence-timeout-ms",
-                                                "max-message-bytes"});
+  auto args = parse_cli(argc, argv, first,
+                        {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca",
+                         "allowed-dirs", "silence-timeout-ms", "max-message-bytes", "log-level"});
   if (!args) {
-    std::fprintf(stderr, "weir node: %s (try weir node --help)\n", args.error_value().message().c_str());
+    std::fprintf(stderr, "weir node: %s (try weir node --help)\n",
+                 args.error_value().message().c_str());
     return 2;
   }
   if (args->help) {
@@ -71,7 +74,8 @@ int node_command(int argc, char** argv, int first) {
   auto silence = args->get_number("silence-timeout-ms", o.silence_timeout_ms, 2000, 3600000);
   if (!silence) return usage(silence.error_value().message());
   o.silence_timeout_ms = static_cast<uint32_t>(*silence);
-  auto max_message = args->get_number("max-message-bytes", o.max_message_bytes, 16 << 20, uint64_t{1} << 32);
+  auto max_message =
+      args->get_number("max-message-bytes", o.max_message_bytes, 16 << 20, uint64_t{1} << 32);
   if (!max_message) return usage(max_message.error_value().message());
   o.max_message_bytes = static_cast<size_t>(*max_message);
   auto tls = read_tls_args(*args);
@@ -86,8 +90,16 @@ int node_command(int argc, char** argv, int first) {
     o.allowed_dirs = split_list(args->get("allowed-dirs"));
     if (o.allowed_dirs.empty()) return usage("--allowed-dirs lists no directory");
     for (const auto& d : o.allowed_dirs)
-      if (!std::filesystem::path(d).is_absolute()) return usage("--allowed-dirs: '" + d + "' is not an absolute path");
+      if (!std::filesystem::path(d).is_absolute())
+        return usage("--allowed-dirs: '" + d + "' is not an absolute path");
   }
+  auto level = parse_log_level(args->get("log-level", "info"));
+  if (!level)
+    return usage("--log-level is debug, info, warn or error, not '" + args->get("log-level") + "'");
+  o.log_events = [least = *level](const log_event& e) {
+    if (e.level >= least)
+      std::fprintf(stderr, "%s\n", format_log_line(e).c_str()); // one call: whole lines
+  };
   o.port = static_cast<uint16_t>(*port);
   o.bind = args->get("bind", o.bind);
   o.port_file = args->get("port-file");

@@ -99,6 +99,9 @@ void start_all(supervisor_actor* self) {
   for (uint32_t t = 0; t < st.tasks.size(); ++t) {
     st.phases[t] = phase::running;
     self->send(st.tasks[t], start_atom::value);
+    int node = node_of(self, t);
+    say(self, node < 0 ? "started" : "started on node " + st.how.where.addresses[size_t(node)],
+        log_level::debug, task_name(self, t));
   }
   bool persist = static_cast<bool>(st.how.store);
   st.host = std::make_unique<supervisor_host>(self, st.attempt);
@@ -339,6 +342,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (!t) return;
       auto snapshot = whole_snapshot(self, *t, id, std::move(last));
       self->state.task_alignment_us[*t] = alignment_us;
+      say(self, "snapshot for checkpoint " + std::to_string(id) + " sent, inputs held " + std::to_string(alignment_us) + " us for its barriers", log_level::debug, task_name(self, *t));
       if (self->state.coordinator) self->state.coordinator->on_snapshot(*t, id, std::move(snapshot), alignment_us);
     },
     [self](done_atom, task_report& report, snapshot_chunks& last) {
@@ -349,6 +353,7 @@ caf::behavior supervisor_behavior(supervisor_actor* self, std::shared_ptr<const 
       if (st.phases[*t] != phase::running || !st.coordinator) return;
       st.phases[*t] = phase::finished;
       report.task = *t;
+      say(self, "finished its input: in " + std::to_string(report.records_in) + " records, out " + std::to_string(report.records_out), log_level::debug, task_name(self, *t));
       st.reports[*t] = report;
       st.coordinator->on_task_finished(*t, std::move(snapshot));
     },

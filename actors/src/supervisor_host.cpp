@@ -48,6 +48,7 @@ void supervisor_host::store_manifest(const checkpoint_summary& summary) {
 void supervisor_host::abort_checkpoint(uint64_t id, const std::string& why) {
   auto& st = self_->state;
   ++st.checkpoints_failed;
+  say(self_, "checkpoint " + std::to_string(id) + " failed: " + why, log_level::warn);
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.phases[t] == phase::running) self_->send(st.tasks[t], abort_atom::value, id);
   abandon_in_store(self_, id, why);
@@ -60,6 +61,10 @@ void supervisor_host::checkpoint_completed(const checkpoint_summary& summary,
     ++st.completed;
     st.last_checkpoint = summary.id;
     note_checkpoint(self_, summary);
+    say(self_, "checkpoint " + std::to_string(summary.id) + " completed in " + std::to_string(summary.duration_ms)
+                 + " ms, " + std::to_string(summary.bytes) + " bytes, inputs held at most "
+                 + std::to_string(summary.alignment_us) + " us",
+        log_level::debug);
   }
   for (uint32_t t = 0; t < st.tasks.size(); ++t)
     if (st.phases[t] == phase::running || st.phases[t] == phase::finished)

@@ -38,8 +38,9 @@ std::string number(uint64_t v) {
 
 // ---- Prometheus -------------------------------------------------------------
 
-/// A label value: backslash, double quote and newline escaped.
-std::string label_value(const std::string& s) {
+} // namespace
+
+std::string prometheus_label_value(const std::string& s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -52,6 +53,10 @@ std::string label_value(const std::string& s) {
   }
   return out;
 }
+
+namespace {
+
+std::string label_value(const std::string& s) { return prometheus_label_value(s); }
 
 /// Writes one metric family: its HELP and TYPE, then a sample per task for
 /// which `value` gives one.

@@ -210,6 +210,7 @@ struct metrics_reporters::impl {
   std::mutex mtx;
   std::string prometheus; // the latest snapshot's text
   std::string json;       // the same for the dashboard
+  std::string job;        // the latest snapshot's: labels the reporter's own figures
   std::unique_ptr<influx_pusher> influx;
   // Destroyed first: their threads read the fields above.
   std::unique_ptr<http_endpoint> endpoint;
@@ -220,18 +221,19 @@ struct metrics_reporters::impl {
     return this->*text;
   }
 
-  /// The reporter's own figures, after the job's.
+  /// The reporter's own figures, after the job's (caller holds mtx).
   std::string own_text() const {
     if (!influx) return {};
+    auto labels = "{job=\"" + prometheus_label_value(job) + "\"} ";
     return "# HELP weir_influxdb_lines_sent_total Lines InfluxDB accepted.\n"
            "# TYPE weir_influxdb_lines_sent_total counter\n"
-           "weir_influxdb_lines_sent_total "
-           + std::to_string(influx->sent())
+           "weir_influxdb_lines_sent_total"
+           + labels + std::to_string(influx->sent())
            + "\n# HELP weir_influxdb_lines_dropped_total Lines dropped: the buffer was full or the "
              "job ended.\n"
              "# TYPE weir_influxdb_lines_dropped_total counter\n"
-             "weir_influxdb_lines_dropped_total "
-           + std::to_string(influx->dropped()) + "\n";
+             "weir_influxdb_lines_dropped_total"
+           + labels + std::to_string(influx->dropped()) + "\n";
   }
 };
 
@@ -281,6 +283,10 @@ metrics_reporters::metrics_reporters(std::unique_ptr<impl> p) : impl_(std::move(
 metrics_reporters::~metrics_reporters() = default;
 
 void metrics_reporters::publish(const job_metrics& m) {
+  {
+    std::lock_guard<std::mutex> guard(impl_->mtx);
+    if (impl_->job != m.job) impl_->job = m.job;
+  }
   if (impl_->endpoint) {
     auto text = prometheus_text(m);
     std::lock_guard<std::mutex> guard(impl_->mtx);

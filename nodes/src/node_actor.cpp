@@ -3,8 +3,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -53,22 +53,28 @@ error check_paths(const job_args& args, const std::vector<std::string>& allowed)
     std::filesystem::path path(it->second);
     std::error_code ec;
     if (!path.is_absolute())
-      return {errc::bad_argument, "job argument '" + std::string(key) + "' is the relative path '" + it->second
-                                    + "', which this node would resolve in its own working directory ('"
-                                    + std::filesystem::current_path(ec).string() + "'): give an absolute path"};
-    if (allowed.empty() || std::any_of(allowed.begin(), allowed.end(), [&](auto& d) { return inside(path, d); }))
+      return {errc::bad_argument,
+              "job argument '" + std::string(key) + "' is the relative path '" + it->second
+                  + "', which this node would resolve in its own working directory ('"
+                  + std::filesystem::current_path(ec).string() + "'): give an absolute path"};
+    if (allowed.empty()
+        || std::any_of(allowed.begin(), allowed.end(), [&](auto& d) { return inside(path, d); }))
       continue;
     std::string dirs;
-    for (const auto& d : allowed) dirs += (dirs.empty() ? "" : ", ") + d;
+    for (const auto& d : allowed)
+      dirs += (dirs.empty() ? "" : ", ") + d;
     return {errc::bad_argument, "job argument '" + std::string(key) + "' is '" + it->second
-                                  + "', outside the directories this node allows (--allowed-dirs " + dirs + ")"};
+                                    + "', outside the directories this node allows (--allowed-dirs "
+                                    + dirs + ")"};
   }
   return {};
 }
 
-expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req, const node_settings& settings) {
+expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req,
+                                                    const node_settings& settings) {
   job_args args;
-  for (size_t i = 0; i + 1 < req.args.size(); i += 2) args[req.args[i]] = req.args[i + 1];
+  for (size_t i = 0; i + 1 < req.args.size(); i += 2)
+    args[req.args[i]] = req.args[i + 1];
   if (auto err = check_paths(args, settings.allowed_dirs)) return err;
   environment env;
   env.options() = runtime::from_wire(req.options);
@@ -90,21 +96,30 @@ expected<std::shared_ptr<const deployment>> rebuild(const deploy_request& req, c
 
 using clock = std::chrono::steady_clock;
 
+void tell(const node_settings& settings, log_level level, const std::string& job,
+          const std::string& task, std::string what) {
+  settings.log({level, job, task, std::move(what), wall_clock_ms()});
+}
+
 /// Connects to the node at `address` through the middleman actor without
 /// blocking this actor, retrying when CAF's heartbeat tick closed the
 /// connection before its handshake; `done` gets no error once connected.
 void connect_peer(node_actor* self, const std::string& address, clock::time_point deadline,
                   std::function<void(const caf::error&)> done) {
   auto parsed = parse_node_address(address);
-  if (!parsed) return done(caf::make_error(caf::sec::runtime_error, parsed.error_value().message()));
+  if (!parsed)
+    return done(caf::make_error(caf::sec::runtime_error, parsed.error_value().message()));
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
   if (left.count() <= 0) return done(caf::make_error(caf::sec::request_timeout));
-  self->request(connector(self->system()), left, caf::connect_atom::value, parsed->first, parsed->second)
-    .then([done](const caf::node_id&, caf::strong_actor_ptr&, const std::set<std::string>&) { done({}); },
-          [self, address, deadline, done](caf::error& err) {
-            if (err == caf::sec::connection_timeout) return connect_peer(self, address, deadline, done);
-            done(err);
-          });
+  self->request(connector(self->system()), left, caf::connect_atom::value, parsed->first,
+                parsed->second)
+      .then([done](const caf::node_id&, caf::strong_actor_ptr&,
+                   const std::set<std::string>&) { done({}); },
+            [self, address, deadline, done](caf::error& err) {
+              if (err == caf::sec::connection_timeout)
+                return connect_peer(self, address, deadline, done);
+              done(err);
+            });
 }
 
 // `name` also keeps CAF 0.17's spawn off its no-argument path, which binds a
@@ -112,67 +127,88 @@ void connect_peer(node_actor* self, const std::string& address, clock::time_poin
 caf::behavior node_behavior(node_actor* self, node_settings settings) {
   auto name = settings.name;
   return {
-    [name, settings](runtime::join_atom, deploy_request& req) -> caf::result<runtime::node_info> {
-      auto dep = rebuild(req, settings);
-      if (!dep) return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
-      return runtime::node_info{runtime::weir_version(), runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
-                                settings.slots, settings.max_message_bytes};
-    },
-    // What the node has read from the network so far (weir::job_result::bytes_read_by_nodes).
-    [self](runtime::status_atom) -> uint64_t { return bytes_received(self->system()); },
-    // Connects this node to other nodes of a job, so BASP routes the
-    // frames between their tasks directly rather than through the coordinator.
-    [self, name](runtime::peers_atom, std::vector<std::string>& peers, uint32_t timeout_ms) -> caf::result<bool> {
-      if (peers.empty()) return true;
-      auto rp = self->make_response_promise<bool>();
-      auto pending = std::make_shared<size_t>(peers.size());
-      auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
-      for (const auto& peer : peers)
-        connect_peer(self, peer, deadline, [self, rp, pending, peer, name](const caf::error& err) mutable {
-          if (*pending == 0) return; // answered already (an earlier peer failed)
-          if (err) {
-            *pending = 0;
-            rp.deliver(caf::make_error(caf::sec::runtime_error,
-                                       name + " cannot connect to node " + peer + ": " + self->system().render(err)));
-          } else if (--*pending == 0) {
-            rp.deliver(true);
-          }
-        });
-      return rp;
-    },
-    [self, name, settings](runtime::deploy_atom, deploy_request& req,
-           caf::actor& supervisor) -> caf::result<caf::actor> {
-      auto& known = self->state.deployments;
-      for (auto it = known.begin(); it != known.end();)
-        it = it->second.expired() ? known.erase(it) : std::next(it);
-      auto key = req.args;
-      key.push_back(req.job);
-      // Runs differing only in runtime options or graph settings must not share a deployment.
-      for (auto v : {req.options.batch_size, req.options.max_batch_bytes, req.options.max_message_bytes,
-                     uint64_t{req.options.credit_window}, uint64_t{req.options.buffer_timeout_ms},
-                     req.options.records_per_turn, uint64_t{req.options.idle_poll_ms},
-                     uint64_t{req.chaining}, uint64_t{req.max_parallelism},
-                     uint64_t{req.default_parallelism}, req.run_id, uint64_t{req.checkpointing}})
-        key.push_back(std::to_string(v));
-      auto slot = known[key].lock();
-      if (!slot) {
+      [name, settings](runtime::join_atom, deploy_request& req) -> caf::result<runtime::node_info> {
         auto dep = rebuild(req, settings);
-        if (!dep)
-          return caf::make_error(caf::sec::runtime_error, name + ": " + dep.error_value().to_string());
-        slot = *dep;
-        known[key] = slot;
-      }
-      if (req.task >= slot->plan.tasks.size())
-        return caf::make_error(caf::sec::runtime_error, name + ": job '" + req.job
-                                                          + "' has no task " + std::to_string(req.task));
-      auto here = slot->plan.task_name(*slot->graph, req.task);
-      if (here != req.task_name)
-        return caf::make_error(caf::sec::runtime_error,
-                               name + ": built a different plan than the coordinator: task "
-                                 + std::to_string(req.task) + " is " + here + " here but "
-                                 + req.task_name + " there");
-      return runtime::spawn_task(self->system(), slot, req.task, supervisor);
-    },
+        if (!dep) {
+          tell(settings, log_level::warn, req.job, "",
+               "refused to join: " + dep.error_value().to_string());
+          return caf::make_error(caf::sec::runtime_error,
+                                 name + ": " + dep.error_value().to_string());
+        }
+        tell(settings, log_level::info, req.job, "",
+             "a coordinator joined, " + std::to_string(settings.slots) + " slot(s) offered");
+        return runtime::node_info{runtime::weir_version(),
+                                  runtime::build_fingerprint(*(*dep)->graph, (*dep)->plan),
+                                  settings.slots, settings.max_message_bytes};
+      },
+      // What the node has read from the network so far (weir::job_result::bytes_read_by_nodes).
+      [self](runtime::status_atom) -> uint64_t { return bytes_received(self->system()); },
+      // Connects this node to other nodes of a job, so BASP routes the
+      // frames between their tasks directly rather than through the coordinator.
+      [self, name, settings](runtime::peers_atom, std::vector<std::string>& peers,
+                             uint32_t timeout_ms) -> caf::result<bool> {
+        if (peers.empty()) return true;
+        auto rp = self->make_response_promise<bool>();
+        auto pending = std::make_shared<size_t>(peers.size());
+        auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
+        for (const auto& peer : peers)
+          connect_peer(self, peer, deadline,
+                       [self, rp, pending, peer, name, settings](const caf::error& err) mutable {
+                         if (*pending == 0) return; // answered already (an earlier peer failed)
+                         if (err) {
+                           *pending = 0;
+                           auto why =
+                               "cannot connect to node " + peer + ": " + self->system().render(err);
+                           tell(settings, log_level::warn, "", "", why);
+                           rp.deliver(caf::make_error(caf::sec::runtime_error, name + " " + why));
+                           return;
+                         }
+                         tell(settings, log_level::debug, "", "", "connected to node " + peer);
+                         if (--*pending == 0) rp.deliver(true);
+                       });
+        return rp;
+      },
+      [self, name, settings](runtime::deploy_atom, deploy_request& req,
+                             caf::actor& supervisor) -> caf::result<caf::actor> {
+        auto& known = self->state.deployments;
+        for (auto it = known.begin(); it != known.end();)
+          it = it->second.expired() ? known.erase(it) : std::next(it);
+        auto key = req.args;
+        key.push_back(req.job);
+        // Runs differing only in runtime options or graph settings must not share a deployment.
+        for (auto v :
+             {req.options.batch_size, req.options.max_batch_bytes, req.options.max_message_bytes,
+              uint64_t{req.options.credit_window}, uint64_t{req.options.buffer_timeout_ms},
+              req.options.records_per_turn, uint64_t{req.options.idle_poll_ms},
+              uint64_t{req.chaining}, uint64_t{req.max_parallelism},
+              uint64_t{req.default_parallelism}, req.run_id, uint64_t{req.checkpointing}})
+          key.push_back(std::to_string(v));
+        auto slot = known[key].lock();
+        if (!slot) {
+          auto dep = rebuild(req, settings);
+          if (!dep) {
+            tell(settings, log_level::warn, req.job, req.task_name,
+                 "refused to deploy: " + dep.error_value().to_string());
+            return caf::make_error(caf::sec::runtime_error,
+                                   name + ": " + dep.error_value().to_string());
+          }
+          slot = *dep;
+          known[key] = slot;
+        }
+        if (req.task >= slot->plan.tasks.size())
+          return caf::make_error(caf::sec::runtime_error, name + ": job '" + req.job
+                                                              + "' has no task "
+                                                              + std::to_string(req.task));
+        auto here = slot->plan.task_name(*slot->graph, req.task);
+        if (here != req.task_name) {
+          auto why = "built a different plan than the coordinator: task " + std::to_string(req.task)
+                     + " is " + here + " here but " + req.task_name + " there";
+          tell(settings, log_level::warn, req.job, req.task_name, "refused to deploy: " + why);
+          return caf::make_error(caf::sec::runtime_error, name + ": " + why);
+        }
+        tell(settings, log_level::debug, req.job, req.task_name, "deployed");
+        return runtime::spawn_task(self->system(), slot, req.task, supervisor);
+      },
   };
 }
 

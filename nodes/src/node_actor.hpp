@@ -3,8 +3,11 @@
 #include <caf/fwd.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "weir/log.hpp"
 
 namespace weir::nodes {
 
@@ -20,6 +23,7 @@ struct node_settings {
   uint32_t slots = 1;                   ///< Told to coordinators (see node_info).
   std::vector<std::string> allowed_dirs; ///< Job paths must lie inside one; empty: anywhere.
   uint64_t max_message_bytes = uint64_t{512} << 20; ///< What its middleman reads at most (told in node_info).
+  std::function<void(const log_event&)> log;        ///< What it did (node_options::log_events); never empty.
 };
 caf::actor spawn_node_actor(caf::actor_system& sys, node_settings settings);
 

@@ -5,13 +5,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/process.hpp"
@@ -81,6 +84,18 @@ TEST_CASE("weir run logs one line per event with time, level and job, from the l
   CHECK(std::regex_search(info.output,
                           std::regex(R"((^|\n)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  )"
                                      R"(job=wordcount control endpoint on 127\.0\.0\.1:)")));
+  CHECK_THAT(info.output, !Catch::Contains(" DEBUG "));
+  auto debug = run("debug");
+  INFO(debug.output);
+  CHECK(debug.exit_code == 0);
+  // Every task's start and end, and each checkpoint, named at debug.
+  CHECK(std::regex_search(debug.output,
+                          std::regex(R"(Z DEBUG job=wordcount task=count\[0/1\] started\n)")));
+  CHECK(std::regex_search(
+      debug.output, std::regex(R"(Z DEBUG job=wordcount task=split\[0/1\] finished its input: in )"
+                               R"(45 records, out 556\n)")));
+  CHECK(std::regex_search(debug.output,
+                          std::regex(R"(Z DEBUG job=wordcount checkpoint [0-9]+ completed in )")));
   auto warn = run("warn");
   INFO(warn.output);
   CHECK(warn.exit_code == 0);
@@ -122,4 +137,52 @@ TEST_CASE("a restart is a warning naming the job and the task that failed",
         && e.message.find("attempt 1 failed") != std::string::npos && e.wall_ms > 0)
       warned = true;
   CHECK(warned);
+}
+
+TEST_CASE("a checkpoint that times out is a warning, counted in the metrics as failed",
+          "[integration][metrics]") {
+  test::temp_dir dir;
+  std::string text;
+  for (int i = 0; i < 400; ++i)
+    text += std::to_string(i) + "\n";
+  test::write_file(dir.file("in.txt"), text);
+  environment env;
+  env.options().batch_size = 16; // the source stays backpressured, its barriers behind full batches
+  env.options().checkpoints.interval_ms = 10;
+  env.options().checkpoints.timeout_ms = 20; // far less than the slow map holds a barrier back
+  env.options().metrics.interval_ms = 20;
+  std::mutex mtx;
+  std::vector<log_event> events;
+  uint64_t failed_in_metrics = 0;
+  env.options().log_events = [&](const log_event& e) {
+    std::lock_guard<std::mutex> guard(mtx);
+    events.push_back(e);
+  };
+  env.options().metrics.on_metrics = [&](const job_metrics& m) {
+    std::lock_guard<std::mutex> guard(mtx);
+    failed_in_metrics = std::max(failed_in_metrics, m.checkpoints_failed);
+  };
+  env.read_text_file(dir.file("in.txt"))
+      .uid("lines")
+      .map([](const std::string& s) {
+        // The workload: 2 ms a record, so a barrier waits behind the
+        // frames in flight (credits x 16 records) far longer than 20 ms.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        return s;
+      })
+      .uid("slow")
+      .sink(file_sink(dir.file("out")))
+      .uid("out");
+  auto result = env.execute("timeout-job");
+  REQUIRE(result.ok());
+  std::lock_guard<std::mutex> guard(mtx);
+  size_t warned = 0;
+  for (const auto& e : events)
+    if (e.level == log_level::warn && e.job == "timeout-job"
+        && std::regex_search(e.message, std::regex("^checkpoint [0-9]+ failed: ")))
+      ++warned;
+  INFO("warnings: " << warned << ", failed in metrics: " << failed_in_metrics);
+  CHECK(warned > 0);
+  CHECK(failed_in_metrics > 0);
+  CHECK(failed_in_metrics <= warned);
 }

@@ -301,7 +301,7 @@ TEST_CASE(
     if (t) text = *t;
     std::smatch m;
     return t
-           && std::regex_search(*t, m, std::regex(R"(weir_influxdb_lines_dropped_total ([0-9]+))"))
+           && std::regex_search(*t, m, std::regex(R"(weir_influxdb_lines_dropped_total\{job="metrics-job"\} ([0-9]+))"))
            && std::stoull(m[1].str()) > 0;
   });
   auto result = run.get();

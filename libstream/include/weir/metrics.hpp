@@ -81,6 +81,9 @@ struct job_metrics {
 /// counters suffixed `_total`, label values escaped.
 std::string prometheus_text(const job_metrics& m);
 
+/// `s` as a Prometheus label value: backslash, double quote and newline escaped.
+std::string prometheus_label_value(const std::string& s);
+
 /// JSON for the web dashboard: the job's fields, `tasks` (an object per task
 /// with the fields above; a watermark and its lag are null until there is
 /// one, `end_of_input` true once it is), `channels` ([producer, consumer]),

@@ -5,11 +5,13 @@
 /// from the job registry by name, never shipped).
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "weir/error.hpp"
+#include "weir/log.hpp"
 
 namespace weir {
 
@@ -48,6 +50,14 @@ struct node_options {
   /// runtime_options::max_message_bytes should be the same.
   size_t max_message_bytes = size_t{512} << 20;
 
+  /// Receives what the node does on its own: listening (info), a coordinator
+  /// joining for a job (info), each task deployed and each peer connected
+  /// (debug), a join, deploy or peer connection refused or failed (warn),
+  /// listening off loopback without TLS (warn). Called from one thread at a
+  /// time, never re-entrantly; it must not block long (the node's actor
+  /// waits for it). Empty: lines from info up on stderr (format_log_line).
+  std::function<void(const log_event&)> log_events;
+
   /// One per core the system reports, at least 1.
   static uint32_t default_slots();
 };
@@ -57,7 +67,7 @@ struct node_options {
 expected<std::pair<std::string, uint16_t>> parse_node_address(const std::string& address);
 
 /// Serves tasks until the process is terminated. A `bind` address other than
-/// loopback without TLS is warned about on stderr: nothing authenticates peers. Returns only on failure to
+/// loopback without TLS is warned about (log_events): nothing authenticates peers. Returns only on failure to
 /// start: errc::unreachable when the port could not be bound, errc::io when
 /// the port file cannot be written (not a regular file, an unwritable
 /// directory), each with the reason.
