@@ -56,7 +56,9 @@ std::string prometheus_label_value(const std::string& s) {
 
 namespace {
 
-std::string label_value(const std::string& s) { return prometheus_label_value(s); }
+std::string label_value(const std::string& s) {
+  return prometheus_label_value(s);
+}
 
 /// Writes one metric family: its HELP and TYPE, then a sample per task for
 /// which `value` gives one.
@@ -181,6 +183,27 @@ void job_families(prometheus_writer& w, const job_metrics& m) {
                number(m.checkpoints_failed));
   w.job_family("weir_job_frames_rejected_total", "counter", "Malformed frames a task refused.",
                number(m.frames_rejected));
+  auto r = rollup(m);
+  w.job_family("weir_job_records_in_total", "counter", "Records the job's sources emitted.",
+               number(r.records_in));
+  w.job_family("weir_job_records_out_total", "counter", "Records the job's sinks took in.",
+               number(r.records_out));
+  w.job_family("weir_job_records_in_per_second", "gauge",
+               "Records the sources emitted per second, last interval.",
+               number(r.records_in_per_s));
+  w.job_family("weir_job_records_out_per_second", "gauge",
+               "Records the sinks took in per second, last interval.", number(r.records_out_per_s));
+  w.job_family("weir_job_late_records_total", "counter", "Late records, over every task.",
+               number(r.late_records));
+  w.job_family("weir_job_queued_frames", "gauge", "Input frames waiting, over every task.",
+               number(r.queued_frames));
+  w.job_family("weir_job_backpressured_tasks", "gauge",
+               "Tasks backpressured over half the last interval.",
+               number(uint64_t{r.backpressured_tasks}));
+  if (finite_watermark(r.watermark))
+    w.job_family("weir_job_watermark_lag_seconds", "gauge",
+                 "How far the sinks' least watermark is behind wall time.",
+                 number(static_cast<double>(m.wall_ms - r.watermark) / 1e3));
   if (m.checkpoints.empty()) return;
   const auto& last = m.checkpoints.back();
   w.job_family("weir_job_last_checkpoint_id", "gauge", "The latest completed checkpoint.",
@@ -244,6 +267,21 @@ std::string task_line(const job_metrics& m, const task_metrics& t, bool bottlene
     fields += "," + signed_field("watermark_ms", t.watermark) + ","
               + float_field("watermark_lag_s", static_cast<double>(m.wall_ms - t.watermark) / 1e3);
   return tags + " " + fields + " " + ns + "\n";
+}
+
+std::string rollup_fields(const job_metrics& m) {
+  auto r = rollup(m);
+  std::string fields = integer_field("records_in", r.records_in) + ","
+                       + integer_field("records_out", r.records_out) + ","
+                       + float_field("records_in_per_s", r.records_in_per_s) + ","
+                       + float_field("records_out_per_s", r.records_out_per_s) + ","
+                       + integer_field("late_records", r.late_records) + ","
+                       + integer_field("queued_frames", r.queued_frames) + ","
+                       + integer_field("backpressured_tasks", r.backpressured_tasks);
+  if (finite_watermark(r.watermark))
+    fields += "," + signed_field("watermark_ms", r.watermark) + ","
+              + float_field("watermark_lag_s", static_cast<double>(m.wall_ms - r.watermark) / 1e3);
+  return fields;
 }
 
 std::string nanoseconds(int64_t ms) {
@@ -347,6 +385,17 @@ std::string metrics_json(const job_metrics& m) {
   o.field("restarts", m.restarts).field("checkpoints_completed", m.checkpoints_completed);
   o.field("checkpoints_failed", m.checkpoints_failed).field("frames_rejected", m.frames_rejected);
   o.field("bottleneck", m.bottleneck ? std::to_string(*m.bottleneck) : "null");
+  auto r = rollup(m);
+  json_object job;
+  job.field("records_in", r.records_in).field("records_out", r.records_out);
+  job.real("records_in_per_s", r.records_in_per_s).real("records_out_per_s", r.records_out_per_s);
+  job.field("late_records", r.late_records).field("queued_frames", r.queued_frames);
+  job.field("backpressured_tasks", r.backpressured_tasks).field("running_tasks", r.running_tasks);
+  bool finite = finite_watermark(r.watermark);
+  job.field("watermark", finite ? std::to_string(r.watermark) : "null");
+  job.field("watermark_lag_s",
+            finite ? json_number(static_cast<double>(m.wall_ms - r.watermark) / 1e3) : "null");
+  o.field("rollup", job.close());
   o.field("tasks",
           json_array(m.tasks, [&](const task_metrics& t) { return task_json(t, m.wall_ms); }));
   o.field("channels", json_array(m.channels, [](const std::pair<uint32_t, uint32_t>& c) {
@@ -372,7 +421,8 @@ std::string influx_lines(const job_metrics& m) {
          + integer_field("restarts", m.restarts) + ","
          + integer_field("checkpoints_completed", m.checkpoints_completed) + ","
          + integer_field("checkpoints_failed", m.checkpoints_failed) + ","
-         + integer_field("frames_rejected", m.frames_rejected) + " " + ns + "\n";
+         + integer_field("frames_rejected", m.frames_rejected) + "," + rollup_fields(m) + " " + ns
+         + "\n";
   // Each checkpoint at its start time: pushed again each interval, the same
   // point overwrites itself, so the history stays one point per checkpoint.
   for (const auto& c : m.checkpoints)

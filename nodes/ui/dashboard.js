@@ -136,11 +136,31 @@ function drawGraph(m) {
   }
 }
 
+// The job as one: in through its sources, out through its sinks.
+function drawRollup(r) {
+  const p = document.getElementById("rollup");
+  p.textContent = "";
+  const part = (label, text, value) => {
+    const span = document.createElement("span");
+    span.className = "rollup-" + label;
+    span.textContent = text;
+    span.dataset.value = String(value);
+    p.append(span, " ");
+  };
+  part("in", `in ${compact(r.records_in)} records (${compact(r.records_in_per_s)}/s),`, r.records_in);
+  part("out", `out ${compact(r.records_out)} (${compact(r.records_out_per_s)}/s),`, r.records_out);
+  part("lag", r.watermark === null ? "no output watermark yet," : `output watermark ${r.watermark_lag_s.toFixed(1)} s behind,`,
+       r.watermark === null ? "" : r.watermark);
+  part("late", `${r.late_records} late, ${r.backpressured_tasks} of ${r.running_tasks} task(s) backpressured`,
+       r.late_records);
+}
+
 function draw(m) {
   document.getElementById("job").textContent = m.job;
   document.getElementById("summary").textContent =
     `attempt ${m.attempt}, ${m.restarts} restart(s), ${m.checkpoints_completed} checkpoint(s) completed, ` +
     `${m.checkpoints_failed} failed, as of ${new Date(m.wall_ms).toLocaleTimeString()}`;
+  drawRollup(m.rollup);
   const b = m.bottleneck === null ? null : m.tasks[m.bottleneck];
   document.getElementById("bottleneck").textContent =
     b ? `bottleneck: ${b.name}, busy ${percent(b.busy_share)} while what feeds it waits for credit` : "";

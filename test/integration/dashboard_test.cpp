@@ -135,6 +135,19 @@ TEST_CASE("the dashboard loads in headless Chromium without errors, draws the jo
   CHECK(shown.size() == 3);
   CHECK(shown == expected);
   CHECK(shown["out[0/1]"] == "5000");
+  // The job's roll-up: 5000 in through the source, 5000 out through the sink.
+  std::smatch job_in, job_out;
+  REQUIRE(std::regex_search(
+      served, job_in, std::regex(R"(weir_job_records_in_total\{job="dashboard-job"\} ([0-9]+))")));
+  REQUIRE(std::regex_search(
+      served, job_out,
+      std::regex(R"(weir_job_records_out_total\{job="dashboard-job"\} ([0-9]+))")));
+  CHECK(job_in[1].str() == "5000");
+  CHECK(job_out[1].str() == "5000");
+  CHECK_THAT(dom.output,
+             Catch::Contains(R"(class="rollup-in" data-value=")" + job_in[1].str() + "\""));
+  CHECK_THAT(dom.output,
+             Catch::Contains(R"(class="rollup-out" data-value=")" + job_out[1].str() + "\""));
   CHECK(shot.exit_code == 0);
   CHECK(std::filesystem::file_size(artifacts + "/dashboard.png") > 10000);
 }

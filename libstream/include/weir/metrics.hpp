@@ -76,6 +76,26 @@ struct job_metrics {
   static constexpr size_t max_history = 32;
 };
 
+/// The job as one, from the tasks that answered in a snapshot: what entered
+/// through its sources and left through its sinks (a source task has no
+/// input channel, a sink task no output channel), and what piles up.
+struct job_rollup {
+  uint64_t records_in = 0;  ///< Records the source tasks emitted.
+  uint64_t records_out = 0; ///< Records the sink tasks took in.
+  double records_in_per_s = 0;
+  double records_out_per_s = 0;
+  uint64_t late_records = 0;  ///< Over every task.
+  uint64_t queued_frames = 0; ///< Over every task.
+  /// The least watermark over the sink tasks: how far the job's output has
+  /// got in event time. INT64_MIN while a sink has none (or none answered).
+  int64_t watermark = INT64_MIN;
+  uint32_t backpressured_tasks = 0; ///< Backpressured over half the interval.
+  uint32_t running_tasks = 0;       ///< That answered.
+};
+
+/// Rolls `m`'s tasks up (see job_rollup).
+job_rollup rollup(const job_metrics& m);
+
 /// The Prometheus text exposition format (version 0.0.4): one family per
 /// metric, `weir_task_*{job,operator,subtask}` and `weir_job_*{job}`,
 /// counters suffixed `_total`, label values escaped.
