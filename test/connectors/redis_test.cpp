@@ -1,0 +1,187 @@
+// The Redis Streams connector against Debian's redis-server, started by the
+// tests on loopback: a stream read and written exactly once, through a
+// failure and a restart of the job, through a restart of the server; an
+// unreachable server and bad configuration named.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "support/redis_server.hpp"
+#include "support/servers.hpp"
+#include "support/temp_dir.hpp"
+#include "weir/redis.hpp"
+#include "weir/sinks.hpp"
+#include "weir/stream.hpp"
+
+using namespace weir;
+
+namespace {
+
+/// Adds entries n=first..last-1 to `stream`, 500 per MULTI-less pipeline of commands.
+void add_numbers(test::redis_server& redis, const std::string& stream, int first, int last) {
+  for (int i = first; i < last; ++i)
+    REQUIRE(redis.command({"XADD", stream, "*", "n", std::to_string(i)}));
+}
+
+/// How often each n appears in `stream`'s entries, with its doubled value checked.
+std::map<int, int> counted(test::redis_server& redis, const std::string& stream) {
+  std::map<int, int> seen;
+  for (const auto& e : redis.entries(stream)) {
+    int n = std::stoi(e.get("n"));
+    CHECK(e.get("double") == std::to_string(2 * n));
+    ++seen[n];
+  }
+  return seen;
+}
+
+/// Every n in [0, count) exactly once.
+bool exactly_once(const std::map<int, int>& seen, int count) {
+  if (seen.size() != static_cast<size_t>(count)) return false;
+  int expect = 0;
+  for (const auto& [n, times] : seen)
+    if (n != expect++ || times != 1) return false;
+  return true;
+}
+
+/// Two input streams read at parallelism 2, each entry doubled into "out".
+void build_doubling(environment& env, const weir::redis_server& where,
+                    std::function<void(int)> on_record = {}) {
+  redis_stream_source_options in;
+  in.server = where;
+  in.streams = {"in0", "in1"};
+  in.stop_at_end = true;
+  redis_stream_sink_options out;
+  out.server = where;
+  out.stream = "out";
+  env.add_source(redis_stream_source(in), "redis-in")
+      .uid("in")
+      .map([on_record](const redis_entry& e) {
+        int n = std::stoi(e.get("n"));
+        if (on_record) on_record(n);
+        return redis_fields{{"n", e.get("n")}, {"double", std::to_string(2 * n)}};
+      })
+      .uid("double")
+      .sink(redis_stream_sink(out))
+      .uid("out");
+}
+
+} // namespace
+
+TEST_CASE("a job reads Redis streams and writes a stream exactly once, nothing left staged",
+          "[integration][connectors][redis]") {
+  test::redis_server redis;
+  REQUIRE(redis.ready(10000));
+  add_numbers(redis, "in0", 0, 1500);
+  add_numbers(redis, "in1", 1500, 3000);
+  test::temp_dir dir;
+  environment env;
+  env.set_parallelism(2);
+  env.options().batch_size = 8;
+  env.options().checkpoints.interval_ms = 5;
+  env.options().checkpoints.state_dir = dir.file("state");
+  build_doubling(env, redis.where());
+  auto result = env.execute("redis-doubling");
+  INFO(result.failure.message());
+  REQUIRE(result.ok());
+  CHECK(exactly_once(counted(redis, "out"), 3000));
+  CHECK(redis.keys("out:weir-staging:*").empty());
+  CHECK(result.checkpoints > 1);
+}
+
+TEST_CASE("a Redis job that fails mid-run restarts from its checkpoint and writes each entry once",
+          "[integration][connectors][redis]") {
+  test::redis_server redis;
+  REQUIRE(redis.ready(10000));
+  add_numbers(redis, "in0", 0, 2000);
+  add_numbers(redis, "in1", 2000, 4000);
+  test::temp_dir dir;
+  environment env;
+  env.set_parallelism(2);
+  env.options().batch_size = 32;
+  env.options().checkpoints.interval_ms = 10;
+  env.options().checkpoints.state_dir = dir.file("state");
+  env.options().restart = restart_strategy::fixed_delay(3, 10);
+  auto thrown = std::make_shared<std::atomic<int>>(0);
+  build_doubling(env, redis.where(), [thrown](int n) {
+    if ((n == 1700 || n == 3100) && thrown->fetch_add(1) < 2)
+      throw std::runtime_error("fails once");
+  });
+  auto result = env.execute("redis-restart");
+  INFO(result.failure.message());
+  REQUIRE(result.ok());
+  CHECK(result.restarts >= 1); // the failure happened
+  CHECK(exactly_once(counted(redis, "out"), 4000));
+  CHECK(redis.keys("out:weir-staging:*").empty()); // the failed attempts' staging deleted
+}
+
+TEST_CASE("a Redis server restarted mid-run: the job reconnects and writes each entry once",
+          "[integration][connectors][redis]") {
+  test::redis_server redis;
+  REQUIRE(redis.ready(10000));
+  add_numbers(redis, "in0", 0, 3000);
+  add_numbers(redis, "in1", 3000, 6000);
+  test::temp_dir dir;
+  environment env;
+  env.set_parallelism(2);
+  env.options().batch_size = 16;
+  env.options().checkpoints.interval_ms = 10;
+  env.options().checkpoints.state_dir = dir.file("state");
+  env.options().restart = restart_strategy::fixed_delay(5, 100);
+  auto records = std::make_shared<std::atomic<int>>(0);
+  auto gate = std::make_shared<std::atomic<bool>>(false);
+  build_doubling(env, redis.where(), [records, gate](int) {
+    // The job waits for the test's restart of the server at record 1000.
+    if (records->fetch_add(1) == 1000)
+      while (!gate->load())
+        std::this_thread::yield();
+  });
+  auto run = std::async(std::launch::async, [&env] { return env.execute("redis-server-restart"); });
+  while (records->load() <= 1000)
+    std::this_thread::yield();
+  redis.restart();
+  REQUIRE(redis.ready(10000));
+  gate->store(true);
+  auto result = run.get();
+  INFO(result.failure.message());
+  REQUIRE(result.ok());
+  CHECK(exactly_once(counted(redis, "out"), 6000));
+}
+
+TEST_CASE("an unreachable Redis fails the job naming the server, after the reconnect timeout",
+          "[integration][connectors][redis]") {
+  weir::redis_server nowhere;
+  nowhere.port = test::free_port();
+  nowhere.reconnect_timeout_ms = 300;
+  redis_stream_source_options in;
+  in.server = nowhere;
+  in.streams = {"in"};
+  environment env;
+  env.add_source(redis_stream_source(in), "redis-in")
+      .uid("in")
+      .sink(function_sink<redis_entry>([](const redis_entry&) {}));
+  auto result = env.execute("redis-unreachable");
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.failure.message(),
+             Catch::Contains("redis source 'in[0/1]': Redis at " + nowhere.address()
+                             + " unreachable for 300 ms"));
+  CHECK_THAT(result.failure.message(), Catch::Contains("Connection refused"));
+}
+
+TEST_CASE("Redis connector configuration a user gets wrong is named", "[unit][connectors][redis]") {
+  redis_stream_source_options in;
+  CHECK_THROWS_WITH(redis_stream_source(in), "redis_stream_source: no stream given");
+  in.streams = {"s", ""};
+  CHECK_THROWS_WITH(redis_stream_source(in), "redis_stream_source: an empty stream name");
+  in.streams = {"s"};
+  in.after_id = "yesterday";
+  CHECK_THROWS_WITH(redis_stream_source(in),
+                    Catch::Contains("after_id 'yesterday' is not an entry id"));
+  redis_stream_sink_options out;
+  CHECK_THROWS_WITH(redis_stream_sink(out), "redis_stream_sink: no stream given");
+}
