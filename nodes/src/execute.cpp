@@ -33,7 +33,7 @@ error from_caf(caf::actor_system& sys, const caf::error& err) {
 }
 
 /// Where the runtime's log events go: the user's log_events, else the
-/// user's log as plain text; one at a time whichever thread says it (the
+/// user's log as plain text from info up; one at a time whichever thread says it (the
 /// supervisor, the store, the SIGTERM watcher, this one). Null when neither is set.
 std::function<void(const log_event&)> serialized(const runtime_options& o) {
   if (!o.log_events && !o.log) return nullptr;
@@ -42,7 +42,7 @@ std::function<void(const log_event&)> serialized(const runtime_options& o) {
     std::lock_guard<std::mutex> guard(*mutex);
     if (events)
       events(e);
-    else
+    else if (e.level >= log_level::info) // the plain log never had debug lines
       text(log_text(e));
   };
 }

@@ -79,6 +79,29 @@ std::optional<std::string> redis_server::command(const std::vector<std::string>&
   return text(r.get());
 }
 
+bool redis_server::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  timeval tv{10, 0};
+  context c(redisConnectWithTimeout("127.0.0.1", port_, tv));
+  if (!c || c->err) return false;
+  for (const auto& argv : commands) {
+    std::vector<const char*> args;
+    std::vector<size_t> lengths;
+    for (const auto& a : argv) {
+      args.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    redisAppendCommandArgv(c.get(), static_cast<int>(args.size()), args.data(), lengths.data());
+  }
+  bool ok = true;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(c.get(), &raw) != REDIS_OK || !raw) return false;
+    reply r(static_cast<redisReply*>(raw));
+    ok = ok && r->type != REDIS_REPLY_ERROR;
+  }
+  return ok;
+}
+
 std::vector<redis_entry> redis_server::entries(const std::string& stream) {
   std::vector<redis_entry> out;
   auto r = run(port_, {"XRANGE", stream, "-", "+"});

@@ -26,6 +26,9 @@ public:
   /// Runs a command; its reply as text (an integer as digits, an error as
   /// "ERR ..."), or nothing when the server did not answer.
   std::optional<std::string> command(const std::vector<std::string>& argv);
+  /// Runs every command of `commands` over one connection, pipelined;
+  /// whether each got an answer that is not an error.
+  bool pipeline(const std::vector<std::vector<std::string>>& commands);
   /// Every entry of `stream`, in order (XRANGE - +).
   std::vector<redis_entry> entries(const std::string& stream);
   /// Keys matching `pattern` (KEYS: fine for a test's few keys).

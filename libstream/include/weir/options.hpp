@@ -209,8 +209,10 @@ struct runtime_options {
   /// Restarts after a failure (none by default).
   restart_strategy restart;
   /// Told what the runtime does on its own: a resume from a checkpoint, a
-  /// checkpoint skipped as corrupt, a restart. Called from runtime threads,
-  /// one call at a time (the runtime serializes them); unset, nothing is said.
+  /// checkpoint skipped as corrupt, a restart: the events of log_events from
+  /// info up, as plain text, when log_events is unset. Called from runtime
+  /// threads, one call at a time (the runtime serializes them); unset,
+  /// nothing is said.
   std::function<void(const std::string&)> log;
   /// The same lines as events, with level, job, task and time (weir/log.hpp;
   /// format_log_line prints them as the CLI does). Set, it is called instead
