@@ -51,6 +51,22 @@ bool exactly_once(const std::map<int, int>& seen, int count) {
   return true;
 }
 
+/// Entries n=0..count-1, the first half in stream in0, the rest in in1.
+void add_halves(test::redis_server& redis, int count) {
+  add_numbers(redis, "in0", 0, count / 2);
+  add_numbers(redis, "in1", count / 2, count);
+}
+
+/// Parallelism 2, checkpoints every `interval_ms` into DIR/state, `restarts` allowed.
+void configure(environment& env, const test::temp_dir& dir, size_t batch, uint64_t interval_ms,
+               uint32_t restarts = 0) {
+  env.set_parallelism(2);
+  env.options().batch_size = batch;
+  env.options().checkpoints.interval_ms = interval_ms;
+  env.options().checkpoints.state_dir = dir.file("state");
+  if (restarts > 0) env.options().restart = restart_strategy::fixed_delay(restarts, 10);
+}
+
 /// Two input streams read at parallelism 2, each entry doubled into "out".
 void build_doubling(environment& env, const weir::redis_server& where,
                     std::function<void(int)> on_record = {}) {
@@ -79,14 +95,10 @@ TEST_CASE("a job reads Redis streams and writes a stream exactly once, nothing l
           "[integration][connectors][redis]") {
   test::redis_server redis;
   REQUIRE(redis.ready(10000));
-  add_numbers(redis, "in0", 0, 1500);
-  add_numbers(redis, "in1", 1500, 3000);
+  add_halves(redis, 3000);
   test::temp_dir dir;
   environment env;
-  env.set_parallelism(2);
-  env.options().batch_size = 8;
-  env.options().checkpoints.interval_ms = 5;
-  env.options().checkpoints.state_dir = dir.file("state");
+  configure(env, dir, 8, 5);
   build_doubling(env, redis.where());
   auto result = env.execute("redis-doubling");
   INFO(result.failure.message());
@@ -100,15 +112,10 @@ TEST_CASE("a Redis job that fails mid-run restarts from its checkpoint and write
           "[integration][connectors][redis]") {
   test::redis_server redis;
   REQUIRE(redis.ready(10000));
-  add_numbers(redis, "in0", 0, 2000);
-  add_numbers(redis, "in1", 2000, 4000);
+  add_halves(redis, 4000);
   test::temp_dir dir;
   environment env;
-  env.set_parallelism(2);
-  env.options().batch_size = 32;
-  env.options().checkpoints.interval_ms = 10;
-  env.options().checkpoints.state_dir = dir.file("state");
-  env.options().restart = restart_strategy::fixed_delay(3, 10);
+  configure(env, dir, 32, 10, 3);
   auto thrown = std::make_shared<std::atomic<int>>(0);
   build_doubling(env, redis.where(), [thrown](int n) {
     if ((n == 1700 || n == 3100) && thrown->fetch_add(1) < 2)
@@ -126,15 +133,10 @@ TEST_CASE("a Redis server restarted mid-run: the job reconnects and writes each 
           "[integration][connectors][redis]") {
   test::redis_server redis;
   REQUIRE(redis.ready(10000));
-  add_numbers(redis, "in0", 0, 3000);
-  add_numbers(redis, "in1", 3000, 6000);
+  add_halves(redis, 6000);
   test::temp_dir dir;
   environment env;
-  env.set_parallelism(2);
-  env.options().batch_size = 16;
-  env.options().checkpoints.interval_ms = 10;
-  env.options().checkpoints.state_dir = dir.file("state");
-  env.options().restart = restart_strategy::fixed_delay(5, 100);
+  configure(env, dir, 16, 10, 5);
   auto records = std::make_shared<std::atomic<int>>(0);
   auto gate = std::make_shared<std::atomic<bool>>(false);
   build_doubling(env, redis.where(), [records, gate](int) {

@@ -1,8 +1,8 @@
 // Where each task's time goes (issue 10): `weir job status` gives every
 // task's records and bytes in and out and its busy, backpressured and idle
-// shares over the last half second, and names the bottleneck. With one slow operator, that operator is
-// busy and named, the source in front of it backpressured and the sink idle,
-// at parallelism 1 and 3, and the name moves when the slow operator moves.
+// shares over the last half second, and names the bottleneck. With one slow operator, that operator
+// is busy and named, the source in front of it backpressured and the sink idle, at parallelism 1
+// and 3, and the name moves when the slow operator moves.
 
 #include <catch2/catch.hpp>
 
@@ -23,6 +23,14 @@ using namespace weir;
 
 namespace {
 
+/// DIR/in.txt: 400,000 numbered lines, enough to keep a slow job busy.
+void write_lines(const test::temp_dir& dir) {
+  std::string text;
+  for (int i = 0; i < 400000; ++i)
+    text += "line " + std::to_string(i) + "\n";
+  test::write_file(dir.file("in.txt"), text);
+}
+
 /// The percentage after `what ` on the status line of task `task`, or -1.
 int share(const std::string& status, const std::string& task, const std::string& what) {
   std::smatch m;
@@ -40,10 +48,7 @@ int share(const std::string& status, const std::string& task, const std::string&
 /// after two seconds of running (the job is then cancelled).
 std::string status_with_slow(const std::string& slow, uint32_t parallelism) {
   test::temp_dir dir;
-  std::string text;
-  for (int i = 0; i < 400000; ++i)
-    text += "line " + std::to_string(i) + "\n";
-  test::write_file(dir.file("in.txt"), text);
+  write_lines(dir);
   environment env;
   env.set_parallelism(parallelism);
   env.options().batch_size = 64;
@@ -123,10 +128,7 @@ TEST_CASE("job status gives the last half second's shares, so the bottleneck it 
   // is slow for the rest. Over the tasks' lives "first" has been busy longest;
   // over the last half second only "second" is.
   test::temp_dir dir;
-  std::string text;
-  for (int i = 0; i < 400000; ++i)
-    text += "line " + std::to_string(i) + "\n";
-  test::write_file(dir.file("in.txt"), text);
+  write_lines(dir);
   environment env;
   env.options().batch_size = 64;
   env.options().checkpoints.interval_ms = 1000;
