@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -98,8 +99,12 @@ TEST_CASE(
       auto p = "/" + std::to_string(parallelism) + "]";
       CHECK_THAT(status, Catch::Contains("bottleneck: " + slow + "["));
       // Shares over the last half second: three slow subtasks share two
-      // cores, so the figures are loose.
-      CHECK(share(status, slow + "[0" + p, "busy") >= 40);
+      // cores (with other tests beside them in CI), so one of them may wait
+      // for a thread most of that time (counted idle); the busiest is busy.
+      int busiest = 0;
+      for (uint32_t i = 0; i < parallelism; ++i)
+        busiest = std::max(busiest, share(status, slow + "[" + std::to_string(i) + p, "busy"));
+      CHECK(busiest >= 40);
       CHECK(share(status, "lines[0" + p, "backpressured") >= 60);
       CHECK(share(status, "out[0" + p, "idle") >= 60);
       CHECK_THAT(status,
