@@ -15,6 +15,7 @@
 #include "support/redis_server.hpp"
 #include "support/servers.hpp"
 #include "support/temp_dir.hpp"
+#include "weir/control.hpp"
 #include "weir/redis.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
@@ -188,4 +189,49 @@ TEST_CASE("Redis connector configuration a user gets wrong is named", "[unit][co
                     Catch::Contains("after_id 'yesterday' is not an entry id"));
   redis_stream_sink_options out;
   CHECK_THROWS_WITH(redis_stream_sink(out), "redis_stream_sink: no stream given");
+}
+
+TEST_CASE("a Redis source idles on an empty stream and reads on when entries arrive",
+          "[integration][connectors][redis]") {
+  test::redis_server redis;
+  REQUIRE(redis.ready(10000));
+  test::temp_dir dir;
+  environment env;
+  configure(env, dir, 8, 20);
+  redis_stream_source_options in;
+  in.server = redis.where();
+  in.streams = {"in0", "in1"}; // neither exists yet
+  redis_stream_sink_options out;
+  out.server = redis.where();
+  out.stream = "out";
+  env.add_source(redis_stream_source(in), "redis-in")
+      .uid("in")
+      .map([](const redis_entry& e) {
+        return redis_fields{{"n", e.get("n")},
+                            {"double", std::to_string(2 * std::stoi(e.get("n")))}};
+      })
+      .uid("double")
+      .sink(redis_stream_sink(out))
+      .uid("out");
+  auto run = std::async(std::launch::async, [&env] { return env.execute("redis-idle"); });
+  // Committed output is only known by asking the server: poll it.
+  auto committed = [&](size_t want) {
+    for (int i = 0; i < 1000 && redis.entries("out").size() < want; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return redis.entries("out").size();
+  };
+  bool running = false;
+  for (int i = 0; i < 500 && !running; ++i) { // the control endpoint answers once the job runs
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    running = control_job(dir.file("state"), "status").has_value();
+  }
+  REQUIRE(running);
+  CHECK(redis.entries("out").empty());
+  add_halves(redis, 200); // the sources were idle; now each stream has entries
+  CHECK(committed(200) == 200);
+  add_numbers(redis, "in1", 200, 300); // and once more, after another idle spell
+  CHECK(committed(300) == 300);
+  control_job(dir.file("state"), "cancel");
+  run.get();
+  CHECK(exactly_once(counted(redis, "out"), 300));
 }
