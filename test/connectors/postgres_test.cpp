@@ -202,3 +202,41 @@ TEST_CASE("an unreachable PostgreSQL fails the job naming the server, after the 
   CHECK_THAT(result.failure.message(), Catch::Contains("unreachable for 300 ms"));
   CHECK_THROWS_WITH(postgres_sink(postgres_sink_options{}), "postgres_sink: no conninfo given");
 }
+
+TEST_CASE("a restored PostgreSQL sink commits the prepared transactions its checkpoint holds and "
+          "rolls back the others",
+          "[integration][connectors][postgres]") {
+  // The sink stepped by hand: a crash after a checkpoint completed but before
+  // its commit ran, and after the next interval's transaction was prepared.
+  test::postgres_server pg;
+  REQUIRE(pg.ready(30000));
+  REQUIRE(pg.query("CREATE TABLE doubled (n integer, d integer)"));
+  postgres_sink_options out;
+  out.conninfo = pg.conninfo();
+  out.table = "doubled";
+  out.columns = {"n", "d"};
+  subtask_info info;
+  info.uid = "out";
+  std::string held, newer;
+  {
+    auto crashed = postgres_sink(out)();
+    crashed->open(info);
+    crashed->write({"1", "2"});
+    crashed->write({"2", "4"});
+    held = crashed->pre_commit(); // its checkpoint completed; the commit never ran
+    crashed->write({"3", "6"});
+    newer = crashed->pre_commit(); // its checkpoint never completed
+  } // the "crash": connections closed, both transactions stay prepared on the server
+  REQUIRE_FALSE(held.empty());
+  REQUIRE_FALSE(newer.empty());
+  CHECK(value(pg, "SELECT count(*) FROM pg_prepared_xacts") == "2");
+  CHECK(value(pg, "SELECT count(*) FROM doubled") == "0");
+  auto restored = postgres_sink(out)();
+  restored->open(info);
+  restored->recover({held});
+  CHECK(value(pg, "SELECT count(*) FROM doubled") == "2"); // the held transaction, committed
+  CHECK(value(pg, "SELECT count(*) FROM doubled WHERE n = 3") == "0");
+  CHECK(value(pg, "SELECT count(*) FROM pg_prepared_xacts") == "0"); // the newer one rolled back
+  restored->commit(held); // a commit repeated: nothing happens
+  CHECK(value(pg, "SELECT count(*) FROM doubled") == "2");
+}

@@ -21,7 +21,7 @@
 
 TEST_CASE("a Redis job killed with SIGKILL at random moments commits every entry and count once",
           "[fault][connectors][redis]") {
-  const int n = 60000, kills = 5;
+  const int n = 100000, kills = 5;
   auto seed = weir::test::test_seed();
   std::cout << "redis kill test: seed " << seed << " (WEIR_TEST_SEED replays it)" << std::endl;
   std::mt19937_64 rng(seed);
@@ -39,7 +39,7 @@ TEST_CASE("a Redis job killed with SIGKILL at random moments commits every entry
                                 dir.file("state"),
                                 "--interval",
                                 "100"};
-  std::uniform_int_distribution<int> moment(200, 1000);
+  std::uniform_int_distribution<int> moment(200, 800);
   int killed = 0, resumed = 0;
   for (int start = 0;; ++start) {
     auto log = dir.file("start-" + std::to_string(start) + ".log");

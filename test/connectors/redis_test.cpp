@@ -235,3 +235,41 @@ TEST_CASE("a Redis source idles on an empty stream and reads on when entries arr
   run.get();
   CHECK(exactly_once(counted(redis, "out"), 300));
 }
+
+TEST_CASE("a restored Redis sink commits the transactions its checkpoint holds and deletes the "
+          "others' staging",
+          "[integration][connectors][redis]") {
+  // The sink stepped by hand: a crash after a checkpoint completed but before
+  // its commit ran, and after the next interval's entries were staged.
+  test::redis_server redis;
+  REQUIRE(redis.ready(10000));
+  redis_stream_sink_options out;
+  out.server = redis.where();
+  out.stream = "out";
+  subtask_info info;
+  info.uid = "out";
+  std::string held, newer;
+  {
+    auto crashed = redis_stream_sink(out)();
+    crashed->open(info);
+    crashed->write({{"n", "1"}});
+    crashed->write({{"n", "2"}});
+    held = crashed->pre_commit(); // its checkpoint completed; the commit never ran
+    crashed->write({{"n", "3"}});
+    newer = crashed->pre_commit(); // its checkpoint never completed
+  }
+  REQUIRE_FALSE(held.empty());
+  REQUIRE_FALSE(newer.empty());
+  CHECK(redis.keys("out:weir-staging:*").size() == 2);
+  CHECK(redis.entries("out").empty());
+  auto restored = redis_stream_sink(out)();
+  restored->open(info);
+  restored->recover({held});
+  auto entries = redis.entries("out");
+  REQUIRE(entries.size() == 2); // the held transaction, committed in order
+  CHECK(entries[0].get("n") == "1");
+  CHECK(entries[1].get("n") == "2");
+  CHECK(redis.keys("out:weir-staging:*").empty()); // the newer one's staging deleted
+  restored->commit(held);                          // a commit repeated: nothing happens
+  CHECK(redis.entries("out").size() == 2);
+}
