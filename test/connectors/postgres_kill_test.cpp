@@ -10,8 +10,8 @@
 #include <random>
 #include <string>
 
+#include "support/kill_loop.hpp"
 #include "support/postgres_server.hpp"
-#include "support/process.hpp"
 #include "support/seed.hpp"
 #include "support/temp_dir.hpp"
 #include "support/text.hpp"
@@ -33,26 +33,8 @@ TEST_CASE("a PostgreSQL job killed with SIGKILL at random moments commits every 
   std::vector<std::string> argv{
       WEIR_POSTGRES_EO_JOB, "--conninfo",      pg.conninfo(), "--input", dir.file("in.txt"),
       "--state-dir",        dir.file("state"), "--interval",  "100"};
-  std::uniform_int_distribution<int> moment(200, 800);
-  int killed = 0, resumed = 0;
-  for (int start = 0;; ++start) {
-    auto log = dir.file("start-" + std::to_string(start) + ".log");
-    weir::test::child_process child(argv, log);
-    bool last = killed >= kills;
-    auto exit = child.wait(last ? 300000 : moment(rng));
-    auto out = weir::test::read_file(log);
-    if (out.find("resuming the unfinished run of 'postgres-exactly-once' from checkpoint ")
-        != std::string::npos)
-      ++resumed;
-    if (exit) {
-      INFO(out);
-      REQUIRE(*exit == 0);
-      REQUIRE(last); // finished before enough kills landed: the test would prove nothing
-      break;
-    }
-    REQUIRE(child.kill()); // the fault: SIGKILL while it runs
-    ++killed;
-  }
+  auto landed = weir::test::kill_and_restart(argv, dir, "postgres-exactly-once", kills, rng);
+  int killed = landed.kills, resumed = landed.resumed;
   auto one = [&](const std::string& sql) {
     auto rows = pg.query(sql);
     REQUIRE(rows);

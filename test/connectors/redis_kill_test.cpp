@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "support/process.hpp"
+#include "support/kill_loop.hpp"
 #include "support/redis_server.hpp"
 #include "support/seed.hpp"
 #include "support/temp_dir.hpp"
@@ -39,26 +39,8 @@ TEST_CASE("a Redis job killed with SIGKILL at random moments commits every entry
                                 dir.file("state"),
                                 "--interval",
                                 "100"};
-  std::uniform_int_distribution<int> moment(200, 800);
-  int killed = 0, resumed = 0;
-  for (int start = 0;; ++start) {
-    auto log = dir.file("start-" + std::to_string(start) + ".log");
-    weir::test::child_process child(argv, log);
-    bool last = killed >= kills;
-    auto exit = child.wait(last ? 300000 : moment(rng));
-    auto text = weir::test::read_file(log);
-    if (text.find("resuming the unfinished run of 'redis-exactly-once' from checkpoint ")
-        != std::string::npos)
-      ++resumed;
-    if (exit) {
-      INFO(text);
-      REQUIRE(*exit == 0);
-      REQUIRE(last); // finished before enough kills landed: the test would prove nothing
-      break;
-    }
-    REQUIRE(child.kill()); // the fault: SIGKILL while it runs
-    ++killed;
-  }
+  auto landed = weir::test::kill_and_restart(argv, dir, "redis-exactly-once", kills, rng);
+  int killed = landed.kills, resumed = landed.resumed;
   std::set<int> seen;
   std::map<int, std::vector<int>> counts; // per key, the counts committed
   size_t duplicated = 0;
