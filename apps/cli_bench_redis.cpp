@@ -53,7 +53,7 @@ struct client {
     if (c) redisFree(c);
   }
   bool ok() const { return c && !c->err; }
-  /// Runs `cmd` pipelined `times` times with argument lists from `args`.
+  /// Sends every command of `commands` at once, then reads every reply.
   void pipeline(const std::vector<std::vector<std::string>>& commands) {
     for (const auto& argv : commands) {
       std::vector<const char*> a;

@@ -86,11 +86,10 @@ std::string time_text(const task_status& before, const task_status& now) {
 /// over its life (a task slow only in its first minute is not named later).
 constexpr auto status_pause = std::chrono::milliseconds(500);
 
-/// One `weir job status` being answered: the text before the tasks, a line
-/// per task, and each task's first answer.
+/// One `weir job status` being answered: each task's first answer, and
+/// what the second round makes of it.
 struct status_gathering {
-  std::string head;
-  std::vector<std::string> lines;
+  std::vector<std::string> figures; // per task: what the second round adds to its line
   std::vector<std::optional<task_status>> first;
   std::vector<task_share> shares;
   uint32_t attempt = 0;
@@ -104,6 +103,35 @@ std::string rate_text(uint64_t before, uint64_t now) {
   return std::to_string(static_cast<uint64_t>(per_s + 0.5));
 }
 
+/// The job's line, its nodes' and every task's phase and node, as they are
+/// when the answer goes out (not when it was asked: half a second earlier).
+std::string status_head(supervisor_actor* self) {
+  auto& st = self->state;
+  auto doing = st.waiting_for_nodes ? "waiting for a lost node"
+               : st.cancelling      ? "restarting"
+                                    : "running";
+  auto head =
+      "job " + st.dep->graph->name + ": " + doing + ", attempt " + std::to_string(st.attempt) + ", "
+      + std::to_string(st.restarts) + " restart(s), " + std::to_string(st.completed)
+      + " checkpoint(s) completed"
+      + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "")
+      + "\n";
+  if (st.waiting_for_nodes) head += "  " + waiting_text(self) + "\n";
+  const auto& where = st.how.where;
+  for (size_t n = 0; n < where.nodes.size(); ++n)
+    head += "  node " + where.addresses[n] + ": " + (st.lost_nodes[n] ? "lost" : "up") + ", "
+            + std::to_string(where.slots[n]) + " slot(s)\n";
+  return head;
+}
+
+/// "  count[0/2]: running on node H:P" and what `figures` says of it.
+std::string task_line(supervisor_actor* self, uint32_t t, const std::string& figures) {
+  int node = node_of(self, t);
+  return "  " + task_name(self, t) + ": " + phase_name(self->state.phases[t])
+         + (node < 0 ? std::string() : " on node " + self->state.how.where.addresses[size_t(node)])
+         + figures + "\n";
+}
+
 /// The second round: each task's line gets its totals and what it did
 /// since its first answer; then the bottleneck on those shares.
 void second_round(supervisor_actor* self, std::shared_ptr<status_gathering> g) {
@@ -111,25 +139,23 @@ void second_round(supervisor_actor* self, std::shared_ptr<status_gathering> g) {
     if (t >= g->first.size() || !g->first[t]) return;
     const auto& before = *g->first[t];
     if (s.busy_ns < before.busy_ns || s.records_in < before.records_in) return; // restarted
-    auto& line = g->lines[t];
     auto busy = s.busy_ns - before.busy_ns;
     auto bp = s.backpressured_ns - before.backpressured_ns;
     auto idle = s.idle_ns - before.idle_ns;
     double total = static_cast<double>(busy + bp + idle);
     if (total > 0)
       g->shares[t] = {true, static_cast<double>(busy) / total, static_cast<double>(bp) / total};
-    line.insert(line.size() - 1,
-                ", " + watermark_text(s.watermark) + ", "
+    g->figures[t] = ", " + watermark_text(s.watermark) + ", "
                     + traffic_text(s.records_in, s.records_out, s.bytes_in, s.bytes_out)
                     + "; last 0.5 s: " + rate_text(before.records_in, s.records_in)
-                    + " records/s in, " + time_text(before, s));
+                    + " records/s in, " + time_text(before, s);
   };
   auto edges = channel_edges(self->state.dep->plan);
   auto done = [self, g, edges] {
-    std::string out = g->head;
+    std::string out = status_head(self);
     if (self->state.attempt != g->attempt) out += "  (the job restarted while asked: ask again)\n";
-    for (const auto& l : g->lines)
-      out += l;
+    for (uint32_t t = 0; t < g->figures.size() && t < self->state.phases.size(); ++t)
+      out += task_line(self, t, g->figures[t]);
     if (auto t = find_bottleneck(edges, g->shares))
       out += "  bottleneck: " + task_name(self, *t) + ", busy "
              + std::to_string(static_cast<int>(100 * g->shares[*t].busy + 0.5))
@@ -147,32 +173,12 @@ void second_round(supervisor_actor* self, std::shared_ptr<status_gathering> g) {
 /// 2 s each at most).
 caf::result<std::string> status_text(supervisor_actor* self) {
   auto& st = self->state;
-  auto doing = st.waiting_for_nodes ? "waiting for a lost node"
-               : st.cancelling      ? "restarting"
-                                    : "running";
-  auto head =
-      "job " + st.dep->graph->name + ": " + doing + ", attempt " + std::to_string(st.attempt) + ", "
-      + std::to_string(st.restarts) + " restart(s), " + std::to_string(st.completed)
-      + " checkpoint(s) completed"
-      + (st.last_checkpoint > 0 ? " (latest " + std::to_string(st.last_checkpoint) + ")" : "")
-      + "\n";
-  if (st.waiting_for_nodes) head += "  " + waiting_text(self) + "\n";
-  const auto& where = st.how.where;
-  for (size_t n = 0; n < where.nodes.size(); ++n)
-    head += "  node " + where.addresses[n] + ": " + (st.lost_nodes[n] ? "lost" : "up") + ", "
-            + std::to_string(where.slots[n]) + " slot(s)\n";
   auto g = std::make_shared<status_gathering>();
-  g->head = std::move(head);
   g->first.resize(st.phases.size());
+  g->figures.resize(st.phases.size());
   g->shares.resize(st.phases.size());
   g->attempt = st.attempt;
   g->answer = self->make_response_promise<std::string>();
-  for (uint32_t t = 0; t < st.phases.size(); ++t) {
-    int node = node_of(self, t);
-    g->lines.push_back("  " + task_name(self, t) + ": " + phase_name(st.phases[t])
-                       + (node < 0 ? std::string() : " on node " + where.addresses[size_t(node)])
-                       + "\n");
-  }
   auto each = [g](uint32_t t, task_status& s) {
     if (t < g->first.size()) g->first[t] = s;
   };

@@ -19,9 +19,12 @@ namespace {
 const char* bin = "/usr/lib/postgresql/15/bin/";
 
 /// argv run as the postgres user (setpriv execs: the pid stays the server's).
+/// Changing user clears the parent-death signal child_process set, so
+/// setpriv sets it again: the server dies with the test process, even one
+/// that crashes.
 std::vector<std::string> as_postgres(std::vector<std::string> argv) {
   std::vector<std::string> out{"/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres",
-                               "--init-groups", "--"};
+                               "--init-groups", "--pdeathsig", "KILL", "--"};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }

@@ -115,15 +115,20 @@ private:
     throw std::runtime_error(who_ + ": " + server_of(c) + " refused " + what + ": " + why);
   }
 
+  /// Fails the subtask unless `r` succeeded: a lost connection restarts the
+  /// job (an open transaction's rows are gone), a refusal names `what`.
+  void check(PGconn* c, PGresult* r, const std::string& what) {
+    auto status = PQresultStatus(r);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    if (PQstatus(c) == CONNECTION_BAD)
+      throw std::runtime_error(who_ + ": lost " + server_of(c) + " during " + what
+                               + "; the job restarts from its latest checkpoint");
+    fail(c, what, r);
+  }
+
   void exec(PGconn* c, const std::string& sql) {
     result r(PQexec(c, sql.c_str()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-      if (PQstatus(c) == CONNECTION_BAD)
-        throw std::runtime_error(who_ + ": lost " + server_of(c) + " during "
-                                 + sql.substr(0, sql.find(' '))
-                                 + "; the job restarts from its latest checkpoint");
-      fail(c, sql.substr(0, sql.find(' ')), r.get());
-    }
+    check(c, r.get(), sql.substr(0, sql.find(' ')));
   }
 
   /// A connection, retried with backoff up to reconnect_timeout_ms.
@@ -210,12 +215,7 @@ private:
     result r(PQexecParams(writer_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
                           values.data(), nullptr, nullptr, 0));
     pending_.clear();
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      if (PQstatus(writer_.get()) == CONNECTION_BAD)
-        throw std::runtime_error(who_ + ": lost " + server_of(writer_.get())
-                                 + " during INSERT; the job restarts from its latest checkpoint");
-      fail(writer_.get(), "INSERT INTO " + options_.table, r.get());
-    }
+    check(writer_.get(), r.get(), "INSERT INTO " + options_.table);
   }
 
   /// One statement may not upsert a key twice: of the pending rows with one
@@ -228,13 +228,15 @@ private:
     std::map<std::vector<std::string>, size_t> last;
     for (size_t r = 0; r < pending_.size(); ++r) {
       std::vector<std::string> key;
-      for (auto c : key_at) key.push_back(pending_[r][c]);
+      for (auto c : key_at)
+        key.push_back(pending_[r][c]);
       last[key] = r;
     }
     std::vector<postgres_row> kept;
     for (size_t r = 0; r < pending_.size(); ++r) {
       std::vector<std::string> key;
-      for (auto c : key_at) key.push_back(pending_[r][c]);
+      for (auto c : key_at)
+        key.push_back(pending_[r][c]);
       if (last[key] == r) kept.push_back(std::move(pending_[r]));
     }
     pending_ = std::move(kept);
@@ -261,7 +263,8 @@ sink_factory<postgres_row> postgres_sink(postgres_sink_options options) {
   if (options.columns.empty()) throw std::invalid_argument("postgres_sink: no columns given");
   for (const auto& k : options.upsert_keys)
     if (std::find(options.columns.begin(), options.columns.end(), k) == options.columns.end())
-      throw std::invalid_argument("postgres_sink: upsert key '" + k + "' is not one of the columns");
+      throw std::invalid_argument("postgres_sink: upsert key '" + k
+                                  + "' is not one of the columns");
   return [options] { return std::make_unique<pg_sink>(options); };
 }
 
