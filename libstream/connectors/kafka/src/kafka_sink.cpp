@@ -69,6 +69,9 @@ public:
                                + std::to_string(options_.max_interval_bytes)
                                + " bytes (max_interval_bytes): take checkpoints more often or "
                                  "raise the limit");
+    if (m.partition >= 0 && !floor_.count(m.partition))
+      throw std::runtime_error(who_ + ": a message for partition " + std::to_string(m.partition)
+                               + ", which topic '" + options_.topic + "' does not have");
     held_.push_back({m.key, m.value, m.partition, timestamp == INT64_MIN ? -1 : timestamp});
   }
 
@@ -137,6 +140,8 @@ private:
             {"message.timeout.ms", std::to_string(timeout)},
             {"transaction.timeout.ms", std::to_string(std::max<uint32_t>(timeout + 30000, 60000))},
             {"linger.ms", "5"},
+            {"allow.auto.create.topics",
+             "false"}, // a misspelled topic is an error, not a new topic
             {"queue.buffering.max.messages", "100000"}},
         on_delivery);
     if (auto* e = rd_kafka_init_transactions(producer->get(), static_cast<int>(timeout)))
@@ -231,7 +236,9 @@ private:
     auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(floor_.size()));
     for (int32_t p : reader.partitions(options_.topic)) {
       auto from = t.floor.count(p) ? t.floor.at(p) : 0;
-      auto end = reader.watermarks(options_.topic, p).second;
+      // The high watermark (the producer reads uncommitted): the end of the
+      // log, not the last stable offset an open transaction can hold back.
+      auto end = producer_->watermarks(options_.topic, p).second;
       if (from >= end) continue;
       ends[p] = end;
       rd_kafka_topic_partition_list_add(list, options_.topic.c_str(), p)->offset = from;

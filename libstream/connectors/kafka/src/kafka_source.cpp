@@ -34,7 +34,8 @@ public:
             {"group.id", "weir-" + info.uid}, // required by librdkafka; nothing is committed
             {"enable.auto.commit", "false"},
             {"enable.auto.offset.store", "false"},
-            {"enable.partition.eof", "false"},
+            {"enable.partition.eof",
+             "true"}, // stop_at_end: a transaction's marker ends a partition
             {"auto.offset.reset", "earliest"},
             {"isolation.level", options_.read_committed ? "read_committed" : "read_uncommitted"},
             // Prefetch bound: at most ~8 MiB or 10,000 messages queued per partition.
@@ -63,6 +64,7 @@ public:
   source_status poll(emitter<kafka_record>& out, size_t max_records) override {
     if (mine_.empty() || (options_.stop_at_end && at_end())) return source_status::exhausted;
     rd_kafka_message_t* batch[512];
+    rd_kafka_poll(client_->get(), 0); // serves the error callback (brokers down, fatal errors)
     auto n = rd_kafka_consume_batch_queue(queue_, 0, batch, std::min<size_t>(max_records, 512));
     if (n < 0)
       client_->fail(std::string("cannot read: ") + rd_kafka_err2str(rd_kafka_last_error()));
@@ -108,7 +110,13 @@ private:
 
   /// Emits one message; false for an event that is no message.
   bool take(rd_kafka_message_t* m, emitter<kafka_record>& out) {
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return false;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // The end of what can be read: past commit markers and aborted messages.
+      for (auto& [topic, partition, next] : mine_)
+        if (partition == m->partition && topic == rd_kafka_topic_name(m->rkt))
+          next = std::max(next, m->offset);
+      return false;
+    }
     if (m->err) {
       if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
           || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
