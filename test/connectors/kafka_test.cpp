@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/kafka_mock.hpp"
+#include "support/exactly_once.hpp"
 #include "support/servers.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/control.hpp"
@@ -22,6 +23,7 @@
 #include "weir/stream.hpp"
 
 using namespace weir;
+using weir::test::exactly_once;
 
 namespace {
 
@@ -45,15 +47,6 @@ std::map<int, int> counted(test::kafka_mock& kafka) {
     ++seen[n];
   }
   return seen;
-}
-
-/// Every n in [0, count) exactly once.
-bool exactly_once(const std::map<int, int>& seen, int count) {
-  if (seen.size() != static_cast<size_t>(count)) return false;
-  int expect = 0;
-  for (const auto& [n, times] : seen)
-    if (n != expect++ || times != 1) return false;
-  return true;
 }
 
 /// Topic "in" (4 partitions) holding n=0..count-1, topic "out" (3 partitions).

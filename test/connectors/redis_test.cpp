@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/redis_server.hpp"
+#include "support/exactly_once.hpp"
 #include "support/servers.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/control.hpp"
@@ -21,6 +22,7 @@
 #include "weir/stream.hpp"
 
 using namespace weir;
+using weir::test::exactly_once;
 
 namespace {
 
@@ -41,15 +43,6 @@ std::map<int, int> counted(test::redis_server& redis, const std::string& stream)
     ++seen[n];
   }
   return seen;
-}
-
-/// Every n in [0, count) exactly once.
-bool exactly_once(const std::map<int, int>& seen, int count) {
-  if (seen.size() != static_cast<size_t>(count)) return false;
-  int expect = 0;
-  for (const auto& [n, times] : seen)
-    if (n != expect++ || times != 1) return false;
-  return true;
 }
 
 /// Entries n=0..count-1, the first half in stream in0, the rest in in1.

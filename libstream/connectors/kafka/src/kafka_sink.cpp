@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <deque>
 #include <random>
-#include <set>
 #include <stdexcept>
 
 #include "kafka_client.hpp"
