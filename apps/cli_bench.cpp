@@ -247,6 +247,7 @@ int bench_command(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "nodes") return bench_nodes_command(argc, argv, first + 1);
   if (first < argc && std::string(argv[first]) == "metrics") return bench_metrics_command(argc, argv, first + 1);
   if (first < argc && std::string(argv[first]) == "redis") return bench_redis_command(argc, argv, first + 1);
+  if (first < argc && std::string(argv[first]) == "kafka") return bench_kafka_command(argc, argv, first + 1);
   auto args = parse_cli(argc, argv, first,
                         {"records", "repeat", "modes", "parallelism", "batch-sizes", "windows",
                          "threads"},
@@ -257,7 +258,7 @@ int bench_command(int argc, char** argv, int first) {
     return 0;
   }
   if (args->positional.size() != 1 || args->positional[0] != "pipeline")
-    return usage_error("the benchmarks are 'pipeline', 'checkpoint', 'nexmark', 'nodes', 'metrics' and 'redis'");
+    return usage_error("the benchmarks are 'pipeline', 'checkpoint', 'nexmark', 'nodes', 'metrics', 'redis' and 'kafka'");
   auto plan = make_plan(*args);
   if (!plan) return usage_error(plan.error_value().message());
   print_header(*plan);
