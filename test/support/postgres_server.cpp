@@ -68,6 +68,12 @@ bool postgres_server::ready(int timeout_ms) {
 void postgres_server::restart() {
   process_.reset(); // SIGKILL to the postmaster; its backends exit when they notice
   start();
+  // A new postmaster exits at once while a killed one's backends still hold its
+  // shared memory ("pre-existing shared memory block is still in use"), so it
+  // is started again until one stays up and answers.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!query("SELECT 1") && std::chrono::steady_clock::now() < deadline)
+    if (process_->wait(100)) start();
 }
 
 std::string postgres_server::conninfo() const {

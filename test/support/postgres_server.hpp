@@ -20,7 +20,8 @@ public:
   postgres_server();
   /// Waits up to `timeout_ms` for a connection to succeed.
   bool ready(int timeout_ms);
-  /// Kills the server (SIGKILL) and starts it again on the same port and data.
+  /// Kills the server (SIGKILL) and starts it again on the same port and data,
+  /// waiting up to 30 s for it to answer (ready() says whether it does).
   void restart();
   /// "host=127.0.0.1 port=P dbname=postgres user=weir".
   std::string conninfo() const;
