@@ -145,8 +145,13 @@ std::vector<pipeline_config> make_grid(const grid_axes& axes) {
     for (auto p : axes.parallelism)
       for (auto batch : axes.batch_sizes)
         for (auto window : axes.windows) {
-          grid.push_back({chained, static_cast<uint32_t>(p), batch, static_cast<uint32_t>(window),
-                          axes.threads});
+          pipeline_config config;
+          config.chained = chained;
+          config.parallelism = static_cast<uint32_t>(p);
+          config.batch_size = batch;
+          config.credit_window = static_cast<uint32_t>(window);
+          config.scheduler_threads = axes.threads;
+          grid.push_back(config);
           if (chained) break; // no channels: one window stands for all
         }
   return grid;
@@ -248,6 +253,7 @@ int bench_command(int argc, char** argv, int first) {
   if (first < argc && std::string(argv[first]) == "metrics") return bench_metrics_command(argc, argv, first + 1);
   if (first < argc && std::string(argv[first]) == "redis") return bench_redis_command(argc, argv, first + 1);
   if (first < argc && std::string(argv[first]) == "kafka") return bench_kafka_command(argc, argv, first + 1);
+  if (first < argc && std::string(argv[first]) == "postgres") return bench_postgres_command(argc, argv, first + 1);
   auto args = parse_cli(argc, argv, first,
                         {"records", "repeat", "modes", "parallelism", "batch-sizes", "windows",
                          "threads"},
@@ -258,7 +264,7 @@ int bench_command(int argc, char** argv, int first) {
     return 0;
   }
   if (args->positional.size() != 1 || args->positional[0] != "pipeline")
-    return usage_error("the benchmarks are 'pipeline', 'checkpoint', 'nexmark', 'nodes', 'metrics', 'redis' and 'kafka'");
+    return usage_error("the benchmarks are 'pipeline', 'checkpoint', 'nexmark', 'nodes', 'metrics', 'redis', 'kafka' and 'postgres'");
   auto plan = make_plan(*args);
   if (!plan) return usage_error(plan.error_value().message());
   print_header(*plan);

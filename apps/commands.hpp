@@ -20,6 +20,7 @@ int bench_nodes_command(int argc, char** argv, int first);
 int bench_metrics_command(int argc, char** argv, int first);
 int bench_redis_command(int argc, char** argv, int first);
 int bench_kafka_command(int argc, char** argv, int first);
+int bench_postgres_command(int argc, char** argv, int first);
 /// weir bench nexmark (argv[first] is the first word after "nexmark").
 int bench_nexmark_command(int argc, char** argv, int first);
 

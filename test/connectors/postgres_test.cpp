@@ -15,6 +15,7 @@
 
 #include "support/paced_source.hpp"
 #include "support/postgres_server.hpp"
+#include "support/process.hpp"
 #include "support/servers.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/postgres.hpp"
@@ -294,4 +295,21 @@ TEST_CASE("a restored PostgreSQL sink commits the prepared transactions its chec
   CHECK(value(pg, "SELECT count(*) FROM pg_prepared_xacts") == "0"); // the newer one rolled back
   restored->commit(held); // a commit repeated: nothing happens
   CHECK(value(pg, "SELECT count(*) FROM doubled") == "2");
+}
+
+TEST_CASE("weir bench postgres compares the sink with a plain libpq loop on a running server",
+          "[integration][connectors][postgres][cli]") {
+  test::postgres_server pg;
+  REQUIRE(pg.ready(30000));
+  auto r = test::run_command(
+      {WEIR_CLI, "bench", "postgres", "--conninfo", pg.conninfo(), "--records", "3000", "--runs", "1"},
+      120000);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0); // each run checked the table held 3000 rows
+  CHECK_THAT(r.output, Catch::Contains("| rows -> PostgreSQL table, 3000 rows | "));
+  CHECK(value(pg, "SELECT count(*) FROM pg_prepared_xacts") == "0");
+  CHECK(value(pg, "SELECT to_regclass('weir_bench_rows') IS NULL") == "t"); // dropped
+  auto none = test::run_command({WEIR_CLI, "bench", "postgres", "--records", "10"});
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.output, Catch::Contains("needs --conninfo"));
 }

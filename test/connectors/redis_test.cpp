@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "support/process.hpp"
 #include "support/redis_server.hpp"
 #include "support/exactly_once.hpp"
 #include "support/servers.hpp"
@@ -265,4 +266,20 @@ TEST_CASE("a restored Redis sink commits the transactions its checkpoint holds a
   CHECK(redis.keys("out:weir-staging:*").empty()); // the newer one's staging deleted
   restored->commit(held);                          // a commit repeated: nothing happens
   CHECK(redis.entries("out").size() == 2);
+}
+
+TEST_CASE("weir bench redis compares the connector with a plain hiredis loop on a running server",
+          "[integration][connectors][redis][cli]") {
+  test::redis_server redis;
+  REQUIRE(redis.ready(10000));
+  auto port = std::to_string(redis.where().port);
+  auto r = test::run_command(
+      {WEIR_CLI, "bench", "redis", "--port", port, "--records", "3000", "--runs", "1"}, 120000);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("| Redis stream -> stream, 3000 entries | "));
+  CHECK(redis.keys("weir-bench-*").empty()); // its streams deleted
+  auto none = test::run_command({WEIR_CLI, "bench", "redis", "--records", "10"});
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.output, Catch::Contains("needs --port"));
 }
