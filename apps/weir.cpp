@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "jobs/connector_jobs.hpp"
 #include "jobs/wordcount.hpp"
 #include "nexmark/queries.hpp"
 
@@ -45,6 +46,7 @@ options:
 
 int main(int argc, char** argv) {
   weir::apps::register_wordcount();
+  weir::apps::register_connector_jobs();
   weir::nexmark::register_nexmark();
   if (argc < 2) {
     std::fputs(usage, stderr);

@@ -146,13 +146,16 @@ TEST_CASE("weir run wordcount killed with SIGKILL commits every word's counts 1.
   std::cout << "wordcount kill test: seed " << seed << std::endl;
   std::mt19937_64 rng(seed);
   weir::test::temp_dir dir;
-  auto text = weir::test::random_text(rng, 40000);
+  // About 1.4 s of work here, twice the most 3 kills at <= 250 ms can let it
+  // progress: it cannot finish before the kills land (at 40,000 words and
+  // 400 ms it did, 1 run in 3 with one seed).
+  auto text = weir::test::random_text(rng, 80000);
   weir::test::write_file(dir.file("in.txt"), text);
   // Small frames make the run last long enough to be cut several times.
   std::vector<std::string> argv{WEIR_CLI, "run", "wordcount", "--input", dir.file("in.txt"), "--output",
                                 dir.file("out"), "--state-dir", dir.file("state"), "--parallelism", "2",
                                 "--batch-size", "1", "--checkpoint-interval", "50"};
-  auto r = kill_loop(argv, dir, 3, rng, 400);
+  auto r = kill_loop(argv, dir, 3, rng, 250);
   auto last = weir::test::counts_committed_once(dir.file("out"));
   auto expected = weir::test::reference_counts(text);
   CHECK(last == std::map<std::string, int64_t>(expected.begin(), expected.end()));
