@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include <librdkafka/rdkafka.h>
+
 #include "support/kafka_mock.hpp"
 #include "support/exactly_once.hpp"
 #include "support/servers.hpp"
@@ -307,4 +309,30 @@ TEST_CASE("a restored Kafka sink commits what its checkpoint holds once, whether
   again->recover({held}); // the restore finds it committed: it adds nothing
   CHECK(exactly_once(counted(kafka), 3));
   CHECK_THROWS_WITH(again->commit("not a transaction"), Catch::Contains("is malformed"));
+}
+
+TEST_CASE("a Kafka sink whose transaction fails aborts it and writes it again, each message once",
+          "[integration][connectors][kafka]") {
+  test::kafka_mock kafka;
+  kafka.create_topic("out", 1);
+  kafka_sink_options out;
+  out.cluster = where(kafka, 5000);
+  out.topic = "out";
+  subtask_info info;
+  info.uid = "out";
+  auto sink = kafka_sink(out)();
+  sink->open(info);
+  for (int n = 0; n < 3; ++n)
+    sink->write(kafka_message{std::to_string(n), std::to_string(n) + "," + std::to_string(2 * n)});
+  auto held = sink->pre_commit();
+  // The broker refuses the produce for good: the messages fail, the
+  // transaction must be aborted and written again.
+  kafka.push_errors(0, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  sink->commit(held);
+  CHECK(exactly_once(counted(kafka), 3));
+  // Then the next one goes through as usual.
+  for (int n = 3; n < 6; ++n)
+    sink->write(kafka_message{std::to_string(n), std::to_string(n) + "," + std::to_string(2 * n)});
+  sink->commit(sink->pre_commit());
+  CHECK(exactly_once(counted(kafka), 6));
 }

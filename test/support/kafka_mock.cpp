@@ -51,6 +51,13 @@ void kafka_mock::set_missing(const std::string& topic) {
   rd_kafka_mock_topic_set_error(cluster_, topic.c_str(), RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
 }
 
+void kafka_mock::push_errors(int16_t api_key, const std::vector<int>& errors) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  for (int e : errors)
+    codes.push_back(static_cast<rd_kafka_resp_err_t>(e));
+  rd_kafka_mock_push_request_errors_array(cluster_, api_key, codes.size(), codes.data());
+}
+
 void kafka_mock::set_down(bool down) {
   for (int id = 1; id <= brokers_; ++id)
     if (down)

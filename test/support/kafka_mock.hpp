@@ -37,6 +37,9 @@ public:
   /// Makes `topic` answer as a broker without it does (the mock creates a
   /// topic asked for; a broker configured as most are does not).
   void set_missing(const std::string& topic);
+  /// The next requests of `api_key` (Kafka's numbering: 0 Produce, 26
+  /// EndTxn) fail with `errors` (rd_kafka_resp_err_t values), one each.
+  void push_errors(int16_t api_key, const std::vector<int>& errors);
   /// Every broker down (connections closed, none accepted) or up again.
   void set_down(bool down);
 

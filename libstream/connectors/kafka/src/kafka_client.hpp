@@ -37,6 +37,15 @@ struct handle_deleter {
 };
 using handle = std::unique_ptr<rd_kafka_t, handle_deleter>;
 
+struct partition_list_deleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const noexcept {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+/// A partition list freed however its scope ends (building one calls the
+/// broker, which throws on failure).
+using partition_list = std::unique_ptr<rd_kafka_topic_partition_list_t, partition_list_deleter>;
+
 /// A client of one cluster: its handle, its events, and who it is in errors.
 class client {
 public:

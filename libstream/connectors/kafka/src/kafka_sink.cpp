@@ -137,7 +137,11 @@ private:
         std::vector<std::pair<std::string, std::string>>{
             {"transactional.id", id},
             {"message.timeout.ms", std::to_string(timeout)},
-            {"transaction.timeout.ms", std::to_string(std::max<uint32_t>(timeout + 30000, 60000))},
+            // Above the time a commit may take, within brokers' default
+            // transaction.max.timeout.ms (15 min), which refuses more.
+            {"transaction.timeout.ms",
+             std::to_string(std::min<uint64_t>(std::max<uint64_t>(uint64_t{timeout} + 30000, 60000),
+                                               900000))},
             {"linger.ms", "5"},
             {"allow.auto.create.topics",
              "false"}, // a misspelled topic is an error, not a new topic
@@ -156,13 +160,13 @@ private:
 
   /// Produces `t`'s messages in one transaction and commits it; with
   /// `check`, first leaves out those the topic already holds. Retries an
-  /// aborted transaction (checking then) until reconnect_timeout_ms.
+  /// aborted transaction (checking then) until reconnect_timeout_ms; the
+  /// read-back, the commit and the abort each get that long of their own.
   void produce(const kafka::transaction& t, bool check) {
-    auto deadline =
-        kafka::clock::now() + std::chrono::milliseconds(options_.cluster.reconnect_timeout_ms);
+    auto give_up = after_timeout();
     for (;;) {
       std::vector<bool> present(t.messages.size(), false);
-      if (check) scan(t, present, deadline);
+      if (check) scan(t, present, after_timeout());
       auto* p = producer_->get();
       if (auto* e = rd_kafka_begin_transaction(p))
         fail(*producer_, "cannot begin a transaction", e);
@@ -172,33 +176,43 @@ private:
       while (rd_kafka_flush(p, 100) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
       } // message.timeout.ms bounds this: undelivered messages fail
       std::string why = report.failed ? report.error : "";
-      if (!report.failed) {
-        auto* e = rd_kafka_commit_transaction(p, kafka::remaining_ms(deadline));
-        if (!e) {
-          for (const auto& [partition, next] : report.next)
-            floor_[partition] = std::max(floor_[partition], next);
-          return;
-        }
-        why = rd_kafka_error_string(e);
-        bool abortable = rd_kafka_error_txn_requires_abort(e);
-        bool retriable = rd_kafka_error_is_retriable(e);
-        if (!abortable && !retriable) fail(*producer_, "cannot commit a transaction", e);
-        rd_kafka_error_destroy(e);
-        if (retriable && !abortable && kafka::clock::now() < deadline) {
-          // The commit's outcome is unknown: committing again is what librdkafka asks.
-          if (auto* again = rd_kafka_commit_transaction(p, kafka::remaining_ms(deadline)))
-            fail(*producer_, "cannot commit a transaction", again);
-          return;
-        }
+      if (!report.failed && commit_transaction(why)) {
+        for (const auto& [partition, next] : report.next)
+          floor_[partition] = std::max(floor_[partition], next);
+        return;
       }
-      if (auto* e = rd_kafka_abort_transaction(p, kafka::remaining_ms(deadline)))
+      if (auto* e = rd_kafka_abort_transaction(p, kafka::remaining_ms(after_timeout())))
         fail(*producer_, "cannot abort a failed transaction (" + why + ")", e);
-      if (kafka::clock::now() >= deadline)
+      if (kafka::clock::now() >= give_up)
         producer_->fail("cannot write " + std::to_string(t.messages.size()) + " messages to '"
                         + options_.topic + "' within "
                         + std::to_string(options_.cluster.reconnect_timeout_ms) + " ms: " + why);
       check = true; // some may have landed (and show, on a cluster without isolation)
     }
+  }
+
+  /// Commits the open transaction: true once committed, false when it must
+  /// be aborted (`why` then says why). A retriable error leaves the outcome
+  /// unknown, so the commit is called again, as librdkafka asks, until the
+  /// timeout; any other error fails the subtask.
+  bool commit_transaction(std::string& why) {
+    auto deadline = after_timeout();
+    for (;;) {
+      auto* e = rd_kafka_commit_transaction(producer_->get(), kafka::remaining_ms(deadline));
+      if (!e) return true;
+      why = rd_kafka_error_string(e);
+      if (rd_kafka_error_txn_requires_abort(e)) {
+        rd_kafka_error_destroy(e);
+        return false;
+      }
+      if (!rd_kafka_error_is_retriable(e) || kafka::clock::now() >= deadline)
+        fail(*producer_, "cannot commit a transaction", e);
+      rd_kafka_error_destroy(e);
+    }
+  }
+
+  kafka::clock::time_point after_timeout() const {
+    return kafka::clock::now() + std::chrono::milliseconds(options_.cluster.reconnect_timeout_ms);
   }
 
   void send(const kafka::transaction& t, size_t i, delivery_report& report) {
@@ -232,7 +246,7 @@ private:
                           {"auto.offset.reset", "earliest"},
                           {"isolation.level", "read_committed"}});
     std::map<int32_t, int64_t> ends;
-    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(floor_.size()));
+    kafka::partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(floor_.size())));
     for (int32_t p : reader.partitions(options_.topic)) {
       auto from = t.floor.count(p) ? t.floor.at(p) : 0;
       // The high watermark (the producer reads uncommitted): the end of the
@@ -240,10 +254,9 @@ private:
       auto end = producer_->watermarks(options_.topic, p).second;
       if (from >= end) continue;
       ends[p] = end;
-      rd_kafka_topic_partition_list_add(list, options_.topic.c_str(), p)->offset = from;
+      rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(), p)->offset = from;
     }
-    rd_kafka_assign(reader.get(), list);
-    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_assign(reader.get(), list.get());
     auto prefix = t.id_prefix();
     while (!ends.empty()) {
       if (kafka::clock::now() >= deadline)

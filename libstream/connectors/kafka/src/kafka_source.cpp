@@ -51,17 +51,17 @@ public:
       for (int32_t p : client_->partitions(topic))
         all.emplace_back(topic, p);
     std::sort(all.begin(), all.end());
-    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(all.size()));
+    kafka::partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(all.size())));
     for (size_t i = 0; i < all.size(); ++i) {
       if (i % info.parallelism != info.index) continue;
       auto offset = start_offset(all[i]);
       mine_.emplace_back(all[i].first, all[i].second, offset);
-      rd_kafka_topic_partition_list_add(list, all[i].first.c_str(), all[i].second)->offset = offset;
+      rd_kafka_topic_partition_list_add(list.get(), all[i].first.c_str(), all[i].second)->offset =
+          offset;
       if (options_.stop_at_end)
         ends_[all[i]] = client_->watermarks(all[i].first, all[i].second).second;
     }
-    auto err = rd_kafka_assign(client_->get(), list);
-    rd_kafka_topic_partition_list_destroy(list);
+    auto err = rd_kafka_assign(client_->get(), list.get());
     if (err) client_->fail(std::string("cannot assign partitions: ") + rd_kafka_err2str(err));
     queue_ = rd_kafka_queue_get_consumer(client_->get());
   }
@@ -137,7 +137,7 @@ private:
     if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
     for (auto& [topic, partition, next] : mine_)
       if (partition == r.partition && topic == r.topic) next = r.offset + 1;
-    if (r.timestamp >= 0) out.set_timestamp(r.timestamp);
+    out.set_timestamp(r.timestamp >= 0 ? r.timestamp : INT64_MIN); // none: not the previous one's
     out.emit(r);
     return true;
   }
