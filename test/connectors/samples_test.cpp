@@ -142,6 +142,50 @@ TEST_CASE("weir run kafka-wordcount counts a topic's lines into a topic exactly 
   check_running_counts(written, count_words(lines));
 }
 
+TEST_CASE("weir run kafka-wordcount stopped with a savepoint at parallelism 2 goes on from it at 3",
+          "[integration][connectors][kafka][cli]") {
+  test::kafka_mock kafka;
+  kafka.create_topic("lines", 4);
+  kafka.create_topic("word-counts", 3);
+  auto lines = sample_lines();
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (const auto& l : lines)
+    messages.emplace_back("", l);
+  kafka.produce("lines", messages);
+  size_t total = 0;
+  for (const auto& [w, n] : count_words(lines))
+    total += static_cast<size_t>(n);
+  test::temp_dir dir;
+  auto state = dir.file("state");
+  {
+    test::child_process follower(
+        weir_run({"kafka-wordcount", "--bootstrap-servers", kafka.bootstrap(), "--follow"}, dir),
+        dir.file("first.log"));
+    for (int i = 0; i < 1000 && kafka.read("word-counts").size() < total; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the mock is only known by asking
+    REQUIRE(kafka.read("word-counts").size() == total);
+    auto stop = test::run_command(
+        {WEIR_CLI, "job", "stop", "--state-dir", state, "--savepoint", "--name", "rescale"}, 60000);
+    INFO(stop.output);
+    REQUIRE(stop.exit_code == 0);
+    auto code = follower.wait(60000);
+    REQUIRE(code);
+    CHECK(*code == 0);
+  }
+  kafka.produce("lines", messages); // more input while it is stopped
+  auto argv = weir_run({"kafka-wordcount", "--bootstrap-servers", kafka.bootstrap(),
+                        "--from-savepoint", "rescale"}, dir);
+  argv[std::find(argv.begin(), argv.end(), "--parallelism") - argv.begin() + 1] = "3";
+  auto r = test::run_command(argv, 120000);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("parallelism 3"));
+  std::map<std::string, std::vector<int>> written;
+  for (const auto& m : kafka.read("word-counts"))
+    written[m.key].push_back(std::stoi(m.value));
+  check_running_counts(written, count_words(lines, 2));
+}
+
 TEST_CASE("weir run postgres-wordcount upserts a file's word counts into a table",
           "[integration][connectors][postgres][cli]") {
   test::postgres_server pg;
