@@ -161,7 +161,9 @@ struct kafka_sink_options {
 /// started, read_committed, and produces only the messages not there yet:
 /// so a crash between a checkpoint's completion and its commit neither loses
 /// nor doubles a message. Memory: an interval's messages, at most
-/// max_interval_bytes. Errors: an empty topic or no bootstrap servers throw
+/// max_interval_bytes, in the subtask; the encoded intervals whose
+/// checkpoints have not completed yet are held by the runtime besides (one
+/// or two, with checkpoints in turn). Errors: an empty topic or no bootstrap servers throw
 /// std::invalid_argument here; a topic the cluster does not have, a fenced
 /// producer (another writer with the same transactional.id), or no broker
 /// within cluster.reconnect_timeout_ms fail the subtask naming the brokers.
