@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/stats.hpp"
+#include "bench/connector_bench.hpp"
 #include "cli_args.hpp"
 #include "commands.hpp"
 #include "weir/kafka.hpp"
@@ -211,9 +211,10 @@ int bench_kafka_command(int argc, char** argv, int first) {
   auto runs = args->get_number("runs", 3, 1, 100);
   for (auto* e : {&n, &runs})
     if (!*e) return usage_error(e->error_value().message());
-  auto state = (std::filesystem::temp_directory_path() / "weir-bench-kafka-state").string();
-  std::vector<double> plain, job;
-  try {
+  bench::connector_table table{
+      "records/s, plain librdkafka loop", "records/s, Weir job (exactly once, checkpoints 1 s)",
+      "Kafka topic -> topic (mock cluster), " + std::to_string(*n) + " messages"};
+  return bench::run_connector_bench("kafka", table, [&](auto& plain, auto& job, const std::string& state) {
     mock_cluster mock;
     for (uint64_t r = 0; r < *runs; ++r) {
       auto run = std::to_string(r);
@@ -222,18 +223,7 @@ int bench_kafka_command(int argc, char** argv, int first) {
       fill(mock, "weir-in-" + run, *n);
       job.push_back(weir_run(mock, "weir-in-" + run, "weir-out-" + run, *n, state));
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "weir bench kafka: %s\n", e.what());
-    return 1;
-  }
-  std::filesystem::remove_all(state);
-  double p = bench::median(plain), w = bench::median(job);
-  std::printf("| workload | records/s, plain librdkafka loop | records/s, Weir job (exactly "
-              "once, checkpoints 1 s) | Weir / plain |\n");
-  std::printf("|---|---|---|---|\n");
-  std::printf("| Kafka topic -> topic (mock cluster), %llu messages | %.0f | %.0f | %.1f%% |\n",
-              static_cast<unsigned long long>(*n), p, w, 100.0 * w / p);
-  return 0;
+  });
 }
 
 } // namespace weir::apps

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/stats.hpp"
+#include "bench/connector_bench.hpp"
 #include "cli_args.hpp"
 #include "commands.hpp"
 #include "weir/postgres.hpp"
@@ -45,7 +45,7 @@ options:
 
 using clock = std::chrono::steady_clock;
 constexpr size_t rows_per_statement = 256; // what postgres_sink inserts at once
-const char* table = "weir_bench_rows";
+const char* table_name = "weir_bench_rows";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir bench postgres: %s (try weir bench postgres --help)\n",
@@ -82,19 +82,19 @@ struct connection {
 };
 
 void recreate_table(connection& pg) {
-  pg.exec(std::string("DROP TABLE IF EXISTS ") + table);
-  pg.exec(std::string("CREATE TABLE ") + table + " (n bigint, payload text)");
+  pg.exec(std::string("DROP TABLE IF EXISTS ") + table_name);
+  pg.exec(std::string("CREATE TABLE ") + table_name + " (n bigint, payload text)");
 }
 
 void check_rows(connection& pg, uint64_t n, const char* who) {
-  auto rows = pg.exec(std::string("SELECT count(*) FROM ") + table);
+  auto rows = pg.exec(std::string("SELECT count(*) FROM ") + table_name);
   if (rows != std::to_string(n))
     throw std::runtime_error(std::string(who) + " left " + rows + " rows, not " + std::to_string(n));
 }
 
 /// INSERT INTO table (n, payload) VALUES ($1, $2), ... for `rows` rows.
 std::string insert_statement(size_t rows) {
-  std::string sql = std::string("INSERT INTO ") + table + " (n, payload) VALUES ";
+  std::string sql = std::string("INSERT INTO ") + table_name + " (n, payload) VALUES ";
   for (size_t r = 0; r < rows; ++r)
     sql += (r ? ", ($" : "($") + std::to_string(2 * r + 1) + ", $" + std::to_string(2 * r + 2) + ")";
   return sql;
@@ -135,7 +135,7 @@ double weir_run(connection& pg, const std::string& conninfo, uint64_t n,
   std::filesystem::remove_all(state_dir);
   postgres_sink_options out;
   out.conninfo = conninfo;
-  out.table = table;
+  out.table = table_name;
   out.columns = {"n", "payload"};
   environment env;
   env.set_parallelism(1);
@@ -170,9 +170,10 @@ int bench_postgres_command(int argc, char** argv, int first) {
   auto runs = args->get_number("runs", 3, 1, 100);
   for (auto* e : {&n, &runs})
     if (!*e) return usage_error(e->error_value().message());
-  auto state = (std::filesystem::temp_directory_path() / "weir-bench-postgres-state").string();
-  std::vector<double> plain, job;
-  try {
+  bench::connector_table table{
+      "rows/s, plain libpq loop", "rows/s, Weir job (exactly once, 2PC, checkpoints 1 s)",
+      "rows -> PostgreSQL table, " + std::to_string(*n) + " rows"};
+  return bench::run_connector_bench("postgres", table, [&](auto& plain, auto& job, const std::string& state) {
     connection pg(conninfo);
     if (pg.exec("SHOW max_prepared_transactions") == "0")
       throw std::runtime_error("the server has max_prepared_transactions = 0; the exactly-once "
@@ -182,19 +183,8 @@ int bench_postgres_command(int argc, char** argv, int first) {
       plain.push_back(plain_run(pg, *n));
       job.push_back(weir_run(pg, conninfo, *n, state));
     }
-    pg.exec(std::string("DROP TABLE ") + table);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "weir bench postgres: %s\n", e.what());
-    return 1;
-  }
-  std::filesystem::remove_all(state);
-  double p = bench::median(plain), w = bench::median(job);
-  std::printf("| workload | rows/s, plain libpq loop | rows/s, Weir job (exactly once, 2PC, "
-              "checkpoints 1 s) | Weir / plain |\n");
-  std::printf("|---|---|---|---|\n");
-  std::printf("| rows -> PostgreSQL table, %llu rows | %.0f | %.0f | %.1f%% |\n",
-              static_cast<unsigned long long>(*n), p, w, 100.0 * w / p);
-  return 0;
+    pg.exec(std::string("DROP TABLE ") + table_name);
+  });
 }
 
 } // namespace weir::apps

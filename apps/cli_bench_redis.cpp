@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/stats.hpp"
+#include "bench/connector_bench.hpp"
 #include "cli_args.hpp"
 #include "commands.hpp"
 #include "weir/redis.hpp"
@@ -163,9 +163,10 @@ int bench_redis_command(int argc, char** argv, int first) {
                  static_cast<unsigned long long>(*port), redis.c ? redis.c->errstr : "no memory");
     return 1;
   }
-  auto state = (std::filesystem::temp_directory_path() / "weir-bench-redis-state").string();
-  std::vector<double> plain, job;
-  try {
+  bench::connector_table table{
+      "records/s, plain hiredis loop", "records/s, Weir job (exactly once, checkpoints 1 s)",
+      "Redis stream -> stream, " + std::to_string(*n) + " entries"};
+  return bench::run_connector_bench("redis", table, [&](auto& plain, auto& job, const std::string& state) {
     for (uint64_t r = 0; r < *runs; ++r) {
       fill(redis, "weir-bench-in", *n);
       plain.push_back(plain_run(redis, *n));
@@ -173,18 +174,7 @@ int bench_redis_command(int argc, char** argv, int first) {
       job.push_back(weir_run(static_cast<uint16_t>(*port), *n, state));
     }
     redis.pipeline({{"DEL", "weir-bench-in", "weir-bench-out"}});
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "weir bench redis: %s\n", e.what());
-    return 1;
-  }
-  std::filesystem::remove_all(state);
-  double p = bench::median(plain), w = bench::median(job);
-  std::printf("| workload | records/s, plain hiredis loop | records/s, Weir job (exactly once, "
-              "checkpoints 1 s) | Weir / plain |\n");
-  std::printf("|---|---|---|---|\n");
-  std::printf("| Redis stream -> stream, %llu entries | %.0f | %.0f | %.1f%% |\n",
-              static_cast<unsigned long long>(*n), p, w, 100.0 * w / p);
-  return 0;
+  });
 }
 
 } // namespace weir::apps

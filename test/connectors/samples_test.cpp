@@ -72,6 +72,35 @@ std::vector<std::string> weir_run(std::vector<std::string> args, const test::tem
   return argv;
 }
 
+void produce_lines(test::kafka_mock& kafka, const std::vector<std::string>& lines) {
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (const auto& l : lines)
+    messages.emplace_back("", l);
+  kafka.produce("lines", messages);
+}
+
+/// How many words `lines` hold: the count entries a run writes for them.
+size_t word_total(const std::vector<std::string>& lines) {
+  size_t total = 0;
+  for (const auto& [w, n] : count_words(lines))
+    total += static_cast<size_t>(n);
+  return total;
+}
+
+/// Topics "lines" (`partitions`) and "word-counts" (3), and `lines` produced to the first.
+void kafka_topics(test::kafka_mock& kafka, int partitions, const std::vector<std::string>& lines) {
+  kafka.create_topic("lines", partitions);
+  kafka.create_topic("word-counts", 3);
+  produce_lines(kafka, lines);
+}
+
+std::map<std::string, std::vector<int>> kafka_counts(test::kafka_mock& kafka) {
+  std::map<std::string, std::vector<int>> written;
+  for (const auto& m : kafka.read("word-counts"))
+    written[m.key].push_back(std::stoi(m.value));
+  return written;
+}
+
 void add_lines(test::redis_server& redis, const std::vector<std::string>& lines) {
   std::vector<std::vector<std::string>> adds;
   for (const auto& l : lines)
@@ -99,9 +128,7 @@ TEST_CASE("weir run redis-wordcount counts a stream's lines into a stream, and r
   test::temp_dir dir;
   auto where = "127.0.0.1:" + std::to_string(redis.where().port);
   auto argv = weir_run({"redis-wordcount", "--redis", where, "--follow"}, dir);
-  size_t total = 0;
-  for (const auto& [w, n] : count_words(lines))
-    total += static_cast<size_t>(n);
+  auto total = word_total(lines);
   // Following the stream, it never ends: killed once `expected` counts are committed.
   auto follow_until = [&](size_t expected, const std::string& log) {
     test::child_process follower(argv, log);
@@ -124,37 +151,22 @@ TEST_CASE("weir run redis-wordcount counts a stream's lines into a stream, and r
 TEST_CASE("weir run kafka-wordcount counts a topic's lines into a topic exactly once",
           "[integration][connectors][kafka][cli]") {
   test::kafka_mock kafka;
-  kafka.create_topic("lines", 3);
-  kafka.create_topic("word-counts", 3);
   auto lines = sample_lines();
-  std::vector<std::pair<std::string, std::string>> messages;
-  for (const auto& l : lines)
-    messages.emplace_back("", l);
-  kafka.produce("lines", messages);
+  kafka_topics(kafka, 3, lines);
   test::temp_dir dir;
   auto r = test::run_command(
       weir_run({"kafka-wordcount", "--bootstrap-servers", kafka.bootstrap()}, dir), 120000);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  std::map<std::string, std::vector<int>> written;
-  for (const auto& m : kafka.read("word-counts"))
-    written[m.key].push_back(std::stoi(m.value));
-  check_running_counts(written, count_words(lines));
+  check_running_counts(kafka_counts(kafka), count_words(lines));
 }
 
 TEST_CASE("weir run kafka-wordcount stopped with a savepoint at parallelism 2 goes on from it at 3",
           "[integration][connectors][kafka][cli]") {
   test::kafka_mock kafka;
-  kafka.create_topic("lines", 4);
-  kafka.create_topic("word-counts", 3);
   auto lines = sample_lines();
-  std::vector<std::pair<std::string, std::string>> messages;
-  for (const auto& l : lines)
-    messages.emplace_back("", l);
-  kafka.produce("lines", messages);
-  size_t total = 0;
-  for (const auto& [w, n] : count_words(lines))
-    total += static_cast<size_t>(n);
+  kafka_topics(kafka, 4, lines);
+  auto total = word_total(lines);
   test::temp_dir dir;
   auto state = dir.file("state");
   {
@@ -172,7 +184,7 @@ TEST_CASE("weir run kafka-wordcount stopped with a savepoint at parallelism 2 go
     REQUIRE(code);
     CHECK(*code == 0);
   }
-  kafka.produce("lines", messages); // more input while it is stopped
+  produce_lines(kafka, lines); // more input while it is stopped
   auto argv = weir_run({"kafka-wordcount", "--bootstrap-servers", kafka.bootstrap(),
                         "--from-savepoint", "rescale"}, dir);
   argv[std::find(argv.begin(), argv.end(), "--parallelism") - argv.begin() + 1] = "3";
@@ -180,10 +192,7 @@ TEST_CASE("weir run kafka-wordcount stopped with a savepoint at parallelism 2 go
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("parallelism 3"));
-  std::map<std::string, std::vector<int>> written;
-  for (const auto& m : kafka.read("word-counts"))
-    written[m.key].push_back(std::stoi(m.value));
-  check_running_counts(written, count_words(lines, 2));
+  check_running_counts(kafka_counts(kafka), count_words(lines, 2));
 }
 
 TEST_CASE("weir run postgres-wordcount upserts a file's word counts into a table",
