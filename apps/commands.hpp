@@ -2,17 +2,11 @@
 
 namespace weir::apps {
 
-/// Each returns the process exit code: 0 on success, 1 when the job failed,
-/// 2 on bad usage. argv[first] is the first word after the command's name.
-int run_command(int argc, char** argv, int first);
-int node_command(int argc, char** argv, int first);
+/// The weir binary's own commands (weir::main serves the rest). Each
+/// returns the process exit code: 0 on success, 1 when the job failed, 2 on
+/// bad usage. argv[first] is the first word after the command's name.
 int bench_command(int argc, char** argv, int first);
 int nexmark_command(int argc, char** argv, int first);
-int checkpoints_command(int argc, char** argv, int first);
-int state_command(int argc, char** argv, int first);
-int job_command(int argc, char** argv, int first);
-int savepoint_command(int argc, char** argv, int first);
-int jobs_command(int argc, char** argv, int first);
 /// weir bench checkpoint (argv[first] is the first word after "checkpoint").
 int bench_checkpoint_command(int argc, char** argv, int first);
 /// weir bench nodes (argv[first] is the first word after "nodes").

@@ -1,4 +1,5 @@
 #include "run_recovery.hpp"
+#include "weir/version.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -145,7 +146,7 @@ std::string fingerprint_difference(const std::string& a, const std::string& b, c
   return difference(a, b, a_is, b_is);
 }
 
-const char* weir_version() { return WEIR_VERSION; }
+const char* weir_version() { return weir::version; }
 
 std::string build_fingerprint(const detail::job_graph& graph, const detail::physical_plan& plan) {
   std::string out = "max parallelism = " + std::to_string(graph.max_parallelism) + "\n";

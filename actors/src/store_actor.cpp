@@ -1,3 +1,4 @@
+#include "weir/version.hpp"
 #include "store_actor.hpp"
 
 #include <algorithm>
@@ -100,7 +101,7 @@ caf::behavior store_behavior(caf::event_based_actor* self, std::shared_ptr<const
       if (s.savepoint.empty()) return {uint32_t{0}, std::string{}};
       // The checkpoint is complete whatever becomes of its savepoint copy.
       auto version = store->keep_as_savepoint(
-        s.id, {s.savepoint, 0, wall_ms(), run.fingerprint, WEIR_VERSION, dep->graph->version});
+        s.id, {s.savepoint, 0, wall_ms(), run.fingerprint, weir::version, dep->graph->version});
       if (!version) return {uint32_t{0}, version.error_value().message()};
       return {*version, std::string{}};
     },

@@ -15,10 +15,11 @@
 #include <string_view>
 
 #include "checkpoint_store.hpp"
+#include "weir/version.hpp"
 
 namespace weir::runtime::records {
 
-constexpr uint32_t manifest_format_version = 1;
+constexpr uint32_t manifest_format_version = weir::checkpoint_format_version;
 
 /// A checkpoint id as a key part: 20 digits, so keys sort by id.
 inline std::string id_key(uint64_t id) {

@@ -133,10 +133,33 @@ error build_postgres(environment& env, const job_args& args) {
 
 } // namespace
 
-void register_connector_jobs() {
-  register_job("redis-wordcount", build_redis);
-  register_job("kafka-wordcount", build_kafka);
-  register_job("postgres-wordcount", build_postgres);
+void register_connector_jobs(const std::string& sample_text) {
+  const char* follow = "keep reading new lines (default: stop at the end the input had at start)";
+  job_info redis;
+  redis.summary = "count the words of the lines (field \"line\") of a Redis stream; adds entries "
+                  "(word, count) to another stream, exactly once";
+  redis.options = {{"redis", "127.0.0.1:6379", "the server, HOST:PORT"},
+                   {"input", "weir:lines", "the stream read"},
+                   {"output", "weir:counts", "the stream written"},
+                   {"follow", "", follow, true}};
+  register_job("redis-wordcount", build_redis, redis);
+  job_info kafka;
+  kafka.summary = "count the words of the lines (message values) of a Kafka topic; produces "
+                  "messages (key word, value count) to another topic, exactly once";
+  kafka.options = {{"bootstrap-servers", "127.0.0.1:9092", "the brokers, HOST:PORT[,...]"},
+                   {"input", "lines", "the topic read"},
+                   {"output", "word-counts", "the topic written"},
+                   {"follow", "", follow, true}};
+  register_job("kafka-wordcount", build_kafka, kafka);
+  job_info postgres;
+  postgres.summary = "count the words of a text file into a PostgreSQL table (word text PRIMARY "
+                     "KEY, count bigint), upserting each running count";
+  postgres.options = {{"input", sample_text, "the text to read", false, true},
+                      {"conninfo", "host=127.0.0.1 port=5432 dbname=postgres user=weir",
+                       "libpq connection string"},
+                      {"table", "word_counts", "the table written (it must exist)"}};
+  postgres.input_files = {"input"};
+  register_job("postgres-wordcount", build_postgres, postgres);
 }
 
 } // namespace weir::apps

@@ -14,6 +14,8 @@
 // Each emits a word's running count at every occurrence; the last one written
 // for a word is its count.
 
+#include <string>
+
 namespace weir::apps {
 
 /// Registers the three jobs. Their args: parallelism, and
@@ -21,6 +23,7 @@ namespace weir::apps {
 ///   kafka-wordcount:    bootstrap-servers, input, output (topics), follow
 ///   postgres-wordcount: input (a file), conninfo, table
 /// follow "1": keep reading new lines; otherwise stop at the end the input had at start.
-void register_connector_jobs();
+/// `sample_text`: postgres-wordcount's default input.
+void register_connector_jobs(const std::string& sample_text = "");
 
 } // namespace weir::apps

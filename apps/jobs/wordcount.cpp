@@ -1,6 +1,8 @@
 #include "jobs/wordcount.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,11 +30,51 @@ expected<uint32_t> parse_parallelism(const job_args& args) {
   return static_cast<uint32_t>(p);
 }
 
+/// --top N: how many words the report prints, 0 to 1,000,000 (default 10).
+expected<size_t> parse_top(const job_args& args) {
+  auto it = args.find("top");
+  if (it == args.end() || it->second.empty()) return size_t{10};
+  char* end = nullptr;
+  long long n = std::strtoll(it->second.c_str(), &end, 10);
+  if (*end != '\0' || n < 0 || n > 1000000)
+    return error{errc::bad_argument, "--top must be a number from 0 to 1000000, got '" + it->second + "'"};
+  return static_cast<size_t>(n);
+}
+
+/// Prints the most frequent words the run committed to `dir`. With nodes the
+/// sink may have written `dir` on another machine: said, not an error.
+/// Otherwise a committed output that cannot be read is one (false).
+bool print_top(const std::string& dir, size_t top, bool on_nodes) {
+  std::error_code ec;
+  if (on_nodes && !std::filesystem::exists(dir, ec)) {
+    std::printf("the output is in %s on the node(s) that ran the sink, not in this file system: "
+                "top words are not shown\n", dir.c_str());
+    return true;
+  }
+  auto counts = read_final_counts(dir);
+  if (!counts) {
+    std::fprintf(stderr, "weir run: the job succeeded but its output cannot be read: %s\n",
+                 counts.error_value().to_string().c_str());
+    return false;
+  }
+  auto& v = *counts;
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::printf("top words:\n");
+  for (size_t i = 0; i < std::min(top, v.size()); ++i)
+    std::printf("  %-16s %lld\n", v[i].first.c_str(), static_cast<long long>(v[i].second));
+  std::printf("distinct words: %zu\n", v.size());
+  return true;
+}
+
 error build(environment& env, const job_args& args) {
   auto input = args.find("input");
   auto output = args.find("output");
   if (input == args.end() || output == args.end())
     return {errc::bad_argument, "wordcount needs --input FILE and --output DIR"};
+  auto top = parse_top(args);
+  if (!top) return top.error_value();
   auto p = parse_parallelism(args);
   if (!p) return p.error_value();
   env.set_parallelism(*p);
@@ -72,8 +114,22 @@ void split_words(const std::string& line, std::vector<std::string>& words) {
   }
 }
 
-void register_wordcount() {
-  register_job("wordcount", build);
+void register_wordcount(const std::string& sample_text) {
+  job_info info;
+  info.summary = "count words (maximal runs of ASCII letters, lowercased) in a text file; "
+                 "writes DIR/part-* files of \"word<TAB>running count\" lines, the last line of a "
+                 "word holding its final count";
+  info.options = {
+      {"input", sample_text, "the text to read", false, true},
+      {"output", "out/wordcount",
+       "where part files go; this job's earlier part files there are replaced", false, true},
+      {"top", "10", "print the N most frequent words", false, false}};
+  info.input_files = {"input"};
+  info.output_dirs = {"output"};
+  info.report = [](const job_args& args, const job_result&, bool on_nodes) {
+    return print_top(args.at("output"), *parse_top(args), on_nodes);
+  };
+  register_job("wordcount", build, std::move(info));
 }
 
 expected<std::vector<word_count>> read_final_counts(const std::string& dir) {

@@ -143,7 +143,9 @@ const std::vector<std::string>& query_names() {
 }
 
 void register_nexmark() {
-  register_job("nexmark", build);
+  job_info info;
+  info.summary = "a Nexmark query: run it with `weir nexmark`, which takes its options";
+  register_job("nexmark", build, std::move(info));
 }
 
 uint64_t skipped_bad_lines() {

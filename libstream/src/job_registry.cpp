@@ -11,6 +11,7 @@ namespace {
 struct registry {
   std::mutex mutex;
   std::map<std::string, job_builder> jobs;
+  std::map<std::string, job_info> infos;
 };
 
 registry& the_registry() {
@@ -21,9 +22,22 @@ registry& the_registry() {
 } // namespace
 
 void register_job(const std::string& name, job_builder builder) {
+  register_job(name, std::move(builder), job_info{});
+}
+
+void register_job(const std::string& name, job_builder builder, job_info info) {
   auto& r = the_registry();
   std::lock_guard<std::mutex> guard(r.mutex);
   r.jobs[name] = std::move(builder);
+  r.infos[name] = std::move(info);
+}
+
+expected<job_info> find_job_info(const std::string& name) {
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  auto it = r.infos.find(name);
+  if (it == r.infos.end()) return error{errc::unknown_job, "no job named '" + name + "' in this binary"};
+  return it->second;
 }
 
 expected<job_builder> find_job(const std::string& name) {

@@ -17,11 +17,12 @@
 #include "weir/codec.hpp"
 #include "weir/detail/byte_buffer.hpp"
 #include "weir/error.hpp"
+#include "weir/version.hpp"
 
 namespace weir::detail {
 
 /// The version of the snapshot formats this build writes and reads.
-constexpr uint32_t snapshot_format_version = 1;
+constexpr uint32_t snapshot_format_version = weir::snapshot_format_version;
 
 /// Thrown while restoring state that cannot be used: the task reports it as
 /// an error of `code` (errc::corrupt_state or errc::incompatible_state).

@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "cli_args.hpp"
-#include "commands.hpp"
+#include "cli_commands.hpp"
 #include "weir/checkpoints.hpp"
 
 namespace weir::apps {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "cli_args.hpp"
-#include "commands.hpp"
+#include "cli_commands.hpp"
 #include "weir/node.hpp"
 
 namespace weir::apps {
