@@ -2,6 +2,7 @@
 // benchmarks.
 
 #include "commands.hpp"
+#include "fraud_detection.hpp"
 #include "jobs/connector_jobs.hpp"
 #include "jobs/wordcount.hpp"
 #include "nexmark/queries.hpp"
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   weir::apps::register_wordcount(WEIR_SAMPLE_TEXT);
   weir::apps::register_connector_jobs(WEIR_SAMPLE_TEXT);
   weir::nexmark::register_nexmark();
+  fraud::register_fraud_detection();
   return weir::main(
       argc, argv,
       {{"nexmark", "run a Nexmark query over generated events or a JSON-lines file (nexmark --help)",
