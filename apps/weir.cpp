@@ -1,6 +1,9 @@
 // The weir command line: weir::main with the sample jobs, Nexmark and the
 // benchmarks.
 
+#include <filesystem>
+#include <string>
+
 #include "commands.hpp"
 #include "fraud_detection.hpp"
 #include "jobs/connector_jobs.hpp"
@@ -8,9 +11,24 @@
 #include "nexmark/queries.hpp"
 #include "weir/main.hpp"
 
+namespace {
+
+/// The sample text: installed next to the binary (PREFIX/share/weir), else
+/// the source tree's it was built from.
+std::string sample_text() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto installed = exe.parent_path().parent_path() / "share/weir/sample.txt";
+  if (!ec && std::filesystem::is_regular_file(installed, ec)) return installed.string();
+  return WEIR_SAMPLE_TEXT;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
-  weir::apps::register_wordcount(WEIR_SAMPLE_TEXT);
-  weir::apps::register_connector_jobs(WEIR_SAMPLE_TEXT);
+  auto sample = sample_text();
+  weir::apps::register_wordcount(sample);
+  weir::apps::register_connector_jobs(sample);
   weir::nexmark::register_nexmark();
   fraud::register_fraud_detection();
   return weir::main(
