@@ -1,0 +1,45 @@
+# Builds the .deb with CPack, checks what it depends on, unpacks it into a
+# scratch root (dpkg -x: no root rights, nothing installed on the machine),
+# runs its weir, and builds the out-of-tree sample against it.
+#   cmake -DBUILD_DIR=... -DSAMPLE_DIR=... -DWORK_DIR=... -DVERSION=... -DSCRIPT_DIR=... -P deb.cmake
+foreach(var BUILD_DIR SAMPLE_DIR WORK_DIR VERSION SCRIPT_DIR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "deb.cmake needs -D${var}=...")
+  endif()
+endforeach()
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL 0)
+    message(FATAL_ERROR "failed (${code}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(run_output "${out}${err}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+run(cpack -G DEB --config "${BUILD_DIR}/CPackConfig.cmake" -B "${WORK_DIR}/packages")
+file(GLOB debs "${WORK_DIR}/packages/weir_${VERSION}_*.deb")
+list(LENGTH debs n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "expected one weir_${VERSION}_*.deb in ${WORK_DIR}/packages, found: ${debs}")
+endif()
+
+run(dpkg-deb --field "${debs}" Depends)
+foreach(dep libcaf-dev libcapnp-dev libleveldb-dev librdkafka-dev)
+  string(FIND "${run_output}" "${dep}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "the .deb does not depend on ${dep}: ${run_output}")
+  endif()
+endforeach()
+
+run(dpkg -x "${debs}" "${WORK_DIR}/root")
+run("${WORK_DIR}/root/usr/bin/weir" --version)
+string(FIND "${run_output}" "weir: Weir ${VERSION} (" at)
+if(at LESS 0)
+  message(FATAL_ERROR "the packaged weir is not ${VERSION}: ${run_output}")
+endif()
+run(${CMAKE_COMMAND} -DBUILD_DIR=${BUILD_DIR} -DSAMPLE_DIR=${SAMPLE_DIR} -DWORK_DIR=${WORK_DIR}/sample
+    -DVERSION=${VERSION} -DPREFIX=${WORK_DIR}/root/usr -P "${SCRIPT_DIR}/out_of_tree.cmake")
+message(STATUS "${run_output}")
+file(REMOVE_RECURSE "${WORK_DIR}")
