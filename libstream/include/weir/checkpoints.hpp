@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Reading a state directory's checkpoints without running the job:
+/// \file
+/// Reading a state directory's checkpoints without running the job:
 /// what `weir checkpoints list` and `weir checkpoints verify` print. Defined
 /// by the runtime library (weir_actors); link weir::weir.
 
@@ -17,12 +18,12 @@ namespace weir {
 /// One checkpoint of a job in a state directory: completed (its manifest
 /// exists) or abandoned (with why).
 struct checkpoint_info {
-  std::string job;
-  uint64_t id = 0;
-  bool completed = false;
+  std::string job;             ///< The job's name.
+  uint64_t id = 0;             ///< The checkpoint's id, rising within a job.
+  bool completed = false;      ///< Its manifest was written; false: abandoned.
   bool retained = false;       ///< Still stored (restorable), not only in the history.
   int64_t started_ms = 0;      ///< Wall clock, ms since the epoch.
-  uint64_t duration_ms = 0;
+  uint64_t duration_ms = 0;    ///< From its trigger to the last snapshot stored.
   uint64_t alignment_us = 0;   ///< The longest any task held its inputs for it.
   uint64_t bytes = 0;          ///< State stored.
   std::string reason;          ///< Why it was abandoned.
@@ -31,10 +32,10 @@ struct checkpoint_info {
 
 /// One job's run recorded in a state directory.
 struct run_info {
-  std::string job;
-  bool finished = false;
-  int64_t started_ms = 0;
-  int64_t ended_ms = 0;
+  std::string job;         ///< The job's name.
+  bool finished = false;   ///< It reached its end; false: stopped or failed, resumable.
+  int64_t started_ms = 0;  ///< Wall clock, ms since the epoch, when it started.
+  int64_t ended_ms = 0;    ///< Wall clock, ms since the epoch, when its end was recorded.
 };
 
 /// The runs and checkpoints in `state_dir`, oldest first. Opens the LevelDB
@@ -45,10 +46,10 @@ list_checkpoints(const std::string& state_dir);
 
 /// The outcome of reading every blob of one retained checkpoint back.
 struct checkpoint_check {
-  std::string job;
-  uint64_t id = 0;
-  uint64_t blobs = 0;
-  uint64_t bytes = 0;
+  std::string job;     ///< The job's name.
+  uint64_t id = 0;     ///< The checkpoint's id.
+  uint64_t blobs = 0;  ///< Blobs its manifest lists (0 if the manifest is unreadable).
+  uint64_t bytes = 0;  ///< State stored, per its manifest (0 if unreadable).
   error problem; ///< Empty when every blob reads back and matches its manifest.
 };
 
@@ -58,9 +59,9 @@ expected<std::vector<checkpoint_check>> verify_checkpoints(const std::string& st
 
 /// One version of a savepoint in a state directory.
 struct savepoint_info {
-  std::string job;
-  std::string name;
-  uint32_t version = 0;
+  std::string job;         ///< The job's name.
+  std::string name;        ///< The savepoint's name.
+  uint32_t version = 0;    ///< Its version under that name.
   uint64_t checkpoint = 0; ///< The checkpoint of the run that took it.
   int64_t created_ms = 0;  ///< Wall clock, ms since the epoch.
   uint64_t bytes = 0;      ///< State stored.
@@ -92,7 +93,7 @@ struct state_query {
   std::string job;            ///< Empty: the state directory's only job.
   uint64_t checkpoint = 0;    ///< 0: the latest retained checkpoint.
   std::string savepoint;      ///< "NAME[@VERSION]": read this savepoint instead of a checkpoint.
-  std::string operator_uid;
+  std::string operator_uid;   ///< The uid of the operator whose keyed state is read.
   std::optional<std::string> key; ///< Only this key: its JSON, or a string key's text.
 };
 

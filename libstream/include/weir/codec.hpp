@@ -17,10 +17,12 @@ namespace weir {
 /// Appends encoded values to a byte string. Not thread-safe; owned by one task.
 class byte_writer {
 public:
+  /// Appends to `out`, which must outlive the writer.
   explicit byte_writer(std::string& out) : str_(&out) {}
   /// Runtime SPI: how edge writers encode into a batch.
   explicit byte_writer(detail::byte_buffer& out) : buf_(&out) {}
 
+  /// Appends `size` bytes from `data` as they are.
   void put_raw(const void* data, size_t size) {
     // Both pointers are known where encode_value constructs the writer, so
     // the inlined codec keeps just one of the two branches.
@@ -56,14 +58,21 @@ private:
 /// further read returns zeroes. Not thread-safe.
 class byte_reader {
 public:
+  /// Reads the bytes `in` views; they must outlive the reader and every view
+  /// get_view returns.
   explicit byte_reader(std::string_view in) : pos_(in.data()), end_(in.data() + in.size()) {}
 
+  /// False once a read has failed or fail() was called.
   bool ok() const noexcept { return ok_; }
+  /// True when every byte has been read.
   bool at_end() const noexcept { return pos_ == end_; }
   /// Marks the input malformed (a codec that found its bytes invalid).
   void fail() noexcept { ok_ = false; }
+  /// Bytes not yet read.
   size_t remaining() const noexcept { return static_cast<size_t>(end_ - pos_); }
 
+  /// Copies the next `size` bytes to `dst`. On failure (too few bytes, or an
+  /// earlier failure) zero-fills `dst` and returns false.
   bool get_raw(void* dst, size_t size) {
     if (!ok_ || remaining() < size) {
       ok_ = false;
@@ -86,6 +95,8 @@ public:
     return v;
   }
 
+  /// Reads a LEB128 unsigned varint as byte_writer::put_varint writes it.
+  /// Returns 0 and fails on one that is truncated or longer than 10 bytes.
   uint64_t get_varint() {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -105,7 +116,8 @@ private:
 };
 
 /// How a record type becomes bytes on a channel and back. Weir provides codecs
-/// for arithmetic types, std::string, std::pair, std::tuple and std::vector;
+/// for arithmetic types, std::string, std::pair, std::tuple, std::vector and
+/// std::variant;
 /// specialize `weir::codec<T>` for your own types with the same two functions:
 ///
 ///   static void encode(const T& value, byte_writer& out);
@@ -120,8 +132,11 @@ struct codec {
   // No codec: has_codec_v<T> is false, and the API reports it once with a
   // static_assert where the type is used; these stand-ins keep that the only
   // error reported.
+  /// Marks the primary template: T has no codec (has_codec_v<T> is false).
   static constexpr bool weir_missing_codec = true;
+  /// Stand-in: writes nothing (the missing codec is reported where T is used).
   static void encode(const T&, byte_writer&) {}
+  /// Stand-in: returns `T{}` (the missing codec is reported where T is used).
   static T decode(byte_reader&) { return T{}; }
 };
 
@@ -135,9 +150,12 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "weir: the built-in codecs write numbers little-endian by copying them; "
               "Weir builds on little-endian hosts only");
 
+/// Arithmetic types: the value's sizeof(T) bytes as they lie in memory.
 template <class T>
 struct codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
+  /// Copies the value's bytes.
   static void encode(const T& value, byte_writer& out) { out.put_raw(&value, sizeof(T)); }
+  /// Reads sizeof(T) bytes; zero on failure.
   static T decode(byte_reader& in) {
     T value;
     in.get_raw(&value, sizeof(T));
@@ -145,13 +163,17 @@ struct codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
   }
 };
 
+/// Strings: a varint byte length, then the bytes.
 template <>
 struct codec<std::string> {
+  /// "string".
   static std::string type_name() { return "string"; }
+  /// Writes the length, then the bytes.
   static void encode(const std::string& value, byte_writer& out) {
     out.put_varint(value.size());
     out.put_raw(value.data(), value.size());
   }
+  /// Reads the length and that many bytes; empty on failure.
   static std::string decode(byte_reader& in) {
     auto size = in.get_varint();
     return std::string(in.get_view(static_cast<size_t>(size)));
@@ -173,7 +195,7 @@ struct has_decode_into<T, std::void_t<decltype(codec<T>::decode_into(std::declva
 } // namespace detail
 
 /// Decodes a T into `out`, reusing the memory `out` holds (a string's
-/// capacity, a vector's elements) where T's codec has a
+/// capacity, a pair's or tuple's members) where T's codec has a
 /// `static void decode_into(byte_reader&, T&)`; else `out = decode(in)`.
 /// The runtime decodes every record of a batch into one such value.
 template <class T>
@@ -187,51 +209,66 @@ void decode_into(byte_reader& in, T& out) {
 template <class T>
 std::string type_name_of();
 
+/// Pairs: `first`, then `second`, each with its own codec.
 template <class A, class B>
 struct codec<std::pair<A, B>> {
+  /// "pair<A,B>", with A's and B's names.
   static std::string type_name() { return "pair<" + type_name_of<A>() + "," + type_name_of<B>() + ">"; }
+  /// Writes `first`, then `second`.
   static void encode(const std::pair<A, B>& value, byte_writer& out) {
     codec<A>::encode(value.first, out);
     codec<B>::encode(value.second, out);
   }
+  /// Reads `first`, then `second`.
   static std::pair<A, B> decode(byte_reader& in) {
     A a = codec<A>::decode(in);
     B b = codec<B>::decode(in);
     return {std::move(a), std::move(b)};
   }
+  /// Into `out`, reusing each member's memory.
   static void decode_into(byte_reader& in, std::pair<A, B>& out) {
     weir::decode_into(in, out.first);
     weir::decode_into(in, out.second);
   }
 };
 
+/// Tuples: each element in order, each with its own codec; no count.
 template <class... Ts>
 struct codec<std::tuple<Ts...>> {
+  /// "tuple<...>", with the elements' names.
   static std::string type_name() {
     std::string names;
     ((names += (names.empty() ? "" : ",") + type_name_of<Ts>()), ...);
     return "tuple<" + names + ">";
   }
+  /// Writes the elements in order.
   static void encode(const std::tuple<Ts...>& value, byte_writer& out) {
     std::apply([&](const auto&... xs) { (codec<std::decay_t<decltype(xs)>>::encode(xs, out), ...); },
                value);
   }
+  /// Reads the elements in order.
   static std::tuple<Ts...> decode(byte_reader& in) {
     // Braced initialization evaluates left to right, matching encode's order.
     return std::tuple<Ts...>{codec<Ts>::decode(in)...};
   }
+  /// Into `out`, reusing each element's memory.
   static void decode_into(byte_reader& in, std::tuple<Ts...>& out) {
     std::apply([&](auto&... xs) { (weir::decode_into(in, xs), ...); }, out); // a fold: left to right
   }
 };
 
+/// Vectors: a varint element count, then each element with T's codec.
 template <class T>
 struct codec<std::vector<T>> {
+  /// "list<T>", with T's name.
   static std::string type_name() { return "list<" + type_name_of<T>() + ">"; }
+  /// Writes the count, then the elements.
   static void encode(const std::vector<T>& value, byte_writer& out) {
     out.put_varint(value.size());
     for (const auto& x : value) codec<T>::encode(x, out);
   }
+  /// Reads the count, then the elements. A count above the bytes left fails
+  /// the reader before anything is allocated.
   static std::vector<T> decode(byte_reader& in) {
     auto size = in.get_varint();
     std::vector<T> result;
@@ -247,17 +284,23 @@ struct codec<std::vector<T>> {
   }
 };
 
+/// Variants: the varint index of the alternative held, then its value with
+/// that alternative's codec.
 template <class... Ts>
 struct codec<std::variant<Ts...>> {
+  /// "variant<...>", with the alternatives' names.
   static std::string type_name() {
     std::string names;
     ((names += (names.empty() ? "" : ",") + type_name_of<Ts>()), ...);
     return "variant<" + names + ">";
   }
+  /// Writes the index, then the alternative held.
   static void encode(const std::variant<Ts...>& value, byte_writer& out) {
     out.put_varint(value.index());
     std::visit([&](const auto& x) { codec<std::decay_t<decltype(x)>>::encode(x, out); }, value);
   }
+  /// Reads the index, then that alternative. An index past the alternatives
+  /// fails the reader.
   static std::variant<Ts...> decode(byte_reader& in) {
     auto index = in.get_varint();
     return decode_alternative(in, index, std::index_sequence_for<Ts...>{});

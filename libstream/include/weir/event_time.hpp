@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Event time: timestamp assigners and watermark strategies. Times are
+/// \file
+/// Event time: timestamp assigners and watermark strategies. Times are
 /// milliseconds since the epoch (int64). A watermark W promises that no later
 /// record has a timestamp <= W; windows and timers fire on it.
 
@@ -24,7 +25,9 @@ template <class T>
 class watermark_generator {
 public:
   virtual ~watermark_generator() = default;
+  /// Sees one record and its event timestamp (ms).
   virtual void on_event(const T& value, int64_t timestamp) = 0;
+  /// The watermark now (ms); min_watermark until anything is known.
   virtual int64_t current_watermark() const = 0;
 };
 
@@ -33,8 +36,12 @@ public:
 template <class T>
 class bounded_out_of_orderness_generator final : public watermark_generator<T> {
 public:
+  /// Allows records up to `bound_ms` ms out of order.
   explicit bounded_out_of_orderness_generator(int64_t bound_ms) : bound_(bound_ms) {}
+  /// Keeps the highest timestamp seen.
   void on_event(const T&, int64_t timestamp) override { max_ = std::max(max_, timestamp); }
+  /// Highest timestamp - bound - 1, clamped at min_watermark; min_watermark
+  /// before the first record.
   int64_t current_watermark() const override {
     if (max_ == min_watermark) return min_watermark;
     // max_ - bound_ - 1 without overflow for timestamps near the bottom of int64.
@@ -51,6 +58,7 @@ private:
 template <class T>
 class watermark_strategy {
 public:
+  /// Makes a fresh generator; called once per subtask.
   using generator_factory = std::function<std::unique_ptr<watermark_generator<T>>()>;
   /// (record, its current timestamp) -> its event timestamp in ms.
   using timestamp_assigner = std::function<int64_t(const T&, int64_t)>;
@@ -83,7 +91,9 @@ public:
     return copy;
   }
 
+  /// The factory the runtime calls once per subtask.
   const generator_factory& generator() const noexcept { return make_; }
+  /// The timestamp assigner; empty when records keep their timestamps.
   const timestamp_assigner& assigner() const noexcept { return assigner_; }
 
 private:

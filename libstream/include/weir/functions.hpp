@@ -20,12 +20,16 @@ namespace weir {
 template <class T>
 class emitter {
 public:
+  /// Runtime SPI: emits into `downstream`, which must outlive the emitter.
   explicit emitter(detail::collector<T>* downstream) : downstream_(downstream) {}
 
+  /// Passes `value` to the next operator with the current timestamp (see
+  /// set_timestamp).
   void emit(const T& value) {
     ++count_;
     downstream_->collect(value, timestamp_);
   }
+  /// As emit(), so an emitter can be passed where a callable is expected.
   void operator()(const T& value) { emit(value); }
 
   /// The timestamp given to records emitted from now on (sources stamp event
@@ -92,7 +96,10 @@ template <class T>
 class sink_function {
 public:
   virtual ~sink_function() = default;
+  /// Called once before the first write (on a restore, after read_state or
+  /// read_rescaled_state).
   virtual void open(const subtask_info&) {}
+  /// Writes one record. The default write_at calls it.
   virtual void write(const T& value) = 0;
   /// What the runtime calls for each record: `timestamp` is its event time
   /// (INT64_MIN when it has none). A sink that needs the time overrides this.
@@ -128,11 +135,12 @@ public:
   /// The sink's own state (a file counter, say), stored with each checkpoint
   /// and handed back before open() on a restore.
   virtual void write_state(byte_writer& out) const {}
+  /// On a restore, before open(): reads back what write_state() wrote.
   virtual void read_state(byte_reader& in) {}
 
   /// What one old subtask held, for a restore at another parallelism.
   struct old_subtask {
-    uint32_t index = 0;
+    uint32_t index = 0;                    ///< The old subtask's index, in [0, old parallelism).
     std::string state;                     ///< What its write_state() wrote.
     std::vector<std::string> pre_committed; ///< Its transactions the snapshot holds.
   };
@@ -154,6 +162,7 @@ public:
 /// Makes one source (or sink) instance per subtask; must be callable from any thread.
 template <class T>
 using source_factory = std::function<std::unique_ptr<source_function<T>>()>;
+/// Makes one sink instance per subtask; must be callable from any thread.
 template <class T>
 using sink_factory = std::function<std::unique_ptr<sink_function<T>>()>;
 

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Named jobs compiled into a binary. A node daemon rebuilds a job's
+/// \file
+/// Named jobs compiled into a binary. A node daemon rebuilds a job's
 /// graph from its name and arguments, so every process of a multi-node run
 /// agrees on operators, uids and parallelism without shipping code.
 

@@ -14,9 +14,11 @@ constexpr uint32_t default_max_parallelism = 128;
 
 /// A contiguous, inclusive-exclusive range of key groups [first, last).
 struct key_group_range {
-  uint32_t first = 0;
-  uint32_t last = 0;
+  uint32_t first = 0; ///< The first key group in the range.
+  uint32_t last = 0;  ///< One past the last key group in the range.
+  /// Whether key group `kg` is in the range.
   bool contains(uint32_t kg) const noexcept { return kg >= first && kg < last; }
+  /// How many key groups the range holds.
   uint32_t size() const noexcept { return last - first; }
 };
 

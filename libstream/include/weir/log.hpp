@@ -10,6 +10,7 @@
 
 namespace weir {
 
+/// How much a log event matters, least first.
 enum class log_level : uint8_t { debug = 0, info, warn, error };
 
 /// "debug", "info", "warn", "error".
@@ -18,11 +19,12 @@ const char* to_string(log_level level) noexcept;
 /// The level named `name` (as to_string gives it), or nothing.
 std::optional<log_level> parse_log_level(const std::string& name);
 
+/// One thing the runtime did on its own, as it logs it.
 struct log_event {
-  log_level level = log_level::info;
+  log_level level = log_level::info; ///< How much it matters.
   std::string job;  ///< The job it concerns; empty before a job is known.
   std::string task; ///< The task it concerns ("count[0/2]"); empty for the job as a whole.
-  std::string message;
+  std::string message; ///< What happened, for people.
   int64_t wall_ms = 0; ///< When, epoch ms.
 };
 

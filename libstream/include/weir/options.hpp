@@ -57,18 +57,24 @@ struct checkpoint_options {
 /// checkpoint (or from the beginning without one) up to `max_attempts`
 /// times, waiting between attempts; then it fails with the last error.
 struct restart_strategy {
+  /// How restarts are spaced: none (the first failure fails the job), a
+  /// fixed delay, or a delay growing exponentially.
   enum class kind : uint8_t { none, fixed_delay, exponential_backoff };
-  kind type = kind::none;
-  uint32_t max_attempts = 0;
+  kind type = kind::none;     ///< Which strategy; none by default.
+  uint32_t max_attempts = 0;  ///< The most restarts before the job fails.
   /// The delay before a restart; the first one for exponential backoff.
   uint64_t delay_ms = 1000;
   /// Exponential backoff: the delay grows by `multiplier` up to this.
   uint64_t max_delay_ms = 60000;
+  /// Exponential backoff: each delay is the previous one times this (at
+  /// least 1).
   double multiplier = 2.0;
   /// Each delay varies randomly by up to this fraction (0.1 = +-10%).
   double jitter = 0.1;
 
+  /// No restarts: the first failure fails the job.
   static restart_strategy none() { return {}; }
+  /// Up to `attempts` restarts, each after `delay_ms`, without jitter.
   static restart_strategy fixed_delay(uint32_t attempts, uint64_t delay_ms) {
     restart_strategy r;
     r.type = kind::fixed_delay;
@@ -77,6 +83,8 @@ struct restart_strategy {
     r.jitter = 0;
     return r;
   }
+  /// Up to `attempts` restarts, the first after `initial_ms`, each delay
+  /// `multiplier` times the one before up to `max_ms`, with the default jitter.
   static restart_strategy exponential_backoff(uint32_t attempts, uint64_t initial_ms,
                                               uint64_t max_ms = 60000) {
     restart_strategy r;
@@ -115,7 +123,7 @@ struct metrics_options {
   /// (e.g. http://127.0.0.1:8086); empty: off. A server that is down or
   /// slow never slows the job: points wait in a bounded buffer.
   std::string influxdb_url;
-  std::string influxdb_db = "weir";
+  std::string influxdb_db = "weir"; ///< The InfluxDB database written to.
   /// Lines kept for InfluxDB while it cannot take them; beyond, the oldest
   /// are dropped and counted.
   size_t influxdb_buffer_lines = 100000;
@@ -125,6 +133,8 @@ struct metrics_options {
   /// must not block. Set, it turns metrics on like a reporter does.
   std::function<void(const job_metrics&)> on_metrics;
 
+  /// Whether metrics are gathered at all: a port, the dashboard, InfluxDB
+  /// or on_metrics is set.
   bool enabled() const {
     return port >= 0 || ui_port >= 0 || !influxdb_url.empty() || static_cast<bool>(on_metrics);
   }
@@ -177,8 +187,8 @@ struct runtime_options {
   /// every node's certificate. A node whose certificate another CA signed
   /// fails the handshake.
   std::string tls_certificate;
-  std::string tls_key;
-  std::string tls_ca;
+  std::string tls_key; ///< Path of this coordinator's private key (PEM); see tls_certificate.
+  std::string tls_ca;  ///< Path of the CA certificate (PEM); see tls_certificate.
   /// Nodes connect to each other before tasks deploy, so a channel between
   /// tasks on two nodes goes directly between them; false leaves them
   /// connected to the coordinator only, which then relays that traffic.

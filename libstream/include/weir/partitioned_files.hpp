@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file A file sink that writes lines into event-time partitions (Hive-style
+/// \file
+/// A file sink that writes lines into event-time partitions (Hive-style
 /// directories such as dt=2023-11-14/hm=22:13) and commits each partition
 /// once the watermark has passed its end: Flink's filesystem sink with
 /// partition-time commit and the success-file policy.
@@ -17,6 +18,8 @@ namespace weir {
 /// the partition [start, start + period_ms) with start = t rounded down to a
 /// multiple of period_ms, written under `path(start)`.
 struct time_partitions {
+  /// The length of a partition in ms; must be positive (partitioned_file_sink
+  /// throws std::invalid_argument otherwise).
   int64_t period_ms = 60'000;
   /// The partition's directory relative to the sink's DIR: no empty, "." or
   /// ".." component, not absolute. Called from the sink's thread.
@@ -34,7 +37,7 @@ time_partitions hive_days();
 /// partition only when every upstream subtask's watermark has passed it.
 template <class T>
 struct partitioned_sink {
-  sink_factory<T> factory;
+  sink_factory<T> factory; ///< Makes the sink of each subtask.
 };
 
 /// Writes each record (a line) into the part files of its event-time

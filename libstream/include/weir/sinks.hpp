@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Built-in sinks: files, stdout, and an in-memory collector for tests.
+/// \file
+/// Built-in sinks: files, stdout, and an in-memory collector for tests.
 
 #include <memory>
 #include <mutex>
@@ -16,9 +17,9 @@ namespace weir {
 
 /// Writes each record (a line) to part files in DIR, exactly once: a
 /// two-phase-commit sink. What a subtask writes between two checkpoints goes
-/// to a hidden file DIR/.part-<uid>-<subtask>.<n>.inprogress; on the barrier
+/// to a hidden file `DIR/.part-<uid>-<subtask>.<n>.inprogress`; on the barrier
 /// it is flushed and fsynced (pre-commit), and once the checkpoint completes
-/// it is renamed to DIR/part-<uid>-<subtask>.<n> (n zero-padded, counting
+/// it is renamed to `DIR/part-<uid>-<subtask>.<n>` (n zero-padded, counting
 /// up). Without checkpoints the one file commits when the job succeeds. So a
 /// reader of part-* files never sees output of a failed attempt, and after a
 /// restore sees each record once; a subtask's files in name order hold its
@@ -38,6 +39,7 @@ sink_factory<std::string> stdout_sink();
 template <class T>
 class collected {
 public:
+  /// Appends a copy of `value`.
   void add(const T& value) {
     std::lock_guard<std::mutex> guard(mutex_);
     values_.push_back(value);

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file The user API: build a job from sources, transformations and sinks,
+/// \file
+/// The user API: build a job from sources, transformations and sinks,
 /// then execute it. Include this header only: "weir/stream.hpp".
 ///
 /// Thread safety: an environment and its streams are built from one thread;
@@ -70,6 +71,7 @@ struct job_result {
   /// nodes plus what the coordinator sent. Counts everything a node read in
   /// that time, other jobs' traffic too; a node lost during the run is left out.
   uint64_t bytes_read_by_nodes = 0;
+  /// Whether the job succeeded (a job stopped with a savepoint did).
   bool ok() const noexcept { return !failure; }
 };
 
@@ -77,6 +79,7 @@ struct job_result {
 /// the job graph being built.
 class environment {
 public:
+  /// An empty job with default options.
   environment();
 
   /// Default parallelism of operators that do not set their own (>= 1).
@@ -91,7 +94,9 @@ public:
   /// The job's own version ("2.1"), written into every savepoint it takes
   /// (weir savepoint inspect shows it); not checked on restore.
   environment& set_job_version(std::string version);
+  /// How the runtime runs the job; set before execute().
   runtime_options& options() noexcept { return options_; }
+  /// How the runtime runs the job.
   const runtime_options& options() const noexcept { return options_; }
 
   /// The elements of `values`, split round robin over the source's subtasks.
@@ -127,6 +132,7 @@ public:
 
   /// The graph built so far. Runtime SPI.
   const detail::job_graph& graph() const noexcept { return *graph_; }
+  /// The graph built so far, to add to. Runtime SPI.
   detail::job_graph& graph() noexcept { return *graph_; }
 
 private:
@@ -183,8 +189,12 @@ int add_vertex(job_graph& g, vertex n);
 /// A named sink in the graph, to set its uid and parallelism.
 class sink_ref {
 public:
+  /// Runtime SPI: the sink node `vertex` of `env`'s graph.
   sink_ref(environment* env, int vertex) : env_(env), vertex_(vertex) {}
+  /// Sets the sink's stable unique id, as stream::uid does; throws
+  /// std::invalid_argument if `id` is empty.
   sink_ref& uid(std::string id);
+  /// The sink's number of subtasks; 0 takes the environment's default.
   sink_ref& parallelism(uint32_t p);
 
 private:
@@ -205,7 +215,8 @@ public:
                 "std::pair, std::tuple or std::vector, or specialize weir::codec<T> with "
                 "static encode(const T&, byte_writer&) and static T decode(byte_reader&).");
 
-  /// `port` 1 is the side output of `node` (a window's late data).
+  /// Runtime SPI: output `port` of node `vertex`; `port` 1 is its side output
+  /// (a window's late data).
   stream(environment* env, int vertex, int port = 0) : env_(env), vertex_(vertex), port_(port) {}
 
   /// Sets the stable unique id that names this operator in errors, metrics,
@@ -220,6 +231,8 @@ public:
     v.uid_generated = false;
     return *this;
   }
+  /// This operator's number of subtasks; 0 takes the environment's default.
+  /// Throws std::logic_error on a side output, as uid() does.
   stream& parallelism(uint32_t p) {
     own_vertex("parallelism").parallelism = p;
     return *this;
@@ -371,7 +384,9 @@ public:
     return in;
   }
 
+  /// Runtime SPI: the environment whose graph holds this stream.
   environment* env() const noexcept { return env_; }
+  /// Runtime SPI: the id of the node this stream is an output of.
   int vertex_id() const noexcept { return vertex_; }
 
 private:

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Positions of a source that spreads numbered records over its
+/// \file
+/// Positions of a source that spreads numbered records over its
 /// subtasks by stride, and can change its parallelism on a restore.
 
 #include <algorithm>
@@ -57,6 +58,8 @@ public:
     return std::any_of(lanes_.begin(), lanes_.end(), [count](const auto& l) { return l.first < count; });
   }
 
+  /// Writes the position: the next number alone while the subtask has just
+  /// its own lane, else a marker and every (next number, step) lane.
   void write(byte_writer& out) const {
     if (lanes_.size() == 1 && own_lane_) {
       codec<uint64_t>::encode(lanes_.front().first, out);
@@ -66,6 +69,8 @@ public:
     codec<std::vector<std::pair<uint64_t, uint64_t>>>::encode(lanes_, out);
   }
 
+  /// On a restore at the same parallelism, before open(): reads what
+  /// write() wrote. Reading past the bytes fails `in`.
   void read(byte_reader& in) {
     restored_ = true;
     auto first = codec<uint64_t>::decode(in);
@@ -133,6 +138,7 @@ public:
   }
 
 protected:
+  /// Where the subtask is; poll() emits through lanes_.emit(count, max, fn).
   strided_lanes lanes_;
 };
 

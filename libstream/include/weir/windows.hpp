@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Windows on event time: tumbling, sliding and session windows,
+/// \file
+/// Windows on event time: tumbling, sliding and session windows,
 /// aligned to the epoch, each covering [start, end) in milliseconds.
 
 #include <chrono>
@@ -12,8 +13,8 @@ namespace weir {
 
 /// A window of event time: records with start <= timestamp < end.
 struct time_window {
-  int64_t start = 0;
-  int64_t end = 0;
+  int64_t start = 0; ///< The first timestamp inside, ms.
+  int64_t end = 0;   ///< One past the last timestamp inside, ms.
 
   /// The last timestamp inside the window; it fires when the watermark reaches it.
   int64_t max_timestamp() const noexcept { return end - 1; }
@@ -25,12 +26,15 @@ struct time_window {
   bool intersects(const time_window& other) const noexcept {
     return start < other.end && end > other.start;
   }
+  /// The smallest window holding both: what two merging sessions become.
   time_window cover(const time_window& other) const noexcept {
     return {start < other.start ? start : other.start, end > other.end ? end : other.end};
   }
+  /// Orders by start, then by end.
   bool operator<(const time_window& o) const noexcept {
     return std::tie(start, end) < std::tie(o.start, o.end);
   }
+  /// The same start and end.
   bool operator==(const time_window& o) const noexcept { return start == o.start && end == o.end; }
 };
 
@@ -38,6 +42,7 @@ struct time_window {
 /// its sizes and throws std::invalid_argument naming the bad one.
 class window_assigner {
 public:
+  /// The shape of the windows: tumbling, sliding or session.
   enum class kind : uint8_t { tumbling, sliding, session };
 
   /// Windows of `size`, back to back, starting at multiples of size (+ offset).
@@ -52,12 +57,15 @@ public:
 
   /// Appends the windows of a record with `timestamp` to `out`.
   void assign(int64_t timestamp, std::vector<time_window>& out) const;
+  /// Whether windows merge (sessions): a record may join windows of its key.
   bool merging() const noexcept { return kind_ == kind::session; }
   /// Windows on processing time: a record's time is the clock's when it
   /// arrives, windows fire when the clock passes their end (and, so nothing
   /// is dropped, at end of input). Tumbling and sliding only.
   window_assigner on_processing_time() const;
+  /// Whether the windows are on processing time (see on_processing_time).
   bool processing_time() const noexcept { return processing_time_; }
+  /// The shape of the windows.
   kind type() const noexcept { return kind_; }
 
 private:
@@ -71,32 +79,41 @@ private:
   int64_t offset_;
 };
 
-/// Flink's names for the assigners.
+/// Flink's names for the assigners: TumblingEventTimeWindows.
 struct tumbling_event_time_windows {
+  /// As window_assigner::tumbling.
   static window_assigner of(std::chrono::milliseconds size,
                             std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
     return window_assigner::tumbling(size, offset);
   }
 };
+/// Flink's SlidingEventTimeWindows.
 struct sliding_event_time_windows {
+  /// As window_assigner::sliding.
   static window_assigner of(std::chrono::milliseconds size, std::chrono::milliseconds slide,
                             std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
     return window_assigner::sliding(size, slide, offset);
   }
 };
+/// Flink's TumblingProcessingTimeWindows.
 struct tumbling_processing_time_windows {
+  /// As window_assigner::tumbling, on processing time.
   static window_assigner of(std::chrono::milliseconds size,
                             std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
     return window_assigner::tumbling(size, offset).on_processing_time();
   }
 };
+/// Flink's SlidingProcessingTimeWindows.
 struct sliding_processing_time_windows {
+  /// As window_assigner::sliding, on processing time.
   static window_assigner of(std::chrono::milliseconds size, std::chrono::milliseconds slide,
                             std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
     return window_assigner::sliding(size, slide, offset).on_processing_time();
   }
 };
+/// Flink's EventTimeSessionWindows.
 struct event_time_session_windows {
+  /// As window_assigner::session.
   static window_assigner with_gap(std::chrono::milliseconds gap) {
     return window_assigner::session(gap);
   }

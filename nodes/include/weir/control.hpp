@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Reaching a running job: the control endpoint `weir job ...` uses.
+/// \file
+/// Reaching a running job: the control endpoint `weir job ...` uses.
 ///
 /// A job that checkpoints into a state directory publishes a control actor
 /// through CAF's middleman on 127.0.0.1 only, on a free port, and writes the

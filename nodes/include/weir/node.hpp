@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file The node daemon: a process that runs tasks of registered jobs for a
+/// \file
+/// The node daemon: a process that runs tasks of registered jobs for a
 /// coordinator elsewhere. Same binary as the coordinator (jobs are rebuilt
 /// from the job registry by name, never shipped).
 
@@ -15,6 +16,7 @@
 
 namespace weir {
 
+/// How a node daemon listens, what it runs, and whom it trusts. A value type.
 struct node_options {
   /// Port to listen on; 0 lets the system pick one (see port_file).
   uint16_t port = 0;
@@ -31,8 +33,8 @@ struct node_options {
   /// and the CA every coordinator's and node's certificate must be signed
   /// by; a peer without such a certificate fails the TLS handshake.
   std::string tls_certificate;
-  std::string tls_key;
-  std::string tls_ca;
+  std::string tls_key; ///< Path of this node's private key (PEM); see tls_certificate.
+  std::string tls_ca;  ///< Path of the CA certificate (PEM); see tls_certificate.
 
   /// If not empty, the only directories (absolute) a job's input, output
   /// and side-input paths may lie in, symlinks resolved: a coordinator

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file The weir command line in your own binary. After registering your
+/// \file
+/// The weir command line in your own binary. After registering your
 /// jobs (weir::register_job, with a weir::job_info for `run`'s options):
 ///
 ///     int main(int argc, char** argv) {

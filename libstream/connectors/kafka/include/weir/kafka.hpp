@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Kafka: a replayable source and an exactly-once sink.
+/// \file
+/// Kafka: a replayable source and an exactly-once sink.
 /// Target `weir::kafka` (library weir_kafka, links librdkafka); the core
 /// library links no Kafka client. Tested against librdkafka's mock cluster
 /// (Debian packages no Kafka broker): see the README's Connectors section
@@ -33,21 +34,25 @@ struct kafka_cluster {
 
 /// One message read from a partition.
 struct kafka_record {
-  std::string topic;
-  int32_t partition = 0;
-  int64_t offset = 0;
+  std::string topic;      ///< The topic it was read from.
+  int32_t partition = 0;  ///< The partition it was read from.
+  int64_t offset = 0;     ///< Its offset in the partition.
   int64_t timestamp = 0; ///< The message's timestamp, milliseconds since the epoch.
   std::string key;       ///< Empty when the message has none.
-  std::string value;
+  std::string value;     ///< The message's payload.
 
+  /// Every field equal.
   bool operator==(const kafka_record& o) const {
     return topic == o.topic && partition == o.partition && offset == o.offset
            && timestamp == o.timestamp && key == o.key && value == o.value;
   }
 };
 
+/// kafka_record: its fields in declaration order, each with its codec.
 template <> struct codec<kafka_record> {
+  /// "kafka_record".
   static std::string type_name() { return "kafka_record"; }
+  /// Writes the fields in declaration order.
   static void encode(const kafka_record& r, byte_writer& out) {
     codec<std::string>::encode(r.topic, out);
     codec<int32_t>::encode(r.partition, out);
@@ -56,6 +61,7 @@ template <> struct codec<kafka_record> {
     codec<std::string>::encode(r.key, out);
     codec<std::string>::encode(r.value, out);
   }
+  /// Reads what encode wrote.
   static kafka_record decode(byte_reader& in) {
     kafka_record r;
     r.topic = codec<std::string>::decode(in);
@@ -66,29 +72,35 @@ template <> struct codec<kafka_record> {
     r.value = codec<std::string>::decode(in);
     return r;
   }
+  /// As decode, assigned to `out`.
   static void decode_into(byte_reader& in, kafka_record& out) { out = decode(in); }
 };
 
 /// One message to write.
 struct kafka_message {
   std::string key; ///< Empty: no key.
-  std::string value;
+  std::string value; ///< The message's payload.
   /// The partition; -1 lets librdkafka choose (by a hash of the key, or
   /// spread over partitions when there is no key).
   int32_t partition = -1;
 
+  /// Every field equal.
   bool operator==(const kafka_message& o) const {
     return key == o.key && value == o.value && partition == o.partition;
   }
 };
 
+/// kafka_message: its fields in declaration order, each with its codec.
 template <> struct codec<kafka_message> {
+  /// "kafka_message".
   static std::string type_name() { return "kafka_message"; }
+  /// Writes the fields in declaration order.
   static void encode(const kafka_message& m, byte_writer& out) {
     codec<std::string>::encode(m.key, out);
     codec<std::string>::encode(m.value, out);
     codec<int32_t>::encode(m.partition, out);
   }
+  /// Reads what encode wrote.
   static kafka_message decode(byte_reader& in) {
     kafka_message m;
     m.key = codec<std::string>::decode(in);
@@ -96,6 +108,7 @@ template <> struct codec<kafka_message> {
     m.partition = codec<int32_t>::decode(in);
     return m;
   }
+  /// As decode, assigned to `out`.
   static void decode_into(byte_reader& in, kafka_message& out) { out = decode(in); }
 };
 
@@ -105,12 +118,14 @@ enum class kafka_start {
   latest,   ///< After the last message each partition had when the subtask opened.
 };
 
+/// What kafka_source reads, and from where.
 struct kafka_source_options {
-  kafka_cluster cluster;
+  kafka_cluster cluster; ///< The cluster holding the topics.
   /// The topics to read, all of their partitions: the (topic, partition)
   /// pairs, sorted, are dealt out so that pair i is read by subtask
   /// i % parallelism.
   std::vector<std::string> topics;
+  /// Where partitions the checkpoint holds no offset for start.
   kafka_start start = kafka_start::earliest;
   /// Stop once every partition of the subtask has been read up to the end
   /// it had when the subtask opened (a topic reprocessed as a bounded
@@ -135,8 +150,9 @@ struct kafka_source_options {
 /// naming the brokers and what failed.
 source_factory<kafka_record> kafka_source(kafka_source_options options);
 
+/// Where kafka_sink writes, and how.
 struct kafka_sink_options {
-  kafka_cluster cluster;
+  kafka_cluster cluster; ///< The cluster holding the topic.
   /// The topic messages are written to (it must exist).
   std::string topic;
   /// Subtask i of sink uid U writes with transactional.id

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file PostgreSQL: an exactly-once sink (two-phase commit with PREPARE
+/// \file
+/// PostgreSQL: an exactly-once sink (two-phase commit with PREPARE
 /// TRANSACTION) and an idempotent upsert sink. Target `weir::postgres`
 /// (library weir_postgres, links libpq); the core library links no
 /// PostgreSQL client.
@@ -17,12 +18,13 @@ namespace weir {
 /// (PostgreSQL converts each to its column's type).
 using postgres_row = std::vector<std::string>;
 
+/// Where postgres_sink writes, and how.
 struct postgres_sink_options {
   /// A libpq connection string: "host=127.0.0.1 port=5432 dbname=app user=weir".
   std::string conninfo;
   /// The table rows go to (it must exist), and its columns the rows fill.
   std::string table;
-  std::vector<std::string> columns;
+  std::vector<std::string> columns; ///< The columns a row's values fill, in order.
   /// Empty: exactly once, by two-phase commit (the server needs
   /// max_prepared_transactions > 0). Non-empty: upsert on these columns (a
   /// unique key): each row inserted, or updating the row with its key;

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Redis Streams: a replayable source and an exactly-once sink.
+/// \file
+/// Redis Streams: a replayable source and an exactly-once sink.
 /// Target `weir::redis` (library weir_redis, links hiredis); the core
 /// library links no Redis client.
 
@@ -16,8 +17,8 @@ namespace weir {
 
 /// Where a Redis server is, and how long to wait for it.
 struct redis_server {
-  std::string host = "127.0.0.1";
-  uint16_t port = 6379;
+  std::string host = "127.0.0.1"; ///< Host name or address.
+  uint16_t port = 6379;           ///< TCP port.
   /// One connect, or one command's answer, waits at most this long.
   uint32_t timeout_ms = 2000;
   /// While the server is away Weir reconnects with backoff (100 ms doubling
@@ -34,9 +35,9 @@ using redis_fields = std::vector<std::pair<std::string, std::string>>;
 
 /// One entry read from a stream.
 struct redis_entry {
-  std::string stream;
+  std::string stream; ///< The stream it was read from.
   std::string id; ///< "1700000000000-0": milliseconds and a sequence number.
-  redis_fields fields;
+  redis_fields fields; ///< Its fields, in order.
 
   /// The value of `field`, or empty.
   std::string get(const std::string& field) const {
@@ -44,18 +45,23 @@ struct redis_entry {
       if (k == field) return v;
     return {};
   }
+  /// The same stream, id and fields.
   bool operator==(const redis_entry& o) const {
     return stream == o.stream && id == o.id && fields == o.fields;
   }
 };
 
+/// redis_entry: its stream, id and fields, each with its codec.
 template <> struct codec<redis_entry> {
+  /// "redis_entry".
   static std::string type_name() { return "redis_entry"; }
+  /// Writes the stream, the id, then the fields.
   static void encode(const redis_entry& e, byte_writer& out) {
     codec<std::string>::encode(e.stream, out);
     codec<std::string>::encode(e.id, out);
     codec<redis_fields>::encode(e.fields, out);
   }
+  /// Reads what encode wrote.
   static redis_entry decode(byte_reader& in) {
     redis_entry e;
     e.stream = codec<std::string>::decode(in);
@@ -63,11 +69,13 @@ template <> struct codec<redis_entry> {
     e.fields = codec<redis_fields>::decode(in);
     return e;
   }
+  /// As decode, assigned to `out`.
   static void decode_into(byte_reader& in, redis_entry& out) { out = decode(in); }
 };
 
+/// What redis_stream_source reads, and from where.
 struct redis_stream_source_options {
-  redis_server server;
+  redis_server server; ///< The server holding the streams.
   /// The streams to read; stream i is read by subtask i % parallelism.
   std::vector<std::string> streams;
   /// Read entries after this id ("0-0": from the start). A restore continues
@@ -90,8 +98,9 @@ struct redis_stream_source_options {
 /// server.reconnect_timeout_ms fails the subtask naming the server.
 source_factory<redis_entry> redis_stream_source(redis_stream_source_options options);
 
+/// Where redis_stream_sink writes.
 struct redis_stream_sink_options {
-  redis_server server;
+  redis_server server; ///< The server holding the stream.
   /// The stream entries are added to (XADD with ids Redis assigns).
   std::string stream;
 };
@@ -102,7 +111,7 @@ struct redis_stream_sink_options {
 /// number, so a retried write never doubles an entry); on the barrier the
 /// staged writes are flushed (pre-commit); once the checkpoint completes one
 /// Lua script moves them into the stream and deletes the hash, atomically
-/// (commit: a readers of the stream sees all of a checkpoint's entries or
+/// (commit: a reader of the stream sees all of a checkpoint's entries or
 /// none; a repeated commit finds no hash and adds nothing). A restore commits
 /// what the checkpoint pre-committed and deletes the subtask's other staging
 /// hashes (output of a failed attempt). Memory: at most 256 entries are held

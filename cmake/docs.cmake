@@ -1,0 +1,35 @@
+# `docs`: the API reference built by Debian's doxygen from the public
+# headers' comments, into build/docs/html, installed with the package
+# (share/doc/weir/html). An undocumented public declaration is a warning and
+# the build treats it as an error. Part of the default build when doxygen is
+# installed (.ci/install-deps installs it); WEIR_DOCS=OFF leaves it out.
+option(WEIR_DOCS "Build the API reference with doxygen (fails on undocumented declarations)" ON)
+find_program(DOXYGEN_EXECUTABLE doxygen)
+if(NOT WEIR_DOCS OR NOT DOXYGEN_EXECUTABLE)
+  if(WEIR_DOCS)
+    message(STATUS "doxygen not found: no docs target (apt install doxygen)")
+  endif()
+  return()
+endif()
+
+set(WEIR_DOCS_DIR "${PROJECT_BINARY_DIR}/docs")
+set(weir_docs_dirs libstream/include/weir nodes/include/weir apps/cli/include/weir
+                   libstream/connectors/redis/include/weir libstream/connectors/postgres/include/weir
+                   libstream/connectors/kafka/include/weir)
+set(WEIR_DOCS_INPUT "${PROJECT_BINARY_DIR}/libstream/generated/weir")
+set(weir_docs_headers "${PROJECT_BINARY_DIR}/libstream/generated/weir/version.hpp")
+foreach(dir IN LISTS weir_docs_dirs)
+  string(APPEND WEIR_DOCS_INPUT " ${PROJECT_SOURCE_DIR}/${dir}")
+  file(GLOB headers "${PROJECT_SOURCE_DIR}/${dir}/*.hpp")
+  list(APPEND weir_docs_headers ${headers})
+endforeach()
+configure_file("${PROJECT_SOURCE_DIR}/cmake/Doxyfile.in" "${WEIR_DOCS_DIR}/Doxyfile" @ONLY)
+
+add_custom_command(
+  OUTPUT "${WEIR_DOCS_DIR}/html/index.html"
+  COMMAND "${DOXYGEN_EXECUTABLE}" "${WEIR_DOCS_DIR}/Doxyfile"
+  DEPENDS ${weir_docs_headers} "${WEIR_DOCS_DIR}/Doxyfile"
+  COMMENT "API reference (doxygen): every public declaration documented"
+  VERBATIM)
+add_custom_target(docs ALL DEPENDS "${WEIR_DOCS_DIR}/html/index.html")
+install(DIRECTORY "${WEIR_DOCS_DIR}/html" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
