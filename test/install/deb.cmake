@@ -2,19 +2,8 @@
 # scratch root (dpkg -x: no root rights, nothing installed on the machine),
 # runs its weir, and builds the out-of-tree sample against it.
 #   cmake -DBUILD_DIR=... -DSAMPLE_DIR=... -DWORK_DIR=... -DVERSION=... -DSCRIPT_DIR=... -P deb.cmake
-foreach(var BUILD_DIR SAMPLE_DIR WORK_DIR VERSION SCRIPT_DIR)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "deb.cmake needs -D${var}=...")
-  endif()
-endforeach()
-
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "failed (${code}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(run_output "${out}${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/common.cmake")
+require_vars(deb.cmake BUILD_DIR SAMPLE_DIR WORK_DIR VERSION SCRIPT_DIR)
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")

@@ -3,19 +3,8 @@
 # installed Weir with find_package(Weir), then runs it.
 #   cmake -DBUILD_DIR=... -DSAMPLE_DIR=... -DWORK_DIR=... -DVERSION=... [-DPREFIX=...] -P out_of_tree.cmake
 # Without PREFIX it runs `cmake --install BUILD_DIR --prefix WORK_DIR/prefix`.
-foreach(var BUILD_DIR SAMPLE_DIR WORK_DIR VERSION)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "out_of_tree.cmake needs -D${var}=...")
-  endif()
-endforeach()
-
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    message(FATAL_ERROR "failed (${code}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(run_output "${out}${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/common.cmake")
+require_vars(out_of_tree.cmake BUILD_DIR SAMPLE_DIR WORK_DIR VERSION)
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fraud_detection.hpp"
+#include "support/part_files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/job_registry.hpp"
@@ -46,15 +47,10 @@ std::vector<std::string> expected_alerts(uint64_t count, int64_t accounts) {
   return alerts;
 }
 
-/// Every line of DIR's committed part files, sorted (a line twice shows twice).
+/// Every line of DIR's committed part files, sorted (a line twice shows
+/// twice); fails the test on debris a finished run must not leave.
 std::vector<std::string> committed_lines(const std::string& dir) {
-  std::vector<std::string> lines;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().filename().string().rfind("part-", 0) != 0) continue;
-    std::ifstream in(entry.path());
-    for (std::string line; std::getline(in, line);)
-      lines.push_back(line);
-  }
+  auto lines = weir::test::part_lines(dir);
   std::sort(lines.begin(), lines.end());
   return lines;
 }

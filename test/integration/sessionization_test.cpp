@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "jobs/sessionization.hpp"
+#include "support/part_files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "weir/job_registry.hpp"
@@ -26,14 +27,10 @@ namespace {
 
 using session = std::tuple<int64_t, int64_t, int64_t>; // user, start, end
 
+/// Every line of DIR's committed part files, sorted (a line twice shows
+/// twice); fails the test on debris a finished run must not leave.
 std::vector<std::string> lines_of(const std::string& dir) {
-  std::vector<std::string> lines;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().filename().string().rfind("part-", 0) != 0) continue;
-    std::ifstream in(entry.path());
-    for (std::string line; std::getline(in, line);)
-      lines.push_back(line);
-  }
+  auto lines = weir::test::part_lines(dir);
   std::sort(lines.begin(), lines.end());
   return lines;
 }
