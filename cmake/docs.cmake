@@ -32,4 +32,4 @@ add_custom_command(
   COMMENT "API reference (doxygen): every public declaration documented"
   VERBATIM)
 add_custom_target(docs ALL DEPENDS "${WEIR_DOCS_DIR}/html/index.html")
-install(DIRECTORY "${WEIR_DOCS_DIR}/html" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(DIRECTORY "${WEIR_DOCS_DIR}/html" DESTINATION "${CMAKE_INSTALL_DOCDIR}" OPTIONAL)

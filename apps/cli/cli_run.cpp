@@ -1,14 +1,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "cli_args.hpp"
 #include "cli_commands.hpp"
-#include "weir/node.hpp"
 #include "weir/stream.hpp"
 
 namespace weir::apps {
@@ -66,15 +64,10 @@ options every job takes:
   -h, --help              show this help
 )";
 
-// host:port with a port from 1 to 65535.
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir run: %s (try weir run --help)\n", message.c_str());
   return 2;
 }
-
-} // namespace
-
-namespace {
 
 /// `text` broken into lines of at most 80 columns at spaces, every line but
 /// the first indented by `indent` columns (the first starts at `column`).
@@ -141,7 +134,9 @@ void job_option_names(std::set<std::string>& valued, std::set<std::string>& flag
 /// option some other job has but this one lacks is an error naming both.
 expected<job_args> job_arguments(const std::string& name, const job_info& info,
                                  const cli_args& args) {
-  job_args out{{"parallelism", args.get("parallelism", "1")}};
+  auto parallelism = args.get_number("parallelism", 1, 1, 128);
+  if (!parallelism) return parallelism.error_value();
+  job_args out{{"parallelism", std::to_string(*parallelism)}};
   std::set<std::string> own{"parallelism"};
   for (const auto& o : info.options) {
     own.insert(o.name);
@@ -153,19 +148,21 @@ expected<job_args> job_arguments(const std::string& name, const job_info& info,
   for (const auto& option : valued)
     if (args.has(option) && !own.count(option))
       return error{errc::bad_argument, "--" + option + " is not an option of " + name};
-  if (args.has("nodes"))
-    for (const auto& o : info.options)
-      if (o.path && !out[o.name].empty())
-        out[o.name] = std::filesystem::absolute(out[o.name]).lexically_normal().string();
+  for (const auto& o : info.options) {
+    if (!o.path) continue;
+    if (out[o.name].empty()) return error{errc::bad_argument, "--" + o.name + " must not be empty"};
+    if (args.has("nodes")) // nodes resolve paths themselves
+      out[o.name] = std::filesystem::absolute(out[o.name]).lexically_normal().string();
+  }
   return out;
 }
 
 /// The checks before a run: input files readable, output directories usable.
 error check_job_files(const job_info& info, job_args& job) {
   for (const auto& option : info.input_files)
-    if (auto err = check_readable_file(job[option])) return err;
+    if (auto err = check_readable_file(job.count(option) ? job[option] : "")) return err;
   for (const auto& option : info.output_dirs)
-    if (auto err = check_output_dir(job[option])) return err;
+    if (auto err = check_output_dir(job.count(option) ? job[option] : "")) return err;
   return {};
 }
 
@@ -199,8 +196,8 @@ int run_command(int argc, char** argv, int first) {
   env.set_chaining(args->has("chain"));
   if (auto err = apply_runtime_options(*args, env.options())) return usage_error(err.message());
   if (auto err = apply_checkpoint_options(*args, name, env.options())) return usage_error(err.message());
-  if (auto err = build_registered_job(env, name, *job)) return usage_error(err.message());
   if (auto err = check_job_files(*info, *job)) return usage_error(err.message());
+  if (auto err = build_registered_job(env, name, *job)) return usage_error(err.message());
   if (auto code = check_savepoint_only(*args, env, name)) return *code;
   auto progress = show_progress(*args, env.options());
   auto result = env.execute(name);

@@ -38,11 +38,22 @@ expected<uint64_t> count_arg(const job_args& args) {
   return static_cast<uint64_t>(n);
 }
 
+std::string arg(const job_args& args, const std::string& name, const std::string& fallback = "") {
+  auto it = args.find(name);
+  return it == args.end() ? fallback : it->second;
+}
+
 error build(environment& env, const job_args& args) {
   auto count = count_arg(args);
   if (!count) return count.error_value();
-  auto p = std::strtol(args.count("parallelism") ? args.at("parallelism").c_str() : "1", nullptr, 10);
-  if (p < 1 || p > 128) return {errc::bad_argument, "--parallelism must be a number from 1 to 128"};
+  auto text = arg(args, "parallelism", "1");
+  char* end = nullptr;
+  long p = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || p < 1 || p > 128)
+    return {errc::bad_argument, "--parallelism must be a number from 1 to 128, got '" + text + "'"};
+  auto output = arg(args, "output"), late_output = arg(args, "late-output");
+  if (output.empty() || late_output.empty())
+    return {errc::bad_argument, "sessionization needs --output DIR and --late-output DIR"};
   env.set_parallelism(static_cast<uint32_t>(p));
   auto sessions =
       env.generate(*count, [](uint64_t k) { return generated_click(k); })
@@ -61,11 +72,11 @@ error build(environment& env, const job_args& args) {
                       emitter<std::string>& out) {
             out.emit(session_line(user, w.start, w.end, static_cast<int64_t>(clicks.size())));
           });
-  sessions.uid("sessions").sink(file_sink(args.at("output"))).uid("out");
+  sessions.uid("sessions").sink(file_sink(output)).uid("out");
   sessions.late_data()
       .map([](const click& c) { return late_line(c); })
       .uid("late")
-      .sink(file_sink(args.at("late-output")))
+      .sink(file_sink(late_output))
       .uid("late-out");
   return {};
 }

@@ -22,7 +22,10 @@ registry& the_registry() {
 } // namespace
 
 void register_job(const std::string& name, job_builder builder) {
-  register_job(name, std::move(builder), job_info{});
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  r.jobs[name] = std::move(builder);
+  r.infos.emplace(name, job_info{}); // a job registered again keeps what it said of itself
 }
 
 void register_job(const std::string& name, job_builder builder, job_info info) {
@@ -59,7 +62,11 @@ std::vector<std::string> registered_jobs() {
 error build_registered_job(environment& env, const std::string& name, const job_args& args) {
   auto builder = find_job(name);
   if (!builder) return builder.error_value();
-  if (auto err = (*builder)(env, args)) return err;
+  try {
+    if (auto err = (*builder)(env, args)) return err;
+  } catch (const std::exception& e) { // a builder's bug or a missing argument: an error, not an abort
+    return {errc::bad_argument, "job '" + name + "': " + e.what()};
+  }
   env.graph().registered_job = name;
   env.graph().job_args = args;
   return {};

@@ -15,7 +15,8 @@ if(NOT n EQUAL 1)
 endif()
 
 run(dpkg-deb --field "${debs}" Depends)
-foreach(dep libcaf-dev libcapnp-dev libleveldb-dev librdkafka-dev)
+foreach(dep libcaf-dev libcaf-openssl0.17 libssl-dev libcapnp-dev libleveldb-dev libsnappy-dev
+            libcpp-httplib-dev libhiredis-dev libpq-dev librdkafka-dev)
   string(FIND "${run_output}" "${dep}" at)
   if(at LESS 0)
     message(FATAL_ERROR "the .deb does not depend on ${dep}: ${run_output}")

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "jobs/sessionization.hpp"
+#include "support/kill_after_checkpoint.hpp"
 #include "support/part_files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -113,21 +114,16 @@ TEST_CASE("weir run sessionization SIGKILLed mid-run resumes from its checkpoint
           "and late click as in a run without the kill",
           "[integration][samples][cli]") {
   weir::test::temp_dir dir;
-  std::vector<std::string> argv{WEIR_CLI, "run", "sessionization", "--clicks", "2000000",
+  std::vector<std::string> argv{WEIR_CLI, "run", "sessionization", "--clicks", "3000000",
                                 "--output", dir.file("sessions"), "--late-output", dir.file("late"),
                                 "--state-dir", dir.file("state"), "--parallelism", "2",
                                 "--batch-size", "16", "--checkpoint-interval", "20", "--quiet"};
-  {
-    weir::test::child_process first(argv, dir.file("first.log"));
-    REQUIRE_FALSE(weir::test::wait_for_file_line(dir.file("state/weir-control"), 60000).empty());
-    CHECK_FALSE(first.wait(700)); // still running
-    REQUIRE(first.kill());        // the fault
-  }
+  weir::test::kill_after_first_checkpoint(argv, dir.file("state"), dir.file("first.log"));
   auto r = weir::test::run_command(argv, 300000);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("resuming the unfinished run of 'sessionization' from checkpoint"));
-  auto want = oracle(2000000);
+  auto want = oracle(3000000);
   CHECK(final_sessions(dir.file("sessions")) == want.sessions);
   CHECK(lines_of(dir.file("late")) == want.late);
 }

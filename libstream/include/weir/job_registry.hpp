@@ -49,7 +49,8 @@ struct job_info {
   std::function<bool(const job_args& args, const job_result& result, bool on_nodes)> report;
 };
 
-/// Registers `builder` under `name`, replacing any earlier one. Thread-safe.
+/// Registers `builder` under `name`, replacing any earlier builder (and
+/// keeping the job_info registered with it). Thread-safe.
 void register_job(const std::string& name, job_builder builder);
 
 /// Registers `builder` under `name` with what `weir run` shows and takes for
@@ -67,7 +68,8 @@ expected<job_builder> find_job(const std::string& name);
 std::vector<std::string> registered_jobs();
 
 /// Builds the registered job `name` into `env` and records name and args in
-/// the graph, so a multi-node run can ask nodes to rebuild it.
+/// the graph, so a multi-node run can ask nodes to rebuild it. The builder's
+/// error, or an exception it throws, is returned as an error naming the job.
 error build_registered_job(environment& env, const std::string& name, const job_args& args);
 
 } // namespace weir
