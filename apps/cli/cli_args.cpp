@@ -12,6 +12,33 @@
 
 namespace weir::apps {
 
+namespace {
+std::string& program_name() {
+  static std::string name = "weir";
+  return name;
+}
+} // namespace
+
+void set_program(const std::string& name) { program_name() = name; }
+
+const char* program_c() { return program_name().c_str(); }
+
+std::string for_program(std::string text) {
+  if (program_name() == "weir") return text;
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    bool starts_word = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(' || text[i - 1] == '`'
+                       || text[i - 1] == '\n';
+    if (starts_word && text.compare(i, 5, "weir ") == 0) {
+      out += program_name() + " ";
+      i += 5;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
 expected<uint64_t> cli_args::get_number(const std::string& name, uint64_t fallback, uint64_t min,
                                         uint64_t max) const {
   auto it = options.find(name);

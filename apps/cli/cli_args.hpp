@@ -14,6 +14,14 @@
 
 namespace weir::apps {
 
+/// The name the binary runs as ("weir", or your job binary's), for its
+/// messages and usage texts; weir::main sets it once, before any command.
+void set_program(const std::string& name);
+const char* program_c();
+/// `text` with each mention of the weir command ("weir run", "(try weir")
+/// naming this binary instead.
+std::string for_program(std::string text);
+
 /// Parsed "--name value" / "--name=value" options and positional words.
 struct cli_args {
   std::vector<std::string> positional;

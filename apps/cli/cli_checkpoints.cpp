@@ -30,7 +30,7 @@ options:
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weir checkpoints: %s (try weir checkpoints --help)\n", message.c_str());
+  std::fprintf(stderr, "%s checkpoints: %s (try %s checkpoints --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
@@ -56,7 +56,7 @@ std::string size(uint64_t bytes) {
 int list(const std::string& dir) {
   auto found = list_checkpoints(dir);
   if (!found) {
-    std::fprintf(stderr, "weir checkpoints: %s\n", found.error_value().message().c_str());
+    std::fprintf(stderr, "%s checkpoints: %s\n", program_c(), found.error_value().message().c_str());
     return 1;
   }
   for (const auto& r : found->first)
@@ -78,7 +78,7 @@ int list(const std::string& dir) {
 int verify(const std::string& dir) {
   auto checks = verify_checkpoints(dir);
   if (!checks) {
-    std::fprintf(stderr, "weir checkpoints: %s\n", checks.error_value().message().c_str());
+    std::fprintf(stderr, "%s checkpoints: %s\n", program_c(), checks.error_value().message().c_str());
     return 1;
   }
   int bad = 0;
@@ -103,7 +103,7 @@ int checkpoints_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"state-dir"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(checkpoints_usage, stdout);
+    std::fputs(for_program(checkpoints_usage).c_str(), stdout);
     return 0;
   }
   if (args->positional.size() != 1) return usage_error("say list or verify");

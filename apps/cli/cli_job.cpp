@@ -38,7 +38,7 @@ options:
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weir job: %s (try weir job --help)\n", message.c_str());
+  std::fprintf(stderr, "%s job: %s (try %s job --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
@@ -48,7 +48,7 @@ int job_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"state-dir", "name", "timeout-ms"}, {"savepoint"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(job_usage, stdout);
+    std::fputs(for_program(job_usage).c_str(), stdout);
     return 0;
   }
   if (args->positional.size() != 1) return usage_error("say status, cancel or stop");
@@ -64,7 +64,7 @@ int job_command(int argc, char** argv, int first) {
   auto command = stop ? "stop " + args->get("name", "savepoint") : what;
   auto answer = control_job(args->get("state-dir"), command, *timeout);
   if (!answer) {
-    std::fprintf(stderr, "weir job: %s\n", answer.error_value().message().c_str());
+    std::fprintf(stderr, "%s job: %s\n", program_c(), answer.error_value().message().c_str());
     return 1;
   }
   std::fputs(answer->c_str(), stdout);

@@ -26,7 +26,7 @@ options:
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weir jobs: %s (try weir jobs --help)\n", message.c_str());
+  std::fprintf(stderr, "%s jobs: %s (try %s jobs --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
@@ -40,12 +40,12 @@ int list_running(const std::string& state_dir, const std::string& status) {
 int list_stored(const std::string& state_dir) {
   auto listed = list_checkpoints(state_dir);
   if (!listed) {
-    std::fprintf(stderr, "weir jobs: %s\n", listed.error_value().message().c_str());
+    std::fprintf(stderr, "%s jobs: %s\n", program_c(), listed.error_value().message().c_str());
     return 1;
   }
   auto savepoints = list_savepoints(state_dir);
   if (!savepoints) {
-    std::fprintf(stderr, "weir jobs: %s\n", savepoints.error_value().message().c_str());
+    std::fprintf(stderr, "%s jobs: %s\n", program_c(), savepoints.error_value().message().c_str());
     return 1;
   }
   std::map<std::string, std::pair<uint64_t, uint64_t>> kept; // job -> retained checkpoints, latest
@@ -77,7 +77,7 @@ int jobs_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"state-dir"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(jobs_usage, stdout);
+    std::fputs(for_program(jobs_usage).c_str(), stdout);
     return 0;
   }
   if (args->positional.size() != 1 || args->positional[0] != "list") return usage_error("say list");

@@ -42,7 +42,7 @@ options:
 } // namespace
 
 int usage(const std::string& message) {
-  std::fprintf(stderr, "weir node: %s (try weir node --help)\n", message.c_str());
+  std::fprintf(stderr, "%s node: %s (try %s node --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
@@ -51,23 +51,22 @@ int node_command(int argc, char** argv, int first) {
                         {"port", "bind", "port-file", "slots", "tls-cert", "tls-key", "tls-ca",
                          "allowed-dirs", "silence-timeout-ms", "max-message-bytes", "log-level"});
   if (!args) {
-    std::fprintf(stderr, "weir node: %s (try weir node --help)\n",
-                 args.error_value().message().c_str());
+    std::fprintf(stderr, "%s node: %s (try %s node --help)\n", program_c(), args.error_value().message().c_str(), program_c());
     return 2;
   }
   if (args->help) {
-    std::fputs(node_usage, stdout);
+    std::fputs(for_program(node_usage).c_str(), stdout);
     return 0;
   }
   auto port = args->get_number("port", 0, 0, 65535);
   if (!port) {
-    std::fprintf(stderr, "weir node: %s\n", port.error_value().message().c_str());
+    std::fprintf(stderr, "%s node: %s\n", program_c(), port.error_value().message().c_str());
     return 2;
   }
   node_options o;
   auto slots = args->get_number("slots", o.slots, 1, 4096);
   if (!slots) {
-    std::fprintf(stderr, "weir node: %s\n", slots.error_value().message().c_str());
+    std::fprintf(stderr, "%s node: %s\n", program_c(), slots.error_value().message().c_str());
     return 2;
   }
   o.slots = static_cast<uint32_t>(*slots);
@@ -80,7 +79,7 @@ int node_command(int argc, char** argv, int first) {
   o.max_message_bytes = static_cast<size_t>(*max_message);
   auto tls = read_tls_args(*args);
   if (!tls) {
-    std::fprintf(stderr, "weir node: %s\n", tls.error_value().message().c_str());
+    std::fprintf(stderr, "%s node: %s\n", program_c(), tls.error_value().message().c_str());
     return 2;
   }
   o.tls_certificate = tls->certificate;
@@ -105,7 +104,7 @@ int node_command(int argc, char** argv, int first) {
   o.port_file = args->get("port-file");
   auto err = run_node(o);
   if (err) {
-    std::fprintf(stderr, "weir node: %s\n", err.to_string().c_str());
+    std::fprintf(stderr, "%s node: %s\n", program_c(), err.to_string().c_str());
     return 1;
   }
   return 0;

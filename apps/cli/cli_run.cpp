@@ -65,7 +65,7 @@ options every job takes:
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weir run: %s (try weir run --help)\n", message.c_str());
+  std::fprintf(stderr, "%s run: %s (try %s run --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
@@ -178,7 +178,7 @@ int run_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(run_usage().c_str(), stdout);
+    std::fputs(for_program(run_usage()).c_str(), stdout);
     return 0;
   }
   if (args->positional.size() != 1) return usage_error("name exactly one job to run");
@@ -203,7 +203,7 @@ int run_command(int argc, char** argv, int first) {
   auto result = env.execute(name);
   if (progress) progress->finish();
   if (!result.ok()) {
-    std::fprintf(stderr, "weir run: job failed: %s\n", result.failure.to_string().c_str());
+    std::fprintf(stderr, "%s run: job failed: %s\n", program_c(), result.failure.to_string().c_str());
     return 1;
   }
   bool shown = !info->report || info->report(*job, result, !env.options().nodes.empty());

@@ -43,12 +43,12 @@ options:
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weir savepoint: %s (try weir savepoint --help)\n", message.c_str());
+  std::fprintf(stderr, "%s savepoint: %s (try %s savepoint --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
 int failed(const error& err) {
-  std::fprintf(stderr, "weir savepoint: %s\n", err.message().c_str());
+  std::fprintf(stderr, "%s savepoint: %s\n", program_c(), err.message().c_str());
   return err.code() == errc::bad_argument ? 2 : 1;
 }
 
@@ -91,7 +91,7 @@ int savepoint_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"state-dir", "name", "timeout-ms", "job"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(savepoint_usage, stdout);
+    std::fputs(for_program(savepoint_usage).c_str(), stdout);
     return 0;
   }
   if (args->positional.empty()) return usage_error("say create, list, inspect or delete");

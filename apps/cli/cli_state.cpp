@@ -34,7 +34,7 @@ options:
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "weir state: %s (try weir state --help)\n", message.c_str());
+  std::fprintf(stderr, "%s state: %s (try %s state --help)\n", program_c(), message.c_str(), program_c());
   return 2;
 }
 
@@ -72,7 +72,7 @@ int state_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"state-dir", "operator", "checkpoint", "savepoint", "job", "key"});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(state_usage, stdout);
+    std::fputs(for_program(state_usage).c_str(), stdout);
     return 0;
   }
   if (args->positional.size() != 1 || args->positional[0] != "query") return usage_error("say query");
@@ -96,7 +96,7 @@ int state_command(int argc, char** argv, int first) {
   bool live = !read && locked(read.error_value()); // a job runs there: it answers
   if (live) read = query_running_job(args->get("state-dir"), q, print);
   if (!read) {
-    std::fprintf(stderr, "weir state: %s\n", read.error_value().message().c_str());
+    std::fprintf(stderr, "%s state: %s\n", program_c(), read.error_value().message().c_str());
     return read.error_value().code() == errc::bad_argument ? 2 : 1;
   }
   auto from = q.savepoint.empty() ? "" : "savepoint '" + q.savepoint + "', ";

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli_args.hpp"
 #include "cli_commands.hpp"
 #include "weir/version.hpp"
 
@@ -70,6 +71,7 @@ int main(int argc, char** argv) { return main(argc, argv, {}); }
 
 int main(int argc, char** argv, const std::vector<cli_command>& extra) {
   auto program = program_name(argc > 0 ? argv[0] : "weir");
+  apps::set_program(program);
   if (argc < 2) {
     print_usage(stderr, program, extra);
     return 2;
