@@ -73,6 +73,9 @@ error build(environment& env, const job_args& args) {
     auto it = args.find(k);
     return it == args.end() ? std::string(fallback) : it->second;
   };
+  if (!args.count("query")) // `weir run nexmark` gives only --parallelism
+    return {errc::bad_argument, "the nexmark job takes its options from `weir nexmark --query Q ...` "
+                                "(weir nexmark --help)"};
   auto q = queries().find(get("query", ""));
   if (q == queries().end())
     return {errc::bad_argument, "unknown query '" + get("query", "") + "' (" + name_list() + ")"};
