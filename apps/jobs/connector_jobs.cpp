@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "jobs/job_args.hpp"
 #include "jobs/wordcount.hpp"
 #include "weir/job_registry.hpp"
 #include "weir/kafka.hpp"
@@ -16,20 +17,6 @@ namespace weir::apps {
 namespace {
 
 using word_count = std::pair<std::string, int64_t>;
-
-std::string arg(const job_args& args, const std::string& name, const std::string& fallback) {
-  auto it = args.find(name);
-  return it == args.end() || it->second.empty() ? fallback : it->second;
-}
-
-expected<uint32_t> parallelism(const job_args& args) {
-  auto text = arg(args, "parallelism", "1");
-  char* end = nullptr;
-  long p = std::strtol(text.c_str(), &end, 10);
-  if (*end != '\0' || p < 1 || p > 128)
-    return error{errc::bad_argument, "--parallelism must be a number from 1 to 128, got '" + text + "'"};
-  return static_cast<uint32_t>(p);
-}
 
 /// lines -> split -> count: each word's running count at every occurrence.
 stream<word_count> count_words(stream<std::string> lines) {
@@ -61,18 +48,18 @@ expected<redis_server> parse_redis(const std::string& where) {
 }
 
 error build_redis(environment& env, const job_args& args) {
-  auto p = parallelism(args);
+  auto p = job_parallelism(args);
   if (!p) return p.error_value();
-  auto server = parse_redis(arg(args, "redis", "127.0.0.1:6379"));
+  auto server = parse_redis(job_arg(args, "redis", "127.0.0.1:6379"));
   if (!server) return server.error_value();
   env.set_parallelism(*p);
   redis_stream_source_options in;
   in.server = *server;
-  in.streams = {arg(args, "input", "weir:lines")};
-  in.stop_at_end = arg(args, "follow", "0") != "1";
+  in.streams = {job_arg(args, "input", "weir:lines")};
+  in.stop_at_end = job_arg(args, "follow", "0") != "1";
   redis_stream_sink_options out;
   out.server = *server;
-  out.stream = arg(args, "output", "weir:counts");
+  out.stream = job_arg(args, "output", "weir:counts");
   auto lines = env.add_source(redis_stream_source(in), "lines")
                    .uid("lines")
                    .map([](const redis_entry& e) { return e.get("line"); })
@@ -88,18 +75,18 @@ error build_redis(environment& env, const job_args& args) {
 }
 
 error build_kafka(environment& env, const job_args& args) {
-  auto p = parallelism(args);
+  auto p = job_parallelism(args);
   if (!p) return p.error_value();
   env.set_parallelism(*p);
   kafka_cluster cluster;
-  cluster.bootstrap_servers = arg(args, "bootstrap-servers", "127.0.0.1:9092");
+  cluster.bootstrap_servers = job_arg(args, "bootstrap-servers", "127.0.0.1:9092");
   kafka_source_options in;
   in.cluster = cluster;
-  in.topics = {arg(args, "input", "lines")};
-  in.stop_at_end = arg(args, "follow", "0") != "1";
+  in.topics = {job_arg(args, "input", "lines")};
+  in.stop_at_end = job_arg(args, "follow", "0") != "1";
   kafka_sink_options out;
   out.cluster = cluster;
-  out.topic = arg(args, "output", "word-counts");
+  out.topic = job_arg(args, "output", "word-counts");
   auto lines = env.add_source(kafka_source(in), "lines")
                    .uid("lines")
                    .map([](const kafka_record& r) { return r.value; })
@@ -113,14 +100,14 @@ error build_kafka(environment& env, const job_args& args) {
 }
 
 error build_postgres(environment& env, const job_args& args) {
-  auto p = parallelism(args);
+  auto p = job_parallelism(args);
   if (!p) return p.error_value();
-  auto input = arg(args, "input", "");
+  auto input = job_arg(args, "input", "");
   if (input.empty()) return {errc::bad_argument, "postgres-wordcount needs --input FILE"};
   env.set_parallelism(*p);
   postgres_sink_options out;
-  out.conninfo = arg(args, "conninfo", "host=127.0.0.1 port=5432 dbname=postgres user=weir");
-  out.table = arg(args, "table", "word_counts");
+  out.conninfo = job_arg(args, "conninfo", "host=127.0.0.1 port=5432 dbname=postgres user=weir");
+  out.table = job_arg(args, "table", "word_counts");
   out.columns = {"word", "count"};
   out.upsert_keys = {"word"};
   count_words(env.read_text_file(input).uid("lines"))

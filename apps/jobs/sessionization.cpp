@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "jobs/job_args.hpp"
 #include "weir/job_registry.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
@@ -28,33 +29,15 @@ int64_t user_of(uint64_t i) {
   return static_cast<int64_t>((i / block) % 4 * 10 + mix(i) % 10);
 }
 
-expected<uint64_t> count_arg(const job_args& args) {
-  auto it = args.find("clicks");
-  std::string text = it == args.end() ? "" : it->second;
-  char* end = nullptr;
-  long long n = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || n < 1 || n > 1000000000)
-    return error{errc::bad_argument, "--clicks must be a number from 1 to 1000000000, got '" + text + "'"};
-  return static_cast<uint64_t>(n);
-}
-
-std::string arg(const job_args& args, const std::string& name, const std::string& fallback = "") {
-  auto it = args.find(name);
-  return it == args.end() ? fallback : it->second;
-}
-
 error build(environment& env, const job_args& args) {
-  auto count = count_arg(args);
+  auto count = job_number(args, "clicks", 100000, 1, 1000000000);
   if (!count) return count.error_value();
-  auto text = arg(args, "parallelism", "1");
-  char* end = nullptr;
-  long p = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || p < 1 || p > 128)
-    return {errc::bad_argument, "--parallelism must be a number from 1 to 128, got '" + text + "'"};
-  auto output = arg(args, "output"), late_output = arg(args, "late-output");
+  auto p = job_parallelism(args);
+  if (!p) return p.error_value();
+  auto output = job_arg(args, "output"), late_output = job_arg(args, "late-output");
   if (output.empty() || late_output.empty())
     return {errc::bad_argument, "sessionization needs --output DIR and --late-output DIR"};
-  env.set_parallelism(static_cast<uint32_t>(p));
+  env.set_parallelism(*p);
   auto sessions =
       env.generate(*count, [](uint64_t k) { return generated_click(k); })
           .uid("clicks")

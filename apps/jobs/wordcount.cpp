@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "jobs/job_args.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
 
@@ -18,27 +19,6 @@ using word_count = std::pair<std::string, int64_t>;
 
 bool is_ascii_letter(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-expected<uint32_t> parse_parallelism(const job_args& args) {
-  auto it = args.find("parallelism");
-  if (it == args.end()) return 1u;
-  char* end = nullptr;
-  long p = std::strtol(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end != '\0' || p < 1 || p > 128)
-    return error{errc::bad_argument, "--parallelism must be a number from 1 to 128, got '" + it->second + "'"};
-  return static_cast<uint32_t>(p);
-}
-
-/// --top N: how many words the report prints, 0 to 1,000,000 (default 10).
-expected<size_t> parse_top(const job_args& args) {
-  auto it = args.find("top");
-  if (it == args.end() || it->second.empty()) return size_t{10};
-  char* end = nullptr;
-  long long n = std::strtoll(it->second.c_str(), &end, 10);
-  if (*end != '\0' || n < 0 || n > 1000000)
-    return error{errc::bad_argument, "--top must be a number from 0 to 1000000, got '" + it->second + "'"};
-  return static_cast<size_t>(n);
 }
 
 /// Prints the most frequent words the run committed to `dir`. With nodes the
@@ -73,9 +53,9 @@ error build(environment& env, const job_args& args) {
   auto output = args.find("output");
   if (input == args.end() || output == args.end())
     return {errc::bad_argument, "wordcount needs --input FILE and --output DIR"};
-  auto top = parse_top(args);
+  auto top = job_number(args, "top", 10, 0, 1000000);
   if (!top) return top.error_value();
-  auto p = parse_parallelism(args);
+  auto p = job_parallelism(args);
   if (!p) return p.error_value();
   env.set_parallelism(*p);
   env.read_text_file(input->second).uid("lines")
@@ -127,7 +107,7 @@ void register_wordcount(const std::string& sample_text) {
   info.input_files = {"input"};
   info.output_dirs = {"output"};
   info.report = [](const job_args& args, const job_result&, bool on_nodes) {
-    return print_top(args.at("output"), *parse_top(args), on_nodes);
+    return print_top(args.at("output"), *job_number(args, "top", 10, 0, 1000000), on_nodes);
   };
   register_job("wordcount", build, std::move(info));
 }
