@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "fraud_detection.hpp"
 #include "jobs/connector_jobs.hpp"
+#include "jobs/event_vs_processing_time.hpp"
 #include "jobs/iot_sensors.hpp"
 #include "jobs/sessionization.hpp"
 #include "jobs/wordcount.hpp"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   fraud::register_fraud_detection();
   weir::apps::sessions::register_sessionization();
   weir::apps::iot::register_iot_sensors();
+  weir::apps::evp::register_event_vs_processing_time();
   return weir::main(
       argc, argv,
       {{"nexmark", "run a Nexmark query over generated events or a JSON-lines file (nexmark --help)",

