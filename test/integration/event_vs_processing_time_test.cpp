@@ -93,7 +93,7 @@ std::vector<std::string> dashboard_queries() {
 } // namespace
 
 TEST_CASE("event-vs-processing-time into InfluxDB: event-time counts exact through catch-up, "
-          "outage and burst; processing-time counts swell, vanish and spike",
+          "outage and burst, processing-time counts swell, vanish and spike",
           "[integration][samples][servers]") {
   REQUIRE(weir::test::installed("influxd")); // .ci/install-deps installs it
   weir::test::influxdb_server influx;
