@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Two-input operators: connect + keyed co-process function, windowed
+/// \file
+/// Two-input operators: connect + keyed co-process function, windowed
 /// join, interval join. Part of weir/stream.hpp: include that, not this.
 
 #include <chrono>
@@ -38,6 +39,7 @@ int add_keyed_two_input(const stream<A>& a, const stream<B>& b, KA ka, KB kb, co
 template <class A, class B, class K, class KA, class KB>
 class keyed_connected_streams {
 public:
+  /// Made by connected_streams::key_by: `a` keyed by `ka`, `b` by `kb`.
   keyed_connected_streams(stream<A> a, stream<B> b, KA ka, KB kb)
     : a_(a), b_(b), ka_(std::move(ka)), kb_(std::move(kb)) {}
 
@@ -68,6 +70,7 @@ public:
     return stream<R>(a_.env(), id);
   }
 
+  /// As process(fn1, fn2, on_timer), without timers.
   template <class R, class State, class F1, class F2>
   stream<R> process(F1 fn1, F2 fn2) {
     return process<R, State>(std::move(fn1), std::move(fn2),
@@ -85,8 +88,10 @@ private:
 template <class A, class B>
 class connected_streams {
 public:
+  /// Made by stream::connect.
   connected_streams(stream<A> a, stream<B> b) : a_(a), b_(b) {}
 
+  /// Keys `a` by `ka` and `b` by `kb`; both must return the same key type.
   template <class KA, class KB>
   auto key_by(KA ka, KB kb) const {
     using K = std::decay_t<std::invoke_result_t<KA&, const A&>>;
@@ -105,13 +110,16 @@ private:
 template <class A, class B, class KA, class KB>
 class join_builder {
 public:
+  /// Made by stream::join.
   join_builder(stream<A> a, stream<B> b, KA ka = {}, KB kb = {}, std::optional<window_assigner> w = {})
     : a_(a), b_(b), ka_(std::move(ka)), kb_(std::move(kb)), window_(w) {}
 
+  /// The key of A: ka(const A&) -> K.
   template <class F>
   join_builder<A, B, F, KB> where(F ka) const {
     return {a_, b_, std::move(ka), kb_, window_};
   }
+  /// The key of B: kb(const B&) -> K, the same type as where's.
   template <class F>
   join_builder<A, B, KA, F> equal_to(F kb) const {
     return {a_, b_, ka_, std::move(kb), window_};
@@ -124,6 +132,8 @@ public:
     return {a_, b_, ka_, kb_, w};
   }
 
+  /// fn(const A&, const B&) -> R for every pair with equal keys in a
+  /// window, once the window fires; the joined stream of R.
   template <class F>
   auto apply(F fn) {
     static_assert(!std::is_same_v<KA, detail::no_key> && !std::is_same_v<KB, detail::no_key>,
@@ -158,7 +168,11 @@ private:
 template <class A, class B, class K, class KA, class KB>
 class interval_join_builder {
 public:
+  /// Made by keyed_stream::interval_join.
   interval_join_builder(stream<A> a, stream<B> b, KA ka, KB kb) : a_(a), b_(b), ka_(ka), kb_(kb) {}
+
+  /// B's timestamp within [A's + lower, A's + upper], both inclusive;
+  /// lower above upper throws std::invalid_argument.
 
   interval_join_builder& between(std::chrono::milliseconds lower, std::chrono::milliseconds upper) {
     if (lower > upper) throw std::invalid_argument("weir: interval join lower bound above upper bound");

@@ -21,19 +21,23 @@ class keyed_runtime;
 template <class K>
 class keyed_context {
 public:
+  /// The key of the record or timer being processed.
   const K& key() const noexcept { return *key_; }
   /// The timestamp of the record (or of the timer) being processed.
   int64_t timestamp() const noexcept { return timestamp_; }
+  /// The operator's event time: the watermark it has reached.
   int64_t current_watermark() const noexcept { return *watermark_; }
   /// Calls the timer function for this key once the watermark reaches `time`.
   /// Registering the same time twice for a key fires once.
   void register_event_time_timer(int64_t time) { timers_->insert({time, *key_}); }
+  /// Forgets this key's event-time timer at `time`, if any.
   void delete_event_time_timer(int64_t time) { timers_->erase({time, *key_}); }
   /// The clock's time (see runtime_options::clock).
   int64_t current_processing_time() const { return clock_->now_ms(); }
   /// Calls the timer function for this key once processing time reaches
   /// `time`. Processing-time timers not yet due at end of input are dropped.
   void register_processing_time_timer(int64_t time) { processing_timers_->insert({time, *key_}); }
+  /// Forgets this key's processing-time timer at `time`, if any.
   void delete_processing_time_timer(int64_t time) { processing_timers_->erase({time, *key_}); }
   /// In a timer function: whether a processing-time timer (not an event-time one) fired.
   bool processing_time_timer() const noexcept { return processing_; }

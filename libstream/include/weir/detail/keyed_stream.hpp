@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Keyed streams: key_by(...) then reduce, process, window or
+/// \file
+/// Keyed streams: key_by(...) then reduce, process, window or
 /// interval_join. Part of weir/stream.hpp: include that, not this.
 
 #include "weir/stream.hpp"
@@ -11,12 +12,10 @@ namespace weir {
 template <class T, class K, class KeyFn>
 class keyed_stream {
 public:
+  /// Made by stream::key_by: output `port` of `vertex`, keyed by `key_fn`.
   keyed_stream(environment* env, int vertex, KeyFn key_fn, int port = 0)
     : env_(env), vertex_(vertex), port_(port), key_fn_(std::move(key_fn)) {}
 
-  /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
-  /// Emits the key's new accumulated value for every record; the first record
-  /// of a key is emitted as is.
   /// A keyed process function with per-key state and event-time timers:
   /// fn(const T&, State&, keyed_context<K>&, emitter<R>&) for every record,
   /// on_timer(int64_t time, State&, keyed_context<K>&, emitter<R>&) for every
@@ -60,14 +59,21 @@ public:
   template <class B, class KB>
   interval_join_builder<T, B, K, KeyFn, KB> interval_join(const keyed_stream<B, K, KB>& other) const;
 
+  /// The environment the stream belongs to.
   environment* env() const noexcept { return env_; }
+  /// The operator producing the stream, in the job graph.
   int vertex_id() const noexcept { return vertex_; }
+  /// Which output of that operator.
   int port() const noexcept { return port_; }
+  /// The key selector key_by was given.
   const KeyFn& key_selector() const noexcept { return key_fn_; }
 
   /// Groups each key's records into windows (see weir/windows.hpp).
   windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
 
+  /// Rolling reduce on keyed state: fn: (const T& accumulated, const T& next) -> T.
+  /// Emits the key's new accumulated value for every record; the first record
+  /// of a key is emitted as is.
   template <class F>
   stream<T> reduce(F fn) {
     constexpr bool combines = std::is_invocable_r_v<T, F&, const T&, const T&>;

@@ -29,8 +29,8 @@ enum class source_status : uint8_t {
 struct subtask_info {
   std::string uid;              ///< The operator's stable unique id.
   uint32_t index = 0;           ///< This subtask, in [0, parallelism).
-  uint32_t parallelism = 1;
-  uint32_t max_parallelism = default_max_parallelism;
+  uint32_t parallelism = 1;     ///< How many subtasks the operator has.
+  uint32_t max_parallelism = default_max_parallelism; ///< Key groups: the highest parallelism it can rescale to.
   key_group_range key_groups;   ///< Key groups this subtask owns (keyed operators).
   /// Processing time; never null once the runtime built the subtask.
   const weir::clock* clock = &system_clock::instance();
@@ -50,6 +50,7 @@ struct subtask_info {
 /// name so the job error says which operator and subtask failed.
 class operator_failure : public std::runtime_error {
 public:
+  /// `what` went wrong in subtask `who`.
   operator_failure(const subtask_info& who, const std::string& what)
     : std::runtime_error(who.name() + ": " + what) {}
 };

@@ -1,6 +1,7 @@
 #pragma once
 
-/// \file Windowed streams: keyed_stream::window(assigner), then reduce,
+/// \file
+/// Windowed streams: keyed_stream::window(assigner), then reduce,
 /// aggregate or process. Part of weir/stream.hpp: include that, not this.
 
 #include <chrono>
@@ -17,6 +18,7 @@ namespace weir {
 template <class R, class T>
 class window_result : public stream<R> {
 public:
+  /// Made by the window operators: `vertex` is the window operator.
   window_result(environment* env, int vertex) : stream<R>(env, vertex) {}
 
   /// Late records as they arrived, with their timestamps. Without a consumer
@@ -30,6 +32,7 @@ public:
 template <class T, class K, class KeyFn>
 class windowed_stream {
 public:
+  /// Made by keyed_stream::window.
   windowed_stream(environment* env, int input, KeyFn key_fn, window_assigner assigner, int port = 0)
     : env_(env), input_(input), port_(port), key_fn_(std::move(key_fn)), assigner_(assigner) {}
 
