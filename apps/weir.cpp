@@ -16,12 +16,12 @@
 
 namespace {
 
-/// The sample text: installed next to the binary (PREFIX/share/weir), else
-/// the source tree's it was built from.
+/// The sample text: installed with the binary (BINDIR/WEIR_INSTALLED_DATA,
+/// PREFIX/share/weir by default), else the source tree's it was built from.
 std::string sample_text() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  auto installed = exe.parent_path().parent_path() / "share/weir/sample.txt";
+  auto installed = exe.parent_path() / WEIR_INSTALLED_DATA / "sample.txt";
   if (!ec && std::filesystem::is_regular_file(installed, ec)) return installed.string();
   return WEIR_SAMPLE_TEXT;
 }

@@ -29,6 +29,15 @@ string(FIND "${run_output}" "weir: Weir ${VERSION} (" at)
 if(at LESS 0)
   message(FATAL_ERROR "the packaged weir is not ${VERSION}: ${run_output}")
 endif()
+# Unpacked anywhere, weir finds its sample text beside itself (../share/weir):
+# the unpacked copy has one line more than the source tree's (45 lines).
+file(APPEND "${WORK_DIR}/root/usr/share/weir/sample.txt" "a line only the unpacked copy has\n")
+run("${WORK_DIR}/root/usr/bin/weir" run wordcount --output "${WORK_DIR}/wordcount-out"
+    --state-dir "${WORK_DIR}/wordcount-state" --quiet)
+string(FIND "${run_output}" "wordcount: 46 records in" at)
+if(at LESS 0)
+  message(FATAL_ERROR "the packaged weir did not count its own sample text: ${run_output}")
+endif()
 run(${CMAKE_COMMAND} -DBUILD_DIR=${BUILD_DIR} -DSAMPLE_DIR=${SAMPLE_DIR} -DWORK_DIR=${WORK_DIR}/sample
     -DVERSION=${VERSION} -DPREFIX=${WORK_DIR}/root/usr -P "${SCRIPT_DIR}/out_of_tree.cmake")
 message(STATUS "${run_output}")
