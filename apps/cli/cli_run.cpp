@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -168,7 +169,36 @@ error check_job_files(const job_info& info, job_args& job) {
 
 } // namespace
 
+std::vector<std::string> job_option_clashes() {
+  std::set<std::string> runtime{"chain", "quiet", "help"};
+  for (const auto* names : {&runtime_valued, &checkpoint_valued, &checkpoint_flags})
+    runtime.insert(names->begin(), names->end());
+  std::vector<std::string> clashes;
+  std::map<std::string, std::pair<std::string, bool>> seen; // option -> first job, flag
+  for (const auto& name : registered_jobs()) {
+    auto info = find_job_info(name);
+    if (!info) continue;
+    for (const auto& o : info->options) {
+      if (runtime.count(o.name) || o.name == "parallelism") {
+        clashes.push_back("job '" + name + "' declares --" + o.name + ", which weir run takes itself");
+        continue;
+      }
+      auto [it, fresh] = seen.try_emplace(o.name, name, o.flag);
+      if (!fresh && it->second.second != o.flag)
+        clashes.push_back("--" + o.name + " is a flag of job '" + (o.flag ? name : it->second.first)
+                          + "' but takes a value in job '" + (o.flag ? it->second.first : name) + "'");
+    }
+  }
+  return clashes;
+}
+
 int run_command(int argc, char** argv, int first) {
+  auto clashes = job_option_clashes();
+  if (!clashes.empty()) { // the job binary's mistake, not the user's: exit 70 (EX_SOFTWARE)
+    for (const auto& c : clashes)
+      std::fprintf(stderr, "%s: %s: rename the job's option\n", for_program("weir run").c_str(), c.c_str());
+    return 70;
+  }
   std::set<std::string> valued{"parallelism"};
   std::set<std::string> flags{"chain", "quiet"};
   job_option_names(valued, flags);
