@@ -36,7 +36,7 @@ void operator_chain::build(const detail::job_graph& graph, const detail::physica
     return;
   }
   for (size_t i = 0; i < head.inputs.size(); ++i)
-    readers_.push_back(head.inputs[i].make_reader(i == 0 ? outs.main : parts_.front()->input2()));
+    readers_.push_back(head.inputs[i].make_reader(i == 0 ? outs.main : parts_.front()->input_at(i)));
 }
 
 // The collector the chain's last operator emits into on `port`: the writer of

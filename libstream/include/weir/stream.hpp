@@ -337,7 +337,36 @@ public:
     }
   }
 
-  /// Processes this stream together with `other`: connect(other).key_by(ka, kb).process(...).
+  /// The records of this stream and of every one of `others`, as one stream
+  /// (Flink's union): each record once per time it is named, with its
+  /// timestamp; the watermark is the least of the inputs' (an idle input
+  /// is left out). The union is an operator of its own ("union"), not
+  /// stateful and not chained; each input reaches it forward when its
+  /// parallelism is the union's, else round robin. Throws
+  /// std::invalid_argument for a stream of another environment.
+  template <class... S>
+  stream<T> union_with(const stream<T>& first, const S&... others) {
+    return union_with(std::vector<stream<T>>{first, others...});
+  }
+  /// As union_with(first, others...), for a list made at run time.
+  stream<T> union_with(const std::vector<stream<T>>& others) {
+    detail::vertex n;
+    n.name = "union";
+    n.stateful = false;
+    n.chainable = false;
+    n.make_part = [](const subtask_info&, const detail::part_outputs& out) {
+      return std::make_unique<detail::union_part<T>>(out.main.as<T>());
+    };
+    detail::set_output_fanout<T>(n);
+    for (const auto& s : others) {
+      if (s.env() != env_) throw std::invalid_argument("weir: union_with a stream of another environment");
+      n.inputs.push_back(s.as_input());
+    }
+    return stream<T>(env_, attach(std::move(n)));
+  }
+
+  /// Processes this stream together with `other`: connect(other).key_by(ka, kb).process(...),
+  /// or without keys connect(other).map(f1, f2) / .flat_map(f1, f2).
   template <class B>
   connected_streams<T, B> connect(stream<B> other) const;
 

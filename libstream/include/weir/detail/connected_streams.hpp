@@ -100,6 +100,53 @@ public:
     return keyed_connected_streams<A, B, K, KA, KB>(a_, b_, std::move(ka), std::move(kb));
   }
 
+  /// Without keys (Flink's CoFlatMap): f1(const A&, emitter<R>&) for this
+  /// stream's records, f2(const B&, emitter<R>&) for the other's, each
+  /// emitting any number of records with the input's timestamp. R is
+  /// deduced from f1's emitter, or given: flat_map<R>(f1, f2). Each input
+  /// reaches it forward when its parallelism is the operator's, else round
+  /// robin (rebalance(), broadcast() upstream choose otherwise); which
+  /// input's record comes first is arrival order. The watermark is the
+  /// least of both inputs'. Not stateful, not chained.
+  template <class R = void, class F1, class F2>
+  auto flat_map(F1 f1, F2 f2) const {
+    using Out = std::conditional_t<std::is_void_v<R>, typename detail::flat_map_output<F1>::type, R>;
+    static_assert(!std::is_void_v<Out>, "weir: connect(..).flat_map expects f1(const A&, weir::emitter<R>&); "
+                                        "for generic lambdas name the output type: flat_map<R>(f1, f2)");
+    if constexpr (!std::is_void_v<Out>) {
+      static_assert(std::is_invocable_v<F1&, const A&, emitter<Out>&>,
+                    "weir: connect(..).flat_map expects f1(const A&, weir::emitter<R>&)");
+      static_assert(std::is_invocable_v<F2&, const B&, emitter<Out>&>,
+                    "weir: connect(..).flat_map expects f2(const B&, weir::emitter<R>&) with f1's R");
+      detail::vertex n;
+      n.name = "co_flat_map";
+      n.stateful = false;
+      n.chainable = false;
+      n.make_part = [f1, f2](const subtask_info& info, const detail::part_outputs& out) {
+        return std::make_unique<detail::co_flat_map_part<A, B, Out, F1, F2>>(info, f1, f2, out.main.as<Out>());
+      };
+      n.inputs.push_back(a_.as_input());
+      n.inputs.push_back(b_.as_input());
+      detail::set_output_fanout<Out>(n);
+      return stream<Out>(a_.env(), detail::add_vertex(a_.env()->graph(), std::move(n)));
+    } else {
+      return a_;
+    }
+  }
+
+  /// Without keys (Flink's CoMap): f1(const A&) -> R and f2(const B&) -> R,
+  /// one record out per record in; as flat_map(f1, f2) otherwise.
+  template <class F1, class F2>
+  auto map(F1 f1, F2 f2) const {
+    static_assert(std::is_invocable_v<F1&, const A&> && std::is_invocable_v<F2&, const B&>,
+                  "weir: connect(..).map expects f1(const A&) -> R and f2(const B&) -> R");
+    using R = std::decay_t<std::invoke_result_t<F1&, const A&>>;
+    static_assert(std::is_same_v<R, std::decay_t<std::invoke_result_t<F2&, const B&>>>,
+                  "weir: connect(..).map expects f1 and f2 to return the same type");
+    return flat_map<R>([f1](const A& a, emitter<R>& out) mutable { out.emit(f1(a)); },
+                       [f2](const B& b, emitter<R>& out) mutable { out.emit(f2(b)); });
+  }
+
 private:
   stream<A> a_;
   stream<B> b_;

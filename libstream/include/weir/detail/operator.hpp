@@ -117,6 +117,9 @@ public:
   virtual erased_collector input() { return {}; }
   /// The collector of a two-input part's second input.
   virtual erased_collector input2() { return {}; }
+  /// The collector of input `i` (0: input(), 1: input2()); a part with more
+  /// inputs (a union) overrides it.
+  virtual erased_collector input_at(size_t i) { return i == 0 ? input() : i == 1 ? input2() : erased_collector{}; }
   /// All input has arrived and event time has ended. Called on each part of a
   /// chain in order, head first, so a part may still emit downstream here.
   virtual void end_of_input() {}

@@ -90,6 +90,20 @@ private:
   emitter<Out> out_;
 };
 
+/// The union of several streams of T: every input's records pass on as
+/// they are, with their timestamps. Event time is the least of the inputs'
+/// (the task takes the minimum over its channels, as for any operator).
+template <class T>
+class union_part final : public part {
+public:
+  explicit union_part(collector<T>* down) : down_(down) {}
+  erased_collector input() override { return erased_collector::of<T>(down_); }
+  erased_collector input_at(size_t) override { return input(); }
+
+private:
+  collector<T>* down_;
+};
+
 /// Rolling reduce on keyed state: emits the new accumulated value per record.
 /// State lives in one hash map per owned key group, so a later snapshot (or a
 /// restore at another parallelism) moves whole key groups.

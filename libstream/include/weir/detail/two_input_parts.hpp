@@ -46,6 +46,29 @@ private:
   } b_;
 };
 
+/// Two streams without keys (Flink's CoFlatMap): f1 for the first input's
+/// records, f2 for the second's, each emitting any number of R with the
+/// input record's timestamp. No state.
+template <class A, class B, class R, class F1, class F2>
+class co_flat_map_part final : public two_input_part<A, B> {
+public:
+  co_flat_map_part(subtask_info info, F1 f1, F2 f2, collector<R>* down)
+    : two_input_part<A, B>(std::move(info)), f1_(std::move(f1)), f2_(std::move(f2)), out_(down) {}
+  void on_a(const A& value, int64_t ts) override {
+    out_.set_timestamp(ts);
+    guarded(this->info_, [&] { f1_(value, out_); });
+  }
+  void on_b(const B& value, int64_t ts) override {
+    out_.set_timestamp(ts);
+    guarded(this->info_, [&] { f2_(value, out_); });
+  }
+
+private:
+  F1 f1_;
+  F2 f2_;
+  emitter<R> out_;
+};
+
 template <class A, class B, class K, class KA, class KB, class State, class R, class F1, class F2, class G>
 class co_process_part final : public two_input_part<A, B> {
   using base = two_input_part<A, B>;
