@@ -116,7 +116,10 @@ struct counts_v1 {
 
 struct counts_v2 {
   map_state<int64_t, int64_t> counts;
-  map_state<int64_t, int64_t> delays; // window start -> sum of delivery delays (new in version 2)
+  // window start -> (sum of delivery delays, events they are of): new in
+  // version 2, so a window open at a version 1 savepoint has fewer of them
+  // than its count.
+  map_state<int64_t, std::pair<int64_t, int64_t>> delays;
   void fields(state_fields& f) { f("counts", counts)("delays", delays); }
 };
 
@@ -133,8 +136,8 @@ stream<window_count> count_by_event_time(stream<event> events) {
             const int64_t* n = s.counts.get(w);
             s.counts.put(w, (n ? *n : 0) + 1);
             if constexpr (v2) {
-              const int64_t* d = s.delays.get(w);
-              s.delays.put(w, (d ? *d : 0) + (e.ingest_ms - e.time_ms));
+              auto d = s.delays.get(w) ? *s.delays.get(w) : std::pair<int64_t, int64_t>{0, 0};
+              s.delays.put(w, {d.first + (e.ingest_ms - e.time_ms), d.second + 1});
             }
             ctx.register_event_time_timer(w + 999);
           },
@@ -146,8 +149,9 @@ stream<window_count> count_by_event_time(stream<event> events) {
             if constexpr (v2) {
               // A window open when version 1's savepoint was taken has
               // delays only for the events after the restore: it says none.
-              const int64_t* d = s.delays.get(w);
-              if (d != nullptr) c.avg_delay_ms = static_cast<double>(*d) / static_cast<double>(*n);
+              const auto* d = s.delays.get(w);
+              if (d != nullptr && d->second == *n)
+                c.avg_delay_ms = static_cast<double>(d->first) / static_cast<double>(d->second);
               s.delays.remove(w);
             }
             out.emit(c);
@@ -210,8 +214,6 @@ error build(environment& env, const job_args& args) {
     if (!*n) return n->error_value();
   auto p = job_parallelism(args);
   if (!p) return p.error_value();
-  if (job_arg(args, "influx").empty() && job_arg(args, "output").empty())
-    return {errc::bad_argument, "event-vs-processing-time needs --influx URL or --output DIR"};
   if (*run != 0 && *outage_at + *outage > *run)
     return {errc::bad_argument, "event-vs-processing-time: the outage (--outage-at-s + --outage-s) must end "
                                 "within --run-s"};

@@ -49,8 +49,8 @@ bool arrives_later(const reading& a, const reading& b) {
 
 std::string degrees(int64_t centi) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(centi / 100),
-                static_cast<long long>(centi % 100));
+  auto magnitude = static_cast<unsigned long long>(centi < 0 ? -centi : centi);
+  std::snprintf(buf, sizeof buf, "%s%llu.%02llu", centi < 0 ? "-" : "", magnitude / 100, magnitude % 100);
   return buf;
 }
 
@@ -248,7 +248,8 @@ std::unique_ptr<source_function<reading>> make_sensor_source(int64_t sensors, in
 
 std::string average_line(int64_t sensor, int64_t start, int64_t sum, int64_t min, int64_t max,
                          int64_t count) {
-  int64_t avg = (2 * sum + count) / (2 * count); // rounded to the nearest 0.01 (sums are positive)
+  // Rounded to the nearest 0.01, halves away from zero.
+  int64_t avg = sum >= 0 ? (2 * sum + count) / (2 * count) : -((-2 * sum + count) / (2 * count));
   return "sensor=" + std::to_string(sensor) + " start=" + std::to_string(start) + " avg=" + degrees(avg)
          + " min=" + degrees(min) + " max=" + degrees(max) + " readings=" + std::to_string(count);
 }

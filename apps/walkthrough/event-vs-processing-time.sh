@@ -9,18 +9,19 @@
 #   4. the counts are read back: event time exact, processing time not.
 #
 # Usage: apps/walkthrough/event-vs-processing-time.sh [--quick]
-#   --quick        30 s of history and a 20-second run instead of an hour and 150 s
+#   --quick        30 s of history and a 30-second run instead of an hour and 150 s
 # Environment:
 #   WEIR           the weir binary (default: build/bin/weir, then weir on PATH)
 #   INFLUX_URL     an InfluxDB 1.x to use (default: start influxd on a free loopback
 #                  port in a temporary directory, stopped at the end)
-#   WORK           where the state and logs go (default: a temporary directory)
+#   WORK           where the state and logs go (default: a temporary directory,
+#                  removed at the end when every check passed)
 # Exit status: 0 when every event-time window holds exactly its device's rate.
 set -euo pipefail
 
 history=3600 catch_up=60 outage_at=80 outage=10 run=150
 case "${1:-}" in
-  --quick) history=30 catch_up=10 outage_at=6 outage=3 run=20 ;;
+  --quick) history=30 catch_up=10 outage_at=6 outage=3 run=30 ;;
   "") ;;
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
@@ -29,7 +30,15 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 weir="${WEIR:-$here/build/bin/weir}"
 [ -x "$weir" ] || weir="$(command -v weir || true)"
 [ -n "$weir" ] || { echo "$0: no weir binary: build it (cmake --build build) or set WEIR" >&2; exit 2; }
-work="${WORK:-$(mktemp -d -t weir-walkthrough.XXXXXX)}"
+command -v curl >/dev/null || { echo "$0: curl is missing: apt install curl" >&2; exit 2; }
+own_work=""
+if [ -z "${WORK:-}" ]; then
+  work="$(mktemp -d -t weir-walkthrough.XXXXXX)"
+  own_work=1
+else
+  work="$WORK"
+  rm -rf "$work/state" "$work/influxdb" # a run before this one's; nothing else of WORK is touched
+fi
 mkdir -p "$work"
 state="$work/state"
 db=weir_demo
@@ -37,12 +46,15 @@ influxd_pid=""
 job_pid=""
 
 cleanup() {
+  local code=$?
   [ -n "$job_pid" ] && kill "$job_pid" 2>/dev/null || true
   [ -n "$influxd_pid" ] && kill "$influxd_pid" 2>/dev/null && wait "$influxd_pid" 2>/dev/null || true
+  if [ "$code" = 0 ] && [ -n "$own_work" ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
+fail() { echo "$0: $*" >&2; exit 1; }
 
 # Polls `$@` every 0.2 s until it succeeds, for at most $timeout seconds.
 wait_for() {
@@ -50,16 +62,20 @@ wait_for() {
   shift 2
   for _ in $(seq $((timeout * 5))); do
     "$@" >/dev/null 2>&1 && return 0
+    if [ -n "$job_pid" ] && ! kill -0 "$job_pid" 2>/dev/null; then
+      fail "the job ended while waiting for $what (logs in $work)"
+    fi
     sleep 0.2 # a condition to ask about, not an event to wait on
   done
   echo "$0: gave up waiting for $what after ${timeout} s (logs in $work)" >&2
   exit 1
 }
 
-free_port() {
+free_port() { # not $1, a port already handed out
   local p
   for _ in $(seq 100); do
     p=$((20000 + RANDOM % 40000))
+    [ "$p" = "${1:-}" ] && continue
     (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
   echo "$0: no free port" >&2
@@ -77,7 +93,7 @@ if [ -z "$url" ]; then
   port=$(free_port)
   cat >"$work/influxdb.conf" <<EOF
 reporting-disabled = true
-bind-address = "127.0.0.1:$(free_port)"
+bind-address = "127.0.0.1:$(free_port "$port")"
 [meta]
   dir = "$work/influxdb/meta"
 [data]
@@ -93,7 +109,11 @@ EOF
   wait_for 30 "influxd at $url" influx_ping
   say "InfluxDB started at $url (database $db)"
 fi
-curl -sf -o /dev/null -XPOST "$url/query" --data-urlencode "q=DROP DATABASE $db"
+if [ -z "$influxd_pid" ]; then # the user's server: a database of this run's own, nothing else touched
+  db="weir_walkthrough_$(date +%s)"
+  influx_ping || fail "no InfluxDB answers at $url/ping"
+  echo "   using InfluxDB at $url, database $db (new)"
+fi
 
 job=(event-vs-processing-time --influx "$url" --influx-db "$db" --state-dir "$state" --quiet
      --history-s "$history" --catch-up "$catch_up" --outage-at-s "$outage_at" --outage-s "$outage" --run-s "$run"
@@ -117,9 +137,9 @@ wait_for $((history / catch_up + outage_at + outage + 60)) "the outage to pass" 
 
 say "2. upgrade: stop version 1 with savepoint 'upgrade', start version 2 from it"
 "$weir" job stop --state-dir "$state" --savepoint --name upgrade | sed 's/^/   /'
-wait "$job_pid"
+wait "$job_pid" || fail "version 1 did not stop cleanly: $work/v1.log"
 job_pid=""
-"$weir" run "${job[@]}" --version 2 --from-savepoint upgrade >"$work/v2.log" 2>&1
+"$weir" run "${job[@]}" --version 2 --from-savepoint upgrade >"$work/v2.log" 2>&1 || fail "version 2 failed: $work/v2.log"
 echo "   version 2 ran to the end of the timeline ($run s after the first start): $(tail -n 1 "$work/v2.log")"
 
 status=0
@@ -146,14 +166,15 @@ check_exact() {
 check_exact "the upgrade"
 
 say "3. reprocess: version 2 from the older savepoint reads the history since then again"
-"$weir" run "${job[@]}" --version 2 --from-savepoint older >"$work/reprocess.log" 2>&1
+"$weir" run "${job[@]}" --version 2 --from-savepoint older >"$work/reprocess.log" 2>&1 ||
+  fail "the reprocessing failed: $work/reprocess.log"
 echo "   $(tail -n 1 "$work/reprocess.log")"
 
 say "4. the counts, per device"
 check_exact "the reprocessing"
 printf '   %-8s %-6s %s\n' device rate "event time: windows min max | processing time: windows min max total"
 while read -r device n min max sum; do
-  read -r _ pn pmin pmax psum < <(summary processing | grep "^$device ")
+  read -r _ pn pmin pmax psum < <(summary processing | grep "^$device " || echo "$device 0 - - 0")
   printf '   %-8s %-6s %s %s %s | %s %s %s %s\n' "$device" "$(rate_of "$device")" "$n" "$min" "$max" "$pn" "$pmin" "$pmax" "$psum"
   if [ "$psum" -le "$sum" ]; then
     echo "   processing time counted no event twice: the reprocessing did not happen?" >&2

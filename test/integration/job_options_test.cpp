@@ -8,12 +8,28 @@
 #include <vector>
 
 #include "cli_commands.hpp"
+#include "fraud_detection.hpp"
+#include "jobs/connector_jobs.hpp"
+#include "jobs/event_vs_processing_time.hpp"
+#include "jobs/iot_sensors.hpp"
+#include "jobs/sessionization.hpp"
+#include "jobs/wordcount.hpp"
+#include "nexmark/queries.hpp"
 #include "weir/job_registry.hpp"
 
 TEST_CASE("job options that clash with weir run's own or with another job's are named",
           "[integration][cli]") {
   auto build = [](weir::environment&, const weir::job_args&) { return weir::error{}; };
-  CHECK(weir::apps::job_option_clashes().empty()); // the samples this binary registers
+  // Every job the weir command registers: none clashes.
+  weir::apps::register_wordcount("sample.txt");
+  weir::apps::register_connector_jobs("sample.txt");
+  weir::nexmark::register_nexmark();
+  fraud::register_fraud_detection();
+  weir::apps::sessions::register_sessionization();
+  weir::apps::iot::register_iot_sensors();
+  weir::apps::evp::register_event_vs_processing_time();
+  REQUIRE(weir::registered_jobs().size() >= 9);
+  CHECK(weir::apps::job_option_clashes().empty());
   weir::job_info a;
   a.options = {{"state-dir", "x", "where my state goes"}};
   weir::register_job("clash-a", build, a);

@@ -165,4 +165,5 @@ TEST_CASE("an average is rounded to the nearest hundredth of a degree", "[unit][
   CHECK(iot::average_line(1, 60000, 4003, 2001, 2002, 2) == "sensor=1 start=60000 avg=20.02 min=20.01 max=20.02 readings=2");
   CHECK(iot::average_line(2, 0, 6001, 1999, 2002, 3) == "sensor=2 start=0 avg=20.00 min=19.99 max=20.02 readings=3");
   CHECK(iot::average_line(3, 0, 6002, 1999, 2002, 3) == "sensor=3 start=0 avg=20.01 min=19.99 max=20.02 readings=3");
+  CHECK(iot::average_line(4, 0, -15, -10, -5, 2) == "sensor=4 start=0 avg=-0.08 min=-0.10 max=-0.05 readings=2");
 }

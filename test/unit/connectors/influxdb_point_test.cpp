@@ -53,5 +53,27 @@ TEST_CASE("influxdb_sink refuses a bad database name or URL when the job is buil
   auto to_point = [](const int64_t&) { return influxdb_point{}; };
   CHECK_THROWS_WITH(influxdb_sink<int64_t>({"http://127.0.0.1:8086", "a;drop"}, to_point),
                     Catch::Contains("database 'a;drop' must be letters, digits"));
-  CHECK_THROWS_WITH(influxdb_sink<int64_t>({"ftp://x", "db"}, to_point), Catch::Contains("the URL 'ftp://x'"));
+  for (const char* url : {"ftp://x", "http://h:8086/write", "http://h:99999", "http://:8086", "h:8086", "http://h:80x"})
+    CHECK_THROWS_WITH(influxdb_sink<int64_t>({url, "db"}, to_point),
+                      Catch::Contains("the URL '" + std::string(url) + "' is not http://host[:port]"));
+  CHECK_NOTHROW(influxdb_sink<int64_t>({"http://127.0.0.1:8086/", "db"}, to_point));
+  CHECK_NOTHROW(influxdb_sink<int64_t>({"http://localhost", "db"}, to_point));
+}
+
+TEST_CASE("an influxdb point refuses what InfluxDB 1.x would misread: backslashes in names and "
+          "tags, a measurement starting with #",
+          "[unit][influxdb]") {
+  influxdb_point p;
+  p.measurement = "m";
+  p.fields = {{"v", int64_t{1}}};
+  p.tags = {{"dir", "C:\\"}};
+  CHECK_THROWS_WITH(p.line(), Catch::Contains("tag 'dir' 'C:\\' holds a backslash"));
+  p.tags = {{"a\\b", "x"}};
+  CHECK_THROWS_WITH(p.line(), Catch::Contains("holds a backslash"));
+  p.tags.clear();
+  p.measurement = "#cpu";
+  CHECK_THROWS_WITH(p.line(), Catch::Contains("starts with '#'"));
+  p.measurement = "cpu";
+  p.fields = {{"path", std::string("C:\\dir")}}; // in a string field a backslash is escaped
+  CHECK(p.line() == R"(cpu path="C:\\dir" 0)");
 }

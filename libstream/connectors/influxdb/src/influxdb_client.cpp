@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <utility>
 #include <stdexcept>
 #include <thread>
 
@@ -12,6 +14,25 @@ namespace weir::detail {
 namespace {
 
 constexpr size_t max_body = 1 << 20; // InfluxDB takes far more; smaller posts fail less at once
+
+/// host and port of "http://host[:port][/]", or nullopt for any other URL
+/// (cpp-httplib would take a path or a slash as part of the host name).
+std::optional<std::pair<std::string, int>> parse_url(std::string url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return std::nullopt;
+  url.erase(0, scheme.size());
+  if (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.empty() || url.find_first_of("/?#@ ") != std::string::npos) return std::nullopt;
+  auto colon = url.rfind(':');
+  if (colon == std::string::npos) return std::make_pair(url, 80);
+  auto port_text = url.substr(colon + 1);
+  if (colon == 0 || port_text.empty() || port_text.size() > 5
+      || !std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  int port = std::stoi(port_text);
+  if (port < 1 || port > 65535) return std::nullopt;
+  return std::make_pair(url.substr(0, colon), port);
+}
 
 bool valid_database(const std::string& db) {
   return !db.empty() && std::all_of(db.begin(), db.end(), [](char c) {
@@ -25,7 +46,8 @@ struct influxdb_writer::impl {
   influxdb_sink_options options;
   httplib::Client client;
 
-  explicit impl(influxdb_sink_options o) : options(std::move(o)), client(options.url) {
+  impl(influxdb_sink_options o, const std::string& host, int port)
+    : options(std::move(o)), client(host, port) {
     auto timeout = std::chrono::milliseconds(options.timeout_ms);
     client.set_connection_timeout(timeout);
     client.set_read_timeout(timeout);
@@ -78,14 +100,10 @@ influxdb_writer::influxdb_writer(influxdb_sink_options options) {
   if (!valid_database(options.database))
     throw std::invalid_argument("influxdb_sink: database '" + options.database
                                 + "' must be letters, digits, '_' and '-'");
-  auto url = options.url;
-  try {
-    impl_ = std::make_unique<impl>(std::move(options));
-  } catch (const std::exception&) { // cpp-httplib refuses a scheme it does not speak
-    impl_.reset();
-  }
-  if (!impl_ || !impl_->client.is_valid())
-    throw std::invalid_argument("influxdb_sink: the URL '" + url + "' is not http://host[:port]");
+  auto where = parse_url(options.url);
+  if (!where)
+    throw std::invalid_argument("influxdb_sink: the URL '" + options.url + "' is not http://host[:port]");
+  impl_ = std::make_unique<impl>(std::move(options), where->first, where->second);
 }
 
 influxdb_writer::~influxdb_writer() = default;

@@ -16,6 +16,14 @@ void check_no_newline(const std::string& s, const std::string& what) {
   if (s.find_first_of("\n\r") != std::string::npos) refuse(what + " '" + s + "' holds a newline");
 }
 
+/// InfluxDB 1.x has no escape for a backslash in names and tag values: its
+/// parser takes the byte after one as escaped, so `C:\` would swallow the
+/// separator after it. Refused rather than sent misread.
+void check_name(const std::string& s, const std::string& what) {
+  check_no_newline(s, what);
+  if (s.find('\\') != std::string::npos) refuse(what + " '" + s + "' holds a backslash");
+}
+
 /// Appends `s` with each of `special` (and backslash before them) escaped.
 void append_escaped(std::string& out, const std::string& s, const char* special) {
   for (char c : s) {
@@ -30,7 +38,7 @@ void append_escaped(std::string& out, const std::string& s, const char* special)
 
 void append_key(std::string& out, const std::string& key, const std::string& what) {
   if (key.empty()) refuse("an empty " + what);
-  check_no_newline(key, what);
+  check_name(key, what);
   append_escaped(out, key, ",= ");
 }
 
@@ -58,7 +66,8 @@ void append_value(std::string& out, const std::string& key, const influxdb_point
 std::string influxdb_point::line() const {
   if (measurement.empty()) refuse("an empty measurement");
   if (fields.empty()) refuse("measurement '" + measurement + "' has no field");
-  check_no_newline(measurement, "measurement");
+  check_name(measurement, "measurement");
+  if (measurement[0] == '#') refuse("measurement '" + measurement + "' starts with '#' (a comment line)");
   std::string out;
   append_escaped(out, measurement, ", ");
   for (const auto& [key, value] : tags) {
@@ -66,7 +75,7 @@ std::string influxdb_point::line() const {
     out += ',';
     append_key(out, key, "tag key");
     out += '=';
-    check_no_newline(value, "tag '" + key + "'");
+    check_name(value, "tag '" + key + "'");
     append_escaped(out, value, ",= ");
   }
   char sep = ' ';

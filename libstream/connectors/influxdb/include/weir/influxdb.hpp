@@ -81,6 +81,20 @@ public:
     : writer_(options), to_point_(std::move(to_point)) {}
 
   void open(const subtask_info&) override { writer_.create_database(); }
+  /// Restored at another parallelism: this subtask writes again the points
+  /// of the old subtasks i with i % parallelism == index (writes are
+  /// idempotent, so which subtask does it does not matter; each is done once).
+  bool read_rescaled_state(const subtask_info& now,
+                           const std::vector<typename sink_function<T>::old_subtask>& old) override {
+    for (const auto& o : old)
+      if (o.index % now.parallelism == now.index)
+        rescaled_.insert(rescaled_.end(), o.pre_committed.begin(), o.pre_committed.end());
+    return true;
+  }
+  void recover(const std::vector<std::string>& pre_committed) override {
+    for (const auto& lines : pre_committed) commit(lines);
+    for (const auto& lines : std::exchange(rescaled_, {})) commit(lines);
+  }
   void write(const T& value) override {
     pending_ += to_point_(value).line();
     pending_ += '\n';
@@ -95,6 +109,7 @@ private:
   influxdb_writer writer_;
   std::function<influxdb_point(const T&)> to_point_;
   std::string pending_;
+  std::vector<std::string> rescaled_;
 };
 
 } // namespace detail
@@ -103,19 +118,29 @@ private:
 /// points of a checkpoint interval are held by the subtask, stored in the
 /// checkpoint on its barrier (pre-commit) and written once it completes
 /// (commit); after a failure the restored checkpoint's points are written
-/// again. InfluxDB keeps one point per series and time (a rewrite replaces
-/// it), so readers see each point once: exactly once in effect, as long as
-/// a record's point is the same on a replay (event-time results are;
-/// processing-time ones are not). Without checkpoints everything is written
-/// when the job succeeds.
+/// again. InfluxDB keeps one point per series and time, and a rewrite sets
+/// its fields again, so a replayed point that is the same as the first is
+/// seen once: exactly once in effect for results that are the same on a
+/// replay (event-time results are; processing-time ones are not). Two
+/// records with the same series and millisecond are one point (the later
+/// one's fields win); a replayed point with fewer fields keeps the others.
+/// A checkpoint's points go in posts of at most 1 MiB: a reader may see
+/// part of them until the rest are written (at the latest on recovery).
+/// Rescalable: restored at another parallelism, the new subtasks share the
+/// old ones' pending points.
 ///
 /// Memory: a checkpoint interval's lines (and the checkpoint stores them):
-/// keep the interval short for fast streams. Thread safety: `to_point` is
-/// called from the sink's subtask only. Errors: bad options throw
-/// std::invalid_argument here; a point the protocol cannot say fails the
-/// subtask naming it; a server that refuses a write (a field's type
-/// changed, say) or stays away longer than retry_timeout_ms fails it,
-/// naming the server and its answer.
+/// keep the interval short for fast streams. Without checkpoints every
+/// point is held until the job ends, so an unbounded job needs them.
+/// Blocking: a commit waits for the server on the sink's thread, up to
+/// retry_timeout_ms. Thread safety: `to_point` is called from the sink's
+/// subtask only. Errors: bad options throw std::invalid_argument here; a
+/// point the protocol cannot say fails the subtask naming it; a server that
+/// refuses a write (a field's type changed, say) or stays away longer than
+/// retry_timeout_ms fails it, naming the server and its answer. A refused
+/// write is refused again on every restart from that checkpoint: the job
+/// fails once its restarts are used up, and the points must be dropped by
+/// hand (start from an earlier savepoint, or fix the measurement).
 template <class T>
 sink_factory<T> influxdb_sink(influxdb_sink_options options, std::function<influxdb_point(const T&)> to_point) {
   detail::influxdb_writer check(options); // bad options fail the job's build, not a subtask
