@@ -65,8 +65,32 @@ detail::erased_collector operator_chain::writers_for_port(const detail::job_grap
   return input;
 }
 
+operator_chain::~operator_chain() {
+  for (auto* p : parts_) {
+    try {
+      p->close_functions();
+    } catch (...) { // torn down: the failure that got us here is what is reported
+    }
+  }
+}
+
 void operator_chain::open() {
-  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) (*it)->open();
+  for (size_t i = parts_.size(); i-- > 0;) {
+    detail::guarded(infos_[i], [&] { parts_[i]->open_functions(infos_[i]); });
+    parts_[i]->open();
+  }
+}
+
+void operator_chain::close_functions() {
+  std::exception_ptr first;
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    try {
+      detail::guarded(infos_[i], [&] { parts_[i]->close_functions(); });
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 void operator_chain::end_of_input() {

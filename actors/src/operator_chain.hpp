@@ -33,10 +33,21 @@ public:
   operator_chain(const detail::job_graph& graph, const detail::physical_plan& plan, uint32_t task,
                  const context& ctx, output_gate& out, detail::pause_signal& pause);
 
-  /// Opens the parts, sinks first, so nothing is emitted into an unopened part.
+  /// Closes the user functions still open (a task torn down: cancel,
+  /// failure, restart), swallowing what they throw: nothing can report it.
+  ~operator_chain();
+  operator_chain(const operator_chain&) = delete;
+  operator_chain& operator=(const operator_chain&) = delete;
+
+  /// Opens the parts, sinks first, so nothing is emitted into an unopened
+  /// part; each part's user functions (open()) just before it.
   void open();
   /// Tells every part, head first, that input ended (after event time ended).
   void end_of_input();
+  /// Closes every part's user functions, head first, once (after
+  /// end_of_input). Throws operator_failure naming the part whose close()
+  /// threw; the others are closed still.
+  void close_functions();
 
   detail::source_part* source() const noexcept { return source_; }
   /// Decodes frames of the head's input `i` into the chain.

@@ -369,6 +369,7 @@ void task_core::finish_input() {
 void task_core::end_input() {
   // The final watermark itself is not sent; end of input implies it downstream.
   if (!restored_finished_) chain_.end_of_input();
+  chain_.close_functions(); // nothing of them runs after end of input
   out_.broadcast([](uint32_t ch, uint64_t seq) { return detail::make_end_of_input_frame(ch, seq); });
   ended_ = true;
   check_finished();

@@ -209,7 +209,10 @@ class keyed_process_part final : public input_part<T> {
 public:
   keyed_process_part(subtask_info info, KeyFn key_fn, F fn, G on_timer, collector<R>* down)
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
-      on_timer_(std::move(on_timer)), keyed_(this->info_, down) {}
+      on_timer_(std::move(on_timer)), keyed_(this->info_, down) {
+    this->manage(fn_);
+    this->manage(on_timer_);
+  }
 
   void collect(const T& value, int64_t ts) override { keyed_.on_record(key_fn_, value, ts, fn_); }
 

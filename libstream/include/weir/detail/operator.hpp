@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <typeinfo>
+#include <vector>
 
 #include "weir/clock.hpp"
 #include "weir/key_group.hpp"
@@ -100,6 +103,53 @@ public:
 /// part paused with due work left (call it again with the same watermark).
 using watermark_result = std::optional<int64_t>;
 
+template <class F, class = void>
+struct has_open_with_info : std::false_type {};
+template <class F>
+struct has_open_with_info<F, std::void_t<decltype(std::declval<F&>().open(std::declval<const subtask_info&>()))>>
+  : std::true_type {};
+template <class F, class = void>
+struct has_open_without_info : std::false_type {};
+template <class F>
+struct has_open_without_info<F, std::void_t<decltype(std::declval<F&>().open())>> : std::true_type {};
+template <class F, class = void>
+struct has_close : std::false_type {};
+template <class F>
+struct has_close<F, std::void_t<decltype(std::declval<F&>().close())>> : std::true_type {};
+
+/// A part's user function objects that have open() or close() (Flink's
+/// rich functions): opened in order before the first record, closed in
+/// reverse order, each once, only if it was opened.
+class user_functions {
+public:
+  template <class F>
+  void manage(F& fn) {
+    constexpr bool opens = has_open_with_info<F>::value || has_open_without_info<F>::value;
+    if constexpr (opens || has_close<F>::value)
+      entries_.push_back({[&fn](const subtask_info& info) {
+                            if constexpr (has_open_with_info<F>::value) fn.open(info);
+                            else if constexpr (has_open_without_info<F>::value) fn.open();
+                          },
+                          [&fn] {
+                            if constexpr (has_close<F>::value) fn.close();
+                          }});
+  }
+  void open_all(const subtask_info& info) {
+    for (; opened_ < entries_.size(); ++opened_) entries_[opened_].open(info);
+  }
+  void close_all() {
+    while (opened_ > 0) entries_[--opened_].close(); // each once, even if one throws
+  }
+
+private:
+  struct entry {
+    std::function<void(const subtask_info&)> open;
+    std::function<void()> close;
+  };
+  std::vector<entry> entries_;
+  size_t opened_ = 0;
+};
+
 /// One operator subtask inside a task. Owned by the task; called from one
 /// thread at a time.
 ///
@@ -157,13 +207,28 @@ public:
 
   /// Runtime SPI: where should_pause() asks. Unset, a part never pauses.
   void bind_pause_signal(pause_signal* signal) noexcept { pause_ = signal; }
+  /// Runtime SPI: calls open() of the user functions this part manages,
+  /// before open() and after restore(). Throws what they throw (the
+  /// caller names the subtask).
+  void open_functions(const subtask_info& info) { functions_.open_all(info); }
+  /// Runtime SPI: calls close() of the user functions opened, once: at the
+  /// end of input after end_of_input(), or when the task is torn down
+  /// (cancel, failure, restart).
+  void close_functions() { functions_.close_all(); }
 
 protected:
   /// Whether to stop emitting before the next unit of a firing.
   bool should_pause() const { return pause_ != nullptr && pause_->pause(); }
+  /// Registers a user function object whose open()/close() the runtime
+  /// calls (a no-op for one without them). `fn` must outlive the part.
+  template <class F>
+  void manage(F& fn) {
+    functions_.manage(fn);
+  }
 
 private:
   pause_signal* pause_ = nullptr;
+  user_functions functions_;
 };
 
 /// A source subtask: emits records downstream when polled.

@@ -51,7 +51,9 @@ template <class In, class Out, class F>
 class map_part final : public input_part<In> {
 public:
   map_part(subtask_info info, F fn, collector<Out>* down)
-    : input_part<In>(std::move(info)), fn_(std::move(fn)), down_(down) {}
+    : input_part<In>(std::move(info)), fn_(std::move(fn)), down_(down) {
+    this->manage(fn_);
+  }
   void collect(const In& value, int64_t ts) override {
     down_->collect(guarded(this->info_, [&]() -> Out { return fn_(value); }), ts);
   }
@@ -65,7 +67,9 @@ template <class T, class F>
 class filter_part final : public input_part<T> {
 public:
   filter_part(subtask_info info, F fn, collector<T>* down)
-    : input_part<T>(std::move(info)), fn_(std::move(fn)), down_(down) {}
+    : input_part<T>(std::move(info)), fn_(std::move(fn)), down_(down) {
+    this->manage(fn_);
+  }
   void collect(const T& value, int64_t ts) override {
     if (guarded(this->info_, [&]() -> bool { return fn_(value); })) down_->collect(value, ts);
   }
@@ -79,7 +83,9 @@ template <class In, class Out, class F>
 class flat_map_part final : public input_part<In> {
 public:
   flat_map_part(subtask_info info, F fn, collector<Out>* down)
-    : input_part<In>(std::move(info)), fn_(std::move(fn)), out_(down) {}
+    : input_part<In>(std::move(info)), fn_(std::move(fn)), out_(down) {
+    this->manage(fn_);
+  }
   void collect(const In& value, int64_t ts) override {
     out_.set_timestamp(ts);
     guarded(this->info_, [&] { fn_(value, out_); });
@@ -112,7 +118,9 @@ class reduce_part final : public input_part<T> {
 public:
   reduce_part(subtask_info info, KeyFn key_fn, F fn, collector<T>* down)
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
-      down_(down), groups_(this->info_.key_groups.size()) {}
+      down_(down), groups_(this->info_.key_groups.size()) {
+    this->manage(fn_);
+  }
 
   void collect(const T& value, int64_t ts) override {
     K key = key_of<K>(this->info_, key_fn_, value);

@@ -53,7 +53,10 @@ template <class A, class B, class R, class F1, class F2>
 class co_flat_map_part final : public two_input_part<A, B> {
 public:
   co_flat_map_part(subtask_info info, F1 f1, F2 f2, collector<R>* down)
-    : two_input_part<A, B>(std::move(info)), f1_(std::move(f1)), f2_(std::move(f2)), out_(down) {}
+    : two_input_part<A, B>(std::move(info)), f1_(std::move(f1)), f2_(std::move(f2)), out_(down) {
+    this->manage(f1_);
+    this->manage(f2_);
+  }
   void on_a(const A& value, int64_t ts) override {
     out_.set_timestamp(ts);
     guarded(this->info_, [&] { f1_(value, out_); });
@@ -76,7 +79,11 @@ class co_process_part final : public two_input_part<A, B> {
 public:
   co_process_part(subtask_info info, KA ka, KB kb, F1 f1, F2 f2, G on_timer, collector<R>* down)
     : base(std::move(info)), ka_(std::move(ka)), kb_(std::move(kb)), f1_(std::move(f1)),
-      f2_(std::move(f2)), on_timer_(std::move(on_timer)), keyed_(this->info_, down) {}
+      f2_(std::move(f2)), on_timer_(std::move(on_timer)), keyed_(this->info_, down) {
+    this->manage(f1_);
+    this->manage(f2_);
+    this->manage(on_timer_);
+  }
 
   void on_a(const A& value, int64_t ts) override { keyed_.on_record(ka_, value, ts, f1_); }
   void on_b(const B& value, int64_t ts) override { keyed_.on_record(kb_, value, ts, f2_); }
@@ -114,7 +121,9 @@ class window_join_part final : public two_input_part<A, B> {
 public:
   window_join_part(subtask_info info, KA ka, KB kb, window_assigner assigner, F fn, collector<R>* down)
     : base(std::move(info)), ka_(std::move(ka)), kb_(std::move(kb)), assigner_(assigner),
-      fn_(std::move(fn)), down_(down), state_(this->info_.key_groups.size()) {}
+      fn_(std::move(fn)), down_(down), state_(this->info_.key_groups.size()) {
+    this->manage(fn_);
+  }
 
   void on_a(const A& value, int64_t ts) override {
     add(key_of<K>(this->info_, ka_, value), ts,
@@ -248,7 +257,9 @@ public:
   interval_join_part(subtask_info info, KA ka, KB kb, int64_t lower, int64_t upper, F fn,
                      collector<R>* down)
     : base(std::move(info)), ka_(std::move(ka)), kb_(std::move(kb)), lower_(lower), upper_(upper),
-      fn_(std::move(fn)), out_(down), state_(this->info_.key_groups.size()) {}
+      fn_(std::move(fn)), out_(down), state_(this->info_.key_groups.size()) {
+    this->manage(fn_);
+  }
 
   void on_a(const A& a, int64_t ta) override {
     if (late(ta)) return;

@@ -35,7 +35,9 @@ public:
               int64_t lateness, collector<out_type>* down, collector<T>* late)
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), policy_(std::move(policy)),
       assigner_(assigner), lateness_(lateness), out_(down), late_(late),
-      groups_(this->info_.key_groups.size()) {}
+      groups_(this->info_.key_groups.size()) {
+    policy_.manage_functions([this](auto& fn) { this->manage(fn); });
+  }
 
   void collect(const T& value, int64_t ts) override {
     if (assigner_.processing_time()) ts = this->info_.clock->now_ms();
@@ -275,6 +277,8 @@ struct reduce_policy {
   F fn;
   using acc_type = T;
   using out_type = T;
+  template <class M>
+  void manage_functions(M manage) { manage(fn); }
   T create(const T& first) { return first; }
   void add(T& acc, const T& value) { acc = fn(acc, value); }
   void merge(T& into, T&& from) { into = fn(into, from); }
@@ -289,6 +293,8 @@ struct aggregate_policy {
   Agg agg;
   using acc_type = std::decay_t<decltype(std::declval<Agg&>().create_accumulator())>;
   using out_type = std::decay_t<decltype(std::declval<Agg&>().get_result(std::declval<const acc_type&>()))>;
+  template <class M>
+  void manage_functions(M manage) { manage(agg); }
   acc_type create(const T& first) { return agg.add(first, agg.create_accumulator()); }
   void add(acc_type& acc, const T& value) { acc = agg.add(value, std::move(acc)); }
   void merge(acc_type& into, acc_type&& from) { into = agg.merge(std::move(into), std::move(from)); }
@@ -306,6 +312,11 @@ struct aggregate_window_policy {
   WF wf;
   using acc_type = typename aggregate_policy<T, Agg>::acc_type;
   using out_type = R;
+  template <class M>
+  void manage_functions(M manage) {
+    inner.manage_functions(manage);
+    manage(wf);
+  }
   acc_type create(const T& first) { return inner.create(first); }
   void add(acc_type& acc, const T& value) { inner.add(acc, value); }
   void merge(acc_type& into, acc_type&& from) { inner.merge(into, std::move(from)); }
@@ -320,6 +331,8 @@ struct process_policy {
   F fn;
   using acc_type = std::vector<T>;
   using out_type = R;
+  template <class M>
+  void manage_functions(M manage) { manage(fn); }
   acc_type create(const T& first) { return {first}; }
   void add(acc_type& acc, const T& value) { acc.push_back(value); }
   void merge(acc_type& into, acc_type&& from) {
