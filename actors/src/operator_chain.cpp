@@ -16,7 +16,11 @@ void operator_chain::build(const detail::job_graph& graph, const detail::physica
   const auto& spec = plan.tasks[task];
   const auto& chain = plan.chains[spec.chain];
   detail::part_outputs outs{writers_for_port(graph, plan, task, 0, out),
-                            writers_for_port(graph, plan, task, 1, out)};
+                            writers_for_port(graph, plan, task, 1, out), {}};
+  const auto& tail = graph.vertices[chain.vertices.back()];
+  for (size_t i = 0; i < tail.tagged_outputs.size(); ++i)
+    if (auto w = writers_for_port(graph, plan, task, detail::first_tag_port + static_cast<int>(i), out); w.ptr)
+      outs.tagged.emplace_back(tail.tagged_outputs[i].tag, w);
   for (auto it = chain.vertices.rbegin(); it != chain.vertices.rend(); ++it) {
     const auto& v = graph.vertices[*it];
     auto info = plan.info(graph, v.id, spec.subtask);
@@ -59,7 +63,10 @@ detail::erased_collector operator_chain::writers_for_port(const detail::job_grap
     owned_.push_back(std::move(writer));
   }
   if (writers.size() <= 1) return writers.empty() ? detail::erased_collector{} : writers.front();
-  auto fanout = (port == 0 ? last.make_fanout : last.make_side_fanout)(writers);
+  const auto& make_fanout = port == 0   ? last.make_fanout
+                            : port == 1 ? last.make_side_fanout
+                                        : last.tagged_outputs[static_cast<size_t>(port - detail::first_tag_port)].make_fanout;
+  auto fanout = make_fanout(writers);
   auto input = fanout->input();
   owned_.push_back(std::move(fanout));
   return input;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,20 @@
 #include "weir/detail/operator.hpp"
 
 namespace weir {
+
+/// Names a side output of records of type T (Flink's OutputTag): a process
+/// function writes to it with ctx.output(tag, value), and
+/// stream.side_output(tag) is the stream of what it wrote. Tags with the
+/// same name are the same side output; the name must not be empty (throws
+/// std::invalid_argument). Cheap to copy.
+template <class T>
+struct output_tag {
+  /// A tag named `name`.
+  explicit output_tag(std::string tag_name) : name(std::move(tag_name)) {
+    if (name.empty()) throw std::invalid_argument("weir: an output tag needs a name");
+  }
+  std::string name; ///< Its name, unique among one operator's side outputs.
+};
 
 /// Hands records to the next operator. Valid only during the call that
 /// received it; not thread-safe. Emitting never blocks: backpressure is

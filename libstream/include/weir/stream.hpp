@@ -242,8 +242,27 @@ public:
     own_vertex("disable_chaining").chainable = false;
     return *this;
   }
-  /// 0 for an operator's main output, 1 for its side output (late data).
+  /// 0 for an operator's main output, 1 for its side output (late data),
+  /// from 2 on its tagged side outputs.
   int port() const noexcept { return port_; }
+
+  /// What this operator's process function wrote with ctx.output(tag, ...)
+  /// (Flink's getSideOutput), with the timestamps of the records or timers
+  /// that wrote it. Asking twice for a tag gives the same stream; an
+  /// operator that never writes to it gives an empty one. Throws
+  /// std::logic_error for a tag of this name already read as another type,
+  /// or on a side output itself.
+  template <class U>
+  stream<U> side_output(const output_tag<U>& tag) const {
+    if (port_ != 0) throw std::logic_error("weir: side_output(\"" + tag.name + "\") of a side output");
+    auto& tagged = env_->graph().vertices[vertex_].tagged_outputs;
+    size_t i = 0;
+    while (i < tagged.size() && tagged[i].tag != tag.name) ++i;
+    if (i == tagged.size()) tagged.push_back({tag.name, &typeid(U), detail::fanout_factory<U>()});
+    if (*tagged[i].type != typeid(U))
+      throw std::logic_error("weir: side output '" + tag.name + "' is read as two different types");
+    return stream<U>(env_, vertex_, detail::first_tag_port + static_cast<int>(i));
+  }
 
   /// Records of the next operator go round robin over its subtasks.
   stream rebalance() const { return with_partitioning(partitioning::rebalance); }

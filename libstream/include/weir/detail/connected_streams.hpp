@@ -64,7 +64,7 @@ public:
       a_, b_, ka_, kb_, "co_process",
       [=](const subtask_info& info, const detail::part_outputs& out) {
         return std::make_unique<detail::co_process_part<A, B, K, KA, KB, State, R, F1, F2, G>>(
-          info, ka, kb, fn1, fn2, on_timer, out.main.as<R>());
+          info, ka, kb, fn1, fn2, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged));
       });
     detail::set_output_fanout<R>(a_.env()->graph().vertices[id]);
     return stream<R>(a_.env(), id);

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "weir/detail/channel.hpp"
@@ -45,10 +47,23 @@ public:
 
 enum class vertex_kind : uint8_t { source, transform, sink };
 
-/// Where a part emits: its main output and its side output (late data).
+/// Output port of a vertex's first tagged side output (0 is its main
+/// output, 1 a window's late data); tag i is port first_tag_port + i.
+constexpr int first_tag_port = 2;
+
+/// Where a part emits: its main output, its side output (late data), and
+/// the side outputs of output tags that have a consumer, by tag name.
 struct part_outputs {
   erased_collector main;
   erased_collector side;
+  std::vector<std::pair<std::string, erased_collector>> tagged;
+};
+
+/// A side output some consumer reads through an output_tag.
+struct tagged_output {
+  std::string tag;
+  const std::type_info* type = nullptr; ///< Its record type.
+  std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_fanout;
 };
 
 /// One input of a vertex: which vertex (and output port) it reads, how records
@@ -99,6 +114,8 @@ struct vertex {
   std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_fanout;
   /// The same for the side output's type (operators with a side output).
   std::function<std::unique_ptr<part>(std::vector<erased_collector>)> make_side_fanout;
+  /// Side outputs read through output tags (port first_tag_port + index).
+  std::vector<tagged_output> tagged_outputs;
 };
 
 /// A whole job as the user built it. Copyable; immutable once executed.

@@ -43,14 +43,22 @@ public:
   bool processing_time_timer() const noexcept { return processing_; }
   /// Drops this key's state once the current call returns.
   void clear_state() noexcept { clear_ = true; }
+  /// Writes `value` to the side output `tag`, with the timestamp of the
+  /// record or timer being processed; stream.side_output(tag) reads it
+  /// (without a reader it is dropped). Throws std::logic_error when the side
+  /// output is read as another type.
+  template <class U>
+  void output(const output_tag<U>& tag, const U& value) {
+    if (auto* c = sides_->template find<U>(tag.name)) c->collect(value, timestamp_);
+  }
 
 private:
   template <class, class, class>
   friend class detail::keyed_runtime;
   keyed_context(std::set<std::pair<int64_t, K>>* timers,
                 std::set<std::pair<int64_t, K>>* processing_timers, const int64_t* wm,
-                const weir::clock* clock)
-    : timers_(timers), processing_timers_(processing_timers), watermark_(wm), clock_(clock) {}
+                const weir::clock* clock, const detail::side_outputs* sides)
+    : timers_(timers), processing_timers_(processing_timers), watermark_(wm), clock_(clock), sides_(sides) {}
 
   const K* key_ = nullptr;
   int64_t timestamp_ = INT64_MIN;
@@ -58,6 +66,7 @@ private:
   std::set<std::pair<int64_t, K>>* processing_timers_;
   const int64_t* watermark_;
   const weir::clock* clock_;
+  const detail::side_outputs* sides_;
   bool clear_ = false;
   bool processing_ = false;
 };
@@ -69,9 +78,9 @@ namespace detail {
 template <class K, class State, class R>
 class keyed_runtime {
 public:
-  keyed_runtime(const subtask_info& info, collector<R>* down)
-    : info_(info), out_(down), ctx_(&timers_, &processing_timers_, &watermark_, info.clock),
-      groups_(info.key_groups.size()) {}
+  keyed_runtime(const subtask_info& info, collector<R>* down, side_outputs sides = {})
+    : info_(info), out_(down), sides_(std::move(sides)),
+      ctx_(&timers_, &processing_timers_, &watermark_, info.clock, &sides_), groups_(info.key_groups.size()) {}
 
   /// Calls f(State&, keyed_context<K>&, emitter<R>&) for `key` at time `ts`.
   /// A record creates the key's state; a timer for a key without state (it
@@ -200,6 +209,7 @@ private:
   std::set<std::pair<int64_t, K>> timers_;
   std::set<std::pair<int64_t, K>> processing_timers_;
   int64_t watermark_ = INT64_MIN;
+  side_outputs sides_; // before ctx_, which points to it
   keyed_context<K> ctx_;
   std::vector<key_map<K, State>> groups_;
 };
@@ -207,9 +217,10 @@ private:
 template <class T, class K, class KeyFn, class State, class R, class F, class G>
 class keyed_process_part final : public input_part<T> {
 public:
-  keyed_process_part(subtask_info info, KeyFn key_fn, F fn, G on_timer, collector<R>* down)
+  keyed_process_part(subtask_info info, KeyFn key_fn, F fn, G on_timer, collector<R>* down,
+                     side_outputs sides = {})
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
-      on_timer_(std::move(on_timer)), keyed_(this->info_, down) {
+      on_timer_(std::move(on_timer)), keyed_(this->info_, down, std::move(sides)) {
     this->manage(fn_);
     this->manage(on_timer_);
   }

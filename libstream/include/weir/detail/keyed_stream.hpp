@@ -39,7 +39,7 @@ public:
     auto key_fn = key_fn_;
     n.make_part = [key_fn, fn, on_timer](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::keyed_process_part<T, K, KeyFn, State, R, F, G>>(
-        info, key_fn, fn, on_timer, out.main.as<R>());
+        info, key_fn, fn, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged));
     };
     detail::set_output_fanout<R>(n);
     int id = stream<T>(env_, vertex_, port_).attach(std::move(n), partitioning::hash, true);

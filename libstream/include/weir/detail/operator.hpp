@@ -13,6 +13,7 @@
 #include <string>
 #include <type_traits>
 #include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "weir/clock.hpp"
@@ -148,6 +149,29 @@ private:
   };
   std::vector<entry> entries_;
   size_t opened_ = 0;
+};
+
+/// A part's tagged side outputs that have a consumer, by tag name.
+class side_outputs {
+public:
+  side_outputs() = default;
+  /// Runtime SPI: from part_outputs::tagged.
+  explicit side_outputs(std::vector<std::pair<std::string, erased_collector>> tagged) : tagged_(std::move(tagged)) {}
+  /// The collector of `name`, or nullptr when nothing reads it. Throws
+  /// std::logic_error when the side output was read with another type.
+  template <class U>
+  collector<U>* find(const std::string& name) const {
+    for (const auto& [tag, c] : tagged_)
+      if (tag == name) {
+        if (*c.type != typeid(U))
+          throw std::logic_error("weir: side output '" + name + "' is written with another type than it is read");
+        return static_cast<collector<U>*>(c.ptr);
+      }
+    return nullptr;
+  }
+
+private:
+  std::vector<std::pair<std::string, erased_collector>> tagged_;
 };
 
 /// One operator subtask inside a task. Owned by the task; called from one
