@@ -28,7 +28,7 @@ set(WEIR_DOCS_INPUT "${PROJECT_BINARY_DIR}/libstream/generated/weir")
 set(weir_docs_headers "${PROJECT_BINARY_DIR}/libstream/generated/weir/version.hpp")
 # Public types that live in detail/ headers (included by weir/stream.hpp):
 # documented in the reference; the rest of detail/ is not API.
-foreach(header keyed_stream windowed_stream connected_streams operator keyed_process_part)
+foreach(header keyed_stream windowed_stream connected_streams operator keyed_process_part count_windows)
   string(APPEND WEIR_DOCS_INPUT " ${PROJECT_SOURCE_DIR}/libstream/include/weir/detail/${header}.hpp")
   list(APPEND weir_docs_headers "${PROJECT_SOURCE_DIR}/libstream/include/weir/detail/${header}.hpp")
 endforeach()

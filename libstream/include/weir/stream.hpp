@@ -35,6 +35,8 @@ template <class T, class K, class KeyFn>
 class keyed_stream;
 template <class T, class K, class KeyFn>
 class windowed_stream;
+template <class T, class K, class KeyFn>
+class count_windowed_stream;
 template <class A, class B>
 class connected_streams;
 template <class A, class B, class KA, class KB>
@@ -477,3 +479,4 @@ private:
 #include "weir/detail/sources.hpp"
 #include "weir/detail/windowed_stream.hpp"
 #include "weir/detail/connected_streams.hpp"
+#include "weir/detail/count_windows.hpp"

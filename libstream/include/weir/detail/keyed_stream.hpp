@@ -68,6 +68,12 @@ public:
   /// The key selector key_by was given.
   const KeyFn& key_selector() const noexcept { return key_fn_; }
 
+  /// Tumbling count windows: every `size` records of a key (see
+  /// count_windowed_stream). Throws std::invalid_argument for 0.
+  count_windowed_stream<T, K, KeyFn> count_window(uint64_t size) const;
+  /// Sliding count windows: every `slide` records of a key, its last `size`.
+  count_windowed_stream<T, K, KeyFn> count_window(uint64_t size, uint64_t slide) const;
+
   /// Groups each key's records into windows (see weir/windows.hpp).
   windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
 
