@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/run_shapes.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
 
@@ -57,16 +58,11 @@ TEST_CASE("tumbling and sliding count windows equal an oracle at any parallelism
   constexpr int64_t n = 20000;
   for (auto [size, slide] : {std::pair<uint64_t, uint64_t>{10, 10}, {7, 3}}) {
     auto want = oracle(n, size, slide);
-    for (auto [p, batch, chained, failures] :
-         {std::tuple<uint32_t, size_t, bool, int>{1, 1024, false, 0}, {3, 1, true, 0}, {2, 4096, false, 1}}) {
+    for (const auto& shape : test::run_shapes()) {
       static std::atomic<int> fail;
-      fail = failures;
+      fail = shape.failures;
       environment env;
-      env.set_parallelism(p);
-      env.set_chaining(chained);
-      env.options().batch_size = batch;
-      env.options().checkpoints.interval_ms = 20;
-      env.options().restart = restart_strategy::fixed_delay(2, 10);
+      test::apply_shape(env, shape);
       auto out = std::make_shared<collected<result>>();
       env.generate(n, [](uint64_t i) { return static_cast<int64_t>(i); }).uid("numbers").parallelism(1)
           .map([](const int64_t& x) {
@@ -80,10 +76,9 @@ TEST_CASE("tumbling and sliding count windows equal an oracle at any parallelism
           .sink(collect_sink(out))
           .uid("out");
       auto run = env.execute("count-windows");
-      INFO("size " << size << " slide " << slide << ", parallelism " << p << ", batch " << batch
-                   << ", chaining " << chained << ": " << run.failure.to_string());
+      INFO("size " << size << " slide " << slide << ", " << shape << ": " << run.failure.to_string());
       REQUIRE(run.ok());
-      CHECK(run.restarts == static_cast<uint32_t>(failures));
+      CHECK(run.restarts == static_cast<uint32_t>(shape.failures));
       auto got = out->values();
       std::sort(got.begin(), got.end());
       CHECK(got == want);

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/run_shapes.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
 
@@ -44,16 +45,11 @@ TEST_CASE("a keyed process function's tagged side outputs get exactly their reco
     else if (i % 10 == 1) large_text_sizes.push_back(static_cast<int64_t>(std::to_string(i).size()));
     else rest.push_back(i);
   }
-  for (auto [p, batch, chained, failures] :
-       {std::tuple<uint32_t, size_t, bool, int>{1, 1024, false, 0}, {3, 1, true, 0}, {2, 4096, true, 1}}) {
+  for (const auto& shape : test::run_shapes()) {
     static std::atomic<int> fail;
-    fail = failures;
+    fail = shape.failures;
     environment env;
-    env.set_parallelism(p);
-    env.set_chaining(chained);
-    env.options().batch_size = batch;
-    env.options().checkpoints.interval_ms = 20;
-    env.options().restart = restart_strategy::fixed_delay(2, 10);
+    test::apply_shape(env, shape);
     output_tag<int64_t> tens("tens");
     output_tag<std::string> ones("ones");
     auto main = std::make_shared<collected<int64_t>>();
@@ -75,10 +71,9 @@ TEST_CASE("a keyed process function's tagged side outputs get exactly their reco
     split.side_output(ones).map([](const std::string& s) { return s; }).uid("ones-map")
         .sink(collect_sink(ones_out)).uid("ones-out");
     auto result = env.execute("side-outputs");
-    INFO("parallelism " << p << ", batch " << batch << ", chaining " << chained << ": "
-                        << result.failure.to_string());
+    INFO(shape << ": " << result.failure.to_string());
     REQUIRE(result.ok());
-    CHECK(result.restarts == static_cast<uint32_t>(failures));
+    CHECK(result.restarts == static_cast<uint32_t>(shape.failures));
     CHECK(sorted(main) == rest);
     CHECK(sorted(tens_out) == small);
     std::vector<int64_t> sizes;
