@@ -340,6 +340,28 @@ public:
     }
   }
 
+  /// A process function without keys (Flink's ProcessFunction):
+  /// fn(const T&, process_context&, emitter<R>&) per record, emitting any
+  /// number of records with its timestamp and writing side outputs through
+  /// ctx.output(tag, value). R is deduced from the emitter, or given:
+  /// process<R>(fn). No state; chained like map.
+  template <class R = void, class F>
+  auto process(F fn) {
+    using Out = std::conditional_t<std::is_void_v<R>, typename detail::interval_output<F>::type, R>;
+    static_assert(!std::is_void_v<Out>, "weir: process expects fn(const T&, weir::process_context&, "
+                                        "weir::emitter<R>&); for a generic lambda name R: process<R>(fn)");
+    if constexpr (!std::is_void_v<Out>) {
+      static_assert(std::is_invocable_v<F&, const T&, process_context&, emitter<Out>&>,
+                    "weir: process expects fn(const T&, weir::process_context&, weir::emitter<R>&)");
+      return child<Out>("process", [fn](const subtask_info& info, const detail::part_outputs& out) {
+        return std::make_unique<detail::process_part<T, Out, F>>(info, fn, out.main.as<Out>(),
+                                                                 detail::side_outputs(out.tagged));
+      });
+    } else {
+      return *this;
+    }
+  }
+
   /// Partitions by key: fn: (const T&) -> K, K hashable (integral, string, or
   /// any type with a codec) and equality-comparable.
   template <class F>

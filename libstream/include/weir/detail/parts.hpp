@@ -96,6 +96,71 @@ private:
   emitter<Out> out_;
 };
 
+template <class In, class Out, class F>
+class process_part;
+
+} // namespace weir::detail
+
+namespace weir {
+
+/// What a (non-keyed) process function sees besides the record: its
+/// timestamp, event and processing time, and its side outputs. Valid only
+/// during the call that received it.
+class process_context {
+public:
+  /// The record's timestamp (INT64_MIN when it has none).
+  int64_t timestamp() const noexcept { return timestamp_; }
+  /// The operator's event time: the watermark it has reached.
+  int64_t current_watermark() const noexcept { return watermark_; }
+  /// The clock's time (see runtime_options::clock).
+  int64_t current_processing_time() const { return clock_->now_ms(); }
+  /// Writes `value` to the side output `tag` with the record's timestamp;
+  /// stream.side_output(tag) reads it (without a reader it is dropped).
+  /// Throws std::logic_error when the side output is read as another type.
+  template <class U>
+  void output(const output_tag<U>& tag, const U& value) {
+    if (auto* c = sides_.template find<U>(tag.name)) c->collect(value, timestamp_);
+  }
+
+private:
+  template <class, class, class>
+  friend class detail::process_part;
+  process_context(const weir::clock* clock, detail::side_outputs sides) : clock_(clock), sides_(std::move(sides)) {}
+  int64_t timestamp_ = INT64_MIN;
+  int64_t watermark_ = INT64_MIN;
+  const weir::clock* clock_;
+  detail::side_outputs sides_;
+};
+
+} // namespace weir
+
+namespace weir::detail {
+
+/// A process function without keys: fn(const In&, process_context&,
+/// emitter<Out>&) per record, with side outputs. No state.
+template <class In, class Out, class F>
+class process_part final : public input_part<In> {
+public:
+  process_part(subtask_info info, F fn, collector<Out>* down, side_outputs sides)
+    : input_part<In>(std::move(info)), fn_(std::move(fn)), out_(down), ctx_(this->info_.clock, std::move(sides)) {
+    this->manage(fn_);
+  }
+  void collect(const In& value, int64_t ts) override {
+    ctx_.timestamp_ = ts;
+    out_.set_timestamp(ts);
+    guarded(this->info_, [&] { fn_(value, ctx_, out_); });
+  }
+  watermark_result on_watermark(int64_t watermark) override {
+    ctx_.watermark_ = std::max(ctx_.watermark_, watermark);
+    return watermark;
+  }
+
+private:
+  F fn_;
+  emitter<Out> out_;
+  process_context ctx_;
+};
+
 /// The union of several streams of T: every input's records pass on as
 /// they are, with their timestamps. Event time is the least of the inputs'
 /// (the task takes the minimum over its channels, as for any operator).
