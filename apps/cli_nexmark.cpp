@@ -75,17 +75,10 @@ options:
   --skip-bad-lines          count and skip malformed lines instead of failing
   --checkpoint-interval MS  take a checkpoint this often (default 1000; 0: none)
   --state-dir DIR           where checkpoints go (default weir-state/nexmark-Q)
-  --fresh                   start over, discarding an unfinished run's checkpoints
-  --from-savepoint S        start from savepoint S (NAME or NAME@VERSION) in the
-                            state dir instead, its state mapped by operator uid
-  --allow-non-restored-state  with --from-savepoint: leave state of operators
-                            the job no longer has behind instead of refusing
-  --savepoint-on-stop       on SIGTERM, stop with the next version of savepoint
-                            'savepoint' (as weir job stop --savepoint does)
-  --check                   with --from-savepoint: only check that the job starts
-                            from it (the state of each operator, restored dry) and
-                            print where each operator's state comes from
-  --restart-attempts N      restarts after a failure (default 3)
+)";
+
+// After restore_options_usage.
+const char* nexmark_usage_end = R"(  --restart-attempts N      restarts after a failure (default 3)
   --log-level L             debug, info, warn or error, as for weir run
   --batch-size N, --credit-window N, --buffer-timeout-ms N
                             runtime tuning, as for weir run
@@ -99,6 +92,12 @@ options:
   -h, --help                show this help
 )";
 
+void print_nexmark_usage() {
+  std::fputs(nexmark_usage, stdout);
+  std::fputs(restore_options_usage, stdout);
+  std::fputs(nexmark_usage_end, stdout);
+}
+
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir nexmark: %s (try weir nexmark --help)\n", message.c_str());
   return 2;
@@ -109,7 +108,7 @@ int generate_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, {"events", "output", "rate", "seed"}, {});
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(nexmark_usage, stdout);
+    print_nexmark_usage();
     return 0;
   }
   if (!args->positional.empty()) return usage_error("unexpected argument '" + args->positional[0] + "'");
@@ -155,7 +154,7 @@ int nexmark_command(int argc, char** argv, int first) {
   auto args = parse_cli(argc, argv, first, valued, flags);
   if (!args) return usage_error(args.error_value().message());
   if (args->help) {
-    std::fputs(nexmark_usage, stdout);
+    print_nexmark_usage();
     return 0;
   }
   if (!args->positional.empty()) return usage_error("unexpected argument '" + args->positional[0] + "'");

@@ -195,6 +195,18 @@ expected<tls_args> read_tls_args(const cli_args& args) {
   return tls;
 }
 
+const char* restore_options_usage = R"(  --fresh                 start over, discarding an unfinished run's checkpoints
+  --from-savepoint S      start from savepoint S (NAME or NAME@VERSION) in the
+                          state dir instead, its state mapped by operator uid
+  --allow-non-restored-state  with --from-savepoint: leave state of operators
+                          the job no longer has behind instead of refusing
+  --savepoint-on-stop     on SIGTERM, stop with the next version of savepoint
+                          'savepoint' (as weir job stop --savepoint does)
+  --check                 with --from-savepoint: only check that the job starts
+                          from it (the state of each operator, restored dry) and
+                          print where each operator's state comes from
+)";
+
 const std::set<std::string> runtime_valued{"batch-size", "credit-window", "buffer-timeout-ms", "nodes",
                                            "remote-operators", "node-silence-timeout-ms", "node-wait-ms", "max-message-bytes",
                                            "tls-cert", "tls-key", "tls-ca", "metrics-port", "ui-port", "metrics-bind",

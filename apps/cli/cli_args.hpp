@@ -81,6 +81,9 @@ void absolute_paths_for_nodes(const cli_args& args, job_args& job);
 /// Options every job command takes for checkpoints and recovery.
 extern const std::set<std::string> checkpoint_valued; // checkpoint-interval, state-dir, restart-attempts
 extern const std::set<std::string> checkpoint_flags;  // fresh
+/// The usage lines of --fresh, --from-savepoint, --allow-non-restored-state,
+/// --savepoint-on-stop and --check: the same for every command that runs a job.
+extern const char* restore_options_usage;
 
 /// Applies --checkpoint-interval (default 1000 ms; 0: none), --state-dir
 /// (default weir-state/<job> under the working directory), --fresh and

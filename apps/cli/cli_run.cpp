@@ -48,17 +48,10 @@ options every job takes:
   --state-dir DIR         where checkpoints go (a LevelDB; default
                           weir-state/JOB): a run that did not finish
                           resumes from its latest checkpoint when run again
-  --fresh                 start over, discarding an unfinished run's checkpoints
-  --from-savepoint S      start from savepoint S (NAME or NAME@VERSION) in the
-                          state dir instead, its state mapped by operator uid
-  --allow-non-restored-state  with --from-savepoint: leave state of operators
-                          the job no longer has behind instead of refusing
-  --savepoint-on-stop     on SIGTERM, stop with the next version of savepoint
-                          'savepoint' (as weir job stop --savepoint does)
-  --check                 with --from-savepoint: only check that the job starts
-                          from it (the state of each operator, restored dry) and
-                          print where each operator's state comes from
-  --log-level L           debug, info (default), warn or error: the runtime's log
+)";
+
+// After restore_options_usage.
+const char* run_options_usage_end = R"(  --log-level L           debug, info (default), warn or error: the runtime's log
                           lines on stderr at L and above (time, level, job, task)
   --restart-attempts N    restarts after a failure, from the latest checkpoint
                           (default 3)
@@ -120,7 +113,7 @@ std::string run_usage() {
     out += "\n";
     if (info) out += option_lines(*info);
   }
-  return out + run_options_usage;
+  return out + run_options_usage + restore_options_usage + run_options_usage_end;
 }
 
 /// Every registered job's own options, split into valued and flags.
