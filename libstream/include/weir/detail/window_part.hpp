@@ -4,6 +4,7 @@
 // allowed lateness and the late-data side output.
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -32,10 +33,11 @@ public:
   using out_type = typename Policy::out_type;
 
   window_part(subtask_info info, KeyFn key_fn, Policy policy, window_assigner assigner,
-              int64_t lateness, collector<out_type>* down, collector<T>* late)
+              int64_t lateness, collector<out_type>* down, collector<T>* late, int64_t early_every = 0)
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), policy_(std::move(policy)),
-      assigner_(assigner), lateness_(lateness), out_(down), late_(late),
+      assigner_(assigner), lateness_(lateness), early_every_(early_every), out_(down), late_(late),
       groups_(this->info_.key_groups.size()) {
+    if (early_every_ > 0) next_early_ = this->info_.clock->now_ms() + early_every_;
     policy_.manage_functions([this](auto& fn) { this->manage(fn); });
   }
 
@@ -77,11 +79,13 @@ public:
   }
 
   int64_t next_processing_timer() const override {
+    if (early_every_ > 0) return early_.empty() ? next_early_ : INT64_MIN;
     if (!assigner_.processing_time() || timers_.empty()) return INT64_MAX;
     return timers_.begin()->first;
   }
 
   bool on_processing_time(int64_t now) override {
+    if (early_every_ > 0) return fire_early(now);
     return !assigner_.processing_time() || advance(now);
   }
 
@@ -252,6 +256,29 @@ private:
     guarded(this->info_, [&] { policy_.emit(key, w, acc, out_); });
   }
 
+  // Every early_every_ of processing time: the windows not fired yet, in a
+  // queue emitted one at a time under credit (a window gone meanwhile is
+  // skipped). False when it paused with windows left.
+  bool fire_early(int64_t now) {
+    if (early_.empty() && now >= next_early_) {
+      for (const auto& group : groups_)
+        for (const auto& [key, windows] : group)
+          for (const auto& [w, acc] : windows)
+            if (fire_time(w) > watermark_) early_.emplace_back(key, w);
+      next_early_ = now + early_every_;
+    }
+    while (!early_.empty()) {
+      if (this->should_pause()) return false;
+      auto [key, w] = std::move(early_.front());
+      early_.pop_front();
+      auto& windows = state_of(key);
+      auto it = windows.find(w);
+      if (it != windows.end() && fire_time(w) > watermark_) fire(key, w, it->second);
+      if (windows.empty()) forget(key);
+    }
+    return true;
+  }
+
   void late_record(const T& value, int64_t ts) {
     ++late_count_;
     if (late_ != nullptr) late_->collect(value, ts);
@@ -261,6 +288,9 @@ private:
   Policy policy_;
   window_assigner assigner_;
   int64_t lateness_;
+  int64_t early_every_;                                 // 0: no early firings
+  int64_t next_early_ = INT64_MAX;                      // processing time of the next ones
+  std::deque<std::pair<K, time_window>> early_;         // due early firings not emitted yet
   emitter<out_type> out_;
   collector<T>* late_;
   std::vector<key_map<K, window_map>> groups_;

@@ -46,6 +46,23 @@ public:
     return *this;
   }
 
+  /// Early results of long event-time windows: every `every` of processing
+  /// time, each window that holds records and has not fired yet emits its
+  /// result so far; it still fires with its final result when the watermark
+  /// passes it (Flink's ContinuousProcessingTimeTrigger before the event-time
+  /// one). Early results carry the window's timestamp, as the final one;
+  /// a downstream sees several results per window, the last one final. Early
+  /// firings are not in checkpoints: after a restore they go on from the
+  /// restored windows. Throws std::invalid_argument for a period under 1 ms
+  /// or on processing-time windows (they fire on processing time anyway).
+  windowed_stream& early_firing_every(std::chrono::milliseconds every) {
+    if (every.count() < 1) throw std::invalid_argument("weir: early firings need a period of at least 1 ms");
+    if (assigner_.processing_time())
+      throw std::invalid_argument("weir: early firings are for event-time windows");
+    early_every_ = static_cast<int64_t>(every.count());
+    return *this;
+  }
+
   /// One result per key and window: fn(const T&, const T&) -> T folded over
   /// the window's records; the state holds one T per window.
   template <class F>
@@ -104,9 +121,10 @@ private:
     auto key_fn = key_fn_;
     auto assigner = assigner_;
     auto lateness = lateness_;
+    auto early = early_every_;
     n.make_part = [=](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::window_part<T, K, KeyFn, Policy>>(
-        info, key_fn, policy, assigner, lateness, out.main.as<Out>(), out.side.as<T>());
+        info, key_fn, policy, assigner, lateness, out.main.as<Out>(), out.side.as<T>(), early);
     };
     detail::set_output_fanout<Out>(n);
     n.make_side_fanout = detail::fanout_factory<T>();
@@ -121,6 +139,7 @@ private:
   KeyFn key_fn_;
   window_assigner assigner_;
   int64_t lateness_ = 0;
+  int64_t early_every_ = 0; // 0: no early firings
 };
 
 template <class T, class K, class KeyFn>
