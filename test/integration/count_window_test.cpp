@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "support/run_shapes.hpp"
+#include "support/temp_dir.hpp"
+#include "weir/checkpoints.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
 
@@ -84,4 +86,43 @@ TEST_CASE("tumbling and sliding count windows equal an oracle at any parallelism
       CHECK(got == want);
     }
   }
+}
+
+TEST_CASE("a count window's state reads back with weir state query: a sliding window's records, "
+          "a tumbling window's accumulator",
+          "[integration][count_window][state-query]") {
+  test::temp_dir dir;
+  environment env;
+  env.set_parallelism(2);
+  env.options().checkpoints.interval_ms = 20;
+  env.options().checkpoints.state_dir = dir.file("state");
+  auto numbers = env.generate(100, [](uint64_t i) { return static_cast<int64_t>(i); }).uid("numbers").parallelism(1);
+  auto keyed = numbers.key_by([](int64_t x) { return x % 3; });
+  keyed.count_window(5, 2).process([](const int64_t&, const std::vector<int64_t>& rs, emitter<int64_t>& out) {
+    out.emit(static_cast<int64_t>(rs.size()));
+  }).uid("sliding").sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("sliding-out");
+  keyed.count_window(4).aggregate(sum_count{}).uid("tumbling")
+      .sink(collect_sink(std::make_shared<collected<result>>())).uid("tumbling-out");
+  auto run = env.execute("count-window-state");
+  INFO(run.failure.to_string());
+  REQUIRE(run.ok());
+  auto query = [&](const std::string& uid) {
+    std::vector<std::string> lines;
+    state_query q;
+    q.operator_uid = uid;
+    q.key = "1";
+    auto read = query_state(dir.file("state"), q, [&](const std::string& l) { lines.push_back(l); });
+    if (!read) FAIL(read.error_value().to_string());
+    REQUIRE(lines.size() == 1);
+    return lines[0];
+  };
+  // Key 1 had 33 records, 1, 4, ..., 97.
+  auto sliding = query("sliding");
+  INFO(sliding);
+  CHECK(sliding.find(R"("records":[85,88,91,94,97])") != std::string::npos); // its last 5
+  CHECK(sliding.find(R"("since":1)") != std::string::npos);                 // 33 records, fired every 2
+  auto tumbling = query("tumbling");
+  INFO(tumbling);
+  CHECK(tumbling.find(R"("acc":[97,1])") != std::string::npos); // 33 = 8 x 4 + 1: 97 waits alone
+  CHECK(tumbling.find(R"("count":1)") != std::string::npos);
 }
