@@ -88,8 +88,10 @@ influx_ping() { curl -sf -o /dev/null "$url/ping"; }
 influx_csv() { curl -sf -G -H 'Accept: application/csv' "$url/query" --data-urlencode "db=$db" --data-urlencode "q=$1"; }
 
 url="${INFLUX_URL:-}"
-if [ -z "$url" ]; then
-  command -v influxd >/dev/null || { echo "$0: influxd is missing: apt install influxdb, or set INFLUX_URL" >&2; exit 2; }
+# Starts influxd on two free ports; true once it answers. A port found free
+# can be taken by another program before influxd binds it: then influxd
+# exits, and the caller tries other ports.
+start_influxd() {
   port=$(free_port)
   cat >"$work/influxdb.conf" <<EOF
 reporting-disabled = true
@@ -106,7 +108,20 @@ EOF
   influxd -config "$work/influxdb.conf" >"$work/influxd.log" 2>&1 &
   influxd_pid=$!
   url="http://127.0.0.1:$port"
-  wait_for 30 "influxd at $url" influx_ping
+  for _ in $(seq 150); do # 30 s
+    influx_ping && return 0
+    kill -0 "$influxd_pid" 2>/dev/null || { wait "$influxd_pid" || true; influxd_pid=""; return 1; }
+    sleep 0.2 # a server is only known ready by asking
+  done
+  fail "influxd at $url did not answer within 30 s (log: $work/influxd.log)"
+}
+
+if [ -z "$url" ]; then
+  command -v influxd >/dev/null || { echo "$0: influxd is missing: apt install influxdb, or set INFLUX_URL" >&2; exit 2; }
+  for attempt in 1 2 3 4 5; do
+    start_influxd && break
+    [ "$attempt" = 5 ] && fail "influxd exited five times: $(tail -n 1 "$work/influxd.log")"
+  done
   say "InfluxDB started at $url (database $db)"
 fi
 if [ -z "$influxd_pid" ]; then # the user's server: a database of this run's own, nothing else touched
