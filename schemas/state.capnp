@@ -51,6 +51,10 @@ struct OperatorSnapshot {
   # subtask's OperatorState (operatorState is then empty).
   rescaled @5 :List(RescaledState);
   rescaledFrom @6 :UInt32; # the snapshot's parallelism
+  # The operator's broadcast state, a KeyGroupState of kind "broadcast",
+  # the same on every subtask: written by subtask 0, stored once, and
+  # handed to every subtask on restore. Empty when it keeps none.
+  broadcastState @7 :Data;
 }
 
 struct RescaledState {

@@ -22,17 +22,19 @@ using runtime::hex;
 
 /// One keyed state entry (the key, then each field) as a JSON object, or
 /// nothing when its key is not `only`.
-std::optional<std::string> entry_json(const detail::state_schema& schema, uint32_t key_group, std::string_view entry,
+/// One entry as JSON; `place` is its first member: where the entry lives
+/// ("\"key_group\":7", or "\"broadcast\":true").
+std::optional<std::string> entry_json(const detail::state_schema& schema, const std::string& place, std::string_view entry,
                                       const std::optional<std::string>& only, const std::string& what) {
   byte_reader in(entry);
   auto key = detail::json_of(schema.key_type, in);
   if (!key) {
     if (only) return std::nullopt; // a key only the job's code reads matches no key given as text
-    return "{\"key_group\":" + std::to_string(key_group) + ",\"key\":{\"type\":" + detail::json_string(schema.key_type)
+    return "{" + place + ",\"key\":{\"type\":" + detail::json_string(schema.key_type)
            + ",\"undecoded\":\"" + hex(entry) + "\"}}";
   }
   if (only && *key != *only && *key != detail::json_string(*only)) return std::nullopt;
-  std::string out = "{\"key_group\":" + std::to_string(key_group) + ",\"key\":" + *key;
+  std::string out = "{" + place + ",\"key\":" + *key;
   for (const auto& [name, type] : schema.fields) {
     auto rest = entry.substr(entry.size() - in.remaining());
     auto value = detail::json_of(type, in);
@@ -139,8 +141,19 @@ expected<uint64_t> query_store(checkpoint_store& store, const state_query& query
       auto decoded = detail::decode_key_group_as_stored(bytes, what);
       if (!decoded) return decoded.error_value();
       const auto& [schema, state] = *decoded;
+      auto place = "\"key_group\":" + std::to_string(kg);
       for (size_t i = 0; i < state.entries.size(); ++i)
-        if (auto json = entry_json(schema, kg, state.entries.entry(i), query.key, what)) line(*json);
+        if (auto json = entry_json(schema, place, state.entries.entry(i), query.key, what)) line(*json);
+    }
+    auto broadcast = store.broadcast_blob(*at, query.operator_uid);
+    if (!broadcast) return broadcast.error_value();
+    if (*broadcast) {
+      auto what = at->describe() + " operator '" + query.operator_uid + "' broadcast state";
+      auto decoded = detail::decode_key_group_as_stored(**broadcast, what);
+      if (!decoded) return decoded.error_value();
+      const auto& [schema, state] = *decoded;
+      for (size_t i = 0; i < state.entries.size(); ++i)
+        if (auto json = entry_json(schema, "\"broadcast\":true", state.entries.entry(i), query.key, what)) line(*json);
     }
   } catch (const detail::state_error& e) {
     return error{e.code(), e.what()};

@@ -28,9 +28,14 @@ void set_summary(schema::CheckpointHistory::Builder h, const checkpoint_summary&
 bool holds_state_of(const checkpoint_manifest& m, const std::string& uid) {
   auto escaped = escape_key_part(uid);
   for (const auto& b : m.blobs)
-    for (const char* kind : {"state/", "op/"})
+    for (const char* kind : {"state/", "op/", "broadcast/"})
       if (b.key.rfind(kind + escaped + "/", 0) == 0) return true;
   return false;
+}
+
+/// Where an operator's broadcast state is kept: once per operator.
+std::string broadcast_key(const std::string& uid) {
+  return "broadcast/" + escape_key_part(uid) + "/0";
 }
 
 } // namespace
@@ -73,11 +78,14 @@ expected<uint64_t> checkpoint_store::write_task(uint64_t id, const std::string& 
   };
   bool finished = false;
   auto err = detail::visit_task_snapshot(std::string_view(snapshot.data(), snapshot.size()), finished,
-    [&](const std::string& uid, uint32_t op_subtask, std::optional<uint32_t> kg, std::string_view blob) {
-      if (kg)
-        put("state/" + escape_key_part(uid) + "/" + num_key(*kg), blob);
-      else
-        put("op/" + escape_key_part(uid) + "/" + num_key(op_subtask), blob);
+    [&](const std::string& uid, uint32_t op_subtask, detail::blob_kind kind, uint32_t kg, std::string_view blob) {
+      switch (kind) {
+        case detail::blob_kind::key_group: put("state/" + escape_key_part(uid) + "/" + num_key(kg), blob); break;
+        case detail::blob_kind::operator_state:
+          put("op/" + escape_key_part(uid) + "/" + num_key(op_subtask), blob);
+          break;
+        case detail::blob_kind::broadcast: put(broadcast_key(uid), blob); break;
+      }
     });
   if (err) return err;
   if (finished) put("finished/" + escape_key_part(head_uid) + "/" + num_key(subtask), "");
@@ -199,6 +207,19 @@ expected<std::vector<std::pair<uint32_t, std::string>>> checkpoint_store::key_gr
   return out;
 }
 
+expected<std::optional<std::string>> checkpoint_store::broadcast_blob(const snapshot_ref& at, const std::string& uid) {
+  auto m = manifest(at);
+  if (!m) return m.error_value();
+  auto key = broadcast_key(uid);
+  for (const auto& ref : m->blobs)
+    if (ref.key == key) {
+      auto blob = read_blob(at, ref);
+      if (!blob) return blob.error_value();
+      return std::optional<std::string>(std::move(*blob));
+    }
+  return std::optional<std::string>{};
+}
+
 error checkpoint_store::verify(const snapshot_ref& at) {
   auto m = manifest(at);
   if (!m) return m.error_value();
@@ -260,6 +281,10 @@ expected<detail::operator_snapshot> checkpoint_store::load_operator(const snapsh
     if (!blob) return blob.error_value();
     if (*blob) op.key_groups.emplace_back(kg, std::move(**blob));
   }
+  // Broadcast state is the same on every subtask: each gets the one copy.
+  auto broadcast = read(broadcast_key(info.uid));
+  if (!broadcast) return broadcast.error_value();
+  if (*broadcast) op.broadcast_state = std::move(**broadcast);
   return op;
 }
 
@@ -289,7 +314,8 @@ expected<std::vector<std::vector<char>>> checkpoint_store::load(const snapshot_r
       auto stored = stored_ops.find(info.uid);
       auto op = load_operator(at, blobs, info, stored == stored_ops.end() ? 0 : stored->second);
       if (!op) return op.error_value();
-      if (!op->operator_state.empty() || !op->key_groups.empty() || !op->rescaled.empty())
+      if (!op->operator_state.empty() || !op->key_groups.empty() || !op->rescaled.empty()
+          || !op->broadcast_state.empty())
         snap.operators.push_back(std::move(*op));
     }
     tasks.push_back(detail::encode_task_snapshot(snap));

@@ -21,7 +21,8 @@ namespace weir::runtime {
 
 /// A stored blob as a manifest lists it.
 struct blob_ref {
-  std::string key; ///< Under the checkpoint: "state/<uid>/<kg>", "op/<uid>/<subtask>", "finished/<uid>/<subtask>".
+  std::string key; ///< Under the checkpoint: "state/<uid>/<kg>", "op/<uid>/<subtask>", "finished/<uid>/<subtask>",
+                   ///< "broadcast/<uid>/0".
   uint64_t size = 0;
   uint64_t hash = 0;
 };
@@ -123,6 +124,8 @@ public:
   /// operator must be in the snapshot (errc::bad_argument listing those that are).
   expected<std::vector<std::pair<uint32_t, std::string>>> key_group_blobs(const snapshot_ref& at,
                                                                         const std::string& uid);
+  /// The operator's broadcast state blob at `at`, if it keeps one.
+  expected<std::optional<std::string>> broadcast_blob(const snapshot_ref& at, const std::string& uid);
   /// Reads every blob of snapshot `at`; an error names the first it cannot use.
   error verify(const snapshot_ref& at);
   /// One blob of snapshot `at` as its manifest lists it, checked against it.

@@ -41,7 +41,8 @@ std::string json_lines(const std::string& text) {
   return out + "]";
 }
 
-/// A blob key's operator uid and number ("state/<uid>/<kg>", "op/<uid>/<subtask>").
+/// A blob key's operator uid and number ("state/<uid>/<kg>", "op/<uid>/<subtask>",
+/// "broadcast/<uid>/0").
 struct blob_key {
   std::string kind;
   std::string uid; // escaped as stored
@@ -82,7 +83,7 @@ expected<std::map<std::string, operator_view>> describe_operators(checkpoint_sto
   for (const auto& [uid, parallelism] : m.operators) ops[runtime::escape_key_part(uid)];
   for (const auto& ref : m.blobs) {
     auto key = parse_blob_key(ref.key);
-    if (!key || (key->kind != "state" && key->kind != "op")) continue;
+    if (!key || (key->kind != "state" && key->kind != "op" && key->kind != "broadcast")) continue;
     auto what = at.describe() + " blob '" + ref.key + "'";
     auto& view = ops[key->uid];
     if (key->kind == "op") {
@@ -105,7 +106,7 @@ expected<std::map<std::string, operator_view>> describe_operators(checkpoint_sto
     auto& counts = view.states[schema_json(decoded->first)];
     counts.first += decoded->second.entries.size();
     counts.second += decoded->second.timers.size();
-    ++view.key_groups;
+    if (key->kind == "state") ++view.key_groups; // broadcast state is one blob, in no key group
   }
   return ops;
 }

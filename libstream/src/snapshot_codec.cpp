@@ -311,7 +311,8 @@ expected<operator_state> decode_operator_state(std::string_view bytes, const std
 std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
   size_t bound = 64;
   for (const auto& op : snapshot.operators) {
-    bound += 16 + words_for(op.uid.size()) + words_for(op.operator_state.size());
+    bound += 16 + words_for(op.uid.size()) + words_for(op.operator_state.size())
+             + words_for(op.broadcast_state.size());
     for (const auto& kg : op.key_groups)
       bound += 4 + words_for(kg.second.size());
     for (const auto& r : op.rescaled)
@@ -330,6 +331,8 @@ std::vector<char> encode_task_snapshot(const task_snapshot& snapshot) {
       ops[i].setSubtask(op.subtask);
       ops[i].setParallelism(op.parallelism);
       ops[i].setOperatorState(as_bytes(op.operator_state.data(), op.operator_state.size()));
+      if (!op.broadcast_state.empty())
+        ops[i].setBroadcastState(as_bytes(op.broadcast_state.data(), op.broadcast_state.size()));
       auto kgs = ops[i].initKeyGroups(static_cast<unsigned>(op.key_groups.size()));
       for (unsigned k = 0; k < op.key_groups.size(); ++k) {
         kgs[k].setKeyGroup(op.key_groups[k].first);
@@ -358,12 +361,13 @@ std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapsho
     bytes = 0;
   };
   for (auto& op : snapshot.operators) {
-    bytes += op.operator_state.size();
+    bytes += op.operator_state.size() + op.broadcast_state.size();
     operator_snapshot piece{
-        op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}, {}, 0};
+        op.checkpoint, op.uid, op.subtask, op.parallelism, std::move(op.operator_state), {}, {}, 0,
+        std::move(op.broadcast_state)};
     for (auto& kg : op.key_groups) {
       if (bytes + kg.second.size() > chunk_bytes && (bytes > 0 || !piece.key_groups.empty())) {
-        if (!piece.operator_state.empty() || !piece.key_groups.empty())
+        if (!piece.operator_state.empty() || !piece.key_groups.empty() || !piece.broadcast_state.empty())
           part.operators.push_back(std::move(piece));
         flush();
         piece = operator_snapshot{op.checkpoint, op.uid, op.subtask, op.parallelism, {}, {}, {}, 0};
@@ -385,15 +389,15 @@ error visit_task_snapshot(std::string_view bytes, bool& finished, const blob_vis
         finished = in.getFinished();
         for (auto op : in.getOperators()) {
           std::string uid = op.getUid();
+          auto view = [](capnp::Data::Reader d) {
+            return std::string_view(reinterpret_cast<const char*>(d.begin()), d.size());
+          };
           auto st = op.getOperatorState();
-          if (st.size() > 0)
-            visit(uid, op.getSubtask(), std::nullopt,
-                  std::string_view(reinterpret_cast<const char*>(st.begin()), st.size()));
-          for (auto kg : op.getKeyGroups()) {
-            auto data = kg.getState();
-            visit(uid, op.getSubtask(), kg.getKeyGroup(),
-                  std::string_view(reinterpret_cast<const char*>(data.begin()), data.size()));
-          }
+          if (st.size() > 0) visit(uid, op.getSubtask(), blob_kind::operator_state, 0, view(st));
+          for (auto kg : op.getKeyGroups())
+            visit(uid, op.getSubtask(), blob_kind::key_group, kg.getKeyGroup(), view(kg.getState()));
+          auto bs = op.getBroadcastState();
+          if (bs.size() > 0) visit(uid, op.getSubtask(), blob_kind::broadcast, 0, view(bs));
         }
         return error{};
       });
@@ -420,6 +424,8 @@ expected<task_snapshot> decode_task_snapshot(std::string_view bytes) {
                 kg.getKeyGroup(),
                 std::string(reinterpret_cast<const char*>(data.begin()), data.size()));
           }
+          auto bs = op.getBroadcastState();
+          o.broadcast_state.assign(reinterpret_cast<const char*>(bs.begin()), bs.size());
           o.rescaled_from = op.getRescaledFrom();
           for (auto r : op.getRescaled()) {
             auto data = r.getState();

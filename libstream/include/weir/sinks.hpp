@@ -3,6 +3,8 @@
 /// \file
 /// Built-in sinks: files, stdout, and an in-memory collector for tests.
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -41,16 +43,28 @@ class collected {
 public:
   /// Appends a copy of `value`.
   void add(const T& value) {
-    std::lock_guard<std::mutex> guard(mutex_);
-    values_.push_back(value);
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      values_.push_back(value);
+    }
+    grown_.notify_all();
   }
   /// Adds `values` unless transaction `id` was added before (commits are
   /// idempotent); returns whether it added them.
   bool add_once(const std::string& id, const std::vector<T>& values) {
-    std::lock_guard<std::mutex> guard(mutex_);
-    if (!committed_.insert(id).second) return false;
-    values_.insert(values_.end(), values.begin(), values.end());
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      if (!committed_.insert(id).second) return false;
+      values_.insert(values_.end(), values.begin(), values.end());
+    }
+    grown_.notify_all();
     return true;
+  }
+  /// Waits until at least `n` records are here, or `timeout` passed;
+  /// returns whether they are (a job running in another thread fills it).
+  bool wait_for(size_t n, std::chrono::milliseconds timeout) const {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return grown_.wait_for(lock, timeout, [&] { return values_.size() >= n; });
   }
   /// A copy of everything collected so far.
   std::vector<T> values() const {
@@ -60,6 +74,7 @@ public:
 
 private:
   mutable std::mutex mutex_;
+  mutable std::condition_variable grown_;
   std::vector<T> values_;
   std::set<std::string> committed_;
 };

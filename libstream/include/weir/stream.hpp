@@ -43,6 +43,14 @@ template <class A, class B, class KA, class KB>
 class join_builder;
 template <class A, class B, class K, class KA, class KB>
 class interval_join_builder;
+template <class BK, class BV>
+struct broadcast_state_descriptor;
+template <class B, class BK, class BV>
+class broadcast_stream;
+template <class A, class B, class BK, class BV>
+class broadcast_connected_streams;
+template <class A, class K, class KA, class B, class BK, class BV>
+class keyed_broadcast_connected_streams;
 
 /// The outcome of a job run.
 struct job_result {
@@ -270,6 +278,12 @@ public:
   stream rebalance() const { return with_partitioning(partitioning::rebalance); }
   /// Every record goes to every subtask of the next operator.
   stream broadcast() const { return with_partitioning(partitioning::broadcast); }
+  /// This stream as broadcast rules (Flink's broadcast state pattern):
+  /// every record reaches every subtask of the operator that connects it,
+  /// whose rule function keeps what it wants in the map `state` names. See
+  /// stream::connect(broadcast_stream) and keyed_stream::connect.
+  template <class BK, class BV>
+  broadcast_stream<T, BK, BV> broadcast(const broadcast_state_descriptor<BK, BV>& state) const;
   /// Subtask i feeds subtask i of the next operator (equal parallelism).
   stream forward() const { return with_partitioning(partitioning::forward); }
 
@@ -412,6 +426,9 @@ public:
   /// or without keys connect(other).map(f1, f2) / .flat_map(f1, f2).
   template <class B>
   connected_streams<T, B> connect(stream<B> other) const;
+  /// Processes this stream with broadcast rules: connect(rules).process(on_event, on_rule).
+  template <class B, class BK, class BV>
+  broadcast_connected_streams<T, B, BK, BV> connect(const broadcast_stream<B, BK, BV>& rules) const;
 
   /// A windowed join with `other`: join(other).where(ka).equal_to(kb).window(w).apply(fn).
   template <class B>
@@ -501,4 +518,5 @@ private:
 #include "weir/detail/sources.hpp"
 #include "weir/detail/windowed_stream.hpp"
 #include "weir/detail/connected_streams.hpp"
+#include "weir/detail/broadcast_streams.hpp"
 #include "weir/detail/count_windows.hpp"

@@ -50,7 +50,7 @@ struct subtask {
       if (v.uid != uid) continue;
       info = plan.info(env.graph(), v.id, index);
       info.checkpointing = checkpointing;
-      p = v.make_part(info, {detail::erased_collector::of<Out>(&out), detail::erased_collector::of<In>(&late)});
+      p = v.make_part(info, {detail::erased_collector::of<Out>(&out), detail::erased_collector::of<In>(&late), {}});
     }
     REQUIRE(p);
   }

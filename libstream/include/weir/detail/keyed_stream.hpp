@@ -59,6 +59,11 @@ public:
   template <class B, class KB>
   interval_join_builder<T, B, K, KeyFn, KB> interval_join(const keyed_stream<B, K, KB>& other) const;
 
+  /// Processes this keyed stream with broadcast rules (Flink's
+  /// KeyedBroadcastProcessFunction): connect(rules).process<R, State>(on_event, on_rule, on_timer).
+  template <class B, class BK, class BV>
+  keyed_broadcast_connected_streams<T, K, KeyFn, B, BK, BV> connect(const broadcast_stream<B, BK, BV>& rules) const;
+
   /// The environment the stream belongs to.
   environment* env() const noexcept { return env_; }
   /// The operator producing the stream, in the job graph.

@@ -3,6 +3,7 @@
 // The built-in operator parts: one class per operator kind, each a
 // collector of its input that calls the user function and emits downstream.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -98,6 +99,7 @@ private:
 
 template <class In, class Out, class F>
 class process_part;
+struct process_context_access;
 
 } // namespace weir::detail
 
@@ -125,6 +127,7 @@ public:
 private:
   template <class, class, class>
   friend class detail::process_part;
+  friend struct detail::process_context_access;
   process_context(const weir::clock* clock, detail::side_outputs sides) : clock_(clock), sides_(std::move(sides)) {}
   int64_t timestamp_ = INT64_MIN;
   int64_t watermark_ = INT64_MIN;
@@ -135,6 +138,18 @@ private:
 } // namespace weir
 
 namespace weir::detail {
+
+/// Runtime SPI: how other parts than process_part make and step a
+/// process_context (broadcast functions receive one).
+struct process_context_access {
+  static process_context make(const weir::clock* clock, side_outputs sides) {
+    return process_context(clock, std::move(sides));
+  }
+  static void set_timestamp(process_context& c, int64_t ts) noexcept { c.timestamp_ = ts; }
+  static void advance_watermark(process_context& c, int64_t wm) noexcept {
+    c.watermark_ = std::max(c.watermark_, wm);
+  }
+};
 
 /// A process function without keys: fn(const In&, process_context&,
 /// emitter<Out>&) per record, with side outputs. No state.

@@ -129,6 +129,11 @@ struct operator_snapshot {
   /// part to take what it continues; operator_state is then empty.
   std::vector<std::pair<uint32_t, std::string>> rescaled;
   uint32_t rescaled_from = 0;
+  /// An operator's broadcast state (an encoded key group of kind
+  /// "broadcast"), the same on every subtask: subtask 0 writes it, stored
+  /// once per operator; a restore hands it to every subtask, at any
+  /// parallelism. Empty when the operator keeps none.
+  std::string broadcast_state;
 };
 
 /// A task's snapshot for one checkpoint, as it travels to the supervisor.
@@ -174,11 +179,18 @@ std::vector<std::vector<char>> encode_task_snapshot_chunks(task_snapshot snapsho
                                                            size_t chunk_bytes = 4u << 20);
 expected<task_snapshot> decode_task_snapshot(std::string_view bytes);
 
+/// What a blob of a task snapshot holds.
+enum class blob_kind : uint8_t {
+  operator_state, ///< The subtask's own (operator_snapshot::operator_state).
+  key_group,      ///< One key group of keyed state.
+  broadcast,      ///< The operator's broadcast state (one per operator).
+};
+
 /// Called for each blob of a task snapshot: the operator's uid and subtask,
-/// the key group (none for the operator's own state), and a view of the
-/// blob, valid during the call.
-using blob_visitor = std::function<void(const std::string& uid, uint32_t subtask,
-                                        std::optional<uint32_t> key_group, std::string_view blob)>;
+/// what the blob is, its key group (key_group blobs only), and a view of
+/// the blob, valid during the call.
+using blob_visitor = std::function<void(const std::string& uid, uint32_t subtask, blob_kind kind,
+                                        uint32_t key_group, std::string_view blob)>;
 /// Reads a task snapshot without copying its blobs (the store writes them as
 /// they are); sets `finished`. Corrupt bytes are errc::corrupt_state.
 error visit_task_snapshot(std::string_view bytes, bool& finished, const blob_visitor& visit);
