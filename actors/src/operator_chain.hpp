@@ -61,6 +61,17 @@ public:
   /// Continues the paused run; true once it completed.
   bool resume();
   bool paused() const noexcept { return run_.what != run_kind::none; }
+  /// Whether the paused run waits for something outside the task (async
+  /// results): resume it on a processing-time timer, not at once.
+  bool waiting() const noexcept { return paused() && parts_[run_.at]->waiting(); }
+  /// Whether the head cannot take another record now (see part::input_full).
+  const bool& head_full() const noexcept { return parts_.front()->input_full(); }
+  /// Whether a part holds the watermark back (see part::holding_watermark).
+  bool holding_watermark() const noexcept {
+    for (auto* p : parts_)
+      if (p->holding_watermark()) return true;
+    return false;
+  }
   /// What the last completed watermark run passed on (INT64_MIN before any).
   int64_t watermark_out() const noexcept { return watermark_out_; }
 

@@ -164,20 +164,34 @@ error task_core::on_flush_timer() {
 error task_core::on_processing_timer() {
   timer_armed_at_ = INT64_MAX;
   return guard([&] {
+    // A run waiting for async results goes on when its timer fires.
+    if (chain_.waiting()) {
+      run();
+      return;
+    }
     // After end of input nothing may be emitted: what was due then has fired.
     // A paused run goes first; the timer is armed again once it completed.
     if (!started_ || input_done_ || chain_.paused()) return;
     if (!chain_.run_processing_time(clock_->now_ms())) {
       after_ = after_run::nothing;
       if (out_.blocked() == 0) schedule_resume();
+      return;
     }
+    after_processing_time();
   });
+}
+
+// A processing-time run may have emitted results an async part owed: the
+// watermark it held back may pass now, and a full head may take input again.
+void task_core::after_processing_time() {
+  if (chain_.holding_watermark()) advance_watermark();
+  if (!input_done_ && !chain_.paused() && in_.next()) schedule_resume();
 }
 
 // Asks for a timer message when the earliest processing-time timer of the
 // chain is due, unless one is already pending for that time or earlier.
 void task_core::arm_processing_timer() {
-  if (!started_ || input_done_ || chain_.paused()) return;
+  if (!started_ || ((input_done_ || chain_.paused()) && !chain_.waiting())) return;
   int64_t next = chain_.next_processing_timer();
   if (next >= timer_armed_at_) return;
   timer_armed_at_ = next;
@@ -202,7 +216,8 @@ void task_core::run() {
   while (out_.blocked() == 0) {
     if (chain_.paused()) {
       if (continue_chain()) continue;
-      if (out_.blocked() == 0) schedule_resume(); // paused for the turn, not for credit
+      // Paused for the turn (not for credit, not waiting for async results: their timer resumes it).
+      if (out_.blocked() == 0 && !chain_.waiting()) schedule_resume();
       return;
     }
     if (deferred_trigger_ != 0 && !input_done_) take_checkpoint(std::exchange(deferred_trigger_, 0));
@@ -257,9 +272,11 @@ size_t task_core::process_next(size_t budget) {
     take_control(*ch);
     return 1;
   }
+  if (chain_.head_full()) return 0; // a processing-time run frees room (after_processing_time)
   if (front.cursor == 0) watermarks_.on_record(*ch);
   size_t end = std::min(front.view.size(), front.cursor + budget);
-  size_t next = chain_.reader(channel_input_[*ch]).read(front.view, front.cursor, end, out_.blocked());
+  size_t next = chain_.reader(channel_input_[*ch]).read(front.view, front.cursor, end, out_.blocked(),
+                                                        chain_.head_full());
   size_t done = next - front.cursor;
   stats_.records_in += done;
   front.cursor = next;

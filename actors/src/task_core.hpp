@@ -167,6 +167,7 @@ private:
   void schedule_resume();
   size_t snapshot_chunk_bytes() const;
   void arm_processing_timer();
+  void after_processing_time();
 
   const runtime_options options_;
   task_transport& transport_;

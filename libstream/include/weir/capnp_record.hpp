@@ -191,10 +191,11 @@ class typed_batch_reader<capnp_record<S>> final : public batch_reader {
 public:
   explicit typed_batch_reader(collector<capnp_record<S>>* head) : head_(head) {}
 
-  size_t read(const frame_view& frame, size_t begin, size_t end, const size_t& blocked) override {
+  size_t read(const frame_view& frame, size_t begin, size_t end, const size_t& blocked,
+              const bool& full) override {
     batch_.lay_out(frame);
     size_t i = begin;
-    for (; i < end && blocked == 0; ++i) {
+    for (; i < end && blocked == 0 && !full; ++i) {
       try {
         value_ = capnp_record<S>::view(batch_.at(i).template getAs<S>(), batch_.words(i));
       } catch (const kj::Exception& e) {

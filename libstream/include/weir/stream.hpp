@@ -15,12 +15,14 @@
 #include <utility>
 #include <vector>
 
+#include "weir/async.hpp"
 #include "weir/error.hpp"
 #include "weir/event_time.hpp"
 #include "weir/functions.hpp"
 #include "weir/options.hpp"
 #include "weir/partitioned_files.hpp"
 #include "weir/state.hpp"
+#include "weir/detail/async_part.hpp"
 #include "weir/detail/graph.hpp"
 #include "weir/detail/keyed_process_part.hpp"
 #include "weir/detail/parts.hpp"
@@ -354,6 +356,34 @@ public:
     }
   }
 
+  /// Async I/O (Flink's AsyncDataStream): fn(const T&) -> std::future<R>
+  /// starts a request per record (to a database, a web service) and the
+  /// operator passes each result on with its input's timestamp, keeping up
+  /// to options.capacity requests in flight per subtask (at capacity it
+  /// takes no more input: backpressure). Results go on in input order
+  /// (options.ordered) or as they complete, never across a watermark. A
+  /// request that takes longer than options.timeout fails the job, naming
+  /// the operator; an exception from the future fails it too. Requests not
+  /// passed on are in checkpoints (their inputs) and issued again after a
+  /// restore, also at another parallelism: fn must be safe to call twice
+  /// for a record (a lookup, an idempotent write). The future is polled
+  /// (options.poll_interval); one from std::async blocks in its destructor
+  /// until its task ends (a timed-out request, a cancelled job): prefer a
+  /// promise fulfilled by your client's own threads. Not chained: it heads
+  /// its task, which stops reading input while it is full. Needs a uid for
+  /// savepoints.
+  template <class F>
+  auto async_map(F fn, async_options options = {}) {
+    return add_async(std::move(fn), detail::async_timeout_fails{}, options);
+  }
+  /// As async_map(fn, options), a timed-out request's result being
+  /// on_timeout(const T&) -> R (a default, a marker) instead of a failure.
+  template <class F, class G>
+  auto async_map(F fn, async_options options, G on_timeout) {
+    static_assert(std::is_invocable_v<G&, const T&>, "weir: async_map's on_timeout is fn(const T&) -> R");
+    return add_async(std::move(fn), std::move(on_timeout), options);
+  }
+
   /// A process function without keys (Flink's ProcessFunction):
   /// fn(const T&, process_context&, emitter<R>&) per record, emitting any
   /// number of records with its timestamp and writing side outputs through
@@ -485,6 +515,29 @@ private:
     n.name = name;
     n.stateful = stateful;
     n.make_part = std::move(make);
+    detail::set_output_fanout<R>(n);
+    return stream<R>(env_, attach(std::move(n)));
+  }
+
+  template <class F, class G>
+  auto add_async(F fn, G on_timeout, async_options options) {
+    static_assert(std::is_invocable_v<F&, const T&>, "weir: async_map expects fn(const T&) -> std::future<R>");
+    using Future = std::decay_t<std::invoke_result_t<F&, const T&>>;
+    static_assert(detail::is_future<Future>::value, "weir: async_map expects fn(const T&) -> std::future<R>");
+    using R = typename detail::is_future<Future>::value_type;
+    if constexpr (!std::is_same_v<G, detail::async_timeout_fails>)
+      static_assert(std::is_convertible_v<std::invoke_result_t<G&, const T&>, R>,
+                    "weir: async_map's on_timeout must return the future's type R");
+    if (options.capacity == 0) throw std::invalid_argument("weir: async_map needs a capacity of at least 1");
+    if (options.timeout.count() <= 0) throw std::invalid_argument("weir: async_map needs a positive timeout");
+    if (options.poll_interval.count() <= 0)
+      throw std::invalid_argument("weir: async_map needs a poll interval of at least 1 ms");
+    detail::vertex n;
+    n.name = "async_map";
+    n.chainable = false; // heads its task, so the task can stop feeding it when full
+    n.make_part = [fn, on_timeout, options](const subtask_info& info, const detail::part_outputs& out) {
+      return std::make_unique<detail::async_part<T, R, F, G>>(info, fn, on_timeout, options, out.main.as<R>());
+    };
     detail::set_output_fanout<R>(n);
     return stream<R>(env_, attach(std::move(n)));
   }

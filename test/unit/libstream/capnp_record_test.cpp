@@ -54,7 +54,8 @@ capture read_all(const std::vector<uint64_t>& frame) {
   capture out;
   detail::typed_batch_reader<bid_record> reader(&out);
   size_t blocked = 0;
-  auto n = reader.read(*view, 0, view->size(), blocked); // throws for a bad record
+  bool full = false;
+  auto n = reader.read(*view, 0, view->size(), blocked, full); // throws for a bad record
   CHECK(n == view->size());
   return out;
 }
@@ -126,6 +127,7 @@ TEST_CASE("a frame whose reading pauses resumes at the record where it stopped",
   auto view = detail::decode_frame(reinterpret_cast<const char*>(frame.data()), frame.size() * 8);
   REQUIRE(view);
   size_t blocked = 0;
+  bool full = false;
   struct pausing final : detail::collector<bid_record> {
     capture seen;
     size_t* blocked = nullptr;
@@ -136,9 +138,9 @@ TEST_CASE("a frame whose reading pauses resumes at the record where it stopped",
   } out;
   out.blocked = &blocked;
   detail::typed_batch_reader<bid_record> reader(&out);
-  REQUIRE(reader.read(*view, 0, view->size(), blocked) == 2);
+  REQUIRE(reader.read(*view, 0, view->size(), blocked, full) == 2);
   blocked = 0;
-  REQUIRE(reader.read(*view, 2, view->size(), blocked) == 4);
+  REQUIRE(reader.read(*view, 2, view->size(), blocked, full) == 4);
   for (int64_t i = 0; i < 4; ++i) CHECK(out.seen.values[static_cast<size_t>(i)]->getPrice() == i);
   // One layout for the frame: the resumed records lie after the first ones.
   CHECK(out.seen.urls[2] > out.seen.urls[1]);

@@ -33,10 +33,11 @@ class batch_reader {
 public:
   virtual ~batch_reader() = default;
   /// Pushes records [begin, end) of `frame`, stopping early as soon as
-  /// `blocked` becomes non-zero. Returns the index of the first record not
+  /// `blocked` becomes non-zero or `full` true (the head cannot take
+  /// more: part::input_full). Returns the index of the first record not
   /// pushed. Throws record_error for a record its codec rejects.
   virtual size_t read(const frame_view& frame, size_t begin, size_t end,
-                      const size_t& blocked) = 0;
+                      const size_t& blocked, const bool& full) = 0;
 };
 
 /// A record on a channel did not decode with its type's codec.

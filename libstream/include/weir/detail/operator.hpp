@@ -229,6 +229,20 @@ public:
   /// taken when it finished, completed too.
   virtual void on_checkpoint_complete(uint64_t id, bool final) {}
 
+  /// Runtime SPI: whether the part cannot take another record now (an async
+  /// operator at capacity). The task stops feeding it (reading this after
+  /// every record) until a processing-time run frees room. Only a task's
+  /// head part is ever full.
+  const bool& input_full() const noexcept { return input_full_; }
+  /// Runtime SPI: whether the part paused its run waiting for something
+  /// outside the task (async results), not for credit: the task waits for
+  /// a processing-time timer instead of resuming at once.
+  bool waiting() const noexcept { return waiting_; }
+  /// Runtime SPI: whether the part passed on a lower watermark than it was
+  /// given (results still owed before it): the task runs the watermark
+  /// again after each processing-time run.
+  bool holding_watermark() const noexcept { return holding_watermark_; }
+
   /// Runtime SPI: where should_pause() asks. Unset, a part never pauses.
   void bind_pause_signal(pause_signal* signal) noexcept { pause_ = signal; }
   /// Runtime SPI: calls open() of the user functions this part manages,
@@ -243,6 +257,9 @@ public:
 protected:
   /// Whether to stop emitting before the next unit of a firing.
   bool should_pause() const { return pause_ != nullptr && pause_->pause(); }
+  void set_input_full(bool full) noexcept { input_full_ = full; }
+  void set_waiting(bool waiting) noexcept { waiting_ = waiting; }
+  void set_holding_watermark(bool holding) noexcept { holding_watermark_ = holding; }
   /// Registers a user function object whose open()/close() the runtime
   /// calls (a no-op for one without them). `fn` must outlive the part.
   template <class F>
@@ -253,6 +270,9 @@ protected:
 private:
   pause_signal* pause_ = nullptr;
   user_functions functions_;
+  bool input_full_ = false;
+  bool waiting_ = false;
+  bool holding_watermark_ = false;
 };
 
 /// A source subtask: emits records downstream when polled.

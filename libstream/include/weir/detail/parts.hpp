@@ -512,9 +512,10 @@ class typed_batch_reader final : public batch_reader {
 public:
   explicit typed_batch_reader(collector<T>* head) : head_(head) {}
 
-  size_t read(const frame_view& frame, size_t begin, size_t end, const size_t& blocked) override {
+  size_t read(const frame_view& frame, size_t begin, size_t end, const size_t& blocked,
+              const bool& full) override {
     size_t i = begin;
-    for (; i < end && blocked == 0; ++i) {
+    for (; i < end && blocked == 0 && !full; ++i) {
       byte_reader in(frame.value(i));
       // Every record decodes into the same value, so its strings keep their
       // memory from one record to the next (no allocation per field).
