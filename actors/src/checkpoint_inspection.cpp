@@ -145,7 +145,9 @@ expected<uint64_t> query_store(checkpoint_store& store, const state_query& query
       for (size_t i = 0; i < state.entries.size(); ++i)
         if (auto json = entry_json(schema, place, state.entries.entry(i), query.key, what)) line(*json);
     }
-    auto broadcast = store.broadcast_blob(*at, query.operator_uid);
+    // --key names a key of the keyed state: the broadcast map is printed without one.
+    auto broadcast = query.key ? expected<std::optional<std::string>>(std::optional<std::string>{})
+                               : store.broadcast_blob(*at, query.operator_uid);
     if (!broadcast) return broadcast.error_value();
     if (*broadcast) {
       auto what = at->describe() + " operator '" + query.operator_uid + "' broadcast state";

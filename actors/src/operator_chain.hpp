@@ -72,6 +72,12 @@ public:
       if (p->holding_watermark()) return true;
     return false;
   }
+  /// Whether a part owes output for input it took (see part::owes_output).
+  bool owes_output() const noexcept {
+    for (auto* p : parts_)
+      if (p->owes_output()) return true;
+    return false;
+  }
   /// What the last completed watermark run passed on (INT64_MIN before any).
   int64_t watermark_out() const noexcept { return watermark_out_; }
 

@@ -173,7 +173,7 @@ error task_core::on_processing_timer() {
     // A paused run goes first; the timer is armed again once it completed.
     if (!started_ || input_done_ || chain_.paused()) return;
     if (!chain_.run_processing_time(clock_->now_ms())) {
-      after_ = after_run::nothing;
+      after_ = after_run::processing_time; // run_completed calls after_processing_time
       if (out_.blocked() == 0) schedule_resume();
       return;
     }
@@ -184,7 +184,8 @@ error task_core::on_processing_timer() {
 // A processing-time run may have emitted results an async part owed: the
 // watermark it held back may pass now, and a full head may take input again.
 void task_core::after_processing_time() {
-  if (chain_.holding_watermark()) advance_watermark();
+  // (also once after the last owed result went: the task may go idle now)
+  if (chain_.holding_watermark() || chain_.owes_output() || owed_at_last_run_) advance_watermark();
   if (!input_done_ && !chain_.paused() && in_.next()) schedule_resume();
 }
 
@@ -343,14 +344,21 @@ void task_core::run_completed() {
   after_ = after_run::nothing;
   switch (then) {
     case after_run::forward:
+      owed_at_last_run_ = chain_.owes_output();
       forward_watermark();
       break;
     case after_run::forward_then_idle:
+      owed_at_last_run_ = chain_.owes_output();
       forward_watermark();
-      go_idle();
+      // Not while a part owes output for input it took: its results would
+      // reach consumers that left this task out of their event time.
+      if (!owed_at_last_run_) go_idle();
       break;
     case after_run::end_input:
       end_input();
+      break;
+    case after_run::processing_time:
+      after_processing_time();
       break;
     case after_run::nothing:
       break;

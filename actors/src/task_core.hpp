@@ -142,7 +142,7 @@ public:
 
 private:
   // What to do once the chain's current watermark run completes.
-  enum class after_run : uint8_t { nothing, forward, forward_then_idle, end_input };
+  enum class after_run : uint8_t { nothing, forward, forward_then_idle, end_input, processing_time };
 
   template <class F>
   error guard(F&& f);
@@ -192,6 +192,7 @@ private:
   bool finished_ = false;
   bool resume_pending_ = false;
   bool started_ = false;
+  bool owed_at_last_run_ = false; // a part owed output when event time last ran
   bool restored_finished_ = false; // restored from a checkpoint in which it had finished
   int64_t timer_armed_at_ = INT64_MAX; // processing time of the pending timer message
   task_time time_;

@@ -17,7 +17,7 @@ const char* state_usage = R"(usage: weir state query --state-dir DIR --operator 
 
 Prints an operator's keyed state as it was in a checkpoint or savepoint, one JSON object per
 key ({"key_group":..,"key":..,"<field>":..}), then its broadcast state, if it
-has one ({"broadcast":true,"key":..,"<name>":..}), read from the state directory
+has one and no --key is given ({"broadcast":true,"key":..,"<name>":..}), read from the state directory
 without the job's code: the checkpoint names each field's type. A field of a
 type only the job's code reads (a custom codec's) is printed as its bytes in
 hex. While the job runs (LevelDB lets one process in), the job itself answers

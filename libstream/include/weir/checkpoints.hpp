@@ -101,7 +101,8 @@ struct state_query {
 /// code, decoded by the types the checkpoint names, and calls `line` with a
 /// JSON object per key, in key group order:
 ///   {"key_group":7,"key":"river","value":3}
-/// then, for an operator with broadcast state, one per broadcast entry:
+/// then, for an operator with broadcast state and no `key` asked for, one
+/// per broadcast entry:
 ///   {"broadcast":true,"key":"rule-1","rules":{...}}
 /// (fields by their stored names). A field whose type only the job's code
 /// can read (a custom codec's) is {"type":"...","undecoded":"<hex>"}, and the

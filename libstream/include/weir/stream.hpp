@@ -22,6 +22,7 @@
 #include "weir/options.hpp"
 #include "weir/partitioned_files.hpp"
 #include "weir/state.hpp"
+#include "weir/state_ttl.hpp"
 #include "weir/detail/async_part.hpp"
 #include "weir/detail/graph.hpp"
 #include "weir/detail/keyed_process_part.hpp"

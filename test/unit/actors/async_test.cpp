@@ -168,9 +168,14 @@ TEST_CASE("end of input waits for every result", "[unit][async]") {
   async_job job(options(10, true));
   job.start();
   REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 0, {{1, 100}})));
+  auto resumes = job.t().tr.resumes;
   REQUIRE_FALSE(job.t()->on_frame(0, detail::make_end_of_input_frame(0, 1)));
   CHECK(job.t().tr.kinds().empty());
-  CHECK(job.t().tr.timers > 0); // it waits for a timer, not spinning on resumes
+  CHECK(job.t().tr.resumes == resumes); // it waits for its timer, not spinning on resumes
+  auto timers = job.t().tr.timers;
+  job.poll(); // nothing yet: it asks for its timer again
+  CHECK(job.t().tr.timers > timers);
+  CHECK(job.t().tr.kinds().empty());
   job.reqs->answer(1);
   job.poll();
   CHECK(job.t().tr.kinds() == std::vector<std::string>{"data 10", "end"});
@@ -201,4 +206,92 @@ TEST_CASE("requests not passed on are in the snapshot and issued again after a r
   std::sort(values.begin(), values.end());
   CHECK(values == std::vector<int64_t>{10, 30});
   CHECK(again.t().tr.view(0).timestamp(0) == 100);
+}
+
+namespace {
+
+/// The snapshot of "lookup" in a task's snapshot `i`.
+detail::operator_snapshot lookup_state(const test::fake_transport& tr, size_t i = 0) {
+  auto snap = detail::decode_task_snapshot(std::string_view(tr.snapshots[i].second.data(), tr.snapshots[i].second.size()));
+  REQUIRE(snap);
+  for (auto& op : snap->operators)
+    if (op.uid == "lookup") return op;
+  FAIL("no state of lookup");
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("a watermark held at a checkpoint holds back the same results after a restore",
+          "[unit][async][state][watermark]") {
+  async_job job(options(10, false));
+  job.start();
+  REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 0, {{1, 100}, {2, 200}})));
+  REQUIRE_FALSE(job.t()->on_frame(0, detail::make_watermark_frame(0, 1, 250)));
+  REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 2, {{3, 300}})));
+  REQUIRE_FALSE(job.t()->on_frame(0, detail::make_barrier_frame(0, 3, 1)));
+  detail::task_snapshot restored;
+  restored.task = 1;
+  restored.operators.push_back(lookup_state(job.t().tr));
+
+  async_job again(options(10, false));
+  REQUIRE_FALSE(again.t()->restore(restored));
+  again.start();
+  again.poll();
+  REQUIRE(again.reqs->started == 3);
+  again.reqs->answer(3);
+  again.reqs->answer(1);
+  again.poll();
+  again.reqs->answer(2);
+  again.poll();
+  again.poll();
+  CHECK(again.t().tr.kinds() == std::vector<std::string>{"data 10", "data 20", "wm 250", "data 30"});
+}
+
+TEST_CASE("restored at another parallelism, a subtask issues the old subtasks' requests within its "
+          "capacity, from the least of their watermarks",
+          "[unit][async][state][rescale]") {
+  auto old_subtask = [](int64_t wm, std::vector<std::pair<int64_t, int64_t>> records) {
+    async_job job(options(10, true));
+    job.start();
+    REQUIRE_FALSE(job.t()->on_frame(0, detail::make_watermark_frame(0, 0, wm)));
+    REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 1, records)));
+    REQUIRE_FALSE(job.t()->on_frame(0, detail::make_barrier_frame(0, 2, 1)));
+    return lookup_state(job.t().tr).operator_state;
+  };
+  auto zero = old_subtask(100, {{1, 110}, {2, 120}});
+  auto one = old_subtask(300, {{3, 310}});
+  detail::operator_snapshot merged;
+  merged.uid = "lookup";
+  merged.rescaled = {{0, zero}, {1, one}};
+  merged.rescaled_from = 2;
+  detail::task_snapshot restored;
+  restored.task = 1;
+  restored.operators.push_back(merged);
+
+  async_job job(options(2, true));
+  REQUIRE_FALSE(job.t()->restore(restored));
+  job.start();
+  job.poll();
+  CHECK(job.reqs->started == 2); // its capacity, not the three restored
+  job.reqs->answer(1);
+  job.reqs->answer(2);
+  job.poll();
+  CHECK(job.reqs->started == 3);
+  job.reqs->answer(3);
+  job.poll();
+  REQUIRE_FALSE(job.t()->on_frame(0, detail::make_watermark_frame(0, 0, 500)));
+  // The least old watermark goes on first (old subtask 1's 300 is not the least), then the results, in order.
+  CHECK(job.t().tr.kinds() == std::vector<std::string>{"wm 100", "data 10", "data 20", "data 30", "wm 500"});
+}
+
+TEST_CASE("a task owing async results does not go idle until they went", "[unit][async][watermark]") {
+  async_job job(options(10, true));
+  job.start();
+  REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 0, {{1, 100}})));
+  REQUIRE_FALSE(job.t()->on_frame(0, detail::make_idle_frame(0, 1)));
+  CHECK(job.t().tr.kinds().empty()); // consumers must not leave it out of event time yet
+  job.reqs->answer(1);
+  job.poll();
+  CHECK(job.t().tr.kinds() == std::vector<std::string>{"data 10", "idle"});
 }

@@ -153,7 +153,7 @@ TEST_CASE("a broadcast state of other types is refused naming it", "[unit][broad
   CHECK_THAT(err.message(), Catch::Contains("broadcast state 'thresholds'") && Catch::Contains("factors"));
 }
 
-TEST_CASE("events without keys read the broadcast state, and rules reach it on every input order",
+TEST_CASE("events without keys read the broadcast state, and subtask 0 writes it",
           "[unit][broadcast]") {
   environment env;
   auto events = env.from_collection<int64_t>({1}).uid("events").parallelism(1);

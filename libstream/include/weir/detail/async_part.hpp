@@ -18,7 +18,6 @@
 #include "weir/async.hpp"
 #include "weir/detail/keyed_state.hpp"
 #include "weir/detail/parts.hpp"
-#include "weir/detail/window_part.hpp"
 
 namespace weir::detail {
 
@@ -68,7 +67,7 @@ public:
     this->set_waiting(false);
     if (!drain()) return std::nullopt;
     release();
-    this->set_holding_watermark(!held_.empty());
+    update_flags();
     // End of input: every result goes on before event time ends.
     if (watermark == INT64_MAX && !queue_.empty()) {
       this->set_waiting(true);
@@ -78,7 +77,7 @@ public:
   }
 
   int64_t next_processing_timer() const override {
-    if (!restored_.empty()) return INT64_MIN;
+    if (!restored_.empty() && queue_.size() < options_.capacity) return INT64_MIN; // issue them now
     if (queue_.empty()) return INT64_MAX;
     int64_t poll = this->info_.clock->now_ms() + options_.poll_interval.count();
     int64_t deadline = INT64_MAX;
@@ -94,48 +93,79 @@ public:
 
   bool stateful() const override { return true; }
 
-  // Stored: the event time passed on, and the inputs of the requests not
-  // passed on yet, in the order they were issued.
+  // Stored: the event time passed on; the inputs of the requests not
+  // passed on yet, in the order they were issued; and where among them the
+  // watermarks not passed on yet came (so after a restore they hold back
+  // the same results).
   void snapshot(operator_snapshot& out) override {
     std::vector<std::pair<int64_t, T>> inputs;
-    for (const auto& r : restored_) inputs.push_back(r);
     for (const auto& r : queue_) inputs.emplace_back(r.timestamp, r.input);
+    uint64_t first = queue_.empty() ? next_seq_ : queue_.front().seq;
+    inputs.insert(inputs.end(), restored_.begin(), restored_.end());
+    std::vector<std::pair<uint64_t, int64_t>> held;
+    for (const auto& [seq, wm] : held_) held.emplace_back(seq - std::min(seq, first), wm);
     std::string data;
     byte_writer w(data);
     codec<std::vector<std::pair<int64_t, T>>>::encode(inputs, w);
+    codec<std::vector<std::pair<uint64_t, int64_t>>>::encode(held, w);
     out.operator_state = encode_operator_state({released_, 0, std::move(data)});
   }
 
   // At another parallelism, subtask i issues again the requests of the old
-  // subtasks it continues (old % parallelism == i).
+  // subtasks it continues (old % parallelism == i), from the least of
+  // their watermarks (their held watermarks are left to upstream to send
+  // again); at the same one, its own, with its held watermarks.
   void restore(const operator_snapshot& in) override {
     if (!in.rescaled.empty()) {
-      for (auto& [old, st] : rescaled_operator_states(this->info_, in))
-        if (old % this->info_.parallelism == this->info_.index) take_restored(st, old);
+      int64_t least = INT64_MAX;
+      for (auto& [old, st] : rescaled_operator_states(this->info_, in)) {
+        least = std::min(least, st.watermark);
+        if (old % this->info_.parallelism == this->info_.index) take_restored(st, old, false);
+      }
+      released_ = highest_ = least == INT64_MAX ? INT64_MIN : least;
       return;
     }
-    if (auto st = restored_operator_state(this->info_, in)) take_restored(*st, this->info_.index);
+    if (auto st = restored_operator_state(this->info_, in)) {
+      released_ = highest_ = st->watermark;
+      take_restored(*st, this->info_.index, true);
+    }
   }
 
 private:
-  void take_restored(const operator_state& st, uint32_t old) {
-    released_ = std::max(released_, st.watermark);
-    highest_ = std::max(highest_, st.watermark);
+  void take_restored(const operator_state& st, uint32_t old, bool with_held) {
     byte_reader r(st.data);
     auto inputs = codec<std::vector<std::pair<int64_t, T>>>::decode(r);
+    auto held = codec<std::vector<std::pair<uint64_t, int64_t>>>::decode(r);
     if (!r.ok() || !r.at_end())
       throw state_error(errc::corrupt_state, this->info_.name() + " async requests of subtask "
                                                + std::to_string(old) + " do not decode as their input type");
+    // Restored requests are issued first, in order, from seq 0 on.
+    if (with_held)
+      for (const auto& [index, wm] : held) {
+        held_.emplace_back(restored_.size() + index, wm);
+        highest_ = std::max(highest_, wm);
+      }
     restored_.insert(restored_.end(), inputs.begin(), inputs.end());
-    this->set_input_full(!restored_.empty());
+    update_flags();
   }
 
-  // Issued at the first call after start, when the function has been opened.
+  // Issues restored requests as room allows, once the function has been
+  // opened (at the first call after start); no new input is taken before
+  // they all are.
   void reissue_restored() {
-    if (restored_.empty()) return;
-    auto inputs = std::move(restored_);
-    restored_.clear();
-    for (const auto& [ts, input] : inputs) issue(input, ts);
+    size_t n = 0;
+    while (n < restored_.size() && queue_.size() < options_.capacity) {
+      issue(restored_[n].second, restored_[n].first);
+      ++n;
+    }
+    restored_.erase(restored_.begin(), restored_.begin() + static_cast<std::ptrdiff_t>(n));
+    update_flags();
+  }
+
+  void update_flags() {
+    this->set_input_full(!restored_.empty() || queue_.size() >= options_.capacity);
+    this->set_owes_output(!restored_.empty() || !queue_.empty());
+    this->set_holding_watermark(!held_.empty());
   }
 
   void issue(const T& value, int64_t ts) {
@@ -144,7 +174,7 @@ private:
       throw operator_failure(this->info_, "the async function returned a future without a state");
     int64_t deadline = saturating_add(this->info_.clock->now_ms(), options_.timeout.count());
     queue_.push_back({next_seq_++, value, ts, deadline, std::move(future), std::nullopt});
-    this->set_input_full(queue_.size() >= options_.capacity);
+    update_flags();
   }
 
   // Collects what completed or timed out and passes on what may go before
@@ -164,7 +194,8 @@ private:
       emit(*it);
       it = queue_.erase(it);
     }
-    this->set_input_full(queue_.size() >= options_.capacity);
+    reissue_restored(); // room freed: restored requests go first
+    update_flags();
     return true;
   }
 

@@ -193,6 +193,7 @@ template <class T, class K, class KeyFn>
 template <class B, class BK, class BV>
 keyed_broadcast_connected_streams<T, K, KeyFn, B, BK, BV> keyed_stream<T, K, KeyFn>::connect(
   const broadcast_stream<B, BK, BV>& rules) const {
+  refuse_ttl("connect");
   return {stream<T>(env_, vertex_, port_), key_fn_, rules};
 }
 

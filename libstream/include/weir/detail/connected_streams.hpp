@@ -272,6 +272,7 @@ template <class T, class K, class KeyFn>
 template <class B, class KB>
 interval_join_builder<T, B, K, KeyFn, KB> keyed_stream<T, K, KeyFn>::interval_join(
   const keyed_stream<B, K, KB>& other) const {
+  refuse_ttl("interval_join");
   return {stream<T>(env_, vertex_, port_), stream<B>(other.env(), other.vertex_id(), other.port()), key_fn_,
           other.key_selector()};
 }

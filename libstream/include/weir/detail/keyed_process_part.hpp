@@ -8,6 +8,8 @@
 
 #include "weir/detail/keyed_state.hpp"
 #include "weir/detail/parts.hpp"
+#include "weir/detail/ttl_queue.hpp"
+#include "weir/state_ttl.hpp"
 
 namespace weir {
 
@@ -78,9 +80,11 @@ namespace detail {
 template <class K, class State, class R>
 class keyed_runtime {
 public:
-  keyed_runtime(const subtask_info& info, collector<R>* down, side_outputs sides = {})
+  keyed_runtime(const subtask_info& info, collector<R>* down, side_outputs sides = {},
+                std::optional<state_ttl> ttl = std::nullopt)
     : info_(info), out_(down), sides_(std::move(sides)),
-      ctx_(&timers_, &processing_timers_, &watermark_, info.clock, &sides_), groups_(info.key_groups.size()) {}
+      ctx_(&timers_, &processing_timers_, &watermark_, info.clock, &sides_), groups_(info.key_groups.size()),
+      ttl_(ttl) {}
 
   /// Calls f(State&, keyed_context<K>&, emitter<R>&) for `key` at time `ts`.
   /// A record creates the key's state; a timer for a key without state (it
@@ -90,14 +94,24 @@ public:
   void with_key(const K& key, int64_t ts, F&& f, bool from_timer = false) {
     auto& group = group_of(key);
     auto it = group.find(key);
+    if (it != group.end() && expired(it->second.touched)) { // invisible at once
+      group.erase(it);
+      it = group.end();
+    }
     if (it == group.end() && from_timer) {
       State scratch{};
       call(key, ts, scratch, f);
       return;
     }
-    if (it == group.end()) it = group.emplace(key, State{}).first;
-    call(key, ts, it->second, f);
+    bool fresh = it == group.end();
+    if (fresh) it = group.emplace(key, entry{}).first;
+    if (ttl_ && (!from_timer || ttl_->renew_on == state_ttl::renew::on_record_and_timer)) {
+      it->second.touched = touch_time(ts, it->second.touched);
+      if (fresh) expiry_.push(it->second.queued = it->second.touched, key);
+    }
+    call(key, ts, it->second.state, f);
     if (ctx_.clear_) group.erase(key);
+    if (ttl_ && !from_timer) clean_up(ttl_->cleanup_per_record);
   }
 
   /// Calls fn(value, State&, ctx, out) for the key `key_fn` gives `value`.
@@ -141,12 +155,14 @@ public:
     };
     add_timers(timers_, false);
     add_timers(processing_timers_, true);
+    if (ttl_) drop_expired(); // expired keys are not written
     snapshot_key_groups(info_, schema(), out,
       [&](uint32_t i, entry_table& t) {
-        for (const auto& [key, state] : groups_[i])
+        for (const auto& [key, e] : groups_[i])
           t.add([&](byte_writer& w) {
             codec<K>::encode(key, w);
-            state_traits<State>::encode(state, w);
+            state_traits<State>::encode(e.state, w);
+            if (ttl_) codec<int64_t>::encode(e.touched, w);
           });
       },
       [&](uint32_t i, entry_table& t) { t = std::move(timers[i]); });
@@ -154,24 +170,45 @@ public:
 
   void restore(const operator_snapshot& in) {
     if (auto st = restored_operator_state(info_, in)) watermark_ = st->watermark;
-    // A State may gain fields between versions of a job: older state evolves.
+    // A State may gain fields between versions of a job: older state evolves
+    // (so does state taken before a TTL was set: its keys' last access is
+    // unknown, and counts from the restore).
     auto defaults = state_traits<State>::default_fields();
+    if (ttl_) {
+      byte_writer w(defaults);
+      codec<int64_t>::encode(INT64_MIN, w);
+    }
+    int64_t restored_at = ttl_ ? touch_time(watermark_, INT64_MIN) : 0;
     restore_key_groups(info_, schema(), in,
       [&](uint32_t i, byte_reader& r) {
         K key = codec<K>::decode(r);
-        state_traits<State>::decode(groups_[i][std::move(key)], r);
+        auto& e = groups_[i][key];
+        state_traits<State>::decode(e.state, r);
+        if (!ttl_) return;
+        e.touched = codec<int64_t>::decode(r);
+        if (e.touched == INT64_MIN) e.touched = restored_at;
+        expiry_.push(e.queued = e.touched, std::move(key));
       },
       [&](byte_reader& r) {
         auto time = codec<int64_t>::decode(r);
         K key = codec<K>::decode(r);
         (codec<bool>::decode(r) ? processing_timers_ : timers_).insert({time, std::move(key)});
       },
-      defaults, state_traits<State>::declared);
+      defaults, state_traits<State>::declared || ttl_.has_value());
   }
 
-  static state_schema schema() {
-    return {"keyed_process", type_name_of<K>(), state_traits<State>::schema(),
-            "tuple<int64," + type_name_of<K>() + ",bool>"};
+  /// Each key's State fields, then (with a TTL) its last access.
+  state_schema schema() const {
+    auto fields = state_traits<State>::schema();
+    if (ttl_) fields.emplace_back(ttl_field, "int64");
+    return {"keyed_process", type_name_of<K>(), std::move(fields), "tuple<int64," + type_name_of<K>() + ",bool>"};
+  }
+
+  /// Keys with state (expired ones not yet removed included).
+  size_t keys() const {
+    size_t n = 0;
+    for (const auto& g : groups_) n += g.size();
+    return n;
   }
 
 private:
@@ -200,8 +237,55 @@ private:
     return true;
   }
 
-  key_map<K, State>& group_of(const K& key) {
+  /// A key's State and, with a TTL, when it was last accessed.
+  struct entry {
+    State state{};
+    int64_t touched = INT64_MIN; // the last access
+    int64_t queued = INT64_MIN;  // the time of its entry in the expiry queue
+  };
+  static constexpr const char* ttl_field = "ttl_last_access_ms";
+
+  key_map<K, entry>& group_of(const K& key) {
     return key_group_state(groups_, info_, key);
+  }
+
+  // The time an access at event time `ts` counts as.
+  int64_t touch_time(int64_t ts, int64_t before) const {
+    if (ttl_->clock == state_ttl::time::processing) return info_.clock->now_ms();
+    return std::max(before, ts);
+  }
+
+  bool expired(int64_t touched) const {
+    if (!ttl_ || touched == INT64_MIN) return false;
+    int64_t now = ttl_->clock == state_ttl::time::processing ? info_.clock->now_ms() : watermark_;
+    return saturating_add(touched, ttl_->ttl.count()) <= now;
+  }
+
+  // Removes up to `budget` expired keys, oldest access first (each key has
+  // one live entry in the queue; one accessed since is queued again at its
+  // new time; an entry of a key removed and created again is stale).
+  void clean_up(size_t budget) {
+    expiry_.sweep(budget, [&](int64_t queued, const K& key) {
+      auto& group = group_of(key);
+      auto it = group.find(key);
+      if (it == group.end() || it->second.queued != queued) return ttl_queue_verdict::gone;
+      if (it->second.touched != queued) return ttl_queue_verdict::requeue_at(it->second.queued = it->second.touched);
+      if (!expired(queued)) return ttl_queue_verdict::keep;
+      group.erase(it);
+      return ttl_queue_verdict::gone;
+    });
+  }
+
+  // Every expired key, at a checkpoint: the queue's order is only nearly
+  // that of the last access (timestamps of event time come in any order).
+  void drop_expired() {
+    std::vector<K> expired_keys;
+    for (auto& group : groups_) {
+      expired_keys.clear();
+      for (const auto& [key, e] : group)
+        if (expired(e.touched)) expired_keys.push_back(key);
+      for (const auto& key : expired_keys) group.erase(key);
+    }
   }
 
   const subtask_info& info_;
@@ -211,16 +295,18 @@ private:
   int64_t watermark_ = INT64_MIN;
   side_outputs sides_; // before ctx_, which points to it
   keyed_context<K> ctx_;
-  std::vector<key_map<K, State>> groups_;
+  std::vector<key_map<K, entry>> groups_;
+  std::optional<state_ttl> ttl_;
+  ttl_queue<K> expiry_;
 };
 
 template <class T, class K, class KeyFn, class State, class R, class F, class G>
 class keyed_process_part final : public input_part<T> {
 public:
   keyed_process_part(subtask_info info, KeyFn key_fn, F fn, G on_timer, collector<R>* down,
-                     side_outputs sides = {})
+                     side_outputs sides = {}, std::optional<state_ttl> ttl = std::nullopt)
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), fn_(std::move(fn)),
-      on_timer_(std::move(on_timer)), keyed_(this->info_, down, std::move(sides)) {
+      on_timer_(std::move(on_timer)), keyed_(this->info_, down, std::move(sides), ttl) {
     this->manage(fn_);
     this->manage(on_timer_);
   }
@@ -237,6 +323,8 @@ public:
   bool stateful() const override { return true; }
   void snapshot(operator_snapshot& out) override { keyed_.snapshot(out); }
   void restore(const operator_snapshot& in) override { keyed_.restore(in); }
+  /// Keys holding state now (tests watch a TTL keep it bounded).
+  size_t keys() const { return keyed_.keys(); }
 
 private:
   KeyFn key_fn_;

@@ -37,14 +37,24 @@ public:
     detail::vertex n;
     n.name = "keyed_process";
     auto key_fn = key_fn_;
-    n.make_part = [key_fn, fn, on_timer](const subtask_info& info, const detail::part_outputs& out) {
+    auto ttl = ttl_;
+    n.make_part = [key_fn, fn, on_timer, ttl](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::keyed_process_part<T, K, KeyFn, State, R, F, G>>(
-        info, key_fn, fn, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged));
+        info, key_fn, fn, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged), ttl);
     };
     detail::set_output_fanout<R>(n);
     int id = stream<T>(env_, vertex_, port_).attach(std::move(n), partitioning::hash, true);
     env_->graph().vertices[id].inputs[0].make_writer = detail::keyed_writer_factory<T>(key_fn);
     return stream<R>(env_, id);
+  }
+
+  /// This keyed stream whose process function's State expires `ttl` after
+  /// its key's last access (see weir/state_ttl.hpp). Only process() takes
+  /// a TTL: the other operators of a keyed stream throw std::logic_error.
+  keyed_stream state_ttl(weir::state_ttl ttl) const {
+    keyed_stream s = *this;
+    s.ttl_ = ttl;
+    return s;
   }
 
   /// The same without timers.
@@ -98,6 +108,7 @@ public:
 private:
   template <class F>
   stream<T> add_reduce(F fn) {
+    refuse_ttl("reduce");
     detail::vertex n;
     n.name = "reduce";
     auto key_fn = key_fn_;
@@ -110,10 +121,16 @@ private:
     return stream<T>(env_, id);
   }
 
+  // Only a process function takes a TTL.
+  void refuse_ttl(const char* what) const {
+    if (ttl_) throw std::logic_error(std::string("weir: state_ttl applies to process functions, not to ") + what);
+  }
+
   environment* env_;
   int vertex_;
   int port_ = 0;
   KeyFn key_fn_;
+  std::optional<weir::state_ttl> ttl_;
 };
 
 } // namespace weir

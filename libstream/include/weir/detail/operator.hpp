@@ -63,6 +63,14 @@ namespace detail {
 
 struct operator_snapshot;
 
+/// a + b, clamped to the int64 range (window ends, lateness, TTLs and
+/// timeouts near the end of time).
+inline int64_t saturating_add(int64_t a, int64_t b) noexcept {
+  if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+  if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+  return a + b;
+}
+
 /// Receives the records of one operator's input, with their timestamps.
 template <class T>
 class collector {
@@ -242,6 +250,10 @@ public:
   /// given (results still owed before it): the task runs the watermark
   /// again after each processing-time run.
   bool holding_watermark() const noexcept { return holding_watermark_; }
+  /// Runtime SPI: whether the part owes output for input it took (async
+  /// requests in flight): the task does not go idle meanwhile, and runs
+  /// the watermark again after each processing-time run.
+  bool owes_output() const noexcept { return owes_output_; }
 
   /// Runtime SPI: where should_pause() asks. Unset, a part never pauses.
   void bind_pause_signal(pause_signal* signal) noexcept { pause_ = signal; }
@@ -260,6 +272,7 @@ protected:
   void set_input_full(bool full) noexcept { input_full_ = full; }
   void set_waiting(bool waiting) noexcept { waiting_ = waiting; }
   void set_holding_watermark(bool holding) noexcept { holding_watermark_ = holding; }
+  void set_owes_output(bool owes) noexcept { owes_output_ = owes; }
   /// Registers a user function object whose open()/close() the runtime
   /// calls (a no-op for one without them). `fn` must outlive the part.
   template <class F>
@@ -273,6 +286,7 @@ private:
   bool input_full_ = false;
   bool waiting_ = false;
   bool holding_watermark_ = false;
+  bool owes_output_ = false;
 };
 
 /// A source subtask: emits records downstream when polled.

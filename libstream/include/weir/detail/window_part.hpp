@@ -14,13 +14,6 @@
 
 namespace weir::detail {
 
-/// a + b, clamped to the int64 range (window ends and lateness near the end of time).
-inline int64_t saturating_add(int64_t a, int64_t b) noexcept {
-  if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
-  if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
-  return a + b;
-}
-
 /// Windows of one operator subtask. `Policy` says what a window keeps and emits:
 ///   using acc_type, out_type;
 ///   acc_type create(const T& first);  void add(acc_type&, const T&);

@@ -144,6 +144,7 @@ private:
 
 template <class T, class K, class KeyFn>
 windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::window(window_assigner assigner) const {
+  refuse_ttl("window");
   return windowed_stream<T, K, KeyFn>(env_, vertex_, key_fn_, assigner, port_);
 }
 
