@@ -40,6 +40,10 @@ template <class T, class K, class KeyFn>
 class windowed_stream;
 template <class T, class K, class KeyFn>
 class count_windowed_stream;
+template <class T>
+class global_trigger;
+template <class T, class K, class KeyFn>
+class global_windowed_stream;
 template <class A, class B>
 class connected_streams;
 template <class A, class B, class KA, class KB>
@@ -574,3 +578,4 @@ private:
 #include "weir/detail/connected_streams.hpp"
 #include "weir/detail/broadcast_streams.hpp"
 #include "weir/detail/count_windows.hpp"
+#include "weir/detail/global_windows.hpp"

@@ -89,6 +89,12 @@ public:
   /// Sliding count windows: every `slide` records of a key, its last `size`.
   count_windowed_stream<T, K, KeyFn> count_window(uint64_t size, uint64_t slide) const;
 
+  /// One global window per key, fired by `trigger` (a count, a predicate,
+  /// a period of event or processing time; purging or not), with an
+  /// optional evictor: global_window(t).evictor(e).process(fn). See
+  /// global_windowed_stream.
+  global_windowed_stream<T, K, KeyFn> global_window(global_trigger<T> trigger) const;
+
   /// Groups each key's records into windows (see weir/windows.hpp).
   windowed_stream<T, K, KeyFn> window(window_assigner assigner) const;
 
