@@ -83,7 +83,7 @@ TEST_CASE("async lookups against a slow HTTP service equal an oracle, ordered an
     }
 }
 
-TEST_CASE("ordered results keep their input order; unordered ones go as the service answers",
+TEST_CASE("ordered results keep their input order, unordered ones go as the service answers",
           "[integration][async]") {
   test::slow_service service;
   auto client = std::make_shared<test::price_client>(service.port(), 16);

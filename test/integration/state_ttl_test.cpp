@@ -110,7 +110,7 @@ std::vector<uint64_t> soak(const test::temp_dir& dir, const std::string& name, s
 
 } // namespace
 
-TEST_CASE("with a TTL, state over ever-new keys stays flat across checkpoints; without one it grows",
+TEST_CASE("with a TTL, state over ever-new keys stays flat across checkpoints, without one it grows",
           "[integration][ttl][soak]") {
   test::temp_dir dir;
   auto flat = soak(dir, "ttl", std::chrono::seconds(1));

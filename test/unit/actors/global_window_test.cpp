@@ -53,14 +53,14 @@ TEST_CASE("a count trigger fires every n records of a key, purging or keeping th
   }
 }
 
-TEST_CASE("a predicate trigger fires on a marker; a count evictor keeps the last n", "[unit][global_window]") {
+TEST_CASE("a predicate trigger fires on a marker, and a count evictor keeps the last n", "[unit][global_window]") {
   global_job job(global_trigger<int64_t>::when([](const int64_t& x) { return x >= 100; }).purging(),
                  global_evictor::last(2));
   REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 0, {{2, 1}, {4, 2}, {6, 3}, {100, 4}, {8, 5}, {200, 6}})));
   CHECK(job.t().tr.values() == std::vector<int64_t>{106, 208}); // the last 2 when each marker came
 }
 
-TEST_CASE("an event-time trigger fires at the end of each period that brought records; a time evictor "
+TEST_CASE("an event-time trigger fires at the end of each period that brought records, and a time evictor "
           "keeps a span",
           "[unit][global_window][watermark]") {
   global_job job(global_trigger<int64_t>::event_time_every(std::chrono::milliseconds(100)),

@@ -87,7 +87,7 @@ TEST_CASE("expired keys are removed a few per record, and timers of an expired k
   CHECK(std::count(r.out.values.begin(), r.out.values.end(), -1) == 10);
 }
 
-TEST_CASE("an event-time TTL ages state by the watermark; timers renew it when asked", "[unit][ttl]") {
+TEST_CASE("an event-time TTL ages state by the watermark, and timers renew it when asked", "[unit][ttl]") {
   SECTION("records renew") {
     runtime_under_ttl r(state_ttl::event_time(std::chrono::milliseconds(1000)));
     r.record(1000, 500);
