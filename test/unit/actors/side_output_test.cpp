@@ -94,3 +94,37 @@ TEST_CASE("a side output read as another type than it is written fails naming it
   CHECK_THAT(err.message(), Catch::Contains("side output 'x' is written with another type"));
   CHECK_THROWS_WITH(output_tag<int64_t>(""), Catch::Contains("needs a name"));
 }
+
+TEST_CASE("a window process function with a context writes side outputs with the window's last "
+          "millisecond and sees the watermark",
+          "[unit][side_output][window]") {
+  environment env;
+  output_tag<int64_t> big("big");
+  auto sums = env.from_collection<int64_t>({1}).uid("src")
+                .key_by([](int64_t) { return 0; })
+                .window(tumbling_event_time_windows::of(std::chrono::milliseconds(100)))
+                .process([big](const int64_t&, const time_window&, const std::vector<int64_t>& rs,
+                               process_context& ctx, emitter<int64_t>& out) {
+                  int64_t sum = 0;
+                  for (auto r : rs) sum += r;
+                  if (sum > 10) {
+                    ctx.output(big, sum);
+                  } else {
+                    out.emit(sum);
+                    out.emit(ctx.current_watermark());
+                  }
+                })
+                .uid("sums");
+  sums.sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("small");
+  sums.side_output(big).sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("bigs");
+  runtime_options o;
+  o.batch_size = 1;
+  test::stepped_task t(env, 1, o);
+  REQUIRE_FALSE(t->start());
+  REQUIRE_FALSE(t->on_credit(0, 10));
+  REQUIRE_FALSE(t->on_credit(1, 10));
+  REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 10}, {3, 20}, {20, 150}})));
+  REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 250)));
+  CHECK(on_channel(t.tr, 0) == std::vector<std::pair<int64_t, int64_t>>{{5, 99}, {250, 99}});
+  CHECK(on_channel(t.tr, 1) == std::vector<std::pair<int64_t, int64_t>>{{20, 199}});
+}

@@ -19,6 +19,13 @@ namespace weir::detail {
 ///   acc_type create(const T& first);  void add(acc_type&, const T&);
 ///   void merge(acc_type& into, acc_type&& from);
 ///   void emit(const K&, const time_window&, const acc_type&, emitter<out_type>&);
+/// Detects a window policy whose function takes a process_context (it
+/// needs binding to the subtask's side outputs and the firing's times).
+template <class P, class = void>
+struct has_context : std::false_type {};
+template <class P>
+struct has_context<P, std::void_t<decltype(std::declval<P&>().at(int64_t{}, int64_t{}))>> : std::true_type {};
+
 template <class T, class K, class KeyFn, class Policy>
 class window_part final : public input_part<T> {
 public:
@@ -26,10 +33,12 @@ public:
   using out_type = typename Policy::out_type;
 
   window_part(subtask_info info, KeyFn key_fn, Policy policy, window_assigner assigner,
-              int64_t lateness, collector<out_type>* down, collector<T>* late, int64_t early_every = 0)
+              int64_t lateness, collector<out_type>* down, collector<T>* late, int64_t early_every = 0,
+              side_outputs sides = {})
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), policy_(std::move(policy)),
       assigner_(assigner), lateness_(lateness), early_every_(early_every), out_(down), late_(late),
       groups_(this->info_.key_groups.size()) {
+    if constexpr (has_context<Policy>::value) policy_.bind(this->info_, std::move(sides));
     if (early_every_ > 0) next_early_ = this->info_.clock->now_ms() + early_every_;
     policy_.manage_functions([this](auto& fn) { this->manage(fn); });
   }
@@ -246,6 +255,7 @@ private:
 
   void fire(const K& key, const time_window& w, const acc_type& acc) {
     out_.set_timestamp(w.max_timestamp());
+    if constexpr (has_context<Policy>::value) policy_.at(w.max_timestamp(), watermark_);
     guarded(this->info_, [&] { policy_.emit(key, w, acc, out_); });
   }
 
@@ -364,6 +374,25 @@ struct process_policy {
   template <class K>
   void emit(const K& key, const time_window& w, const acc_type& acc, emitter<R>& out) {
     fn(key, w, acc, out);
+  }
+};
+
+/// As process_policy, the function also getting a process_context (the
+/// window's last millisecond as its timestamp, the watermark, side outputs):
+/// fn(key, window, records, ctx, out).
+template <class T, class R, class F>
+struct process_context_policy : process_policy<T, R, F> {
+  std::optional<process_context> ctx;
+  void bind(const subtask_info& info, side_outputs sides) {
+    ctx.emplace(process_context_access::make(info.clock, std::move(sides)));
+  }
+  void at(int64_t timestamp, int64_t watermark) {
+    process_context_access::set_timestamp(*ctx, timestamp);
+    process_context_access::advance_watermark(*ctx, watermark);
+  }
+  template <class K>
+  void emit(const K& key, const time_window& w, const std::vector<T>& acc, emitter<R>& out) {
+    this->fn(key, w, acc, *ctx, out);
   }
 };
 

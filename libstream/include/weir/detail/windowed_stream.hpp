@@ -103,13 +103,25 @@ public:
   /// fn(const K& key, const time_window& w, const std::vector<T>& records,
   /// emitter<R>& out): sees all of a window's records (kept in state until it
   /// fires) and its bounds. R is deduced from the emitter, or given: process<R>(fn).
+  /// With a fifth parameter, fn(key, w, records, weir::process_context& ctx, out)
+  /// also writes side outputs (ctx.output(tag, value), with the window's
+  /// last millisecond as timestamp) and sees the watermark (Flink's
+  /// ProcessWindowFunction context).
   template <class R = void, class F>
   auto process(F fn) {
-    using Out = std::conditional_t<std::is_void_v<R>, typename detail::process_output<F>::type, R>;
+    using Out4 = typename detail::process_output<F>::type;
+    using Out5 = typename detail::emitter_output<F, 5>::type;
+    using Out = std::conditional_t<!std::is_void_v<R>, R, std::conditional_t<!std::is_void_v<Out4>, Out4, Out5>>;
     static_assert(!std::is_void_v<Out>,
                   "weir: window process expects fn(const K&, const weir::time_window&, "
-                  "const std::vector<T>&, weir::emitter<R>&)");
-    return add("window_process", detail::process_policy<T, Out, F>{std::move(fn)});
+                  "const std::vector<T>&, [weir::process_context&,] weir::emitter<R>&)");
+    if constexpr (std::is_void_v<Out>)
+      return *this;
+    else if constexpr (std::is_invocable_v<F&, const K&, const time_window&, const std::vector<T>&, process_context&,
+                                           emitter<Out>&>)
+      return add("window_process", detail::process_context_policy<T, Out, F>{{std::move(fn)}, std::nullopt});
+    else
+      return add("window_process", detail::process_policy<T, Out, F>{std::move(fn)});
   }
 
 private:
@@ -124,7 +136,8 @@ private:
     auto early = early_every_;
     n.make_part = [=](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::window_part<T, K, KeyFn, Policy>>(
-        info, key_fn, policy, assigner, lateness, out.main.as<Out>(), out.side.as<T>(), early);
+        info, key_fn, policy, assigner, lateness, out.main.as<Out>(), out.side.as<T>(), early,
+        detail::side_outputs(out.tagged));
     };
     detail::set_output_fanout<Out>(n);
     n.make_side_fanout = detail::fanout_factory<T>();
