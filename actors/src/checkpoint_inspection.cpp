@@ -135,28 +135,26 @@ expected<uint64_t> query_store(checkpoint_store& store, const state_query& query
   if (!m) return m.error_value();
   auto blobs = store.key_group_blobs(*at, query.operator_uid);
   if (!blobs) return blobs.error_value();
+  // Each entry of one blob (a key group, or the broadcast map) as a line.
+  auto print = [&](const std::string& bytes, const std::string& place, const std::string& what) -> error {
+    auto decoded = detail::decode_key_group_as_stored(bytes, what);
+    if (!decoded) return decoded.error_value();
+    const auto& [schema, state] = *decoded;
+    for (size_t i = 0; i < state.entries.size(); ++i)
+      if (auto json = entry_json(schema, place, state.entries.entry(i), query.key, what)) line(*json);
+    return {};
+  };
+  auto op = at->describe() + " operator '" + query.operator_uid + "'";
   try {
-    for (const auto& [kg, bytes] : *blobs) {
-      auto what = at->describe() + " operator '" + query.operator_uid + "' key group " + std::to_string(kg);
-      auto decoded = detail::decode_key_group_as_stored(bytes, what);
-      if (!decoded) return decoded.error_value();
-      const auto& [schema, state] = *decoded;
-      auto place = "\"key_group\":" + std::to_string(kg);
-      for (size_t i = 0; i < state.entries.size(); ++i)
-        if (auto json = entry_json(schema, place, state.entries.entry(i), query.key, what)) line(*json);
-    }
+    for (const auto& [kg, bytes] : *blobs)
+      if (auto err = print(bytes, "\"key_group\":" + std::to_string(kg), op + " key group " + std::to_string(kg)))
+        return err;
     // --key names a key of the keyed state: the broadcast map is printed without one.
     auto broadcast = query.key ? expected<std::optional<std::string>>(std::optional<std::string>{})
                                : store.broadcast_blob(*at, query.operator_uid);
     if (!broadcast) return broadcast.error_value();
-    if (*broadcast) {
-      auto what = at->describe() + " operator '" + query.operator_uid + "' broadcast state";
-      auto decoded = detail::decode_key_group_as_stored(**broadcast, what);
-      if (!decoded) return decoded.error_value();
-      const auto& [schema, state] = *decoded;
-      for (size_t i = 0; i < state.entries.size(); ++i)
-        if (auto json = entry_json(schema, "\"broadcast\":true", state.entries.entry(i), query.key, what)) line(*json);
-    }
+    if (*broadcast)
+      if (auto err = print(**broadcast, "\"broadcast\":true", op + " broadcast state")) return err;
   } catch (const detail::state_error& e) {
     return error{e.code(), e.what()};
   }

@@ -153,6 +153,7 @@ private:
   // opened (at the first call after start); no new input is taken before
   // they all are.
   void reissue_restored() {
+    if (restored_.empty()) return; // every call but the first few after a restore
     size_t n = 0;
     while (n < restored_.size() && queue_.size() < options_.capacity) {
       issue(restored_[n].second, restored_[n].first);
