@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "weir/detail/parts.hpp"
+#include "weir/window_trigger.hpp"
 #include "weir/windows.hpp"
 
 namespace weir::detail {
@@ -26,18 +28,26 @@ struct has_context : std::false_type {};
 template <class P>
 struct has_context<P, std::void_t<decltype(std::declval<P&>().at(int64_t{}, int64_t{}))>> : std::true_type {};
 
+/// How a window operator fires: its allowed lateness, its early firings
+/// (0: none) and its trigger.
+template <class T>
+struct window_config {
+  int64_t lateness = 0;
+  int64_t early_every = 0;
+  window_trigger<T> trigger = window_trigger<T>::at_window_end();
+};
+
 template <class T, class K, class KeyFn, class Policy>
 class window_part final : public input_part<T> {
 public:
   using acc_type = typename Policy::acc_type;
   using out_type = typename Policy::out_type;
 
-  window_part(subtask_info info, KeyFn key_fn, Policy policy, window_assigner assigner,
-              int64_t lateness, collector<out_type>* down, collector<T>* late, int64_t early_every = 0,
-              side_outputs sides = {})
+  window_part(subtask_info info, KeyFn key_fn, Policy policy, window_assigner assigner, window_config<T> config,
+              collector<out_type>* down, collector<T>* late, side_outputs sides = {})
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), policy_(std::move(policy)),
-      assigner_(assigner), lateness_(lateness), early_every_(early_every), out_(down), late_(late),
-      groups_(this->info_.key_groups.size()) {
+      assigner_(assigner), lateness_(config.lateness), early_every_(config.early_every),
+      trigger_(std::move(config.trigger)), out_(down), late_(late), groups_(this->info_.key_groups.size()) {
     if constexpr (has_context<Policy>::value) policy_.bind(this->info_, std::move(sides));
     if (early_every_ > 0) next_early_ = this->info_.clock->now_ms() + early_every_;
     policy_.manage_functions([this](auto& fn) { this->manage(fn); });
@@ -93,9 +103,10 @@ public:
 
   uint64_t late_records() const override { return late_count_; }
 
-  // Stored per key: its windows with their accumulators. Timers are not
-  // stored: every window still kept either waits to fire (its fire time is
-  // ahead of the operator's time) or has fired and waits for cleanup, so
+  // Stored per key: its windows with their accumulators (and, under a
+  // trigger other than the default, the records each got since it last
+  // fired). Timers are not stored: every window still kept either waits to
+  // fire at its end (ahead of the operator's time) or waits for cleanup, so
   // restore() derives them, and a restore fires each window exactly once.
   bool stateful() const override { return true; }
 
@@ -107,11 +118,7 @@ public:
           t.add([&](byte_writer& w) {
             codec<K>::encode(key, w);
             w.put_varint(windows.size());
-            for (const auto& [window, acc] : windows) {
-              codec<int64_t>::encode(window.start, w);
-              codec<int64_t>::encode(window.end, w);
-              codec<acc_type>::encode(acc, w);
-            }
+            for (const auto& [window, slot] : windows) encode_window(window, slot, w);
           });
       },
       [](uint32_t, entry_table&) {});
@@ -128,27 +135,67 @@ public:
           time_window w;
           w.start = codec<int64_t>::decode(r);
           w.end = codec<int64_t>::decode(r);
-          windows[w] = codec<acc_type>::decode(r);
-          if (fire_time(w) > watermark_)
-            timers_.emplace(fire_time(w), timer{key, w, false});
-          else
-            timers_.emplace(cleanup_time(w), timer{key, w, true});
+          auto& s = windows[w];
+          decode_slot(w, s, r);
+          if (fire_time(w) > watermark_) {
+            timers_.emplace(fire_time(w), timer{key, w, timer_kind::fire});
+            if (s.since > 0) schedule_period(key, w);
+          } else {
+            timers_.emplace(cleanup_time(w), timer{key, w, timer_kind::cleanup});
+          }
         }
       },
       [](byte_reader&) {});
   }
 
 private:
-  static state_schema schema() {
-    return {"window", type_name_of<K>(),
-            {{"windows", "list<tuple<int64,int64," + type_name_of<acc_type>() + ">>"}}, ""};
+  // Under the default trigger the stored format is the one from before
+  // triggers (a window's count since it fired follows from the watermark),
+  // so older checkpoints restore; other triggers store the count, and the
+  // accumulator of a window purged since it fired is absent.
+  state_schema schema() const {
+    auto acc = type_name_of<acc_type>();
+    if (trigger_.is_default()) return {"window", type_name_of<K>(), {{"windows", "list<tuple<int64,int64," + acc + ">>"}}, ""};
+    return {"window", type_name_of<K>(), {{"windows", "list<tuple<int64,int64,value<" + acc + ">,uint64>>"}}, ""};
   }
 
-  using window_map = std::map<time_window, acc_type>;
+  struct slot {
+    std::optional<acc_type> acc; // empty: purged since it last fired
+    uint64_t since = 0;          // records added since it last fired
+  };
+  using window_map = std::map<time_window, slot>;
+
+  void encode_window(const time_window& window, const slot& s, byte_writer& w) const {
+    codec<int64_t>::encode(window.start, w);
+    codec<int64_t>::encode(window.end, w);
+    if (trigger_.is_default()) {
+      codec<acc_type>::encode(*s.acc, w);
+      return;
+    }
+    w.put_varint(s.acc ? 1 : 0);
+    if (s.acc) codec<acc_type>::encode(*s.acc, w);
+    codec<uint64_t>::encode(s.since, w);
+  }
+
+  void decode_slot(const time_window& w, slot& s, byte_reader& r) const {
+    if (trigger_.is_default()) {
+      s.acc = codec<acc_type>::decode(r);
+      s.since = fire_time(w) > watermark_ ? 1 : 0; // not fired yet; once fired, late records fire at once
+      return;
+    }
+    if (r.get_varint() == 1) s.acc = codec<acc_type>::decode(r);
+    s.since = codec<uint64_t>::decode(r);
+  }
+
+  enum class timer_kind : uint8_t {
+    fire,    // time passed the window's end
+    cleanup, // time passed its end plus the lateness: drop its state
+    period,  // time passed one of its periods (event_time_every)
+  };
   struct timer {
     K key;
     time_window window;
-    bool cleanup = false; // false: fire the window; true: drop its state
+    timer_kind what = timer_kind::fire;
   };
 
   // Moves this operator's notion of time (event or processing) to `time` and
@@ -187,12 +234,19 @@ private:
   void add_to(const K& key, window_map& windows, const time_window& w, const T& value) {
     auto it = windows.find(w);
     if (it == windows.end()) {
-      windows.emplace(w, guarded(this->info_, [&] { return policy_.create(value); }));
-      created(key, windows, w);
-    } else {
-      guarded(this->info_, [&] { policy_.add(it->second, value); });
-      if (fire_time(w) <= watermark_) fire(key, w, it->second); // a late update re-fires
+      auto& s = windows[w];
+      s.acc.emplace(guarded(this->info_, [&] { return policy_.create(value); }));
+      s.since = 1;
+      created(key, windows, w, value);
+      return;
     }
+    auto& s = it->second;
+    if (s.acc)
+      guarded(this->info_, [&] { policy_.add(*s.acc, value); });
+    else
+      s.acc.emplace(guarded(this->info_, [&] { return policy_.create(value); }));
+    if (++s.since == 1) schedule_period(key, w);
+    if (fires_on(w, s, value)) fire(key, w, s);
   }
 
   // Sessions: the record's window absorbs every window it touches. Lateness
@@ -202,7 +256,7 @@ private:
     time_window merged = w;
     const time_window* only = nullptr; // the one window it falls into unchanged, if so
     size_t touched = 0;
-    for (auto& [existing, acc] : windows) {
+    for (auto& [existing, s] : windows) {
       if (!existing.intersects(w)) continue;
       merged = merged.cover(existing);
       only = &existing;
@@ -213,28 +267,54 @@ private:
       add_to(key, windows, merged, value);
       return true;
     }
-    acc_type acc = guarded(this->info_, [&] { return policy_.create(value); });
+    slot joined;
+    joined.acc.emplace(guarded(this->info_, [&] { return policy_.create(value); }));
+    joined.since = 1;
     for (auto it = windows.begin(); it != windows.end();) {
       if (!it->first.intersects(w)) {
         ++it;
         continue;
       }
-      guarded(this->info_, [&] { policy_.merge(acc, std::move(it->second)); });
+      if (it->second.acc) guarded(this->info_, [&] { policy_.merge(*joined.acc, std::move(*it->second.acc)); });
+      joined.since += it->second.since;
       it = windows.erase(it); // its timers go stale and are skipped when due
     }
-    windows.emplace(merged, std::move(acc));
-    created(key, windows, merged);
+    windows.emplace(merged, std::move(joined));
+    created(key, windows, merged, value);
     return true;
   }
 
-  // A new (or newly merged) window: fire later, or now if time passed it.
-  void created(const K& key, window_map& windows, const time_window& w) {
+  // A new (or newly merged) window: fire at its end, or, if time passed
+  // that, drop it after the lateness; fire now if the trigger says so.
+  void created(const K& key, window_map& windows, const time_window& w, const T& value) {
+    auto& s = windows[w];
     if (fire_time(w) > watermark_) {
-      timers_.emplace(fire_time(w), timer{key, w, false});
-      return;
+      timers_.emplace(fire_time(w), timer{key, w, timer_kind::fire});
+      schedule_period(key, w);
+    } else {
+      timers_.emplace(cleanup_time(w), timer{key, w, timer_kind::cleanup});
     }
-    fire(key, w, windows[w]);
-    timers_.emplace(cleanup_time(w), timer{key, w, true});
+    if (fires_on(w, s, value)) fire(key, w, s);
+  }
+
+  // Whether the window fires right after `value` was added: on the count,
+  // the predicate, or, past its end (within the lateness), for a trigger
+  // that fires at the end.
+  bool fires_on(const time_window& w, const slot& s, const T& value) const {
+    using kind = typename window_trigger<T>::kind;
+    if (trigger_.what() == kind::count && s.since >= trigger_.records()) return true;
+    if (trigger_.holds(value)) return true;
+    return trigger_.fires_at_end() && fire_time(w) <= watermark_;
+  }
+
+  // event_time_every: a timer at the end of the period holding the
+  // operator's next millisecond (or the window's start), before its end.
+  void schedule_period(const K& key, const time_window& w) {
+    if (trigger_.what() != window_trigger<T>::kind::event_time_every) return;
+    int64_t p = trigger_.period_ms();
+    int64_t from = std::max(saturating_add(watermark_, 1), w.start);
+    int64_t at = saturating_add(window_start(from, 0, p), p - 1);
+    if (at < fire_time(w)) timers_.emplace(at, timer{key, w, timer_kind::period});
   }
 
   void on_timer(int64_t time, const timer& t) {
@@ -244,16 +324,27 @@ private:
       if (windows.empty()) forget(t.key);
       return;
     }
-    if (!t.cleanup) fire(t.key, t.window, it->second);
-    if (t.cleanup || cleanup_time(t.window) <= time) {
+    auto& s = it->second;
+    bool fires = t.what == timer_kind::period || (t.what == timer_kind::fire && trigger_.fires_at_end());
+    if (fires && s.since > 0) fire(t.key, t.window, s);
+    if (t.what == timer_kind::period) return;
+    if (t.what == timer_kind::cleanup || cleanup_time(t.window) <= time) {
       windows.erase(it);
       if (windows.empty()) forget(t.key);
     } else {
-      timers_.emplace(cleanup_time(t.window), timer{t.key, t.window, true});
+      timers_.emplace(cleanup_time(t.window), timer{t.key, t.window, timer_kind::cleanup});
     }
   }
 
-  void fire(const K& key, const time_window& w, const acc_type& acc) {
+  // A firing: the result goes out, the count restarts, a purging trigger
+  // empties the window (it stays, for its timers and a session's extent).
+  void fire(const K& key, const time_window& w, slot& s) {
+    if (s.acc) emit(key, w, *s.acc);
+    s.since = 0;
+    if (trigger_.purges()) s.acc.reset();
+  }
+
+  void emit(const K& key, const time_window& w, const acc_type& acc) {
     out_.set_timestamp(w.max_timestamp());
     if constexpr (has_context<Policy>::value) policy_.at(w.max_timestamp(), watermark_);
     guarded(this->info_, [&] { policy_.emit(key, w, acc, out_); });
@@ -261,12 +352,13 @@ private:
 
   // Every early_every_ of processing time: the windows not fired yet, in a
   // queue emitted one at a time under credit (a window gone meanwhile is
-  // skipped). False when it paused with windows left.
+  // skipped). An early result is not a firing. False when it paused with
+  // windows left.
   bool fire_early(int64_t now) {
     if (early_.empty() && now >= next_early_) {
       for (const auto& group : groups_)
         for (const auto& [key, windows] : group)
-          for (const auto& [w, acc] : windows)
+          for (const auto& [w, s] : windows)
             if (fire_time(w) > watermark_) early_.emplace_back(key, w);
       next_early_ = now + early_every_;
     }
@@ -276,7 +368,7 @@ private:
       early_.pop_front();
       auto& windows = state_of(key);
       auto it = windows.find(w);
-      if (it != windows.end() && fire_time(w) > watermark_) fire(key, w, it->second);
+      if (it != windows.end() && fire_time(w) > watermark_ && it->second.acc) emit(key, w, *it->second.acc);
       if (windows.empty()) forget(key);
     }
     return true;
@@ -292,6 +384,7 @@ private:
   window_assigner assigner_;
   int64_t lateness_;
   int64_t early_every_;                                 // 0: no early firings
+  window_trigger<T> trigger_;
   int64_t next_early_ = INT64_MAX;                      // processing time of the next ones
   std::deque<std::pair<K, time_window>> early_;         // due early firings not emitted yet
   emitter<out_type> out_;

@@ -42,7 +42,7 @@ public:
     if (lateness.count() < 0)
       throw std::invalid_argument("weir: allowed lateness must not be negative, got "
                                   + std::to_string(lateness.count()) + " ms");
-    lateness_ = static_cast<int64_t>(lateness.count());
+    config_.lateness = static_cast<int64_t>(lateness.count());
     return *this;
   }
 
@@ -59,7 +59,24 @@ public:
     if (every.count() < 1) throw std::invalid_argument("weir: early firings need a period of at least 1 ms");
     if (assigner_.processing_time())
       throw std::invalid_argument("weir: early firings are for event-time windows");
-    early_every_ = static_cast<int64_t>(every.count());
+    if (!config_.trigger.is_default())
+      throw std::invalid_argument("weir: a window with a trigger has no early firings: its trigger says when it fires");
+    config_.early_every = static_cast<int64_t>(every.count());
+    return *this;
+  }
+
+  /// Replaces when the windows fire (see window_trigger): on a count of
+  /// records, a predicate, or periods of event time, purging or not.
+  /// Throws std::invalid_argument after early_firing_every (one decides
+  /// when a window fires, not both) and for event_time_every on
+  /// processing-time windows. A checkpoint taken under the default trigger
+  /// does not restore under another (nor back): the window state differs.
+  windowed_stream& trigger(window_trigger<T> t) {
+    if (config_.early_every > 0)
+      throw std::invalid_argument("weir: a window with early firings takes no trigger: early_firing_every is one");
+    if (t.what() == window_trigger<T>::kind::event_time_every && assigner_.processing_time())
+      throw std::invalid_argument("weir: event_time_every is for event-time windows");
+    config_.trigger = std::move(t);
     return *this;
   }
 
@@ -132,11 +149,10 @@ private:
     n.name = name;
     auto key_fn = key_fn_;
     auto assigner = assigner_;
-    auto lateness = lateness_;
-    auto early = early_every_;
+    auto config = config_;
     n.make_part = [=](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::window_part<T, K, KeyFn, Policy>>(
-        info, key_fn, policy, assigner, lateness, out.main.as<Out>(), out.side.as<T>(), early,
+        info, key_fn, policy, assigner, config, out.main.as<Out>(), out.side.as<T>(),
         detail::side_outputs(out.tagged));
     };
     detail::set_output_fanout<Out>(n);
@@ -151,8 +167,7 @@ private:
   int port_;
   KeyFn key_fn_;
   window_assigner assigner_;
-  int64_t lateness_ = 0;
-  int64_t early_every_ = 0; // 0: no early firings
+  detail::window_config<T> config_;
 };
 
 template <class T, class K, class KeyFn>
