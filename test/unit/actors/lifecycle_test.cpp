@@ -128,3 +128,80 @@ TEST_CASE("an open that throws fails the task, naming the operator", "[unit][lif
   REQUIRE(err);
   CHECK_THAT(err.message(), Catch::Contains("enrich[0/1]") && Catch::Contains("no connection"));
 }
+
+namespace {
+
+/// A count or global window's function: sums a window's records, saying
+/// when it is opened and closed and how many windows it fired.
+struct tracked_window_fn {
+  std::shared_ptr<lifecycle_log> log;
+  bool opened = false;
+  int64_t fired = 0;
+  void open(const subtask_info& info) {
+    opened = true;
+    log->add("open " + info.name());
+  }
+  void operator()(const int64_t&, const std::vector<int64_t>& records, emitter<int64_t>& out) {
+    if (!opened) log->add("fired before open");
+    ++fired;
+    int64_t sum = 0;
+    for (auto r : records) sum += r;
+    out.emit(sum);
+  }
+  void close() { log->add("close after " + std::to_string(fired)); }
+};
+
+/// A reduce function with close() only.
+struct closing_sum {
+  std::shared_ptr<lifecycle_log> log;
+  int64_t operator()(const int64_t& a, const int64_t& b) const { return a + b; }
+  void close() { log->add("reduce closed"); }
+};
+
+/// Steps task 1 (the window) through records 1, 2, 3, 4 at times 1 to 4, a
+/// watermark at 9 and the end of input; returns what the window emitted.
+std::vector<int64_t> step_window_task(environment& env) {
+  runtime_options o;
+  o.batch_size = 1;
+  test::stepped_task t(env, 1, o);
+  REQUIRE_FALSE(t->start());
+  REQUIRE_FALSE(t->on_credit(0, 10));
+  REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{1, 1}, {2, 2}, {3, 3}, {4, 4}})));
+  REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 9)));
+  REQUIRE_FALSE(t->on_frame(0, detail::make_end_of_input_frame(0, 2)));
+  return t.tr.values();
+}
+
+} // namespace
+
+TEST_CASE("count and global windows open and close their function objects once, the one that fires",
+          "[unit][lifecycle]") {
+  environment env;
+  auto log = std::make_shared<lifecycle_log>();
+  auto keyed = env.from_collection<int64_t>({1}).uid("src").key_by([](int64_t) { return 0; });
+  std::vector<int64_t> want;
+  std::vector<std::string> events;
+  SECTION("a count window's process function, sliding") {
+    keyed.count_window(2, 1).process(tracked_window_fn{log}).uid("w").sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+    want = {1, 3, 5, 7};
+    events = {"open w[0/1]", "close after 4"};
+  }
+  SECTION("a count window's reduce function, tumbling") {
+    keyed.count_window(2).reduce(closing_sum{log}).uid("w").sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+    want = {3, 7};
+    events = {"reduce closed"};
+  }
+  SECTION("a count window's aggregate function, sliding") {
+    keyed.count_window(3, 2).aggregate(closing_count{{}, log}).uid("w").sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+    want = {2, 3};
+    events = {"aggregate closed"};
+  }
+  SECTION("a global window firing only on its timers") {
+    keyed.global_window(global_trigger<int64_t>::event_time_every(std::chrono::milliseconds(5)))
+        .process(tracked_window_fn{log}).uid("w").sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+    want = {10};
+    events = {"open w[0/1]", "close after 1"}; // the timer fired the opened object
+  }
+  CHECK(step_window_task(env) == want);
+  CHECK(log->events == events);
+}

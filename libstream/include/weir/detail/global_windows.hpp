@@ -5,6 +5,7 @@
 /// with a Trigger and an Evictor): keyed_stream::global_window(trigger)
 /// [.evictor(e)].process(fn). Part of weir/stream.hpp: include that, not this.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -103,6 +104,74 @@ struct global_window_state {
   void fields(state_fields& f) { f("records", records)("since", since)("timer", timer); }
 };
 
+/// A global window's keyed process function: adds each record (as the
+/// evictor keeps), fires on the trigger, and on its timers; holds the
+/// user's function (with its open/close) once for both.
+template <class T, class K, class Out, class F>
+struct global_window_function : holds_function<F> {
+  using state = global_window_state<T>;
+  global_trigger<T> trigger;
+  global_evictor evictor;
+
+  void operator()(const T& v, state& s, keyed_context<K>& ctx, emitter<Out>& out) {
+    add(s, v, ctx.timestamp());
+    uint64_t since = s.since.value_or(0) + 1;
+    s.since.update(since);
+    using kind = typename global_trigger<T>::kind;
+    switch (trigger.what()) {
+      case kind::count:
+        if (since >= trigger.records()) fire(s, ctx, out);
+        break;
+      case kind::predicate:
+        if (trigger.holds(v)) fire(s, ctx, out);
+        break;
+      case kind::event_time:
+      case kind::processing_time:
+        if (!s.timer.has_value()) schedule(s, ctx, trigger.what() == kind::event_time);
+        break;
+    }
+  }
+
+  void on_timer(int64_t, state& s, keyed_context<K>& ctx, emitter<Out>& out) {
+    s.timer.clear();
+    if (s.since.value_or(0) > 0) fire(s, ctx, out);
+  }
+
+private:
+  void fire(state& s, keyed_context<K>& ctx, emitter<Out>& out) {
+    std::vector<T> records;
+    for (const auto& [ts, v] : s.records.get()) records.push_back(v);
+    if (!records.empty()) this->fn(ctx.key(), records, out);
+    s.since.update(0);
+    if (trigger.purges()) s.records.clear();
+  }
+
+  // A timer at the end of the period holding now (event or processing time).
+  void schedule(state& s, keyed_context<K>& ctx, bool event) {
+    int64_t p = trigger.period_ms();
+    int64_t now = event ? ctx.timestamp() : ctx.current_processing_time();
+    int64_t at = now - (((now % p) + p) % p) + p - 1;
+    s.timer.update(at);
+    if (event) ctx.register_event_time_timer(at);
+    else ctx.register_processing_time_timer(at);
+  }
+
+  void add(state& s, const T& v, int64_t ts) const {
+    auto records = s.records.get();
+    records.emplace_back(ts, v);
+    if (evictor.keep_last > 0 && records.size() > evictor.keep_last)
+      records.erase(records.begin(), records.end() - static_cast<std::ptrdiff_t>(evictor.keep_last));
+    if (evictor.keep_within > 0) {
+      int64_t latest = INT64_MIN;
+      for (const auto& r : records) latest = std::max(latest, r.first);
+      int64_t oldest_kept = saturating_add(latest, -evictor.keep_within);
+      records.erase(std::remove_if(records.begin(), records.end(), [&](const auto& r) { return r.first <= oldest_kept; }),
+                    records.end());
+    }
+    s.records.update(std::move(records));
+  }
+};
+
 } // namespace detail
 
 /// A keyed stream in one global window per key, fired by a trigger.
@@ -127,75 +196,19 @@ public:
   /// fn(const K& key, const std::vector<T>& records, emitter<R>& out) per
   /// firing, with the window's records in arrival order; results carry the
   /// timestamp of the record or timer that fired it. R is deduced from the
-  /// emitter, or given: process<R>(fn).
+  /// emitter, or given: process<R>(fn). A function object with open()/close()
+  /// has them called as a process function's are (once per subtask).
   template <class R = void, class F>
   auto process(F fn) {
     using Out = std::conditional_t<std::is_void_v<R>, typename detail::interval_output<F>::type, R>;
     static_assert(!std::is_void_v<Out>, "weir: global_window(..).process expects fn(const K&, const "
                                         "std::vector<T>&, weir::emitter<R>&); name R for a generic lambda");
-    using State = detail::global_window_state<T>;
-    auto trigger = trigger_;
-    auto evictor = evictor_;
-    auto fire = [fn, trigger](State& s, keyed_context<K>& ctx, emitter<Out>& out) mutable {
-      std::vector<T> records;
-      for (const auto& [ts, v] : s.records.get()) records.push_back(v);
-      if (!records.empty()) fn(ctx.key(), records, out);
-      s.since.update(0);
-      if (trigger.purges()) s.records.clear();
-    };
-    return keyed_.template process<Out, State>(
-        [trigger, evictor, fire](const T& v, State& s, keyed_context<K>& ctx, emitter<Out>& out) mutable {
-          add(s, v, ctx.timestamp(), evictor);
-          uint64_t since = s.since.value_or(0) + 1;
-          s.since.update(since);
-          using kind = typename global_trigger<T>::kind;
-          switch (trigger.what()) {
-            case kind::count:
-              if (since >= trigger.records()) fire(s, ctx, out);
-              break;
-            case kind::predicate:
-              if (trigger.holds(v)) fire(s, ctx, out);
-              break;
-            case kind::event_time:
-            case kind::processing_time:
-              if (!s.timer.has_value()) {
-                bool event = trigger.what() == kind::event_time;
-                int64_t now = event ? ctx.timestamp() : ctx.current_processing_time();
-                int64_t at = now - (((now % trigger.period_ms()) + trigger.period_ms()) % trigger.period_ms())
-                             + trigger.period_ms() - 1; // the end of the period holding `now`
-                s.timer.update(at);
-                if (event) ctx.register_event_time_timer(at);
-                else ctx.register_processing_time_timer(at);
-              }
-              break;
-          }
-        },
-        [fire](int64_t, State& s, keyed_context<K>& ctx, emitter<Out>& out) mutable {
-          s.timer.clear();
-          if (s.since.value_or(0) > 0) fire(s, ctx, out);
-        });
+    using function = detail::global_window_function<T, K, Out, F>;
+    return keyed_.template process<Out, typename function::state>(function{{std::move(fn)}, trigger_, evictor_},
+                                                                  detail::timers_in_fn{});
   }
 
 private:
-  using State = detail::global_window_state<T>;
-
-  static void add(State& s, const T& v, int64_t ts, const global_evictor& e) {
-    auto records = s.records.get();
-    records.emplace_back(ts, v);
-    if (e.keep_last > 0 && records.size() > e.keep_last)
-      records.erase(records.begin(), records.end() - static_cast<std::ptrdiff_t>(e.keep_last));
-    if (e.keep_within > 0) {
-      int64_t latest = INT64_MIN;
-      for (const auto& r : records) latest = std::max(latest, r.first);
-      records.erase(std::remove_if(records.begin(), records.end(),
-                                   [&](const auto& r) { return r.first <= saturating_sub(latest, e.keep_within); }),
-                    records.end());
-    }
-    s.records.update(std::move(records));
-  }
-
-  static int64_t saturating_sub(int64_t a, int64_t b) { return detail::saturating_add(a, -b); }
-
   keyed_stream<T, K, KeyFn> keyed_;
   global_trigger<T> trigger_;
   global_evictor evictor_;

@@ -314,11 +314,11 @@ public:
   void collect(const T& value, int64_t ts) override { keyed_.on_record(key_fn_, value, ts, fn_); }
 
   watermark_result on_watermark(int64_t watermark) override {
-    return keyed_.advance(watermark, on_timer_, [this] { return this->should_pause(); });
+    return keyed_.advance(watermark, timer_function(), [this] { return this->should_pause(); });
   }
   int64_t next_processing_timer() const override { return keyed_.next_processing_timer(); }
   bool on_processing_time(int64_t now) override {
-    return keyed_.processing_time(now, on_timer_, [this] { return this->should_pause(); });
+    return keyed_.processing_time(now, timer_function(), [this] { return this->should_pause(); });
   }
   bool stateful() const override { return true; }
   void snapshot(operator_snapshot& out) override { keyed_.snapshot(out); }
@@ -327,9 +327,20 @@ public:
   size_t keys() const { return keyed_.keys(); }
 
 private:
+  // fn_.on_timer through a callable, when G says fn_ handles timers.
+  struct timer_call {
+    F* fn;
+    void operator()(int64_t time, State& s, keyed_context<K>& ctx, emitter<R>& out) { fn->on_timer(time, s, ctx, out); }
+  };
+  auto& timer_function() {
+    if constexpr (std::is_same_v<G, timers_in_fn>) return timer_call_;
+    else return on_timer_;
+  }
+
   KeyFn key_fn_;
   F fn_;
   G on_timer_;
+  timer_call timer_call_{&fn_};
   keyed_runtime<K, State, R> keyed_;
 };
 

@@ -27,7 +27,8 @@ public:
     static_assert(std::is_invocable_v<F&, const T&, State&, keyed_context<K>&, emitter<R>&>,
                   "weir: keyed process expects fn(const T&, State&, weir::keyed_context<K>&, "
                   "weir::emitter<R>&)");
-    static_assert(std::is_invocable_v<G&, int64_t, State&, keyed_context<K>&, emitter<R>&>,
+    static_assert(std::is_invocable_v<G&, int64_t, State&, keyed_context<K>&, emitter<R>&>
+                      || std::is_same_v<G, detail::timers_in_fn>,
                   "weir: a keyed timer function is fn(int64_t time, State&, "
                   "weir::keyed_context<K>&, weir::emitter<R>&)");
     static_assert(detail::state_traits<State>::storable,

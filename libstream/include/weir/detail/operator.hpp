@@ -159,6 +159,36 @@ private:
   size_t opened_ = 0;
 };
 
+/// Whether a user function object has open() or close().
+template <class F>
+inline constexpr bool has_lifecycle_v =
+    has_open_with_info<F>::value || has_open_without_info<F>::value || has_close<F>::value;
+
+/// Base of a wrapper around a user's function (count and global windows wrap
+/// it in their keyed process function): holds it as `fn` and, when it has
+/// open() or close(), has them too, passing them on, so the part that
+/// manages the wrapper opens and closes the user's function once.
+template <class F, bool = has_lifecycle_v<F>>
+struct holds_function {
+  F fn;
+};
+template <class F>
+struct holds_function<F, true> {
+  F fn;
+  void open(const subtask_info& info) {
+    if constexpr (has_open_with_info<F>::value) fn.open(info);
+    else if constexpr (has_open_without_info<F>::value) fn.open();
+  }
+  void close() {
+    if constexpr (has_close<F>::value) fn.close();
+  }
+};
+
+/// As a keyed process function's timer function: the record function
+/// object handles timers too, with on_timer(time, state, ctx, out), so
+/// one object (opened once) serves both.
+struct timers_in_fn {};
+
 /// A part's tagged side outputs that have a consumer, by tag name.
 class side_outputs {
 public:
