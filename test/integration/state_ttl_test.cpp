@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/paced_source.hpp"
@@ -69,6 +70,64 @@ TEST_CASE("keys back after a silence longer than the TTL start from an empty Sta
     std::map<int64_t, int64_t> got;
     for (auto c : out->values()) ++got[c];
     CHECK(got == want);
+  }
+}
+
+TEST_CASE("a rolling reduce and a co-process function under a TTL start keys back after a silence from "
+          "nothing, at any parallelism, batch size and chaining, and through a restart",
+          "[integration][ttl]") {
+  // As above: runs of 100 records per key, each key back after 50 s of event time. Each key's
+  // records reach the operator in order (one upstream subtask): records of a key out of order
+  // by more than the TTL would see the state as it was when they came.
+  constexpr int64_t n = 30000;
+  std::map<int64_t, int64_t> want; // count -> how often
+  for (int64_t i = 0; i < n; ++i) ++want[i % 100 + 1];
+  auto ttl = state_ttl::event_time(std::chrono::seconds(5));
+  auto key = [](const int64_t& i) { return (i / 100) % 50; };
+  for (bool co_process : {false, true}) {
+    for (const auto& shape : test::run_shapes()) {
+      fail = shape.failures;
+      environment env;
+      test::apply_shape(env, shape);
+      auto out = std::make_shared<collected<int64_t>>();
+      auto records = env.generate(n, [](uint64_t i) { return static_cast<int64_t>(i); }).uid("records").parallelism(1)
+        .assign_timestamps_and_watermarks(by_value_times(10)).uid("times").parallelism(1)
+        .map([](const int64_t& i) {
+          if (i == 20000 && fail.fetch_sub(1) > 0) throw std::runtime_error("once");
+          return i;
+        }).uid("check").parallelism(1);
+      if (co_process) {
+        using counted = counter;
+        auto count = [](const int64_t&, counted& c, keyed_context<int64_t>&, emitter<int64_t>& o) { o.emit(++c.n); };
+        // Even keys on one input, odd on the other: each key's records in order.
+        records.filter([key](const int64_t& i) { return key(i) % 2 == 0; }).uid("even").parallelism(1)
+          .connect(records.filter([key](const int64_t& i) { return key(i) % 2 == 1; }).uid("odd").parallelism(1))
+          .key_by(key, key)
+          .state_ttl(ttl)
+          .process<int64_t, counted>(count, count).uid("count")
+          .sink(collect_sink(out)).uid("out");
+      } else {
+        using keyed_one = std::pair<int64_t, int64_t>; // key, count
+        records.map([key](const int64_t& i) { return keyed_one{key(i), 1}; }).uid("ones").parallelism(1)
+          .key_by([](const keyed_one& k) { return k.first; })
+          .state_ttl(ttl)
+          .reduce([](const keyed_one& a, const keyed_one& b) { return keyed_one{a.first, a.second + b.second}; })
+          .uid("count")
+          .map([](const keyed_one& k) { return k.second; }).uid("counts")
+          .sink(collect_sink(out)).uid("out");
+      }
+      auto run = env.execute("ttl-operators");
+      INFO((co_process ? "co-process, " : "reduce, ") << shape << ": " << run.failure.to_string());
+      REQUIRE(run.ok());
+      CHECK(run.restarts == static_cast<uint32_t>(shape.failures));
+      std::map<int64_t, int64_t> got;
+      for (auto c : out->values()) ++got[c];
+      for (const auto& [count, times] : want) {
+        INFO("count " << count << ": " << got[count] << " times");
+        CHECK(got[count] == times);
+      }
+      CHECK(got.size() == want.size());
+    }
   }
 }
 

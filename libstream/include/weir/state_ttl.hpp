@@ -44,7 +44,10 @@ struct state_ttl {
   /// Expires ttl of processing time after the last access. Throws
   /// std::invalid_argument unless ttl is positive.
   static state_ttl processing_time(std::chrono::milliseconds ttl) { return make(ttl, time::processing); }
-  /// Expires once the watermark is ttl past the last access's timestamp.
+  /// Expires once the watermark is ttl past the last access's timestamp;
+  /// a record whose own timestamp is that far past it sees the key's state
+  /// expired too (so a key's records, in order, expire it alike whatever
+  /// the watermark's pace).
   static state_ttl event_time(std::chrono::milliseconds ttl) { return make(ttl, time::event); }
   /// The same, renewed by timers of the key too.
   state_ttl renewed_by_timers() const {

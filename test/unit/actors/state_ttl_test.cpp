@@ -102,8 +102,15 @@ TEST_CASE("an event-time TTL ages state by the watermark, and timers renew it wh
     r.record(1000, 500);
     r.watermark(510);   // its timer at 510 renews it to 510
     r.watermark(1509);  // 510 + 1000 > 1509: alive
-    r.record(1001, 1600); // without the timer's renewal 500 + 1000 <= 1509 would have expired it
+    r.record(1001, 1505); // without the timer's renewal 500 + 1000 <= 1509 would have expired it
     CHECK(r.out.values == std::vector<int64_t>{1, -1, 2});
+  }
+  SECTION("a record ttl past the last access, ahead of the watermark") {
+    runtime_under_ttl r(state_ttl::event_time(std::chrono::milliseconds(1000)));
+    r.record(1000, 500);
+    r.record(1001, 1499); // 500 + 1000 > 1499: alive, though no watermark came
+    r.record(1002, 2499); // 1499 + 1000 <= 2499: expired by its own time
+    CHECK(r.out.values == std::vector<int64_t>{1, 2, 1});
   }
 }
 

@@ -92,9 +92,9 @@ template <class A, class B, class K, class KA, class BK, class BV, class State, 
 class keyed_broadcast_part final : public two_input_part<A, B> {
 public:
   keyed_broadcast_part(subtask_info info, KA ka, F1 on_event, F2 on_rule, G on_timer, collector<R>* down,
-                       const side_outputs& sides, std::string state_name)
+                       const side_outputs& sides, std::string state_name, std::optional<state_ttl> ttl = std::nullopt)
     : two_input_part<A, B>(std::move(info)), ka_(std::move(ka)), on_event_(std::move(on_event)),
-      on_rule_(std::move(on_rule)), on_timer_(std::move(on_timer)), keyed_(this->info_, down, sides),
+      on_rule_(std::move(on_rule)), on_timer_(std::move(on_timer)), keyed_(this->info_, down, sides, ttl),
       rules_(this->info_, down, sides, std::move(state_name)) {
     this->manage(on_event_);
     this->manage(on_rule_);

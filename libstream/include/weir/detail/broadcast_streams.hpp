@@ -121,8 +121,9 @@ template <class A, class K, class KA, class B, class BK, class BV>
 class keyed_broadcast_connected_streams {
 public:
   /// Made by keyed_stream::connect(broadcast_stream).
-  keyed_broadcast_connected_streams(stream<A> events, KA ka, broadcast_stream<B, BK, BV> rules)
-    : events_(events), ka_(std::move(ka)), rules_(std::move(rules)) {}
+  keyed_broadcast_connected_streams(stream<A> events, KA ka, broadcast_stream<B, BK, BV> rules,
+                                    std::optional<state_ttl> ttl = std::nullopt)
+    : events_(events), ka_(std::move(ka)), rules_(std::move(rules)), ttl_(ttl) {}
 
   /// As a keyed process function whose functions also see the broadcast
   /// state: on_event(const A&, State&, const std::map<BK, BV>&,
@@ -156,9 +157,10 @@ public:
     auto n = detail::broadcast_vertex(events_, std::move(events), rules_.rules(), "keyed_broadcast_process");
     auto ka = ka_;
     auto name = rules_.state().name;
+    auto ttl = ttl_;
     n.make_part = [=](const subtask_info& info, const detail::part_outputs& out) {
       return std::make_unique<detail::keyed_broadcast_part<A, B, K, KA, BK, BV, State, R, F1, F2, G>>(
-        info, ka, on_event, on_rule, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged), name);
+        info, ka, on_event, on_rule, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged), name, ttl);
     };
     detail::set_output_fanout<R>(n);
     return stream<R>(events_.env(), detail::add_vertex(events_.env()->graph(), std::move(n)));
@@ -175,6 +177,7 @@ private:
   stream<A> events_;
   KA ka_;
   broadcast_stream<B, BK, BV> rules_;
+  std::optional<state_ttl> ttl_; // the keyed stream's: for the keyed State, not the broadcast map
 };
 
 template <class T>
@@ -193,8 +196,7 @@ template <class T, class K, class KeyFn>
 template <class B, class BK, class BV>
 keyed_broadcast_connected_streams<T, K, KeyFn, B, BK, BV> keyed_stream<T, K, KeyFn>::connect(
   const broadcast_stream<B, BK, BV>& rules) const {
-  refuse_ttl("connect");
-  return {stream<T>(env_, vertex_, port_), key_fn_, rules};
+  return {stream<T>(env_, vertex_, port_), key_fn_, rules, ttl_};
 }
 
 } // namespace weir

@@ -60,11 +60,12 @@ public:
                   "(see weir/state.hpp), or give it a weir::codec");
     auto ka = ka_;
     auto kb = kb_;
+    auto ttl = ttl_;
     int id = detail::add_keyed_two_input(
       a_, b_, ka_, kb_, "co_process",
       [=](const subtask_info& info, const detail::part_outputs& out) {
         return std::make_unique<detail::co_process_part<A, B, K, KA, KB, State, R, F1, F2, G>>(
-          info, ka, kb, fn1, fn2, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged));
+          info, ka, kb, fn1, fn2, on_timer, out.main.as<R>(), detail::side_outputs(out.tagged), ttl);
       });
     detail::set_output_fanout<R>(a_.env()->graph().vertices[id]);
     return stream<R>(a_.env(), id);
@@ -77,11 +78,20 @@ public:
                              [](int64_t, State&, keyed_context<K>&, emitter<R>&) {});
   }
 
+  /// These streams whose co-process State expires `ttl` after its key's
+  /// last access by a record of either input (see weir/state_ttl.hpp).
+  keyed_connected_streams state_ttl(weir::state_ttl ttl) const {
+    keyed_connected_streams s = *this;
+    s.ttl_ = ttl;
+    return s;
+  }
+
 private:
   stream<A> a_;
   stream<B> b_;
   KA ka_;
   KB kb_;
+  std::optional<weir::state_ttl> ttl_;
 };
 
 /// Two streams to be keyed together: connect(other).key_by(ka, kb).

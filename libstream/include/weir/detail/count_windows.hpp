@@ -193,13 +193,11 @@ private:
 
 template <class T, class K, class KeyFn>
 count_windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::count_window(uint64_t size) const {
-  refuse_ttl("count_window");
   return {*this, size, size};
 }
 
 template <class T, class K, class KeyFn>
 count_windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::count_window(uint64_t size, uint64_t slide) const {
-  refuse_ttl("count_window");
   return {*this, size, slide};
 }
 

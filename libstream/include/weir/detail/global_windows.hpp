@@ -216,7 +216,6 @@ private:
 
 template <class T, class K, class KeyFn>
 global_windowed_stream<T, K, KeyFn> keyed_stream<T, K, KeyFn>::global_window(global_trigger<T> trigger) const {
-  refuse_ttl("global_window");
   return {*this, std::move(trigger)};
 }
 

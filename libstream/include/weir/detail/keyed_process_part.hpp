@@ -94,7 +94,10 @@ public:
   void with_key(const K& key, int64_t ts, F&& f, bool from_timer = false) {
     auto& group = group_of(key);
     auto it = group.find(key);
-    if (it != group.end() && expired(it->second.touched)) { // invisible at once
+    // Invisible at once; under event time a record also judges by its own
+    // timestamp, so a key's in-order records expire it alike whatever the
+    // watermark's pace (batches, another input lagging).
+    if (it != group.end() && expired(it->second.touched, from_timer ? INT64_MIN : ts)) {
       group.erase(it);
       it = group.end();
     }
@@ -255,9 +258,11 @@ private:
     return std::max(before, ts);
   }
 
-  bool expired(int64_t touched) const {
+  // Whether state last accessed at `touched` has expired by now: processing
+  // time, or the watermark (or `event_ts`, a record's time, if later).
+  bool expired(int64_t touched, int64_t event_ts = INT64_MIN) const {
     if (!ttl_ || touched == INT64_MIN) return false;
-    int64_t now = ttl_->clock == state_ttl::time::processing ? info_.clock->now_ms() : watermark_;
+    int64_t now = ttl_->clock == state_ttl::time::processing ? info_.clock->now_ms() : std::max(watermark_, event_ts);
     return saturating_add(touched, ttl_->ttl.count()) <= now;
   }
 
@@ -298,6 +303,24 @@ private:
   std::vector<key_map<K, entry>> groups_;
   std::optional<state_ttl> ttl_;
   ttl_queue<K> expiry_;
+};
+
+/// A rolling reduce's keyed state when it runs as a process function (under a TTL).
+template <class T>
+struct rolling_reduce_state {
+  value_state<T> value;
+  void fields(state_fields& f) { f("value", value); }
+};
+
+/// A rolling reduce as a keyed process function: folds each record into the
+/// key's value and emits the new value (the first record as is).
+template <class T, class K, class F>
+struct rolling_reduce : holds_function<F> {
+  void operator()(const T& v, rolling_reduce_state<T>& s, keyed_context<K>&, emitter<T>& out) {
+    T next = s.value.has_value() ? this->fn(s.value.value(), v) : v;
+    s.value.update(next);
+    out.emit(next);
+  }
 };
 
 template <class T, class K, class KeyFn, class State, class R, class F, class G>

@@ -49,9 +49,11 @@ public:
     return stream<R>(env_, id);
   }
 
-  /// This keyed stream whose process function's State expires `ttl` after
-  /// its key's last access (see weir/state_ttl.hpp). Only process() takes
-  /// a TTL: the other operators of a keyed stream throw std::logic_error.
+  /// This keyed stream whose keyed state expires `ttl` after its key's last
+  /// access (see weir/state_ttl.hpp): a process function's State, a rolling
+  /// reduce's value, a count or global window's contents, the State of a
+  /// connection to broadcast rules. Time windows and interval joins clean
+  /// their state by time already: they throw std::logic_error.
   keyed_stream state_ttl(weir::state_ttl ttl) const {
     keyed_stream s = *this;
     s.ttl_ = ttl;
@@ -115,7 +117,9 @@ public:
 private:
   template <class F>
   stream<T> add_reduce(F fn) {
-    refuse_ttl("reduce");
+    // Under a TTL, a keyed process function with the TTL machinery (its
+    // state is then a keyed_process's: field "value").
+    if (ttl_) return process<T, detail::rolling_reduce_state<T>>(detail::rolling_reduce<T, K, F>{{std::move(fn)}});
     detail::vertex n;
     n.name = "reduce";
     auto key_fn = key_fn_;
@@ -130,7 +134,9 @@ private:
 
   // Only a process function takes a TTL.
   void refuse_ttl(const char* what) const {
-    if (ttl_) throw std::logic_error(std::string("weir: state_ttl applies to process functions, not to ") + what);
+    if (ttl_)
+      throw std::logic_error(std::string("weir: state_ttl is for keyed state that lives on; ") + what
+                             + " drops its state when time passes it");
   }
 
   environment* env_;

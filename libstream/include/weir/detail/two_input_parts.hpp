@@ -78,9 +78,9 @@ class co_process_part final : public two_input_part<A, B> {
 
 public:
   co_process_part(subtask_info info, KA ka, KB kb, F1 f1, F2 f2, G on_timer, collector<R>* down,
-                  side_outputs sides = {})
+                  side_outputs sides = {}, std::optional<state_ttl> ttl = std::nullopt)
     : base(std::move(info)), ka_(std::move(ka)), kb_(std::move(kb)), f1_(std::move(f1)),
-      f2_(std::move(f2)), on_timer_(std::move(on_timer)), keyed_(this->info_, down, std::move(sides)) {
+      f2_(std::move(f2)), on_timer_(std::move(on_timer)), keyed_(this->info_, down, std::move(sides), ttl) {
     this->manage(f1_);
     this->manage(f2_);
     this->manage(on_timer_);
