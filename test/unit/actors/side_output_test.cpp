@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "support/fake_transport.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
+#include "weir/windows.hpp"
 
 using namespace weir;
 
@@ -127,4 +129,32 @@ TEST_CASE("a window process function with a context writes side outputs with the
   REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 250)));
   CHECK(on_channel(t.tr, 0) == std::vector<std::pair<int64_t, int64_t>>{{5, 99}, {250, 99}});
   CHECK(on_channel(t.tr, 1) == std::vector<std::pair<int64_t, int64_t>>{{20, 199}});
+}
+
+TEST_CASE("a window's late records go to the late-data tag's side output with their timestamps",
+          "[unit][side_output][lateness]") {
+  environment env;
+  output_tag<int64_t> late("late");
+  auto sums = env.from_collection<int64_t>({1}).uid("src")
+                  .key_by([](int64_t x) { return x % 2; })
+                  .window(tumbling_event_time_windows::of(std::chrono::milliseconds(10)))
+                  .allowed_lateness(std::chrono::milliseconds(5))
+                  .side_output_late_data(late)
+                  .reduce([](const int64_t& a, const int64_t& b) { return a + b; })
+                  .uid("sums");
+  sums.sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("main");
+  sums.side_output(late).sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("late");
+  runtime_options o;
+  o.batch_size = 1;
+  test::stepped_task t(env, 1, o);
+  REQUIRE_FALSE(t->start());
+  REQUIRE_FALSE(t->on_credit(0, 10));
+  REQUIRE_FALSE(t->on_credit(1, 10));
+  REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 3}, {4, 5}})));
+  REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 13))); // fired; 9 + 5 > 13: kept
+  REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 2, {{6, 7}})));      // within the lateness: fires again
+  REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 3, 14))); // 9 + 5 <= 14: gone
+  REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 4, {{8, 8}})));      // late
+  CHECK(on_channel(t.tr, 0) == std::vector<std::pair<int64_t, int64_t>>{{6, 9}, {12, 9}});
+  CHECK(on_channel(t.tr, 1) == std::vector<std::pair<int64_t, int64_t>>{{8, 8}});
 }

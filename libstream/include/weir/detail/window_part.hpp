@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -29,12 +30,14 @@ template <class P>
 struct has_context<P, std::void_t<decltype(std::declval<P&>().at(int64_t{}, int64_t{}))>> : std::true_type {};
 
 /// How a window operator fires: its allowed lateness, its early firings
-/// (0: none) and its trigger.
+/// (0: none), its trigger, and the output tag of its late records (empty:
+/// late_data() only).
 template <class T>
 struct window_config {
   int64_t lateness = 0;
   int64_t early_every = 0;
   window_trigger<T> trigger = window_trigger<T>::at_window_end();
+  std::string late_tag;
 };
 
 template <class T, class K, class KeyFn, class Policy>
@@ -47,7 +50,9 @@ public:
               collector<out_type>* down, collector<T>* late, side_outputs sides = {})
     : input_part<T>(std::move(info)), key_fn_(std::move(key_fn)), policy_(std::move(policy)),
       assigner_(assigner), lateness_(config.lateness), early_every_(config.early_every),
-      trigger_(std::move(config.trigger)), out_(down), late_(late), groups_(this->info_.key_groups.size()) {
+      trigger_(std::move(config.trigger)), out_(down), late_(late),
+      late_tagged_(config.late_tag.empty() ? nullptr : sides.template find<T>(config.late_tag)),
+      groups_(this->info_.key_groups.size()) {
     if constexpr (has_context<Policy>::value) policy_.bind(this->info_, std::move(sides));
     if (early_every_ > 0) next_early_ = this->info_.clock->now_ms() + early_every_;
     policy_.manage_functions([this](auto& fn) { this->manage(fn); });
@@ -377,6 +382,7 @@ private:
   void late_record(const T& value, int64_t ts) {
     ++late_count_;
     if (late_ != nullptr) late_->collect(value, ts);
+    if (late_tagged_ != nullptr) late_tagged_->collect(value, ts);
   }
 
   KeyFn key_fn_;
@@ -389,6 +395,7 @@ private:
   std::deque<std::pair<K, time_window>> early_;         // due early firings not emitted yet
   emitter<out_type> out_;
   collector<T>* late_;
+  collector<T>* late_tagged_; // the late-data tag's side output, if read
   std::vector<key_map<K, window_map>> groups_;
   std::multimap<int64_t, timer> timers_;
   std::vector<time_window> assigned_;

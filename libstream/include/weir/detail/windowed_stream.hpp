@@ -80,6 +80,15 @@ public:
     return *this;
   }
 
+  /// Late records (beyond the allowed lateness) also go to the side output
+  /// of `tag`, with their timestamps: result.side_output(tag) reads them
+  /// (Flink's sideOutputLateData and getSideOutput). late_data() still
+  /// reads them too.
+  windowed_stream& side_output_late_data(const output_tag<T>& tag) {
+    config_.late_tag = tag.name;
+    return *this;
+  }
+
   /// One result per key and window: fn(const T&, const T&) -> T folded over
   /// the window's records; the state holds one T per window.
   template <class F>
