@@ -15,6 +15,7 @@
 
 #include "support/aggregates.hpp"
 #include "support/fake_transport.hpp"
+#include "weir/detail/state_json.hpp"
 #include "weir/clock.hpp"
 #include "weir/sinks.hpp"
 #include "weir/stream.hpp"
@@ -187,6 +188,25 @@ TEST_CASE("a checkpoint keeps each window's count and what a purge emptied", "[u
   after.watermark(1999);
   CHECK(after.out.values == std::vector<int64_t>{16, 8}); // the first window has nothing left to fire
 
+  SECTION("the state reads without the job's code, as weir state query reads it") {
+    std::vector<std::string> rows;
+    for (const auto& [group, blob] : snap.key_groups) {
+      auto kg = detail::decode_key_group_as_stored(blob, "sums");
+      REQUIRE(kg);
+      REQUIRE(kg->first.fields.size() == 1);
+      CHECK(kg->first.fields[0].second == "list<tuple<int64,int64,value<int64>,uint64>>");
+      for (size_t i = 0; i < kg->second.entries.size(); ++i) {
+        byte_reader in(kg->second.entries.entry(i));
+        auto key = detail::json_of(kg->first.key_type, in);
+        auto windows = detail::json_of(kg->first.fields[0].second, in);
+        REQUIRE(key);
+        REQUIRE(windows);
+        rows.push_back(*key + " " + *windows);
+      }
+    }
+    // The first window purged with 6 counted since; the second holding 8.
+    CHECK(rows == std::vector<std::string>{"0 [[0,1000,6,1],[1000,2000,8,1]]"});
+  }
   SECTION("the default trigger's state does not restore under another, naming the field") {
     triggered_windows plain(window_trigger<int64_t>::at_window_end(), tumbling_1s());
     plain.record(2, 2);
