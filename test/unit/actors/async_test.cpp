@@ -295,3 +295,19 @@ TEST_CASE("a task owing async results does not go idle until they went", "[unit]
   job.poll();
   CHECK(job.t().tr.kinds() == std::vector<std::string>{"data 10", "idle"});
 }
+
+TEST_CASE("results held back by credit, and the watermark they hold, go on once credit comes",
+          "[unit][async][watermark][backpressure]") {
+  async_job job(options(10, true));
+  REQUIRE_FALSE(job.t()->start());
+  REQUIRE_FALSE(job.t()->on_credit(0, 1)); // room for one frame of one record
+  REQUIRE_FALSE(job.t()->on_frame(0, test::int_frame(0, 0, {{1, 100}, {2, 200}})));
+  REQUIRE_FALSE(job.t()->on_frame(0, detail::make_watermark_frame(0, 1, 250)));
+  job.reqs->answer(1);
+  job.reqs->answer(2);
+  job.poll(); // 10 goes on; 20 waits for credit, the watermark behind it
+  CHECK(job.t().tr.kinds() == std::vector<std::string>{"data 10"});
+  CHECK(job.t()->blocked_outputs() == 1);
+  REQUIRE_FALSE(job.t()->on_credit(0, 10));
+  CHECK(job.t().tr.kinds() == std::vector<std::string>{"data 10", "data 20", "wm 250"});
+}
