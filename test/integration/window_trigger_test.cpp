@@ -68,8 +68,26 @@ auto numbers(environment& env, int64_t n) {
       .key_by([](int64_t x) { return x % keys; });
 }
 
-auto sum_with_window() {
-  return [](int64_t key, const time_window& w, int64_t sum, emitter<result>& o) { o.emit({key, w.start, sum}); };
+/// Runs numbers(n) in tumbling windows of `size_ms` fired by `trigger`, each
+/// firing emitting (key, window start, sum), in `shape`; the results as written.
+std::vector<result> run_sums(const test::run_shape& shape, int64_t n, int64_t size_ms, window_trigger<int64_t> trigger) {
+  fail = shape.failures;
+  environment env;
+  test::apply_shape(env, shape);
+  auto out = std::make_shared<collected<result>>();
+  numbers(env, n)
+      .window(tumbling_event_time_windows::of(milliseconds(size_ms)))
+      .trigger(std::move(trigger))
+      .aggregate<result>(test::sum_aggregate{}, [](int64_t key, const time_window& w, int64_t sum, emitter<result>& o) {
+        o.emit({key, w.start, sum});
+      })
+      .uid("sums")
+      .sink(collect_sink(out)).uid("out");
+  auto run = env.execute("triggered-windows");
+  INFO(shape << ": " << run.failure.to_string());
+  REQUIRE(run.ok());
+  CHECK(run.restarts == static_cast<uint32_t>(shape.failures));
+  return out->values();
 }
 
 } // namespace
@@ -81,21 +99,8 @@ TEST_CASE("a purging count trigger firing also at the window's end equals an ora
   auto want = count_oracle(n);
   REQUIRE(want.size() > 2 * static_cast<size_t>(n / window_ms * keys)); // windows fire more than once
   for (const auto& shape : test::run_shapes()) {
-    fail = shape.failures;
-    environment env;
-    test::apply_shape(env, shape);
-    auto out = std::make_shared<collected<result>>();
-    numbers(env, n)
-        .window(tumbling_event_time_windows::of(milliseconds(window_ms)))
-        .trigger(window_trigger<int64_t>::count(6).purging().or_at_window_end())
-        .aggregate<result>(test::sum_aggregate{}, sum_with_window())
-        .uid("sums")
-        .sink(collect_sink(out)).uid("out");
-    auto run = env.execute("count-triggered-windows");
-    INFO(shape << ": " << run.failure.to_string());
-    REQUIRE(run.ok());
-    CHECK(run.restarts == static_cast<uint32_t>(shape.failures));
-    auto got = out->values();
+    INFO(shape);
+    auto got = run_sums(shape, n, window_ms, window_trigger<int64_t>::count(6).purging().or_at_window_end());
     std::sort(got.begin(), got.end());
     CHECK(got == want);
   }
@@ -109,21 +114,10 @@ TEST_CASE("a periodic event-time trigger's results grow within a window and end 
   std::map<std::pair<int64_t, int64_t>, int64_t> whole; // (key, start) -> sum
   for (int64_t x = 0; x < n; ++x) whole[{x % keys, x / size_ms * size_ms}] += x;
   for (const auto& shape : test::run_shapes()) {
-    fail = shape.failures;
-    environment env;
-    test::apply_shape(env, shape);
-    auto out = std::make_shared<collected<result>>();
-    numbers(env, n)
-        .window(tumbling_event_time_windows::of(milliseconds(size_ms)))
-        .trigger(window_trigger<int64_t>::event_time_every(milliseconds(100)))
-        .aggregate<result>(test::sum_aggregate{}, sum_with_window())
-        .uid("sums")
-        .sink(collect_sink(out)).uid("out");
-    auto run = env.execute("periodic-windows");
-    INFO(shape << ": " << run.failure.to_string());
-    REQUIRE(run.ok());
+    INFO(shape);
+    auto written = run_sums(shape, n, size_ms, window_trigger<int64_t>::event_time_every(milliseconds(100)));
     std::map<std::pair<int64_t, int64_t>, std::vector<int64_t>> got; // results in the order written
-    for (const auto& [key, start, sum] : out->values()) got[{key, start}].push_back(sum);
+    for (const auto& [key, start, sum] : written) got[{key, start}].push_back(sum);
     REQUIRE(got.size() == whole.size());
     size_t results = 0;
     for (const auto& [kw, sums] : got) {
