@@ -46,8 +46,9 @@ struct state_ttl {
   static state_ttl processing_time(std::chrono::milliseconds ttl) { return make(ttl, time::processing); }
   /// Expires once the watermark is ttl past the last access's timestamp;
   /// a record whose own timestamp is that far past it sees the key's state
-  /// expired too (so a key's records, in order, expire it alike whatever
-  /// the watermark's pace).
+  /// expired too (so a key's records, in order and not behind the
+  /// watermark, expire it alike whatever the watermark's pace; not so with
+  /// renewed_by_timers(), whose renewals come with the watermark).
   static state_ttl event_time(std::chrono::milliseconds ttl) { return make(ttl, time::event); }
   /// The same, renewed by timers of the key too.
   state_ttl renewed_by_timers() const {

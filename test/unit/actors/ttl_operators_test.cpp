@@ -84,6 +84,26 @@ TEST_CASE("a count window under a TTL forgets a silent key's partial window", "[
   CHECK(t.values() == std::vector<int64_t>{93}); // not 1 + 11 + 21
 }
 
+TEST_CASE("a global window under a TTL forgets a silent key's records", "[unit][ttl][global_window]") {
+  environment env;
+  env.from_collection<int64_t>({1}).uid("src")
+      .key_by(by_last_digit()).state_ttl(ttl_100ms())
+      .global_window(global_trigger<int64_t>::count(2))
+      .process([](const int64_t&, const std::vector<int64_t>& rs, emitter<int64_t>& out) {
+        int64_t sum = 0;
+        for (auto r : rs) sum += r;
+        out.emit(sum);
+      })
+      .uid("sums")
+      .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+  ttl_task t(env, 1);
+  t.record(1);
+  t.clock.advance(100);
+  t.record(11);
+  t.record(21);
+  CHECK(t.values() == std::vector<int64_t>{32}); // not 1 + 11
+}
+
 TEST_CASE("a co-process function under a TTL is renewed by records of either input", "[unit][ttl]") {
   environment env;
   auto a = env.from_collection<int64_t>({1}).uid("a").parallelism(1);
@@ -132,4 +152,6 @@ TEST_CASE("time windows and interval joins refuse a TTL: they drop their state b
   CHECK_THROWS_WITH(keyed.window(tumbling_event_time_windows::of(milliseconds(10))),
                     Catch::Contains("window") && Catch::Contains("state_ttl"));
   CHECK_THROWS_AS(keyed.interval_join(keyed).between(milliseconds(-1), milliseconds(1)), std::logic_error);
+  auto plain = env.from_collection<int64_t>({1}).uid("other").key_by(by_last_digit());
+  CHECK_THROWS_WITH(plain.interval_join(keyed), Catch::Contains("the other side has a TTL"));
 }

@@ -207,14 +207,38 @@ TEST_CASE("a checkpoint keeps each window's count and what a purge emptied", "[u
     // The first window purged with 6 counted since; the second holding 8.
     CHECK(rows == std::vector<std::string>{"0 [[0,1000,6,1],[1000,2000,8,1]]"});
   }
-  SECTION("the default trigger's state does not restore under another, naming the field") {
+  SECTION("the default trigger's state does not restore under another, nor back, naming the field") {
     triggered_windows plain(window_trigger<int64_t>::at_window_end(), tumbling_1s());
     plain.record(2, 2);
     detail::operator_snapshot old;
     plain.part->snapshot(old);
     triggered_windows counted(window_trigger<int64_t>::count(2), tumbling_1s());
     CHECK_THROWS_WITH(counted.part->restore(old), Catch::Contains("windows"));
+    triggered_windows back(window_trigger<int64_t>::at_window_end(), tumbling_1s());
+    CHECK_THROWS_WITH(back.part->restore(snap), Catch::Contains("windows"));
   }
+}
+
+TEST_CASE("a window a purge emptied is checkpointed empty and fires nothing at its end after a restore",
+          "[unit][window_trigger][state]") {
+  auto trigger = window_trigger<int64_t>::count(2).purging().or_at_window_end();
+  triggered_windows before(trigger, tumbling_1s());
+  before.record(2, 2);
+  before.record(4, 4); // fires 6 and empties the window
+  detail::operator_snapshot snap;
+  before.part->snapshot(snap);
+  REQUIRE(snap.key_groups.size() == 1);
+  auto kg = detail::decode_key_group_as_stored(snap.key_groups[0].second, "sums");
+  REQUIRE(kg);
+  byte_reader in(kg->second.entries.entry(0));
+  REQUIRE(detail::json_of(kg->first.key_type, in));
+  CHECK(detail::json_of(kg->first.fields[0].second, in) == std::optional<std::string>("[[0,1000,null,0]]"));
+  triggered_windows after(trigger, tumbling_1s());
+  after.part->restore(snap);
+  after.watermark(999);
+  CHECK(after.out.values.empty()); // nothing came since it fired
+  after.record(6, 6);
+  CHECK(after.late.values == std::vector<int64_t>{6}); // and the window is gone
 }
 
 TEST_CASE("a trigger is refused with early firings, and a periodic event-time trigger on processing time",
@@ -224,6 +248,8 @@ TEST_CASE("a trigger is refused with early firings, and a periodic event-time tr
   auto every = window_trigger<int64_t>::event_time_every(milliseconds(10));
   CHECK_THROWS_WITH(keyed.window(tumbling_1s()).early_firing_every(milliseconds(5)).trigger(every),
                     Catch::Contains("early firings"));
+  CHECK_NOTHROW(keyed.window(tumbling_1s()).early_firing_every(milliseconds(5)).trigger(
+      window_trigger<int64_t>::at_window_end())); // the default is no other trigger
   CHECK_THROWS_WITH(keyed.window(tumbling_1s()).trigger(every).early_firing_every(milliseconds(5)),
                     Catch::Contains("trigger"));
   CHECK_THROWS_WITH(keyed.window(tumbling_processing_time_windows::of(milliseconds(10))).trigger(every),

@@ -283,6 +283,9 @@ template <class B, class KB>
 interval_join_builder<T, B, K, KeyFn, KB> keyed_stream<T, K, KeyFn>::interval_join(
   const keyed_stream<B, K, KB>& other) const {
   refuse_ttl("interval_join");
+  if (other.has_ttl())
+    throw std::logic_error("weir: state_ttl is for keyed state that lives on; interval_join drops its state "
+                           "when time passes it (the other side has a TTL)");
   return {stream<T>(env_, vertex_, port_), stream<B>(other.env(), other.vertex_id(), other.port()), key_fn_,
           other.key_selector()};
 }

@@ -333,6 +333,9 @@ public:
     this->manage(fn_);
     this->manage(on_timer_);
   }
+  // It points into itself (timer_call_, the runtime's context): not copied or moved.
+  keyed_process_part(const keyed_process_part&) = delete;
+  keyed_process_part& operator=(const keyed_process_part&) = delete;
 
   void collect(const T& value, int64_t ts) override { keyed_.on_record(key_fn_, value, ts, fn_); }
 

@@ -85,6 +85,8 @@ public:
   int port() const noexcept { return port_; }
   /// The key selector key_by was given.
   const KeyFn& key_selector() const noexcept { return key_fn_; }
+  /// Whether state_ttl() was given.
+  bool has_ttl() const noexcept { return ttl_.has_value(); }
 
   /// Tumbling count windows: every `size` records of a key (see
   /// count_windowed_stream). Throws std::invalid_argument for 0.

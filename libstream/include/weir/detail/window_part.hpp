@@ -188,7 +188,7 @@ private:
       s.since = fire_time(w) > watermark_ ? 1 : 0; // not fired yet; once fired, late records fire at once
       return;
     }
-    if (r.get_varint() == 1) s.acc = codec<acc_type>::decode(r);
+    decode_optional<acc_type>(r, [&](acc_type acc) { s.acc.emplace(std::move(acc)); }); // a flag > 1 fails the reader
     s.since = codec<uint64_t>::decode(r);
   }
 
@@ -239,9 +239,10 @@ private:
   void add_to(const K& key, window_map& windows, const time_window& w, const T& value) {
     auto it = windows.find(w);
     if (it == windows.end()) {
-      auto& s = windows[w];
+      slot s; // made before it enters the map: a throwing create leaves no empty window
       s.acc.emplace(guarded(this->info_, [&] { return policy_.create(value); }));
       s.since = 1;
+      windows.emplace(w, std::move(s));
       created(key, windows, w, value);
       return;
     }
@@ -308,7 +309,7 @@ private:
   bool fires_on(const time_window& w, const slot& s, const T& value) const {
     using kind = typename window_trigger<T>::kind;
     if (trigger_.what() == kind::count && s.since >= trigger_.records()) return true;
-    if (trigger_.holds(value)) return true;
+    if (trigger_.what() == kind::predicate && guarded(this->info_, [&] { return trigger_.holds(value); })) return true;
     return trigger_.fires_at_end() && fire_time(w) <= watermark_;
   }
 

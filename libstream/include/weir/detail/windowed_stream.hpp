@@ -26,9 +26,10 @@ public:
   stream<T> late_data() const { return stream<T>(this->env(), this->vertex_id(), 1); }
 };
 
-/// Records of a keyed stream grouped into windows. Results do not depend on
-/// arrival order or parallelism as long as reduce and aggregate functions are
-/// associative and commutative (sessions merge partial results in any order).
+/// Records of a keyed stream grouped into windows. Under the default
+/// trigger, results do not depend on arrival order or parallelism as long as
+/// reduce and aggregate functions are associative and commutative (sessions
+/// merge partial results in any order); see window_trigger for the others.
 template <class T, class K, class KeyFn>
 class windowed_stream {
 public:
@@ -72,7 +73,7 @@ public:
   /// processing-time windows. A checkpoint taken under the default trigger
   /// does not restore under another (nor back): the window state differs.
   windowed_stream& trigger(window_trigger<T> t) {
-    if (config_.early_every > 0)
+    if (config_.early_every > 0 && !t.is_default())
       throw std::invalid_argument("weir: a window with early firings takes no trigger: early_firing_every is one");
     if (t.what() == window_trigger<T>::kind::event_time_every && assigner_.processing_time())
       throw std::invalid_argument("weir: event_time_every is for event-time windows");
