@@ -257,3 +257,37 @@ TEST_CASE("a trigger is refused with early firings, and a periodic event-time tr
   CHECK_THROWS_WITH(window_trigger<int64_t>::count(0), Catch::Contains("at least 1"));
   CHECK_THROWS_WITH(window_trigger<int64_t>::event_time_every(milliseconds(0)), Catch::Contains("positive"));
 }
+
+TEST_CASE("a count evictor keeps a window's last n records for its process function, under any trigger",
+          "[unit][window_trigger][evictor]") {
+  for (bool counted : {false, true}) {
+    INFO((counted ? "count trigger" : "default trigger"));
+    environment env;
+    auto windowed = env.from_collection<int64_t>({1}).uid("src")
+                        .key_by([](int64_t x) { return x % 2; })
+                        .window(tumbling_1s())
+                        .keep_last(2);
+    if (counted) windowed.trigger(window_trigger<int64_t>::count(3));
+    windowed.process([](const int64_t&, const time_window&, const std::vector<int64_t>& rs, emitter<int64_t>& out) {
+              int64_t sum = 0;
+              for (auto r : rs) sum += r;
+              out.emit(sum);
+            })
+        .uid("sums")
+        .sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("out");
+    runtime_options o;
+    o.batch_size = 1;
+    test::stepped_task t(env, 1, o);
+    REQUIRE_FALSE(t->start());
+    REQUIRE_FALSE(t->on_credit(0, 10));
+    REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 1}, {4, 2}, {6, 3}, {8, 4}})));
+    REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 999)));
+    if (counted) CHECK(t.tr.values() == std::vector<int64_t>{10}); // at the 3rd record: 4 + 6; 8 alone never fires
+    else CHECK(t.tr.values() == std::vector<int64_t>{14});         // at the end: 6 + 8
+  }
+  environment env;
+  auto windowed = env.from_collection<int64_t>({1}).uid("src").key_by([](int64_t x) { return x; }).window(tumbling_1s());
+  CHECK_THROWS_WITH(windowed.keep_last(0), Catch::Contains("at least 1"));
+  CHECK_THROWS_WITH(windowed.keep_last(2).reduce([](const int64_t& a, const int64_t& b) { return a + b; }),
+                    Catch::Contains("reduce keeps none"));
+}

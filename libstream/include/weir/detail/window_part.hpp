@@ -463,14 +463,23 @@ struct aggregate_window_policy {
 template <class T, class R, class F>
 struct process_policy {
   F fn;
+  size_t keep_last = 0; // > 0: a count evictor, keeping the window's last records
   using acc_type = std::vector<T>;
   using out_type = R;
   template <class M>
   void manage_functions(M manage) { manage(fn); }
   acc_type create(const T& first) { return {first}; }
-  void add(acc_type& acc, const T& value) { acc.push_back(value); }
+  void add(acc_type& acc, const T& value) {
+    acc.push_back(value);
+    evict(acc);
+  }
   void merge(acc_type& into, acc_type&& from) {
     into.insert(into.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    evict(into);
+  }
+  // As each record arrives, so a window holds at most keep_last records.
+  void evict(acc_type& acc) const {
+    if (keep_last > 0 && acc.size() > keep_last) acc.erase(acc.begin(), acc.end() - static_cast<std::ptrdiff_t>(keep_last));
   }
   template <class K>
   void emit(const K& key, const time_window& w, const acc_type& acc, emitter<R>& out) {

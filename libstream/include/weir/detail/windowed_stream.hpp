@@ -81,6 +81,18 @@ public:
     return *this;
   }
 
+  /// A count evictor (Flink's CountEvictor.of(n)) for a window process
+  /// function: each window keeps only its last `n` records, evicted as
+  /// records arrive, so its state stays bounded; the function sees those.
+  /// "Last" is arrival order (merged sessions: the earlier window's records
+  /// first). Throws std::invalid_argument for 0; reduce and aggregate throw
+  /// std::logic_error after it (they keep no records to evict).
+  windowed_stream& keep_last(size_t n) {
+    if (n == 0) throw std::invalid_argument("weir: a count evictor keeps at least 1 record");
+    keep_last_ = n;
+    return *this;
+  }
+
   /// Late records (beyond the allowed lateness) also go to the side output
   /// of `tag`, with their timestamps: result.side_output(tag) reads them
   /// (Flink's sideOutputLateData and getSideOutput). late_data() still
@@ -96,6 +108,7 @@ public:
   window_result<T, T> reduce(F fn) {
     static_assert(std::is_invocable_r_v<T, F&, const T&, const T&>,
                   "weir: window reduce expects fn(const T& accumulated, const T& next) -> T");
+    refuse_evictor("reduce");
     return add("window_reduce", detail::reduce_policy<T, F>{std::move(fn)});
   }
 
@@ -107,6 +120,7 @@ public:
     using policy = detail::aggregate_policy<T, Agg>;
     static_assert(has_codec_v<typename policy::acc_type>,
                   "weir: an aggregate's accumulator type needs a weir::codec to be checkpointed");
+    refuse_evictor("aggregate");
     return add("window_aggregate", policy{std::move(agg)});
   }
 
@@ -123,6 +137,7 @@ public:
     using inner = detail::aggregate_policy<T, Agg>;
     static_assert(has_codec_v<typename inner::acc_type>,
                   "weir: an aggregate's accumulator type needs a weir::codec to be checkpointed");
+    refuse_evictor("aggregate");
     return add("window_aggregate",
                detail::aggregate_window_policy<T, Agg, Out, WF>{inner{std::move(agg)}, std::move(wf)});
   }
@@ -146,9 +161,9 @@ public:
       return *this;
     else if constexpr (std::is_invocable_v<F&, const K&, const time_window&, const std::vector<T>&, process_context&,
                                            emitter<Out>&>)
-      return add("window_process", detail::process_context_policy<T, Out, F>{{std::move(fn)}, std::nullopt});
+      return add("window_process", detail::process_context_policy<T, Out, F>{{std::move(fn), keep_last_}, std::nullopt});
     else
-      return add("window_process", detail::process_policy<T, Out, F>{std::move(fn)});
+      return add("window_process", detail::process_policy<T, Out, F>{std::move(fn), keep_last_});
   }
 
 private:
@@ -178,6 +193,13 @@ private:
   KeyFn key_fn_;
   window_assigner assigner_;
   detail::window_config<T> config_;
+  size_t keep_last_ = 0; // 0: no count evictor
+
+  void refuse_evictor(const char* what) const {
+    if (keep_last_ > 0)
+      throw std::logic_error(std::string("weir: keep_last evicts a window process function's records; a window ")
+                             + what + " keeps none");
+  }
 };
 
 template <class T, class K, class KeyFn>
