@@ -39,6 +39,21 @@ watermark_strategy<int64_t> by_value_times(int64_t ms_per_record) {
     [ms_per_record](const int64_t& i) { return i * ms_per_record; });
 }
 
+/// Records i = 0..n-1 at 10 i ms, in order from one subtask.
+stream<int64_t> timed_records(environment& env, int64_t n) {
+  return env.generate(static_cast<uint64_t>(n), [](uint64_t i) { return static_cast<int64_t>(i); })
+      .uid("records").parallelism(1)
+      .assign_timestamps_and_watermarks(by_value_times(10)).uid("times").parallelism(1);
+}
+
+/// With key (i / 100) % 50, each key counting its records from 1 after every silence: how
+/// often each count is emitted (each run of 100 counts 1 to 100).
+std::map<int64_t, int64_t> counts_per_run(int64_t n) {
+  std::map<int64_t, int64_t> want; // count -> how often
+  for (int64_t i = 0; i < n; ++i) ++want[i % 100 + 1];
+  return want;
+}
+
 } // namespace
 
 TEST_CASE("keys back after a silence longer than the TTL start from an empty State at any parallelism, "
@@ -46,15 +61,13 @@ TEST_CASE("keys back after a silence longer than the TTL start from an empty Sta
           "[integration][ttl]") {
   // Record i at 10 i ms, key (i / 100) % 50: runs of 100 records over 1 s, each key back after 50 s.
   constexpr int64_t n = 30000;
-  std::map<int64_t, int64_t> want; // count -> how often
-  for (int64_t i = 0; i < n; ++i) ++want[i % 100 + 1];
+  auto want = counts_per_run(n);
   for (const auto& shape : test::run_shapes()) {
     fail = shape.failures;
     environment env;
     test::apply_shape(env, shape);
     auto out = std::make_shared<collected<int64_t>>();
-    env.generate(n, [](uint64_t i) { return static_cast<int64_t>(i); }).uid("records").parallelism(1)
-      .assign_timestamps_and_watermarks(by_value_times(10)).uid("times").parallelism(1)
+    timed_records(env, n)
       .key_by([](const int64_t& i) { return (i / 100) % 50; })
       .state_ttl(state_ttl::event_time(std::chrono::seconds(5)))
       .process<int64_t, counter>([](const int64_t& i, counter& c, keyed_context<int64_t>&, emitter<int64_t>& o) {
@@ -80,8 +93,7 @@ TEST_CASE("a rolling reduce and a co-process function under a TTL start keys bac
   // records reach the operator in order (one upstream subtask): records of a key out of order
   // by more than the TTL would see the state as it was when they came.
   constexpr int64_t n = 30000;
-  std::map<int64_t, int64_t> want; // count -> how often
-  for (int64_t i = 0; i < n; ++i) ++want[i % 100 + 1];
+  auto want = counts_per_run(n);
   auto ttl = state_ttl::event_time(std::chrono::seconds(5));
   auto key = [](const int64_t& i) { return (i / 100) % 50; };
   for (bool co_process : {false, true}) {
@@ -90,8 +102,7 @@ TEST_CASE("a rolling reduce and a co-process function under a TTL start keys bac
       environment env;
       test::apply_shape(env, shape);
       auto out = std::make_shared<collected<int64_t>>();
-      auto records = env.generate(n, [](uint64_t i) { return static_cast<int64_t>(i); }).uid("records").parallelism(1)
-        .assign_timestamps_and_watermarks(by_value_times(10)).uid("times").parallelism(1)
+      auto records = timed_records(env, n)
         .map([](const int64_t& i) {
           if (i == 20000 && fail.fetch_sub(1) > 0) throw std::runtime_error("once");
           return i;

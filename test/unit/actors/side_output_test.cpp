@@ -33,6 +33,19 @@ std::vector<std::pair<int64_t, int64_t>> on_channel(const test::fake_transport& 
   return out;
 }
 
+runtime_options one_record_per_frame() {
+  runtime_options o;
+  o.batch_size = 1;
+  return o;
+}
+
+/// Starts task `t`, with credit on its main output (channel 0) and a side output (1).
+void start_with_two_outputs(test::stepped_task& t) {
+  REQUIRE_FALSE(t->start());
+  REQUIRE_FALSE(t->on_credit(0, 10));
+  REQUIRE_FALSE(t->on_credit(1, 10));
+}
+
 /// Evens to the main output, odds (times 10) to "odd", negatives to the unread "negative".
 void build(environment& env, bool read_odd) {
   output_tag<int64_t> odd("odd"), negative("negative");
@@ -55,12 +68,8 @@ TEST_CASE("ctx.output sends to the tag's side output with the record's timestamp
           "[unit][side_output]") {
   environment env;
   build(env, true);
-  runtime_options o;
-  o.batch_size = 1;
-  test::stepped_task t(env, 1, o);
-  REQUIRE_FALSE(t->start());
-  REQUIRE_FALSE(t->on_credit(0, 10));
-  REQUIRE_FALSE(t->on_credit(1, 10));
+  test::stepped_task t(env, 1, one_record_per_frame());
+  start_with_two_outputs(t);
   REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 20}, {3, 30}, {-5, 50}, {4, 40}, {7, 70}})));
   CHECK(on_channel(t.tr, 0) == std::vector<std::pair<int64_t, int64_t>>{{2, 20}, {4, 40}});
   CHECK(on_channel(t.tr, 1) == std::vector<std::pair<int64_t, int64_t>>{{30, 30}, {70, 70}});
@@ -69,9 +78,7 @@ TEST_CASE("ctx.output sends to the tag's side output with the record's timestamp
 TEST_CASE("a side output nothing reads is dropped", "[unit][side_output]") {
   environment env;
   build(env, false);
-  runtime_options o;
-  o.batch_size = 1;
-  test::stepped_task t(env, 1, o);
+  test::stepped_task t(env, 1, one_record_per_frame());
   REQUIRE_FALSE(t->start());
   REQUIRE_FALSE(t->on_credit(0, 10));
   REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 20}, {3, 30}})));
@@ -119,12 +126,8 @@ TEST_CASE("a window process function with a context writes side outputs with the
                 .uid("sums");
   sums.sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("small");
   sums.side_output(big).sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("bigs");
-  runtime_options o;
-  o.batch_size = 1;
-  test::stepped_task t(env, 1, o);
-  REQUIRE_FALSE(t->start());
-  REQUIRE_FALSE(t->on_credit(0, 10));
-  REQUIRE_FALSE(t->on_credit(1, 10));
+  test::stepped_task t(env, 1, one_record_per_frame());
+  start_with_two_outputs(t);
   REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 10}, {3, 20}, {20, 150}})));
   REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 250)));
   CHECK(on_channel(t.tr, 0) == std::vector<std::pair<int64_t, int64_t>>{{5, 99}, {250, 99}});
@@ -144,12 +147,8 @@ TEST_CASE("a window's late records go to the late-data tag's side output with th
                   .uid("sums");
   sums.sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("main");
   sums.side_output(late).sink(collect_sink(std::make_shared<collected<int64_t>>())).uid("late");
-  runtime_options o;
-  o.batch_size = 1;
-  test::stepped_task t(env, 1, o);
-  REQUIRE_FALSE(t->start());
-  REQUIRE_FALSE(t->on_credit(0, 10));
-  REQUIRE_FALSE(t->on_credit(1, 10));
+  test::stepped_task t(env, 1, one_record_per_frame());
+  start_with_two_outputs(t);
   REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 0, {{2, 3}, {4, 5}})));
   REQUIRE_FALSE(t->on_frame(0, detail::make_watermark_frame(0, 1, 13))); // fired; 9 + 5 > 13: kept
   REQUIRE_FALSE(t->on_frame(0, test::int_frame(0, 2, {{6, 7}})));      // within the lateness: fires again

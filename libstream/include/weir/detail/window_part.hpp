@@ -242,8 +242,7 @@ private:
       slot s; // made before it enters the map: a throwing create leaves no empty window
       s.acc.emplace(guarded(this->info_, [&] { return policy_.create(value); }));
       s.since = 1;
-      windows.emplace(w, std::move(s));
-      created(key, windows, w, value);
+      created(key, w, windows.emplace(w, std::move(s)).first->second, value);
       return;
     }
     auto& s = it->second;
@@ -285,15 +284,13 @@ private:
       joined.since += it->second.since;
       it = windows.erase(it); // its timers go stale and are skipped when due
     }
-    windows.emplace(merged, std::move(joined));
-    created(key, windows, merged, value);
+    created(key, merged, windows.emplace(merged, std::move(joined)).first->second, value);
     return true;
   }
 
   // A new (or newly merged) window: fire at its end, or, if time passed
   // that, drop it after the lateness; fire now if the trigger says so.
-  void created(const K& key, window_map& windows, const time_window& w, const T& value) {
-    auto& s = windows[w];
+  void created(const K& key, const time_window& w, slot& s, const T& value) {
     if (fire_time(w) > watermark_) {
       timers_.emplace(fire_time(w), timer{key, w, timer_kind::fire});
       schedule_period(key, w);
